@@ -1,0 +1,28 @@
+import NIOCore
+
+/// One command, already encoded as a RESP array of bulk strings.
+///
+/// Encoding happens once, when the command is created; the value can then be sent, retried or put in a
+/// transaction without encoding it again.
+public struct RESPCommand: Sendable, Hashable, CustomStringConvertible {
+    /// The encoded bytes.
+    public let bytes: ByteBuffer
+
+    /// Encodes a command from its name and arguments, for example `RESPCommand("INCRBY", key, 3)`.
+    public init<each Argument: RESPArgument>(_ arguments: repeat each Argument) {
+        var encoder = RESPCommandEncoder()
+        encoder.encode(repeat each arguments)
+        self.bytes = encoder.buffer
+    }
+
+    /// The command's name in upper case, such as `BLPOP`; arguments are left out because they may hold secrets.
+    public var name: String {
+        guard let token = try? RESPToken(validating: bytes), let first = token.array?.first(where: { _ in true }) else {
+            return "?"
+        }
+        return (first.string ?? "?").uppercased()
+    }
+
+    /// The command's name only, for logs and errors.
+    public var description: String { name }
+}

@@ -1,0 +1,145 @@
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+import RESP
+
+extension RedisConnection {
+    /// Opens a connection and completes the handshake: TLS if asked, then `HELLO 3` with `AUTH` and
+    /// `SETNAME` (or `AUTH`/`CLIENT SETNAME` on servers without `HELLO`), then `SELECT` for a non-zero database.
+    ///
+    /// Throws ``RedisError/connectFailed(endpoint:reason:)`` when the server is unreachable,
+    /// ``RedisError/server(_:)`` with `WRONGPASS` or `NOAUTH` when the credentials are refused, and
+    /// ``RedisError/timeout(command:seconds:)`` when the whole handshake takes longer than the connect timeout.
+    public static func connect(
+        to endpoint: RedisEndpoint,
+        configuration: RedisConnectionConfiguration = .init(),
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        logger: Logger = Logger(label: "ipwatcher.redis"),
+        onPush: (@Sendable (RESPToken) -> Void)? = nil
+    ) async throws -> RedisConnection {
+        let sslContext = try endpoint.tls.map { (options) throws(RedisError) in try makeSSLContext(options) }
+        let serverName = endpoint.tls.flatMap { options in options.serverName ?? endpoint.sniHostName }
+        var logger = logger
+        logger[metadataKey: "redis"] = "\(endpoint)"
+        let handlerLogger = logger
+        let limits = configuration.parserLimits
+
+        var bootstrap = ClientBootstrap(group: eventLoopGroup)
+            .connectTimeout(TimeAmount(configuration.connectTimeout))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    if let sslContext {
+                        let tlsHandler = try NIOSSLClientHandler(context: sslContext, serverHostname: serverName)
+                        try channel.pipeline.syncOperations.addHandler(tlsHandler)
+                    }
+                    let handler = RedisChannelHandler(parserLimits: limits, logger: handlerLogger, onPush: onPush)
+                    try channel.pipeline.syncOperations.addHandler(handler)
+                }
+            }
+        let channel: any Channel
+        do {
+            switch endpoint.address {
+            case .tcp(let host, let port):
+                bootstrap = bootstrap.channelOption(.socketOption(.tcp_nodelay), value: 1)
+                channel = try await bootstrap.connect(host: host, port: port).get()
+            case .unix(let path):
+                channel = try await bootstrap.connect(unixDomainSocketPath: path).get()
+            }
+        } catch {
+            throw RedisError.connectFailed(endpoint: "\(endpoint)", reason: "\(error)")
+        }
+        let handler = try await channel.eventLoop.submit {
+            NIOLoopBound(
+                try channel.pipeline.syncOperations.handler(type: RedisChannelHandler.self), eventLoop: channel.eventLoop)
+        }.get()
+
+        do {
+            let version = try await handshake(
+                channel: channel, handler: handler, endpoint: endpoint, configuration: configuration)
+            logger.debug("connected to Redis", metadata: ["protocol": "RESP\(version)"])
+            return RedisConnection(
+                channel: channel, handler: handler, endpoint: endpoint, configuration: configuration,
+                protocolVersion: version)
+        } catch {
+            try? await channel.close()
+            if case RedisError.connectionClosed(let reason) = error, sslContext != nil {
+                throw RedisError.connectFailed(endpoint: "\(endpoint)", reason: "TLS or handshake failed: \(reason)")
+            }
+            throw error
+        }
+    }
+
+    /// Negotiates the protocol, authenticates, names the client and selects the database.
+    private static func handshake(
+        channel: any Channel, handler: NIOLoopBound<RedisChannelHandler>, endpoint: RedisEndpoint,
+        configuration: RedisConnectionConfiguration
+    ) async throws -> Int {
+        // A provisional connection runs the handshake commands with the connect timeout.
+        var handshakeConfiguration = configuration
+        handshakeConfiguration.commandTimeout = configuration.connectTimeout
+        let provisional = RedisConnection(
+            channel: channel, handler: handler, endpoint: endpoint, configuration: handshakeConfiguration,
+            protocolVersion: 2)
+        var version = 2
+        var needsLegacyAuth = endpoint.password != nil
+        var needsSetName = configuration.clientName != nil
+
+        if configuration.protocolPreference == .resp3 {
+            let auth: [String] = endpoint.password.map { ["AUTH", endpoint.username ?? "default", $0] } ?? []
+            let setName: [String] = configuration.clientName.map { ["SETNAME", $0] } ?? []
+            do {
+                _ = try await provisional.send(RESPCommand("HELLO", "3", auth, setName))
+                version = 3
+                needsLegacyAuth = false
+                needsSetName = false
+            } catch RedisError.server(let error) where error.code == "ERR" || error.code == "NOPROTO" {
+                // Redis before 6 has no HELLO ("ERR unknown command"); carry on in RESP2.
+            }
+        }
+        var encoder = RESPCommandEncoder()
+        if needsLegacyAuth, let password = endpoint.password {
+            encoder.encode("AUTH", endpoint.username.map { [$0] } ?? [], password)
+        }
+        if needsSetName, let name = configuration.clientName { encoder.encode("CLIENT", "SETNAME", name) }
+        if endpoint.database != 0 { encoder.encode("SELECT", endpoint.database) }
+        if encoder.commandCount > 0 {
+            for reply in try await provisional.pipeline(encoder) {
+                _ = try reply.throwingServerError()
+            }
+        }
+        return version
+    }
+
+    private static func makeSSLContext(_ options: RedisTLSOptions) throws(RedisError) -> NIOSSLContext {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        switch options.verification {
+        case .full: tls.certificateVerification = .fullVerification
+        case .noHostname: tls.certificateVerification = .noHostnameVerification
+        case .none: tls.certificateVerification = .none
+        }
+        do {
+            if let caFile = options.caFile {
+                tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caFile))
+            }
+            if let certificateFile = options.certificateFile, let keyFile = options.keyFile {
+                tls.certificateChain = try NIOSSLCertificate.fromPEMFile(certificateFile).map { .certificate($0) }
+                tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: keyFile, format: .pem))
+            }
+            return try NIOSSLContext(configuration: tls)
+        } catch {
+            throw .tlsConfiguration(
+                "cannot load \(options.caFile ?? "") \(options.certificateFile ?? "") \(options.keyFile ?? ""): \(error)")
+        }
+    }
+}
+
+extension RedisEndpoint {
+    /// The host name to send in SNI and verify, or nil for an IP literal (SNI carries names only).
+    var sniHostName: String? {
+        guard case .tcp(let host, _) = address else { return nil }
+        if host.contains(":") { return nil }
+        if host.split(separator: ".").count == 4, host.allSatisfy({ $0.isNumber || $0 == "." }) { return nil }
+        return host
+    }
+}

@@ -1,0 +1,109 @@
+import Logging
+import NIOCore
+import NIOPosix
+import RESP
+import Synchronization
+
+/// One connection to a Redis server: pipelined, ordered, and closed rather than ever letting replies drift
+/// out of step with requests.
+///
+/// Commands from any number of tasks may be in flight at once; Redis answers in order and the connection
+/// matches replies to requests in the same order. Connection state such as `WATCH`, `MULTI` or a selected
+/// database belongs to the connection, so code that uses `WATCH` should own one (see ``RedisClient`` for a
+/// shared, reconnecting client).
+public final class RedisConnection: RedisCommandExecutor {
+    /// The underlying NIO channel.
+    public let channel: any Channel
+    /// The protocol agreed in the handshake: 3 for RESP3, 2 for RESP2.
+    public let protocolVersion: Int
+    /// The endpoint this connection talks to.
+    public let endpoint: RedisEndpoint
+    let handler: NIOLoopBound<RedisChannelHandler>
+    let configuration: RedisConnectionConfiguration
+    private let nextRequestID = Atomic<UInt64>(1)
+
+    init(
+        channel: any Channel, handler: NIOLoopBound<RedisChannelHandler>, endpoint: RedisEndpoint,
+        configuration: RedisConnectionConfiguration, protocolVersion: Int
+    ) {
+        self.channel = channel
+        self.handler = handler
+        self.endpoint = endpoint
+        self.configuration = configuration
+        self.protocolVersion = protocolVersion
+    }
+
+    /// Completes when the connection has closed, for whatever reason.
+    public var closeFuture: EventLoopFuture<Void> { channel.closeFuture }
+
+    /// Whether the channel is still open.
+    public var isActive: Bool { channel.isActive }
+
+    public func send(_ command: RESPCommand, timeout: Duration? = nil) async throws -> RESPToken {
+        let replies = try await submit(
+            bytes: command.bytes, expectedReplies: 1, timeout: timeout, commandName: command.name)
+        guard let reply = replies.first else {
+            throw RedisError.unexpectedReply(command: command.name, reply: "no reply")
+        }
+        return try reply.withoutAttributes.throwingServerError()
+    }
+
+    public func pipeline(_ commands: RESPCommandEncoder, timeout: Duration? = nil) async throws -> [RESPToken] {
+        guard commands.commandCount > 0 else { return [] }
+        return try await submit(
+            bytes: commands.buffer, expectedReplies: commands.commandCount, timeout: timeout,
+            commandName: "pipeline of \(commands.commandCount) commands")
+    }
+
+    /// Runs a command that blocks on the server (`BLPOP`, `BLMPOP`, `BLMOVE`) for up to `blockFor`.
+    ///
+    /// The reply may take the whole block time, so the client waits that long plus the command timeout.
+    public func sendBlocking(_ command: RESPCommand, blockFor: Duration) async throws -> RESPToken {
+        try await send(command, timeout: blockFor + configuration.commandTimeout)
+    }
+
+    /// Closes once the commands in flight have their replies; new commands fail from now on.
+    public func close() async {
+        let handler = self.handler
+        channel.eventLoop.execute { handler.value.closeGracefully() }
+        try? await channel.closeFuture.get()
+    }
+
+    /// Closes at once; commands in flight fail with ``RedisError/connectionClosed(reason:)``.
+    public func closeNow() async {
+        try? await channel.close()
+    }
+
+    private func submit(bytes: ByteBuffer, expectedReplies: Int, timeout: Duration?, commandName: String)
+        async throws -> [RESPToken]
+    {
+        let id = nextRequestID.wrappingAdd(1, ordering: .relaxed).oldValue
+        let eventLoop = channel.eventLoop
+        let promise = eventLoop.makePromise(of: [RESPToken].self)
+        let request = RedisChannelHandler.Request(
+            id: id, bytes: bytes, expectedReplies: expectedReplies,
+            timeout: TimeAmount(timeout ?? configuration.commandTimeout), commandName: commandName, promise: promise)
+        let handler = self.handler
+        if eventLoop.inEventLoop {
+            handler.value.submit(request)
+        } else {
+            eventLoop.execute { handler.value.submit(request) }
+        }
+        return try await withTaskCancellationHandler {
+            try await promise.futureResult.get()
+        } onCancel: {
+            eventLoop.execute {
+                handler.value.abandon(id: id, error: .connectionClosed(reason: "the waiting task was cancelled"))
+            }
+        }
+    }
+}
+
+extension TimeAmount {
+    /// Converts a Swift `Duration`, saturating at the largest TimeAmount.
+    init(_ duration: Duration) {
+        let parts = duration.components
+        let (nanos, overflow) = parts.seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        self = overflow ? .nanoseconds(.max) : .nanoseconds(nanos + parts.attoseconds / 1_000_000_000)
+    }
+}

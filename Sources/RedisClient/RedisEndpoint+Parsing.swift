@@ -1,0 +1,190 @@
+extension RedisEndpoint {
+    /// The port Redis listens on unless told otherwise.
+    public static let defaultPort = 6379
+
+    /// Parses a `redis://`, `rediss://` or `unix://` URL.
+    ///
+    /// Errors name the part of the URL that is wrong and never repeat the password.
+    public init(url: String) throws(RedisError) {
+        var parser = RedisEndpointURLParser(url: url)
+        self = try parser.parse()
+    }
+}
+
+/// Hand-written URL parsing: Foundation's URL types differ across platforms on bracketed IPv6 hosts,
+/// percent-decoding and `unix://` paths, and an endpoint must parse the same everywhere.
+struct RedisEndpointURLParser {
+    let url: String
+
+    /// The URL as it may be shown to a user: the password, if any, replaced.
+    var redacted: String {
+        guard let schemeEnd = url.firstRange(of: "://") else { return url }
+        let rest = url[schemeEnd.upperBound...]
+        let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex
+        guard let at = rest[..<authorityEnd].lastIndex(of: "@") else { return url }
+        let userInfo = rest[..<at]
+        guard let colon = userInfo.firstIndex(of: ":") else { return url }
+        return String(url[..<schemeEnd.upperBound]) + userInfo[..<colon] + ":***" + rest[at...]
+    }
+
+    func failure(_ reason: String) -> RedisError {
+        .invalidEndpoint(url: redacted, reason: reason)
+    }
+
+    mutating func parse() throws(RedisError) -> RedisEndpoint {
+        guard let schemeEnd = url.firstRange(of: "://") else {
+            throw failure("expected redis://host:port, rediss://host:port or unix:///path")
+        }
+        let scheme = url[..<schemeEnd.lowerBound].lowercased()
+        var rest = Substring(url[schemeEnd.upperBound...])
+        var query: [String: String] = [:]
+        if let questionMark = rest.firstIndex(of: "?") {
+            query = try parseQuery(rest[rest.index(after: questionMark)...])
+            rest = rest[..<questionMark]
+        }
+        switch scheme {
+        case "unix":
+            return try parseUnix(rest, query: query)
+        case "redis", "rediss":
+            return try parseTCP(rest, query: query, tls: scheme == "rediss")
+        default:
+            throw failure("unknown scheme \"\(scheme)\"; use redis, rediss or unix")
+        }
+    }
+
+    func parseQuery(_ text: Substring) throws(RedisError) -> [String: String] {
+        var result: [String: String] = [:]
+        for pair in text.split(separator: "&", omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let key = String(parts[0])
+            guard let value = percentDecoded(parts.count > 1 ? parts[1] : "") else {
+                throw failure("option \(key) is not valid percent-encoding")
+            }
+            result[key] = value
+        }
+        return result
+    }
+
+    func parseUserInfo(_ text: Substring) throws(RedisError) -> (String?, String?) {
+        let parts = text.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+        guard let user = percentDecoded(parts[0]) else { throw failure("the user name is not valid percent-encoding") }
+        var password: String?
+        if parts.count > 1 {
+            guard let decoded = percentDecoded(parts[1]) else {
+                throw failure("the password is not valid percent-encoding")
+            }
+            password = decoded
+        }
+        return (user.isEmpty ? nil : user, password)
+    }
+
+    func parseDatabase(_ text: Substring, source: String) throws(RedisError) -> Int {
+        guard let database = Int(text), database >= 0 else {
+            throw failure("\(source) \"\(text)\" is not a database number (0, 1, …)")
+        }
+        return database
+    }
+
+    func parseUnix(_ rest: Substring, query: [String: String]) throws(RedisError) -> RedisEndpoint {
+        var path = rest
+        var username: String?
+        var password: String?
+        if let at = rest.lastIndex(of: "@") {
+            (username, password) = try parseUserInfo(rest[..<at])
+            path = rest[rest.index(after: at)...]
+        }
+        guard path.hasPrefix("/") else { throw failure("a unix socket path must be absolute: unix:///path/to.sock") }
+        if let user = query["user"] { username = user }
+        if let secret = query["password"] { password = secret }
+        let database = try query["db"].map { (text) throws(RedisError) in try parseDatabase(Substring(text), source: "db") } ?? 0
+        return RedisEndpoint(address: .unix(path: String(path)), username: username, password: password, database: database)
+    }
+
+    func parseTCP(_ rest: Substring, query: [String: String], tls: Bool) throws(RedisError) -> RedisEndpoint {
+        var authority = rest
+        var path: Substring = ""
+        if let slash = rest.firstIndex(of: "/") {
+            authority = rest[..<slash]
+            path = rest[rest.index(after: slash)...]
+        }
+        var username: String?
+        var password: String?
+        if let at = authority.lastIndex(of: "@") {
+            (username, password) = try parseUserInfo(authority[..<at])
+            authority = authority[authority.index(after: at)...]
+        }
+        var host: Substring
+        var portText: Substring?
+        if authority.hasPrefix("[") {
+            guard let close = authority.firstIndex(of: "]") else { throw failure("IPv6 host is missing its closing ]") }
+            host = authority[authority.index(after: authority.startIndex)..<close]
+            let after = authority[authority.index(after: close)...]
+            if !after.isEmpty {
+                guard after.hasPrefix(":") else { throw failure("expected :port after the IPv6 host") }
+                portText = after.dropFirst()
+            }
+        } else if let colon = authority.lastIndex(of: ":") {
+            host = authority[..<colon]
+            portText = authority[authority.index(after: colon)...]
+            guard !host.contains(":") else { throw failure("put an IPv6 host in brackets: redis://[::1]:6379") }
+        } else {
+            host = authority
+        }
+        guard !host.isEmpty else { throw failure("the host is missing") }
+        var port = RedisEndpoint.defaultPort
+        if let portText {
+            guard let value = Int(portText), (1...65535).contains(value) else {
+                throw failure("port \"\(portText)\" is not a number from 1 to 65535")
+            }
+            port = value
+        }
+        var database = 0
+        if !path.isEmpty { database = try parseDatabase(path, source: "database path") }
+        if let text = query["db"] { database = try parseDatabase(Substring(text), source: "db") }
+
+        var tlsOptions: RedisTLSOptions?
+        if tls {
+            var options = RedisTLSOptions(
+                caFile: query["ca"], certificateFile: query["cert"], keyFile: query["key"], serverName: query["sni"])
+            if let verify = query["verify"] {
+                guard let mode = RedisTLSOptions.Verification(rawValue: verify) else {
+                    throw failure("verify must be full, no-hostname or none, not \"\(verify)\"")
+                }
+                options.verification = mode
+            }
+            guard (options.certificateFile == nil) == (options.keyFile == nil) else {
+                throw failure("cert and key must be given together")
+            }
+            tlsOptions = options
+        }
+        return RedisEndpoint(
+            address: .tcp(host: String(host), port: port), username: username, password: password,
+            database: database, tls: tlsOptions)
+    }
+
+    func percentDecoded(_ text: Substring) -> String? {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count)
+        var iterator = text.utf8.makeIterator()
+        while let byte = iterator.next() {
+            guard byte == UInt8(ascii: "%") else {
+                bytes.append(byte)
+                continue
+            }
+            guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else {
+                return nil
+            }
+            bytes.append(high << 4 | low)
+        }
+        return String(validating: bytes, as: UTF8.self)
+    }
+
+    func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
+        default: return nil
+        }
+    }
+}

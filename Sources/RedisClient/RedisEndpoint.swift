@@ -1,0 +1,52 @@
+/// Where a Redis server is and how to log in to it, parsed from a URL.
+///
+/// Accepted forms: `redis://[user[:password]@]host[:port][/db]`, `rediss://…` for TLS (query options `ca`,
+/// `cert`, `key`, `sni`, `verify=full|no-hostname|none`), and `unix:///path/to.sock[?db=N]` (user and password
+/// as in the other forms, or as `user=`/`password=` query options). IPv6 hosts go in brackets:
+/// `redis://[::1]:6379`. User and password are percent-decoded, so `%40` stands for `@`.
+public struct RedisEndpoint: Sendable, Hashable, CustomStringConvertible {
+    /// Where the server listens.
+    public enum Address: Sendable, Hashable {
+        case tcp(host: String, port: Int)
+        case unix(path: String)
+    }
+
+    /// Where the server listens.
+    public var address: Address
+    /// ACL user name; nil means the `default` user.
+    public var username: String?
+    /// Password for `AUTH`/`HELLO … AUTH`; never printed.
+    public var password: String?
+    /// Logical database selected after connecting.
+    public var database: Int
+    /// TLS settings; nil for a plain connection.
+    public var tls: RedisTLSOptions?
+
+    /// Creates an endpoint from its parts.
+    public init(
+        address: Address, username: String? = nil, password: String? = nil, database: Int = 0,
+        tls: RedisTLSOptions? = nil
+    ) {
+        self.address = address
+        self.username = username
+        self.password = password
+        self.database = database
+        self.tls = tls
+    }
+
+    /// The URL with the password replaced by `***`, safe for logs and error messages.
+    public var description: String {
+        var credentials = ""
+        if username != nil || password != nil {
+            credentials = (username ?? "") + (password == nil ? "" : ":***") + "@"
+        }
+        switch address {
+        case .tcp(let host, let port):
+            let shownHost = host.contains(":") ? "[\(host)]" : host
+            let scheme = tls == nil ? "redis" : "rediss"
+            return "\(scheme)://\(credentials)\(shownHost):\(port)" + (database == 0 ? "" : "/\(database)")
+        case .unix(let path):
+            return "unix://\(credentials)\(path)" + (database == 0 ? "" : "?db=\(database)")
+        }
+    }
+}
