@@ -14,6 +14,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0", traits: ["YAML"]),
+        // Already a dependency of swift-configuration; named here because the configuration layer parses the
+        // YAML file a second time to reject unknown keys, which swift-configuration cannot enumerate.
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
         // Protocol only: RESP2/RESP3 reply parsing and command encoding. No I/O.
@@ -37,12 +42,40 @@ let package = Package(
             name: "LocalRedis",
             dependencies: []
         ),
+        // Detection core: addresses, canonical units, queue entries, windows, rules, key names. Pure Swift.
+        .target(name: "Detection"),
+        // libsystemd's sd_notify, from Debian's libsystemd-dev.
+        .systemLibrary(
+            name: "CSystemd",
+            pkgConfig: "libsystemd",
+            providers: [.apt(["libsystemd-dev"])]
+        ),
+        // READY/STATUS/WATCHDOG/STOPPING/RELOADING notifications to systemd.
+        .target(name: "SystemdNotify", dependencies: ["CSystemd"]),
+        // The worker: configuration, consumer pipeline, blocklist writer, wired as services.
+        .target(
+            name: "IPWatcherDaemon",
+            dependencies: [
+                "RESP",
+                "RedisClient",
+                "Detection",
+                "SystemdNotify",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
         .executableTarget(
             name: "ipwatcher",
             dependencies: [
                 "RESP",
                 "RedisClient",
                 "LocalRedis",
+                "Detection",
+                "IPWatcherDaemon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -52,6 +85,17 @@ let package = Package(
         .testTarget(
             name: "RESPTests",
             dependencies: ["RESP", .product(name: "NIOCore", package: "swift-nio")]
+        ),
+        .testTarget(name: "DetectionTests", dependencies: ["Detection"]),
+        .testTarget(name: "SystemdNotifyTests", dependencies: ["SystemdNotify"]),
+        .testTarget(
+            name: "IPWatcherDaemonTests",
+            dependencies: [
+                "IPWatcherDaemon", "Detection", "RESP", "RedisClient", "LocalRedis", "SystemdNotify",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Configuration", package: "swift-configuration"),
+            ]
         ),
         .testTarget(
             name: "RedisClientTests",

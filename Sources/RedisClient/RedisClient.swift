@@ -58,6 +58,9 @@ public final class RedisClient: RedisCommandExecutor {
     public var connectionCount: Int { shared.withLock { $0.connects } }
 
     /// Keeps a connection up until the calling task is cancelled.
+    ///
+    /// Throws only when a connect attempt fails with one of
+    /// ``RedisConnectionConfiguration/fatalConnectErrorCodes``; every other failure is retried.
     public func run() async throws {
         var attempt = 0
         while !Task.isCancelled {
@@ -69,6 +72,14 @@ public final class RedisClient: RedisCommandExecutor {
                     to: endpoint, configuration: configuration, eventLoopGroup: eventLoopGroup, logger: logger)
             } catch {
                 if Task.isCancelled { break }
+                if case RedisError.server(let serverError) = error,
+                    configuration.fatalConnectErrorCodes.contains(serverError.code)
+                {
+                    logger.error("Redis refused the connection; not retrying", metadata: ["error": "\(error)"])
+                    shared.withLock { $0.lastError = "\(error)" }
+                    shutDown()
+                    throw error
+                }
                 let delay = configuration.backoff.delay(attempt: attempt)
                 shared.withLock { $0.lastError = "\(error)" }
                 setState(.backingOff(attempt: attempt, delay: delay, lastError: "\(error)"))

@@ -22,6 +22,9 @@ public struct RedisConnectionConfiguration: Sendable {
     public var parserLimits: RESPParserLimits
     /// Delays between reconnect attempts of a ``RedisClient``.
     public var backoff: RedisBackoff
+    /// Server error codes that end ``RedisClient/run()`` with an error instead of a retry, because waiting
+    /// cannot fix them: refused credentials. Empty to retry everything.
+    public var fatalConnectErrorCodes: Set<String>
 
     /// Creates a configuration; the defaults suit a server on the same host or network.
     public init(
@@ -30,7 +33,8 @@ public struct RedisConnectionConfiguration: Sendable {
         clientName: String? = nil,
         protocolPreference: ProtocolPreference = .resp3,
         parserLimits: RESPParserLimits = .init(),
-        backoff: RedisBackoff = .init()
+        backoff: RedisBackoff = .init(),
+        fatalConnectErrorCodes: Set<String> = []
     ) {
         self.connectTimeout = connectTimeout
         self.commandTimeout = commandTimeout
@@ -38,5 +42,9 @@ public struct RedisConnectionConfiguration: Sendable {
         self.protocolPreference = protocolPreference
         self.parserLimits = parserLimits
         self.backoff = backoff
+        self.fatalConnectErrorCodes = fatalConnectErrorCodes
     }
+
+    /// The codes Redis answers refused credentials with.
+    public static let authenticationErrorCodes: Set<String> = ["NOAUTH", "WRONGPASS", "NOPERM"]
 }

@@ -49,3 +49,34 @@ extension RedisCommandExecutor {
         }
     }
 }
+
+extension RedisCommandExecutor {
+    /// Runs `count` calls of `script` as one pipeline, each encoded by `encode(index, sha, &encoder)` as an
+    /// `EVALSHA`, and returns the replies in order.
+    ///
+    /// The script is loaded first if its digest is unknown. Calls answered `NOSCRIPT` (the server restarted
+    /// or flushed its scripts) did not run, so exactly those are sent again after reloading.
+    public func evaluatePipelined(
+        _ script: RedisScript, count: Int, timeout: Duration? = nil,
+        encode: (_ index: Int, _ sha: String, _ encoder: inout RESPCommandEncoder) -> Void
+    ) async throws -> [RESPToken] {
+        guard count > 0 else { return [] }
+        let sha: String
+        if let known = script.sha1 {
+            sha = known
+        } else {
+            sha = try await script.load(on: self)
+        }
+        var encoder = RESPCommandEncoder()
+        for index in 0..<count { encode(index, sha, &encoder) }
+        var replies = try await pipeline(encoder, timeout: timeout)
+        let missing = replies.indices.filter { replies[$0].serverError?.code == "NOSCRIPT" }
+        guard !missing.isEmpty else { return replies }
+        let reloaded = try await script.load(on: self)
+        encoder.reset()
+        for index in missing { encode(index, reloaded, &encoder) }
+        let retried = try await pipeline(encoder, timeout: timeout)
+        for (index, reply) in zip(missing, retried) { replies[index] = reply }
+        return replies
+    }
+}

@@ -1,0 +1,76 @@
+/// Detection settings that a reload may change.
+///
+/// A plain value: the worker reads one copy per batch, so a reload never changes the rule halfway
+/// through a batch. Out-of-range prefixes are clamped where they are used (see ``DetectionUnit``).
+public struct DetectionRule: Hashable, Sendable {
+    /// How a unit's requests are counted.
+    public enum Mode: String, Sendable, CaseIterable {
+        /// One counter per unit per epoch-numbered window: cheap, but a burst straddling two windows is
+        /// split between them.
+        case fixed
+        /// Every event time kept per unit over the last window: exact, but costs memory per event.
+        case rolling
+    }
+
+    /// How requests are counted.
+    public var mode: Mode = .fixed
+    /// Requests per window at which a unit is blocked.
+    public var threshold: Int = 15
+    /// The window length in seconds.
+    public var windowSeconds: Int = 60
+    /// Leading bits of an IPv4 address that form its unit; 32 counts single addresses.
+    public var ipv4Prefix: Int = 32
+    /// Leading bits of an IPv6 address that form its unit; 64 is the usual end-site subnet.
+    public var ipv6Prefix: Int = 64
+    /// Networks that are never counted or blocked.
+    public var allowlist: [IPNetwork] = DetectionRule.defaultAllowlist
+
+    /// Loopback (`127.0.0.0/8` and `::1/128`), so health checks and local tools can never block themselves.
+    public static let defaultAllowlist: [IPNetwork] = [
+        IPNetwork(address: .v4(0x7F00_0000), prefixLength: 8),
+        IPNetwork(address: .v6(high: 0, low: 1), prefixLength: 128),
+    ]
+
+    /// Creates a rule; every parameter defaults to the product's default.
+    public init(
+        mode: Mode = .fixed,
+        threshold: Int = 15,
+        windowSeconds: Int = 60,
+        ipv4Prefix: Int = 32,
+        ipv6Prefix: Int = 64,
+        allowlist: [IPNetwork] = DetectionRule.defaultAllowlist
+    ) {
+        self.mode = mode
+        self.threshold = threshold
+        self.windowSeconds = windowSeconds
+        self.ipv4Prefix = ipv4Prefix
+        self.ipv6Prefix = ipv6Prefix
+        self.allowlist = allowlist
+    }
+
+    /// The windows ``windowSeconds`` describes.
+    public var fixedWindow: FixedWindow { FixedWindow(lengthSeconds: windowSeconds) }
+
+    /// The window length in milliseconds, as ``FixedWindow`` computes it (at least one second).
+    public var windowMilliseconds: Int64 { fixedWindow.lengthMilliseconds }
+
+    /// Whether any allowlisted network contains `address`; an IPv4-mapped address is checked as IPv4.
+    public func isAllowlisted(_ address: IPAddress) -> Bool {
+        let address = address.unmappedIPv4
+        for network in allowlist where network.contains(address) { return true }
+        return false
+    }
+
+    /// The unit `address` is counted under, with this rule's prefixes.
+    public func unit(for address: IPAddress) -> DetectionUnit {
+        DetectionUnit(address: address, ipv4Prefix: ipv4Prefix, ipv6Prefix: ipv6Prefix)
+    }
+
+    /// Whether a count going from `before` to `after` reaches the threshold for the first time.
+    ///
+    /// Only the update that crosses blocks, so with several workers adding to one counter exactly one of
+    /// them reports the block, and later requests in the same window do not block again.
+    public func crossed(before: Int, after: Int) -> Bool {
+        before < threshold && after >= threshold
+    }
+}

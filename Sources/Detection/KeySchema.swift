@@ -1,0 +1,46 @@
+/// Names of every Redis key the worker creates (all start with the prefix), so no entry can make it touch another key.
+///
+/// Unit names are canonical address text, which never contains spaces or glob characters, so a key built
+/// from one stays inside the prefix's namespace whatever the queue held.
+public struct KeySchema: Hashable, Sendable {
+    /// Put in front of every key; ends in a separator so `SCAN prefix*` finds exactly the worker's keys.
+    public var prefix: String
+
+    /// Creates a schema; the default prefix is `ipwatcher:`.
+    public init(prefix: String = "ipwatcher:") {
+        self.prefix = prefix
+    }
+
+    /// The counter of one unit in one fixed window: `<prefix>fixed:<windowSeconds>:<windowIndex>:<unit>`.
+    ///
+    /// The window length is part of the key, so changing it on reload starts fresh counters instead of
+    /// reading windows of another size.
+    public func fixedCounterKey(unitName: String, windowSeconds: Int, windowIndex: Int64) -> String {
+        fixedCounterKeyPrefix(windowSeconds: windowSeconds, windowIndex: windowIndex) + unitName
+    }
+
+    /// Everything of ``fixedCounterKey(unitName:windowSeconds:windowIndex:)`` before the unit name, for
+    /// callers that append the name's bytes themselves (``DetectionUnit/withName(_:)``).
+    public func fixedCounterKeyPrefix(windowSeconds: Int, windowIndex: Int64) -> String {
+        "\(prefix)fixed:\(windowSeconds):\(windowIndex):"
+    }
+
+    /// The sorted set of one unit's event times in rolling mode: `<prefix>rolling:<unit>`.
+    public func rollingKey(unitName: String) -> String {
+        rollingKeyPrefix + unitName
+    }
+
+    /// Everything of ``rollingKey(unitName:)`` before the unit name.
+    public var rollingKeyPrefix: String { "\(prefix)rolling:" }
+
+    /// The sorted set of banned units scored by ban expiry time: `<prefix>bans`.
+    public var bansKey: String { "\(prefix)bans" }
+
+    /// A key private to one worker, for the batch it has in hand: `<prefix>processing:<workerID>`.
+    public func processingKey(workerID: String) -> String {
+        "\(prefix)processing:\(workerID)"
+    }
+
+    /// The hash of running totals: `<prefix>stats`.
+    public var statsKey: String { "\(prefix)stats" }
+}

@@ -1,0 +1,61 @@
+import Logging
+import RESP
+import RedisClient
+import ServiceLifecycle
+
+/// Lifts bans when they end: several times a second, removes every unit whose expiry time has passed from
+/// the blocklist set and the expiry index, in one script call, and logs each.
+///
+/// Expiry lives in a sorted set beside the blocklist because members of a Redis set cannot expire one by
+/// one; checking every 250 ms keeps an expired unit in the set for well under a second.
+public struct BanExpiryService: Service {
+    private let client: RedisClient
+    private let settings: WorkerSettings
+    private let statistics: WorkerStatistics
+    private let logger: Logger
+    private let interval: Duration
+    private let clock = WallClock()
+
+    /// Creates the service; `interval` is how often it looks for ended bans.
+    public init(
+        client: RedisClient, settings: WorkerSettings, statistics: WorkerStatistics, logger: Logger,
+        interval: Duration = .milliseconds(250)
+    ) {
+        self.client = client
+        self.settings = settings
+        self.statistics = statistics
+        self.logger = logger
+        self.interval = interval
+    }
+
+    public func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                var removed = 0
+                repeat {
+                    removed = try await expireOnce(now: clock.nowMilliseconds())
+                } while removed == Self.perCall
+            } catch {
+                logger.debug("cannot lift ended bans yet", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: interval)
+        }
+    }
+
+    /// Most units lifted per script call, so one call never holds Redis for long.
+    static let perCall = 500
+
+    /// Lifts the bans that ended at or before `now`; returns how many.
+    @discardableResult
+    public func expireOnce(now: Int64) async throws -> Int {
+        let reply = try await client.evaluate(
+            BlocklistScripts.expire, keys: [settings.blocklistKey, settings.keys.bansKey],
+            arguments: ["\(now)", "\(Self.perCall)", settings.eventsChannel ?? ""])
+        guard let units = reply.array, !units.isEmpty else { return 0 }
+        for unit in units {
+            logger.notice("ban ended: unblocking \(unit.string ?? "?")", metadata: ["unit": "\(unit.string ?? "?")"])
+        }
+        statistics.record { $0.unblocked += units.count }
+        return units.count
+    }
+}

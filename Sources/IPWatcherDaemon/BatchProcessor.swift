@@ -1,0 +1,148 @@
+import Detection
+import Logging
+import NIOCore
+import RESP
+import RedisClient
+
+/// Turns popped entries into counter updates and blocks: parse, add up per unit and window, one pipeline
+/// of counter updates, then one of blocks for the units over the threshold.
+struct BatchProcessor {
+    let client: RedisClient
+    let settings: WorkerSettings
+    let statistics: WorkerStatistics
+    let logger: Logger
+    private let rejectLog: RateLimitedLogger
+    private let writer: BlocklistWriter
+    private let fixed: FixedWindowCounter
+    private let rolling: RollingWindowCounter
+    private let workerTag: String
+    private var batchSequence: UInt64 = 0
+    private var aggregator: BatchAggregator
+    private var aggregatorSettings: DetectionSettings
+
+    init(client: RedisClient, settings: WorkerSettings, statistics: WorkerStatistics, workerTag: String, logger: Logger) {
+        self.client = client
+        self.settings = settings
+        self.statistics = statistics
+        self.logger = logger
+        self.rejectLog = RateLimitedLogger(logger: logger)
+        self.writer = BlocklistWriter(client: client, settings: settings, logger: logger)
+        self.fixed = FixedWindowCounter(keys: settings.keys)
+        self.rolling = RollingWindowCounter(keys: settings.keys)
+        self.workerTag = workerTag
+        self.aggregatorSettings = settings.detection
+        self.aggregator = Self.makeAggregator(settings.detection)
+    }
+
+    private static func makeAggregator(_ detection: DetectionSettings) -> BatchAggregator {
+        BatchAggregator(
+            rule: detection.rule, clock: EventClock(windowMilliseconds: Int64(detection.rule.windowSeconds) * 1000))
+    }
+
+    /// Parses and adds up `entries` under `detection`; records the parse figures.
+    mutating func prepare(_ entries: [ByteBuffer], detection: DetectionSettings, now: Int64) -> PreparedBatch {
+        if detection != aggregatorSettings {
+            aggregator = Self.makeAggregator(detection)
+            aggregatorSettings = detection
+        }
+        aggregator.reset()
+        batchSequence &+= 1
+        var batch = PreparedBatch(detection: detection, now: now, tag: "\(workerTag)-\(batchSequence)")
+        batch.popped = entries.count
+        for entry in entries {
+            let parsed = entry.withUnsafeReadableBytes { QueueEntryParser.parse($0) }
+            switch parsed {
+            case .success(let queueEntry):
+                switch aggregator.add(queueEntry, now: now) {
+                case .counted: batch.counted += 1
+                case .allowlisted: batch.allowlisted += 1
+                case .stale: batch.stale += 1
+                case .future: reject(entry, reason: .future, in: &batch)
+                }
+            case .failure(let reason):
+                reject(entry, reason: reason, in: &batch)
+            }
+        }
+        batch.groups = aggregator.groups
+        let prepared = batch
+        statistics.record { totals in
+            totals.popped += prepared.popped
+            totals.stale += prepared.stale
+            totals.allowlisted += prepared.allowlisted
+            for (reason, count) in prepared.rejected { totals.rejected[reason, default: 0] += count }
+        }
+        return batch
+    }
+
+    private func reject(_ entry: ByteBuffer, reason: EntryRejection, in batch: inout PreparedBatch) {
+        batch.rejected[reason, default: 0] += 1
+        if settings.rejectedKey != nil { batch.rejectedEntries.append(entry) }
+        rejectLog.log(
+            level: .warning, "rejected queue entry",
+            metadata: ["reason": "\(reason.rawValue)", "entry": "\(Self.printable(entry))"])
+    }
+
+    /// The first bytes of an entry with anything unprintable escaped, safe for a log line.
+    private static func printable(_ entry: ByteBuffer) -> String {
+        let shown = entry.getBytes(at: entry.readerIndex, length: min(entry.readableBytes, 64)) ?? []
+        var text = ""
+        for byte in shown {
+            if byte >= 0x20 && byte < 0x7F && byte != UInt8(ascii: "\\") {
+                text.unicodeScalars.append(Unicode.Scalar(byte))
+            } else {
+                let hex = String(byte, radix: 16)
+                text += "\\x" + (hex.count == 1 ? "0" + hex : hex)
+            }
+        }
+        return entry.readableBytes > 64 ? text + "…(\(entry.readableBytes) bytes)" : text
+    }
+
+    /// Writes a prepared batch: counters, then blocks, then dead letters. Safe to call again after a failure.
+    func write(_ batch: PreparedBatch) async throws {
+        let rule = batch.detection.rule
+        var counts: [WindowCount] = []
+        if !batch.groups.isEmpty {
+            switch rule.mode {
+            case .fixed:
+                var encoder = RESPCommandEncoder()
+                fixed.encode(batch.groups, rule: rule, into: &encoder)
+                let replies = try await client.pipeline(encoder)
+                let decoded = fixed.decode(replies[...], groups: batch.groups)
+                counts = decoded.counts
+                try report(decoded.errors)
+            case .rolling:
+                let groups = batch.groups
+                let rolling = self.rolling
+                let replies = try await client.evaluatePipelined(RollingWindowCounter.script, count: groups.count) {
+                    index, sha, encoder in
+                    rolling.encode(
+                        [groups[index]], rule: rule, now: batch.now, tag: batch.tag, sha: sha, into: &encoder)
+                }
+                let decoded = rolling.decode(replies[...], groups: groups)
+                counts = decoded.counts
+                try report(decoded.failed.map(\.1))
+            }
+        }
+        let blocked = try await writer.block(counts, detection: batch.detection, now: batch.now)
+        if let rejectedKey = settings.rejectedKey, !batch.rejectedEntries.isEmpty {
+            var encoder = RESPCommandEncoder()
+            encoder.encode("LPUSH", rejectedKey, batch.rejectedEntries)
+            encoder.encode("LTRIM", rejectedKey, 0, settings.rejectedMax - 1)
+            for reply in try await client.pipeline(encoder) { _ = try reply.throwingServerError() }
+        }
+        statistics.record { totals in
+            totals.counted += batch.counted
+            totals.blocked += blocked.count
+            totals.batches += 1
+        }
+    }
+
+    /// Server errors on individual counters mean the data in Redis is not what the worker expects (a key of
+    /// the wrong type, memory full); they are logged and the batch goes on, since retrying cannot fix them.
+    private func report(_ errors: [RedisServerError]) throws {
+        guard let first = errors.first else { return }
+        statistics.record { $0.redisErrors += errors.count }
+        logger.error(
+            "Redis refused counter updates", metadata: ["count": "\(errors.count)", "first_error": "\(first.message)"])
+    }
+}

@@ -1,0 +1,77 @@
+import Detection
+import Logging
+import RESP
+import RedisClient
+
+/// Writes units that reached the threshold into the blocklist set, records when their ban ends, and
+/// announces each new block once: in the log and as JSON on the events channel.
+///
+/// Every unit at or over the threshold is offered, not only those that crossed it in this batch, so a unit
+/// whose ban expired while it is still flooding is blocked again; `SADD` tells whether a block is new. In a
+/// dry run nothing is written and only units that crossed the threshold in this batch are announced.
+struct BlocklistWriter {
+    let client: RedisClient
+    let settings: WorkerSettings
+    let logger: Logger
+
+    /// Blocks the units of `counts` that are over the threshold and returns those newly blocked.
+    func block(_ counts: [WindowCount], detection: DetectionSettings, now: Int64) async throws -> [WindowCount] {
+        let rule = detection.rule
+        if detection.dryRun {
+            let crossed = counts.filter { rule.crossed(before: $0.before, after: $0.after) }
+            guard !crossed.isEmpty else { return [] }
+            if let channel = settings.eventsChannel {
+                var encoder = RESPCommandEncoder()
+                for count in crossed {
+                    encoder.encode("PUBLISH", channel, event(for: count, detection: detection, now: now, expiresAt: nil))
+                }
+                for reply in try await client.pipeline(encoder) { _ = try reply.throwingServerError() }
+            }
+            for count in crossed { announce(count, detection: detection) }
+            return crossed
+        }
+
+        let candidates = counts.filter { $0.after >= rule.threshold }
+        guard !candidates.isEmpty else { return [] }
+        let expiresAt: Int64? = detection.banSeconds > 0 ? now + Int64(detection.banSeconds) * 1000 : nil
+        let channel = settings.eventsChannel ?? ""
+        let blocklistKey = settings.blocklistKey
+        let bansKey = settings.keys.bansKey
+        let replies = try await client.evaluatePipelined(BlocklistScripts.ban, count: candidates.count) {
+            index, sha, encoder in
+            let count = candidates[index]
+            encoder.encode(
+                "EVALSHA", sha, 2, blocklistKey, bansKey, count.group.unit.name, expiresAt ?? 0, channel,
+                channel.isEmpty ? "" : event(for: count, detection: detection, now: now, expiresAt: expiresAt))
+        }
+        var blocked: [WindowCount] = []
+        for (count, reply) in zip(candidates, replies) {
+            let added = try reply.throwingServerError()
+            if added.int == 1 {
+                blocked.append(count)
+                announce(count, detection: detection)
+            }
+        }
+        return blocked
+    }
+
+    private func announce(_ count: WindowCount, detection: DetectionSettings) {
+        logger.notice(
+            "bot detected: blocking \(count.group.unit.name)",
+            metadata: [
+                "unit": "\(count.group.unit.name)", "count": "\(count.after)",
+                "window_s": "\(detection.rule.windowSeconds)", "mode": "\(detection.rule.mode.rawValue)",
+                "ban_s": "\(detection.banSeconds)", "dry_run": "\(detection.dryRun)",
+            ])
+    }
+
+    /// The event published for a block; unit names hold only address characters, so no escaping is needed.
+    private func event(for count: WindowCount, detection: DetectionSettings, now: Int64, expiresAt: Int64?) -> String {
+        let expiry = expiresAt.map { "\($0)" } ?? "null"
+        return """
+            {"event":"block","unit":"\(count.group.unit.name)","count":\(count.after),\
+            "window":\(detection.rule.windowSeconds),"mode":"\(detection.rule.mode.rawValue)",\
+            "expires_at":\(expiry),"at":\(now),"dry_run":\(detection.dryRun)}
+            """
+    }
+}

@@ -1,0 +1,38 @@
+extension IPWatcherConfiguration {
+    /// The `detection` section: what makes an address a bot.
+    public struct Detection: Sendable, Hashable {
+        /// How requests are counted.
+        public var mode: DetectionMode
+        /// Requests within ``window`` at which an address is blocked, ≥ 1.
+        public var threshold: Int
+        /// Length of the counting window in seconds, 1...86400.
+        public var window: Int
+        /// IPv4 addresses are counted per network of this prefix length, 0...32 (32: per address).
+        public var ipv4Prefix: Int
+        /// IPv6 addresses are counted per network of this prefix length, 0...128 (64: per customer subnet).
+        public var ipv6Prefix: Int
+        /// Networks that are never blocked, in CIDR notation (`10.0.0.0/8`, `2001:db8::/32`) or as bare addresses,
+        /// as written. Checked at load time by the rules of `IPNetwork(_:)`, which converts them.
+        public var allowlist: [String]
+        /// Count and log, but write nothing to the blocklist.
+        public var dryRun: Bool
+        /// Prefix of every counter key; non-empty, without spaces or control characters.
+        public var keyPrefix: String
+
+        /// Creates the section; every parameter defaults to the documented default.
+        public init(
+            mode: DetectionMode = .fixed, threshold: Int = 15, window: Int = 60, ipv4Prefix: Int = 32,
+            ipv6Prefix: Int = 64, allowlist: [String] = ["127.0.0.0/8", "::1/128"], dryRun: Bool = false,
+            keyPrefix: String = "ipwatcher:"
+        ) {
+            self.mode = mode
+            self.threshold = threshold
+            self.window = window
+            self.ipv4Prefix = ipv4Prefix
+            self.ipv6Prefix = ipv6Prefix
+            self.allowlist = allowlist
+            self.dryRun = dryRun
+            self.keyPrefix = keyPrefix
+        }
+    }
+}

@@ -1,0 +1,81 @@
+import RedisClient
+
+extension IPWatcherConfiguration {
+    /// The Redis endpoint to connect to: ``Redis-swift.struct/url`` parsed, its password replaced by
+    /// ``Redis-swift.struct/password`` when that is set, and the `redis.tls` section merged into its TLS options.
+    ///
+    /// Throws for a URL that does not parse, for TLS settings with a URL that is not `rediss://` (so a typo in the
+    /// scheme cannot quietly turn TLS off), and for a client certificate without its key or the reverse. Always
+    /// succeeds for a loaded configuration, which was checked the same way.
+    public var endpoint: RedisEndpoint {
+        get throws(ConfigurationError) {
+            var endpoint: RedisEndpoint
+            do throws(RedisError) {
+                endpoint = try RedisEndpoint(url: redis.url)
+            } catch {
+                let reason: String
+                if case .invalidEndpoint(_, let detail) = error { reason = detail } else { reason = error.description }
+                throw ConfigurationError.invalid(
+                    "redis.url", Self.redactedURL(redis.url), "is not a valid Redis URL: \(reason)")
+            }
+            if let password = redis.password { endpoint.password = password.value }
+            let settings = redis.tls
+            if let first = settings.settingsMade.first {
+                guard var tls = endpoint.tls else {
+                    throw ConfigurationError.invalid(
+                        first.key, first.value, "is set, but redis.url is not a rediss:// (TLS) URL")
+                }
+                if let caFile = settings.caFile { tls.caFile = caFile }
+                if let certFile = settings.certFile { tls.certificateFile = certFile }
+                if let keyFile = settings.keyFile { tls.keyFile = keyFile }
+                if let serverName = settings.serverName { tls.serverName = serverName }
+                if settings.verify != .full { tls.verification = settings.verify }
+                // The URL parser checks its own cert= and key=; a mix of URL and section can still split them.
+                if let certificateFile = tls.certificateFile, tls.keyFile == nil {
+                    throw ConfigurationError.invalid(
+                        "redis.tls.cert_file", certificateFile, "needs redis.tls.key_file (or key= in redis.url)")
+                }
+                if let keyFile = tls.keyFile, tls.certificateFile == nil {
+                    throw ConfigurationError.invalid(
+                        "redis.tls.key_file", keyFile, "needs redis.tls.cert_file (or cert= in redis.url)")
+                }
+                endpoint.tls = tls
+            }
+            return endpoint
+        }
+    }
+
+    /// Where the password used to log in comes from: `"environment"` (`IPWATCHER_REDIS_PASSWORD`),
+    /// `"password_file"`, `"url"`, or nil when there is none; for messages, so it never holds the secret.
+    public var passwordSource: String? {
+        if let password = redis.password { return password.source.rawValue }
+        if let endpoint = try? RedisEndpoint(url: redis.url), endpoint.password != nil { return "url" }
+        return nil
+    }
+
+    /// `url` with every password in it replaced by `***`: the one in the user-info part and a `password=`
+    /// query option (`unix://` URLs take one).
+    ///
+    /// Deliberately errs towards hiding too much: the user info is taken to end at the last `@` anywhere, so that
+    /// a password containing an unencoded `/`, `?` or `@`, which the URL parser rejects, is still hidden in the
+    /// error that reports it.
+    public static func redactedURL(_ url: String) -> String {
+        guard let schemeEnd = url.firstRange(of: "://") else { return url }
+        var result = String(url[..<schemeEnd.upperBound])
+        var rest = url[schemeEnd.upperBound...]
+        if let at = rest.lastIndex(of: "@") {
+            let userInfo = rest[..<at]
+            if let colon = userInfo.firstIndex(of: ":") {
+                result += userInfo[..<colon] + ":***"
+            } else {
+                result += userInfo
+            }
+            rest = rest[at...]
+        }
+        guard let questionMark = rest.firstIndex(of: "?") else { return result + rest }
+        result += rest[...questionMark]
+        let options = rest[rest.index(after: questionMark)...].split(separator: "&", omittingEmptySubsequences: false)
+        result += options.map { $0.hasPrefix("password=") ? "password=***" : String($0) }.joined(separator: "&")
+        return result
+    }
+}

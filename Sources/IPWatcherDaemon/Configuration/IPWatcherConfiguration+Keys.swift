@@ -1,0 +1,130 @@
+extension IPWatcherConfiguration {
+    /// Every configuration key in file order, dotted as in override flags: `redis.url`, `queue.rejected_key`, ….
+    public static let keyNames: [String] = schema.map(\.name)
+
+    /// The environment variable that supplies the Redis password; it is not a configuration key, so it is never
+    /// read from the file or flags, and it takes precedence over `redis.password_file` and the URL.
+    public static let passwordEnvironmentVariable = "IPWATCHER_REDIS_PASSWORD"
+
+    /// The environment variable for a dotted key: `IPWATCHER_` followed by the key in capitals with dots as
+    /// underscores, the names swift-configuration's environment provider looks up under the `ipwatcher` prefix.
+    public static func environmentVariableName(forKey key: String) -> String {
+        "IPWATCHER_" + String(key.uppercased().map { $0.isLetter || $0.isNumber ? $0 : "_" })
+    }
+
+    /// Every environment variable the daemon reads, in file order, with ``passwordEnvironmentVariable`` after
+    /// `IPWATCHER_REDIS_PASSWORD_FILE`; for documentation and `--help`.
+    public static func environmentVariableNames() -> [String] {
+        var names: [String] = []
+        for key in keyNames {
+            names.append(environmentVariableName(forKey: key))
+            if key == "redis.password_file" { names.append(passwordEnvironmentVariable) }
+        }
+        return names
+    }
+
+    /// The `IPWATCHER_…` variables in `environment` that the daemon does not read, sorted; typos there are not
+    /// an error (other tools may share the prefix), so the CLI can warn about them.
+    public static func unknownEnvironmentVariables(in environment: [String: String]) -> [String] {
+        let known = Set(environmentVariableNames())
+        return environment.keys.filter { $0.hasPrefix("IPWATCHER_") && !known.contains($0) }.sorted()
+    }
+
+    /// The shape of a key's value.
+    enum KeyKind: Sendable {
+        /// One value.
+        case scalar
+        /// A list: a YAML sequence, or comma-separated text.
+        case list
+    }
+
+    /// A key of the configuration.
+    struct KeySpec: Sendable {
+        /// The dotted key.
+        let name: String
+        /// The shape of its value.
+        let kind: KeyKind
+        /// Whether its value may hold a secret and must not be shown.
+        let isSecret: Bool
+
+        init(_ name: String, _ kind: KeyKind = .scalar, secret: Bool = false) {
+            self.name = name
+            self.kind = kind
+            self.isSecret = secret
+        }
+    }
+
+    /// The keys in file order; ``load(file:fileIsExplicit:environment:overrides:)``, the unknown-key check,
+    /// the environment names and ``renderedYAML()`` all follow this table, so a key is added in one place first.
+    static let schema: [KeySpec] = [
+        KeySpec("redis.url", secret: true),
+        KeySpec("redis.password_file"),
+        KeySpec("redis.client_name"),
+        KeySpec("redis.connect_timeout"),
+        KeySpec("redis.command_timeout"),
+        KeySpec("redis.tls.ca_file"),
+        KeySpec("redis.tls.cert_file"),
+        KeySpec("redis.tls.key_file"),
+        KeySpec("redis.tls.server_name"),
+        KeySpec("redis.tls.verify"),
+        KeySpec("queue.key"),
+        KeySpec("queue.pop"),
+        KeySpec("queue.batch"),
+        KeySpec("queue.block_timeout"),
+        KeySpec("queue.rejected_key"),
+        KeySpec("queue.rejected_max"),
+        KeySpec("detection.mode"),
+        KeySpec("detection.threshold"),
+        KeySpec("detection.window"),
+        KeySpec("detection.ipv4_prefix"),
+        KeySpec("detection.ipv6_prefix"),
+        KeySpec("detection.allowlist", .list),
+        KeySpec("detection.dry_run"),
+        KeySpec("detection.key_prefix"),
+        KeySpec("blocklist.key"),
+        KeySpec("blocklist.ban_seconds"),
+        KeySpec("blocklist.events_channel"),
+        KeySpec("log.level"),
+    ]
+
+    /// The keys by name.
+    static let schemaByName: [String: KeySpec] = Dictionary(uniqueKeysWithValues: schema.map { ($0.name, $0) })
+
+    /// The sections (`redis`, `redis.tls`, …): every proper prefix of a key.
+    static let sectionNames: Set<String> = Set(
+        schema.flatMap { spec in
+            let parts = spec.name.split(separator: ".")
+            return (1..<parts.count).map { parts[..<$0].joined(separator: ".") }
+        })
+
+    /// The known key a misspelt one most likely means: the longest key it extends or that extends it
+    /// (`queue.batchsize`, `redis.password`), else the nearest by edit distance if that is close enough.
+    static func suggestion(forUnknownKey key: String) -> String? {
+        let extended = schema.map(\.name).filter { key.hasPrefix($0) || ($0.hasPrefix(key) && key.contains(".")) }
+        if let longest = extended.max(by: { $0.count < $1.count }) { return longest }
+        var best: (name: String, distance: Int)?
+        for candidate in schema.map(\.name) + sectionNames.sorted() {
+            let distance = editDistance(Array(key), Array(candidate))
+            if distance < (best?.distance ?? Int.max) { best = (candidate, distance) }
+        }
+        guard let best, best.distance <= max(2, key.count / 4) else { return nil }
+        return best.name
+    }
+
+    /// Levenshtein distance, for suggestions only.
+    private static func editDistance(_ a: [Character], _ b: [Character]) -> Int {
+        guard !a.isEmpty else { return b.count }
+        guard !b.isEmpty else { return a.count }
+        var previous = Array(0...b.count)
+        var current = [Int](repeating: 0, count: b.count + 1)
+        for i in 1...a.count {
+            current[0] = i
+            for j in 1...b.count {
+                let substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, substitution)
+            }
+            swap(&previous, &current)
+        }
+        return previous[b.count]
+    }
+}

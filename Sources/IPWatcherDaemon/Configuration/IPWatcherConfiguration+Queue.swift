@@ -1,0 +1,38 @@
+extension IPWatcherConfiguration {
+    /// The `queue` section: the Redis list producers push addresses onto, and how it is consumed.
+    public struct Queue: Sendable, Hashable {
+        /// Which end of the list a pop takes from.
+        public enum PopSide: String, Sendable, Hashable, CaseIterable {
+            /// `BLPOP`/`LPOP`: the product's stated design. With producers using `LPUSH`, newest first.
+            case left
+            /// `BRPOP`/`RPOP`: with `LPUSH` producers, arrival order.
+            case right
+        }
+
+        /// The list holding one address per entry.
+        public var key: String
+        /// Which end is popped.
+        public var pop: PopSide
+        /// Most entries taken per round trip, 1...100000.
+        public var batch: Int
+        /// How long the blocking pop waits for an entry when the list is empty, 0.01...60 seconds.
+        public var blockTimeout: Duration
+        /// List that keeps entries that are not addresses; nil drops them after logging.
+        public var rejectedKey: String?
+        /// Length the rejected list is trimmed to (`LTRIM`), ≥ 1, so bad input cannot fill Redis.
+        public var rejectedMax: Int
+
+        /// Creates the section; every parameter defaults to the documented default.
+        public init(
+            key: String = "ips", pop: PopSide = .left, batch: Int = 1000, blockTimeout: Duration = .seconds(1),
+            rejectedKey: String? = nil, rejectedMax: Int = 10000
+        ) {
+            self.key = key
+            self.pop = pop
+            self.batch = batch
+            self.blockTimeout = blockTimeout
+            self.rejectedKey = rejectedKey
+            self.rejectedMax = rejectedMax
+        }
+    }
+}

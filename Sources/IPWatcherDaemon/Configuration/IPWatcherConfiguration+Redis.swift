@@ -1,0 +1,64 @@
+import RedisClient
+
+extension IPWatcherConfiguration {
+    /// The `redis` section: where the server is, how to log in and how long to wait.
+    ///
+    /// Its `description`, `debugDescription` and mirror show the URL with its password replaced by `***`, so
+    /// printing or dumping a configuration cannot leak the password.
+    public struct Redis: Sendable, Hashable {
+        /// `redis://`, `rediss://` or `unix://` URL, in the form ``RedisClient/RedisEndpoint/init(url:)`` accepts;
+        /// it may contain a password, so show it only through ``IPWatcherConfiguration/redactedURL``.
+        public var url: String
+        /// File whose contents (trailing line break removed) are the password; nil for none.
+        public var passwordFile: String?
+        /// The password that replaces the URL's, read at load time from `IPWATCHER_REDIS_PASSWORD` or
+        /// ``passwordFile``; nil to use the URL's, if it has one.
+        public var password: RedisPassword?
+        /// Sent as `CLIENT SETNAME`; nil sends none.
+        public var clientName: String?
+        /// Longest wait for a connection and its handshake.
+        public var connectTimeout: Duration
+        /// Longest wait for a reply to an ordinary command.
+        public var commandTimeout: Duration
+        /// TLS settings that override or add to the `rediss://` URL's options.
+        public var tls: TLS
+
+        /// Creates the section; every parameter defaults to the documented default.
+        public init(
+            url: String = "redis://127.0.0.1:6379", passwordFile: String? = nil, password: RedisPassword? = nil,
+            clientName: String? = "ipwatcher", connectTimeout: Duration = .seconds(5),
+            commandTimeout: Duration = .seconds(5), tls: TLS = TLS()
+        ) {
+            self.url = url
+            self.passwordFile = passwordFile
+            self.password = password
+            self.clientName = clientName
+            self.connectTimeout = connectTimeout
+            self.commandTimeout = commandTimeout
+            self.tls = tls
+        }
+    }
+}
+
+extension IPWatcherConfiguration.Redis: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    /// The section with the URL's password replaced by `***` and the password itself left out.
+    public var description: String {
+        "Redis(url: \(IPWatcherConfiguration.redactedURL(url)), passwordFile: \(passwordFile ?? "nil"), "
+            + "password: \(password == nil ? "nil" : "***"), clientName: \(clientName ?? "nil"), "
+            + "connectTimeout: \(connectTimeout), commandTimeout: \(commandTimeout), tls: \(tls))"
+    }
+
+    /// Same as ``description``: a debug print must not show the password either.
+    public var debugDescription: String { description }
+
+    /// A mirror with the URL redacted, for `dump` and debuggers.
+    public var customMirror: Mirror {
+        Mirror(
+            self,
+            children: [
+                "url": IPWatcherConfiguration.redactedURL(url), "passwordFile": passwordFile as Any,
+                "password": password as Any, "clientName": clientName as Any, "connectTimeout": connectTimeout,
+                "commandTimeout": commandTimeout, "tls": tls,
+            ], displayStyle: .struct)
+    }
+}

@@ -1,0 +1,74 @@
+extension IPWatcherConfiguration {
+    /// The configuration as YAML in the layout of `config/ipwatcher.yaml`, for `ipwatcher check-config`.
+    ///
+    /// Every key is listed with its effective value. The URL's password is shown as `***`; a password from the
+    /// environment or a password file is never shown, only where it comes from, in a comment. Apart from a
+    /// redacted password, the output loads back into an equal configuration.
+    public func renderedYAML() -> String {
+        var lines = ["# ipwatcher configuration in effect; passwords are not shown."]
+        switch passwordSource {
+        case "environment": lines.append("# Redis password: from \(Self.passwordEnvironmentVariable).")
+        case "password_file": lines.append("# Redis password: from redis.password_file.")
+        case "url": lines.append("# Redis password: from redis.url.")
+        default: lines.append("# Redis password: none.")
+        }
+        var openSections: [Substring] = []
+        for spec in Self.schema {
+            let parts = spec.name.split(separator: ".")
+            let sections = Array(parts.dropLast())
+            var shared = 0
+            while shared < min(sections.count, openSections.count), sections[shared] == openSections[shared] {
+                shared += 1
+            }
+            for depth in shared..<sections.count {
+                lines.append(String(repeating: "  ", count: depth) + sections[depth] + ":")
+            }
+            openSections = sections
+            let indentation = String(repeating: "  ", count: sections.count)
+            lines.append(indentation + (parts.last ?? "") + ": " + renderedValue(forKey: spec.name))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The YAML text of one key's value.
+    private func renderedValue(forKey key: String) -> String {
+        switch key {
+        case "redis.url": return YAMLScalar.render(Self.redactedURL(redis.url))
+        case "redis.password_file": return YAMLScalar.render(redis.passwordFile ?? "")
+        case "redis.client_name": return YAMLScalar.render(redis.clientName ?? "")
+        case "redis.connect_timeout": return Self.renderedSeconds(redis.connectTimeout)
+        case "redis.command_timeout": return Self.renderedSeconds(redis.commandTimeout)
+        case "redis.tls.ca_file": return YAMLScalar.render(redis.tls.caFile ?? "")
+        case "redis.tls.cert_file": return YAMLScalar.render(redis.tls.certFile ?? "")
+        case "redis.tls.key_file": return YAMLScalar.render(redis.tls.keyFile ?? "")
+        case "redis.tls.server_name": return YAMLScalar.render(redis.tls.serverName ?? "")
+        case "redis.tls.verify": return YAMLScalar.render(redis.tls.verify.rawValue)
+        case "queue.key": return YAMLScalar.render(queue.key)
+        case "queue.pop": return queue.pop.rawValue
+        case "queue.batch": return String(queue.batch)
+        case "queue.block_timeout": return Self.renderedSeconds(queue.blockTimeout)
+        case "queue.rejected_key": return YAMLScalar.render(queue.rejectedKey ?? "")
+        case "queue.rejected_max": return String(queue.rejectedMax)
+        case "detection.mode": return detection.mode.rawValue
+        case "detection.threshold": return String(detection.threshold)
+        case "detection.window": return String(detection.window)
+        case "detection.ipv4_prefix": return String(detection.ipv4Prefix)
+        case "detection.ipv6_prefix": return String(detection.ipv6Prefix)
+        case "detection.allowlist": return YAMLScalar.list(detection.allowlist)
+        case "detection.dry_run": return String(detection.dryRun)
+        case "detection.key_prefix": return YAMLScalar.render(detection.keyPrefix)
+        case "blocklist.key": return YAMLScalar.render(blocklist.key)
+        case "blocklist.ban_seconds": return String(blocklist.banSeconds)
+        case "blocklist.events_channel": return YAMLScalar.render(blocklist.eventsChannel ?? "")
+        case "log.level": return log.level.rawValue
+        default: return "\"\""  // Unreachable while the schema and this switch agree; a test checks they do.
+        }
+    }
+
+    /// A duration as decimal seconds: `5`, `0.25`.
+    static func renderedSeconds(_ duration: Duration) -> String {
+        let (seconds, attoseconds) = duration.components
+        guard attoseconds != 0 else { return String(seconds) }
+        return String(Double(seconds) + Double(attoseconds) / 1e18)
+    }
+}

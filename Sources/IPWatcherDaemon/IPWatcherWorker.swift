@@ -1,0 +1,109 @@
+import Logging
+import RedisClient
+import ServiceLifecycle
+import SystemdNotify
+import UnixSignals
+
+/// The whole worker: Redis clients, consumer, ban expiry, systemd status and reload, run as one
+/// `ServiceGroup` that shuts down gracefully on SIGTERM or SIGINT.
+///
+/// Shutdown runs in reverse order of start: systemd hears `STOPPING=1` first, the consumer finishes its batch,
+/// and the Redis connections close last.
+public struct IPWatcherWorker: Sendable {
+    /// Where Redis is.
+    public let endpoint: RedisEndpoint
+    /// The worker's settings as started.
+    public let settings: WorkerSettings
+    /// The detection settings in force; ``ReloadService`` replaces them.
+    public let live: LiveDetectionSettings
+    /// Running totals.
+    public let statistics = WorkerStatistics()
+    private let redisConfiguration: RedisConnectionConfiguration
+    private let notifier: SystemdNotifier
+    private let logger: Logger
+    private let reload: (@Sendable () async throws -> DetectionSettings)?
+    private let workerTag: String
+    private let shutdownSignals: [UnixSignal]
+
+    /// Creates a worker.
+    ///
+    /// `reload` reads the configuration again on `SIGHUP`; nil ignores the signal. `shutdownSignals` start a
+    /// graceful shutdown; pass none when the caller manages shutdown through task cancellation.
+    public init(
+        endpoint: RedisEndpoint, settings: WorkerSettings, redisConfiguration: RedisConnectionConfiguration,
+        logger: Logger, notifier: SystemdNotifier = SystemdNotifier(), workerTag: String,
+        shutdownSignals: [UnixSignal] = [.sigterm, .sigint],
+        reload: (@Sendable () async throws -> DetectionSettings)? = nil
+    ) {
+        self.endpoint = endpoint
+        self.settings = settings
+        self.live = LiveDetectionSettings(settings.detection)
+        self.redisConfiguration = redisConfiguration
+        self.logger = logger
+        self.notifier = notifier
+        self.workerTag = workerTag
+        self.shutdownSignals = shutdownSignals
+        self.reload = reload
+    }
+
+    /// Runs until a shutdown signal or cancellation; throws when Redis refuses the credentials.
+    public func run() async throws {
+        var popConfiguration = redisConfiguration
+        popConfiguration.clientName = redisConfiguration.clientName.map { $0 + "-pop" }
+        let popClient = RedisClient(
+            endpoint: endpoint, configuration: popConfiguration, logger: logger)
+        let writeClient = RedisClient(endpoint: endpoint, configuration: redisConfiguration, logger: logger)
+        let progress = WatchdogProgress()
+        let notifier = self.notifier
+        let endpointText = "\(endpoint)"
+        let settings = self.settings
+        let logger = self.logger
+        let consumer = ConsumerService(
+            popClient: popClient, writeClient: writeClient, settings: settings, live: live,
+            statistics: statistics, progress: progress, workerTag: workerTag, logger: logger
+        ) {
+            logger.notice(
+                "consuming",
+                metadata: [
+                    "queue": "\(settings.queueKey)", "redis": "\(endpointText)",
+                    "mode": "\(settings.detection.rule.mode.rawValue)",
+                    "threshold": "\(settings.detection.rule.threshold)",
+                    "window_s": "\(settings.detection.rule.windowSeconds)",
+                ])
+            notifier.ready(status: "consuming \(settings.queueKey) at \(endpointText)")
+        }
+        var services: [any Service] = [
+            RedisClientService(client: popClient),
+            RedisClientService(client: writeClient),
+            BanExpiryService(client: writeClient, settings: settings, statistics: statistics, logger: logger),
+            SystemdStatusService(
+                notifier: notifier, statistics: statistics, progress: progress, endpointDescription: endpointText,
+                logger: logger, redisState: { writeClient.state }),
+        ]
+        if let reload {
+            services.append(ReloadService(live: live, notifier: notifier, logger: logger, load: reload))
+        }
+        services.append(consumer)
+        services.append(StoppingNotifierService(notifier: notifier, logger: logger))
+        notifier.status("waiting for Redis at \(endpointText)")
+        let group = ServiceGroup(
+            configuration: .init(
+                services: services.map { .init(service: $0) },
+                gracefulShutdownSignals: shutdownSignals,
+                cancellationSignals: [],
+                logger: logger))
+        try await group.run()
+    }
+}
+
+/// Tells systemd `STOPPING=1` as soon as a graceful shutdown begins.
+struct StoppingNotifierService: Service {
+    let notifier: SystemdNotifier
+    let logger: Logger
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        logger.notice("shutting down")
+        notifier.stopping()
+    }
+}

@@ -1,0 +1,79 @@
+import NIOCore
+import RESP
+import RedisClient
+
+/// Pops a batch from the queue list: blocks until at least one entry is there, then takes up to a batch.
+///
+/// Uses `BLMPOP … COUNT n` (Redis 7), which does both in one command; on older servers it falls back to
+/// `BLPOP` followed by `LPOP key n-1`. The entries come back as slices of the reply, never as Strings.
+struct QueuePopper {
+    let client: RedisClient
+    let key: String
+    let side: WorkerSettings.PopSide
+    let batchSize: Int
+    let blockTimeout: Duration
+    private var useBLMPOP = true
+
+    init(client: RedisClient, settings: WorkerSettings) {
+        self.client = client
+        self.key = settings.queueKey
+        self.side = settings.popSide
+        self.batchSize = settings.batchSize
+        self.blockTimeout = settings.blockTimeout
+    }
+
+    /// The next batch, or an empty array when the queue stayed empty for the block timeout.
+    mutating func pop() async throws -> [ByteBuffer] {
+        if useBLMPOP {
+            do {
+                return try await popWithBLMPOP()
+            } catch RedisError.server(let error) where error.message.lowercased().contains("unknown command") {
+                useBLMPOP = false
+            }
+        }
+        return try await popWithBLPOP()
+    }
+
+    /// The block time in seconds as Redis reads it (decimals allowed since Redis 6).
+    private var timeoutArgument: String {
+        let parts = blockTimeout.components
+        let milliseconds = parts.seconds * 1000 + parts.attoseconds / 1_000_000_000_000_000
+        return "\(Double(max(milliseconds, 1)) / 1000)"
+    }
+
+    private func popWithBLMPOP() async throws -> [ByteBuffer] {
+        let command = RESPCommand(
+            "BLMPOP", timeoutArgument, 1, key, side == .left ? "LEFT" : "RIGHT", "COUNT", batchSize)
+        let reply = try await client.sendBlocking(command, blockFor: blockTimeout)
+        // [key, [entry, entry, ...]] or null on timeout.
+        guard let parts = reply.array else { return [] }
+        var iterator = parts.makeIterator()
+        _ = iterator.next()
+        guard let list = iterator.next()?.array else { return [] }
+        return Self.payloads(of: list)
+    }
+
+    private func popWithBLPOP() async throws -> [ByteBuffer] {
+        let blocking = RESPCommand(side == .left ? "BLPOP" : "BRPOP", key, timeoutArgument)
+        let reply = try await client.sendBlocking(blocking, blockFor: blockTimeout)
+        guard let parts = reply.array else { return [] }
+        var iterator = parts.makeIterator()
+        _ = iterator.next()
+        guard let first = iterator.next()?.bytes else { return [] }
+        var entries = [first]
+        if batchSize > 1 {
+            let rest = try await client.send(RESPCommand(side == .left ? "LPOP" : "RPOP", key, batchSize - 1))
+            if let list = rest.array { entries.append(contentsOf: Self.payloads(of: list)) }
+        }
+        return entries
+    }
+
+    private static func payloads(of list: RESPToken.Array) -> [ByteBuffer] {
+        var entries: [ByteBuffer] = []
+        entries.reserveCapacity(list.count)
+        for element in list {
+            entries.append(element.bytes ?? ByteBuffer())
+        }
+        return entries
+    }
+}

@@ -1,0 +1,81 @@
+import Logging
+import RedisClient
+import ServiceLifecycle
+import SystemdNotify
+
+/// Keeps systemd informed: `STATUS=` with live figures every couple of seconds, and `WATCHDOG=1` at half of
+/// `WATCHDOG_USEC` — but only while the consumer loop reports progress, so a wedged loop makes systemd
+/// restart the service.
+public struct SystemdStatusService: Service {
+    private let notifier: SystemdNotifier
+    private let statistics: WorkerStatistics
+    private let progress: WatchdogProgress
+    private let redisState: @Sendable () -> RedisConnectionState
+    private let endpointDescription: String
+    private let logger: Logger
+
+    /// Creates the service; `redisState` tells whether the worker is waiting for Redis.
+    public init(
+        notifier: SystemdNotifier, statistics: WorkerStatistics, progress: WatchdogProgress,
+        endpointDescription: String, logger: Logger, redisState: @escaping @Sendable () -> RedisConnectionState
+    ) {
+        self.notifier = notifier
+        self.statistics = statistics
+        self.progress = progress
+        self.endpointDescription = endpointDescription
+        self.logger = logger
+        self.redisState = redisState
+    }
+
+    public func run() async throws {
+        let watchdogInterval = notifier.watchdogInterval
+        let statusInterval: Duration = .seconds(2)
+        let tick = min(watchdogInterval ?? statusInterval, statusInterval)
+        var lastStatus = ContinuousClock.now - statusInterval
+        var lastSnapshot = statistics.snapshot
+        var lastStatusTime = ContinuousClock.now
+        var lastWatchdog = ContinuousClock.now
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            let now = ContinuousClock.now
+            if let watchdogInterval, now - lastWatchdog >= watchdogInterval - .milliseconds(50) {
+                lastWatchdog = now
+                if progress.consumeProgress() {
+                    notifier.watchdog()
+                } else {
+                    logger.warning("consumer loop made no progress; withholding the watchdog ping")
+                }
+            }
+            if now - lastStatus >= statusInterval {
+                let snapshot = statistics.snapshot
+                let seconds = max((now - lastStatusTime).secondsDouble, 0.001)
+                let rate = Double(snapshot.popped - lastSnapshot.popped) / seconds
+                notifier.status(Self.statusLine(snapshot, rate: rate, redis: redisState(), endpoint: endpointDescription))
+                lastSnapshot = snapshot
+                lastStatusTime = now
+                lastStatus = now
+            }
+            try? await Task.sleep(for: tick)
+        }
+    }
+
+    /// The `STATUS=` text: the figures an operator wants from `systemctl status`.
+    public static func statusLine(
+        _ snapshot: WorkerStatistics.Snapshot, rate: Double, redis: RedisConnectionState, endpoint: String
+    ) -> String {
+        let figures =
+            "processed \(snapshot.popped), rejected \(snapshot.rejectedTotal), blocked \(snapshot.blocked), "
+            + "unblocked \(snapshot.unblocked), \(Int(rate.rounded()))/s"
+        switch redis {
+        case .ready: return figures
+        default: return "waiting for Redis at \(endpoint) (\(redis)); " + figures
+        }
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, as a Double.
+    var secondsDouble: Double {
+        let parts = components
+        return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
+    }
+}

@@ -1,0 +1,52 @@
+import Detection
+import RedisClient
+
+extension WorkerSettings {
+    /// The worker settings a loaded configuration describes.
+    ///
+    /// A loaded configuration is already validated, so an allowlist entry that still fails to parse (possible
+    /// only for one assembled in code) is left out rather than trusted.
+    public init(configuration: IPWatcherConfiguration) {
+        self.init()
+        queueKey = configuration.queue.key
+        popSide = configuration.queue.pop == .left ? .left : .right
+        batchSize = configuration.queue.batch
+        blockTimeout = configuration.queue.blockTimeout
+        rejectedKey = configuration.queue.rejectedKey
+        rejectedMax = configuration.queue.rejectedMax
+        keys = KeySchema(prefix: configuration.detection.keyPrefix)
+        blocklistKey = configuration.blocklist.key
+        eventsChannel = configuration.blocklist.eventsChannel
+        detection = DetectionSettings(configuration: configuration)
+    }
+}
+
+extension DetectionSettings {
+    /// The reloadable detection settings a loaded configuration describes.
+    public init(configuration: IPWatcherConfiguration) {
+        let section = configuration.detection
+        let rule = DetectionRule(
+            mode: DetectionRule.Mode(rawValue: section.mode.rawValue) ?? .fixed,
+            threshold: section.threshold,
+            windowSeconds: section.window,
+            ipv4Prefix: section.ipv4Prefix,
+            ipv6Prefix: section.ipv6Prefix,
+            allowlist: section.allowlist.compactMap(IPNetwork.init))
+        self.init(rule: rule, banSeconds: configuration.blocklist.banSeconds, dryRun: section.dryRun)
+    }
+}
+
+extension IPWatcherConfiguration {
+    /// The worker settings this configuration describes.
+    public var workerSettings: WorkerSettings { WorkerSettings(configuration: self) }
+
+    /// Timeouts and client name for the worker's Redis connections; refused credentials end the worker,
+    /// since retrying cannot fix them.
+    public var redisConnectionConfiguration: RedisConnectionConfiguration {
+        RedisConnectionConfiguration(
+            connectTimeout: redis.connectTimeout,
+            commandTimeout: redis.commandTimeout,
+            clientName: redis.clientName,
+            fatalConnectErrorCodes: RedisConnectionConfiguration.authenticationErrorCodes)
+    }
+}

@@ -1,0 +1,56 @@
+import Detection
+
+/// Everything the worker loop needs to know, in the types it works with.
+///
+/// Built from the configuration file, environment and flags (see `IPWatcherConfiguration`), or directly by
+/// tests and the demo.
+public struct WorkerSettings: Sendable, Hashable {
+    /// Which end of the queue list the worker pops from.
+    public enum PopSide: String, Sendable, Hashable {
+        /// `BLPOP`/`LPOP`: the product's stated design. With producers using `LPUSH`, newest first.
+        case left
+        /// `BRPOP`/`RPOP`: with `LPUSH` producers, arrival order.
+        case right
+    }
+
+    /// The list producers push to.
+    public var queueKey: String = "ips"
+    /// Which end to pop.
+    public var popSide: PopSide = .left
+    /// Most entries handled as one batch.
+    public var batchSize: Int = 1000
+    /// How long one blocking pop waits on an empty queue; bounds how quickly shutdown and reloads are noticed.
+    public var blockTimeout: Duration = .seconds(1)
+    /// A capped list that keeps copies of rejected entries; nil keeps none.
+    public var rejectedKey: String?
+    /// Cap of ``rejectedKey``.
+    public var rejectedMax: Int = 10_000
+    /// Names of the worker's own keys.
+    public var keys = KeySchema()
+    /// The set the web tier checks with `SISMEMBER`.
+    public var blocklistKey: String = "blocklist"
+    /// Pub/sub channel for block events; nil publishes nothing.
+    public var eventsChannel: String? = "ipwatcher:events"
+    /// The settings a reload may change.
+    public var detection = DetectionSettings()
+
+    /// Creates settings with the product's defaults.
+    public init() {}
+}
+
+/// Detection settings that `SIGHUP` may change while the worker runs.
+public struct DetectionSettings: Sendable, Hashable {
+    /// Mode, threshold, window, prefixes and allowlist.
+    public var rule = DetectionRule()
+    /// How long a block lasts; 0 blocks for good.
+    public var banSeconds: Int = 3600
+    /// Detect, log and publish, but never write the blocklist.
+    public var dryRun = false
+
+    /// Creates settings with the product's defaults.
+    public init(rule: DetectionRule = DetectionRule(), banSeconds: Int = 3600, dryRun: Bool = false) {
+        self.rule = rule
+        self.banSeconds = banSeconds
+        self.dryRun = dryRun
+    }
+}

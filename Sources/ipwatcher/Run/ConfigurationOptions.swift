@@ -1,0 +1,66 @@
+import ArgumentParser
+import Foundation
+import IPWatcherDaemon
+
+/// The options that locate and override the configuration, shared by `run` and `check-config`.
+struct ConfigurationOptions: ParsableArguments {
+    @Option(help: "Configuration file (default: /etc/ipwatcher/ipwatcher.yaml when it exists).")
+    var config: String?
+
+    @Option(name: .customLong("redis-url"), help: "Redis URL: redis://, rediss:// or unix:// (redis.url).")
+    var redisURL: String?
+
+    @Option(help: "Queue list key (queue.key).")
+    var queue: String?
+
+    @Option(help: "Blocklist set key (blocklist.key).")
+    var blocklist: String?
+
+    @Option(help: "fixed or rolling (detection.mode).")
+    var mode: String?
+
+    @Option(help: "Requests per window that make a bot (detection.threshold).")
+    var threshold: String?
+
+    @Option(help: "Window length in seconds (detection.window).")
+    var window: String?
+
+    @Flag(name: .customLong("dry-run"), help: "Detect, log and publish, but never write the blocklist (detection.dry_run).")
+    var dryRun = false
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (log.level).")
+    var logLevel: String?
+
+    /// The flags as dotted configuration keys, the highest-precedence layer.
+    var overrides: [String: String] {
+        var result: [String: String] = [:]
+        result["redis.url"] = redisURL
+        result["queue.key"] = queue
+        result["blocklist.key"] = blocklist
+        result["detection.mode"] = mode
+        result["detection.threshold"] = threshold
+        result["detection.window"] = window
+        if dryRun { result["detection.dry_run"] = "true" }
+        result["log.level"] = logLevel
+        return result
+    }
+
+    /// The file to read: the one given, or the default path if it exists.
+    var filePath: String? {
+        if let config { return config }
+        let fallback = IPWatcherConfiguration.defaultFilePath
+        return FileManager.default.fileExists(atPath: fallback) ? fallback : nil
+    }
+
+    /// Loads file, environment and flags; a bad value ends the process with status 78 and one line naming the key.
+    func load() async throws -> IPWatcherConfiguration {
+        do {
+            return try await IPWatcherConfiguration.load(
+                file: filePath, fileIsExplicit: config != nil,
+                environment: ProcessInfo.processInfo.environment, overrides: overrides)
+        } catch {
+            FileHandle.standardError.write(Data("ipwatcher: configuration: \(error)\n".utf8))
+            throw ExitCode(78)
+        }
+    }
+}

@@ -1,0 +1,53 @@
+import ArgumentParser
+import Foundation
+import IPWatcherDaemon
+import Logging
+import RedisClient
+import SystemdNotify
+
+/// `ipwatcher run`: the worker, as systemd runs it.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Pop addresses from the queue, count them per window, and blocklist the ones that flood.",
+        discussion: """
+            Exit status: 0 after SIGTERM/SIGINT, 78 when the configuration is invalid or Redis refuses the \
+            credentials (restarting cannot fix either), 1 on any other failure.
+            """
+    )
+
+    @OptionGroup var options: ConfigurationOptions
+
+    func run() async throws {
+        let configuration = try await options.load()
+        LoggingSetup.bootstrap(level: configuration.log.level)
+        let logger = Logger(label: "ipwatcher")
+        for warning in configuration.warnings(filePath: options.filePath) {
+            logger.warning("\(warning)")
+        }
+        let endpoint: RedisEndpoint
+        do {
+            endpoint = try configuration.endpoint
+        } catch {
+            FileHandle.standardError.write(Data("ipwatcher: configuration: \(error)\n".utf8))
+            throw ExitCode(78)
+        }
+        let options = self.options
+        let worker = IPWatcherWorker(
+            endpoint: endpoint, settings: configuration.workerSettings,
+            redisConfiguration: configuration.redisConnectionConfiguration, logger: logger,
+            workerTag: WorkerIdentity.tag
+        ) {
+            try await options.load().workerSettings.detection
+        }
+        do {
+            try await worker.run()
+        } catch let error as RedisError {
+            logger.critical("\(error)")
+            if let code = error.serverErrorCode, RedisConnectionConfiguration.authenticationErrorCodes.contains(code) {
+                throw ExitCode(78)
+            }
+            throw ExitCode.failure
+        }
+    }
+}
