@@ -27,11 +27,13 @@ public struct RedisBackoff: Sendable, Hashable {
         let maximumSeconds = maximum.seconds
         var nominal = initialSeconds
         var step = 1
-        while step < attempt && nominal < maximumSeconds {
+        // Bounded: a multiplier of 1 or less, or a zero initial delay, never reaches the maximum.
+        while step < min(attempt, 64) && nominal < maximumSeconds {
             nominal *= multiplier
             step += 1
         }
-        nominal = min(nominal, maximumSeconds)
+        // Capped at a day, so the conversion to nanoseconds below cannot overflow.
+        nominal = min(nominal, maximumSeconds, 86_400)
         let factor = 1 - jitter * (1 - min(max(random, 0), 1))
         return .nanoseconds(Int64(nominal * factor * 1_000_000_000))
     }

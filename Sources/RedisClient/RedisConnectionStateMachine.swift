@@ -74,7 +74,9 @@ struct RedisConnectionStateMachine<Request> {
 
     /// A complete reply arrived.
     mutating func receive(_ token: RESPToken) -> ReplyAction {
-        if token.type == .push { return .push(token) }
+        if token.type == .push || (token.type == .attribute && token.withoutAttributes.type == .push) {
+            return .push(token)
+        }
         guard case .some = pending.first else {
             let error = RedisError.unexpectedReply(command: "(none)", reply: token.description)
             return .closeAndFail(close(with: error), error)

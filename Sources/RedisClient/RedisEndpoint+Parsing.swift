@@ -16,15 +16,29 @@ extension RedisEndpoint {
 struct RedisEndpointURLParser {
     let url: String
 
-    /// The URL as it may be shown to a user: the password, if any, replaced.
+    /// The URL as it may be shown to a user: any password, in the user-info part or as a `password=` option,
+    /// replaced by `***`.
+    ///
+    /// The user-info part runs to the last `@`, so a password holding an unencoded `/`, `?` or `@` is hidden too.
     var redacted: String {
         guard let schemeEnd = url.firstRange(of: "://") else { return url }
-        let rest = url[schemeEnd.upperBound...]
-        let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex
-        guard let at = rest[..<authorityEnd].lastIndex(of: "@") else { return url }
-        let userInfo = rest[..<at]
-        guard let colon = userInfo.firstIndex(of: ":") else { return url }
-        return String(url[..<schemeEnd.upperBound]) + userInfo[..<colon] + ":***" + rest[at...]
+        var rest = Substring(url[schemeEnd.upperBound...])
+        var prefix = String(url[..<schemeEnd.upperBound])
+        if let at = rest.lastIndex(of: "@") {
+            let userInfo = rest[..<at]
+            if let colon = userInfo.firstIndex(of: ":") {
+                prefix += userInfo[..<colon] + ":***"
+            } else {
+                prefix += userInfo
+            }
+            rest = rest[at...]
+        }
+        guard let question = rest.firstIndex(of: "?") else { return prefix + rest }
+        let options = rest[rest.index(after: question)...].split(separator: "&", omittingEmptySubsequences: false).map {
+            option -> String in
+            option.hasPrefix("password=") ? "password=***" : String(option)
+        }
+        return prefix + rest[...question] + options.joined(separator: "&")
     }
 
     func failure(_ reason: String) -> RedisError {
@@ -38,7 +52,9 @@ struct RedisEndpointURLParser {
         let scheme = url[..<schemeEnd.lowerBound].lowercased()
         var rest = Substring(url[schemeEnd.upperBound...])
         var query: [String: String] = [:]
-        if let questionMark = rest.firstIndex(of: "?") {
+        // Options start at the first "?" after the user-info part, which may itself hold a "?".
+        let afterUserInfo = rest.lastIndex(of: "@").map { rest.index(after: $0) } ?? rest.startIndex
+        if let questionMark = rest[afterUserInfo...].firstIndex(of: "?") {
             query = try parseQuery(rest[rest.index(after: questionMark)...])
             rest = rest[..<questionMark]
         }
@@ -103,7 +119,8 @@ struct RedisEndpointURLParser {
     func parseTCP(_ rest: Substring, query: [String: String], tls: Bool) throws(RedisError) -> RedisEndpoint {
         var authority = rest
         var path: Substring = ""
-        if let slash = rest.firstIndex(of: "/") {
+        let afterUserInfo = rest.lastIndex(of: "@").map { rest.index(after: $0) } ?? rest.startIndex
+        if let slash = rest[afterUserInfo...].firstIndex(of: "/") {
             authority = rest[..<slash]
             path = rest[rest.index(after: slash)...]
         }

@@ -34,11 +34,26 @@ public struct RedisEndpoint: Sendable, Hashable, CustomStringConvertible {
         self.tls = tls
     }
 
+    /// Encodes the characters that would end the user name inside a URL, so the description parses back.
+    static func percentEncodedUserName(_ name: String) -> String {
+        var bytes: [UInt8] = []
+        for byte in name.utf8 {
+            switch byte {
+            case UInt8(ascii: "@"), UInt8(ascii: ":"), UInt8(ascii: "%"), UInt8(ascii: "/"), UInt8(ascii: "?"):
+                bytes.append(UInt8(ascii: "%"))
+                bytes.append(contentsOf: String(byte, radix: 16, uppercase: true).utf8)
+            default:
+                bytes.append(byte)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     /// The URL with the password replaced by `***`, safe for logs and error messages.
     public var description: String {
         var credentials = ""
         if username != nil || password != nil {
-            credentials = (username ?? "") + (password == nil ? "" : ":***") + "@"
+            credentials = (username.map(Self.percentEncodedUserName) ?? "") + (password == nil ? "" : ":***") + "@"
         }
         switch address {
         case .tcp(let host, let port):

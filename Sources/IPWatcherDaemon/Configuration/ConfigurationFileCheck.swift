@@ -21,13 +21,15 @@ struct ConfigurationFileCheck {
             root = try Yams.compose(yaml: text)
         } catch {
             let file = ConfigurationError.quoted(path)
-            throw ConfigurationError(key: "", message: "config file \(file) is not valid YAML: \(Self.summary(of: error))")
+            throw ConfigurationError(
+                key: "", message: "config file \(file) is not valid YAML: \(Self.summary(of: error))")
         }
         // An empty file, or one with only comments, sets nothing; that is allowed.
         guard let root else { return }
         guard root.mapping != nil else {
             let file = ConfigurationError.quoted(path)
-            throw ConfigurationError(key: "", message: "config file \(file) must be a mapping of sections (redis:, …)")
+            throw ConfigurationError(
+                key: "", message: "config file \(file) must be a mapping of sections (redis:, …)")
         }
         try visit(root, path: [], location: position(of: root.mark))
     }
@@ -122,6 +124,9 @@ struct ConfigurationFileCheck {
                 .composer(let context, let problem, let mark, _):
                 let contextText = context.map { "\($0.text) " } ?? ""
                 return "line \(mark.line), column \(mark.column): \(contextText)\(problem)"
+            case .duplicatedKeysInMapping(let duplicates, let context):
+                let keys = duplicates.sorted().map(ConfigurationError.quoted).joined(separator: ", ")
+                return "duplicate key \(keys) in the mapping at line \(context.mark.line)"
             default:
                 break
             }

@@ -47,7 +47,9 @@ extension IPWatcherConfiguration {
     }
 
     /// The overrides as an in-memory provider, after checking that every key exists.
-    private static func overridesProvider(_ overrides: [String: String]) throws(ConfigurationError) -> InMemoryProvider {
+    private static func overridesProvider(
+        _ overrides: [String: String]
+    ) throws(ConfigurationError) -> InMemoryProvider {
         var values: [AbsoluteConfigKey: ConfigValue] = [:]
         for (key, value) in overrides.sorted(by: { $0.key < $1.key }) {
             guard let spec = schemaByName[key] else {
@@ -63,7 +65,9 @@ extension IPWatcherConfiguration {
     }
 
     /// Reads and checks the YAML file; nil when it may be and is missing.
-    private static func checkedFile(_ path: String, isExplicit: Bool) throws(ConfigurationError) -> ConfigurationFileCheck? {
+    private static func checkedFile(
+        _ path: String, isExplicit: Bool
+    ) throws(ConfigurationError) -> ConfigurationFileCheck? {
         let quotedPath = ConfigurationError.quoted(path)
         switch ConfigurationFileSystem.read(path) {
         case .missing:
@@ -210,7 +214,8 @@ extension IPWatcherConfiguration {
     /// Throws if a file named in the TLS section cannot be read now, rather than at the first connect.
     private static func checkReadable(_ tls: Redis.TLS) throws(ConfigurationError) {
         let files = [
-            ("redis.tls.ca_file", tls.caFile), ("redis.tls.cert_file", tls.certFile), ("redis.tls.key_file", tls.keyFile),
+            ("redis.tls.ca_file", tls.caFile), ("redis.tls.cert_file", tls.certFile),
+            ("redis.tls.key_file", tls.keyFile),
         ]
         for case (let key, let path?) in files {
             if let reason = ConfigurationFileSystem.unreadableReason(path) {

@@ -30,7 +30,8 @@ extension IPWatcherConfiguration {
         }
         if let endpoint = try? endpoint {
             if endpoint.tls?.verification == RedisTLSOptions.Verification.none {
-                warnings.append("Redis TLS certificate verification is off (verify none): the server is not authenticated")
+                warnings.append(
+                    "Redis TLS certificate verification is off (verify none): the server is not authenticated")
             }
             if endpoint.password != nil, endpoint.tls == nil, case .tcp(let host, _) = endpoint.address,
                 !Self.isLoopback(host)
