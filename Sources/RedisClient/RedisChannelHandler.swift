@@ -70,6 +70,10 @@ final class RedisChannelHandler: ChannelInboundHandler {
         switch stateMachine.send(id: request.id, expectedReplies: request.expectedReplies, request: waiting) {
         case .write:
             context.writeAndFlush(wrapOutboundOut(request.bytes), promise: nil)
+            if request.expectedReplies == 0 {
+                timeoutTask?.cancel()
+                request.promise.succeed([])
+            }
         case .fail(let error):
             timeoutTask?.cancel()
             request.promise.fail(error)

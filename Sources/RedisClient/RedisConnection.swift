@@ -62,6 +62,19 @@ public final class RedisConnection: RedisCommandExecutor {
         try await send(command, timeout: blockFor + configuration.commandTimeout)
     }
 
+    /// Subscribes to pub/sub channels; messages arrive as RESP3 pushes at the `onPush` callback given to
+    /// ``connect(to:configuration:eventLoopGroup:logger:onPush:)``.
+    ///
+    /// Needs a RESP3 connection (``protocolVersion`` 3), where subscription replies are pushes and the
+    /// connection stays usable for other commands; on RESP2 it throws.
+    public func subscribe(_ channels: [String]) async throws {
+        guard protocolVersion == 3 else {
+            throw RedisError.unexpectedReply(command: "SUBSCRIBE", reply: "pub/sub needs a RESP3 connection")
+        }
+        let command = RESPCommand("SUBSCRIBE", channels)
+        _ = try await submit(bytes: command.bytes, expectedReplies: 0, timeout: nil, commandName: "SUBSCRIBE")
+    }
+
     /// Closes once the commands in flight have their replies; new commands fail from now on.
     public func close() async {
         let handler = self.handler

@@ -45,9 +45,13 @@ struct RedisConnectionStateMachine<Request> {
     }
 
     /// A request is about to be written, expecting `expectedReplies` replies.
+    ///
+    /// A request expecting none (`SUBSCRIBE` on RESP3, whose confirmations arrive as pushes) is written
+    /// without waiting for anything.
     mutating func send(id: UInt64, expectedReplies: Int, request: Request) -> SendAction {
         switch state {
         case .active:
+            if expectedReplies == 0 { return .write }
             var replies: [RESPToken] = []
             replies.reserveCapacity(expectedReplies)
             pending.append(Pending(id: id, expectedReplies: expectedReplies, replies: replies, request: request))
