@@ -32,6 +32,7 @@ let package = Package(
             dependencies: [
                 "RESP",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
@@ -44,6 +45,17 @@ let package = Package(
         ),
         // Detection core: addresses, canonical units, queue entries, windows, rules, key names. Pure Swift.
         .target(name: "Detection"),
+        // Synthetic traffic with ground truth: scenario generators, the fast LPUSH feeder, detection reports.
+        .target(
+            name: "Traffic",
+            dependencies: [
+                "RESP",
+                "RedisClient",
+                "Detection",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // libsystemd's sd_notify, from Debian's libsystemd-dev.
         .systemLibrary(
             name: "CSystemd",
@@ -76,6 +88,7 @@ let package = Package(
                 "LocalRedis",
                 "Detection",
                 "IPWatcherDaemon",
+                "Traffic",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -87,7 +100,17 @@ let package = Package(
             dependencies: ["RESP", .product(name: "NIOCore", package: "swift-nio")]
         ),
         .testTarget(name: "DetectionTests", dependencies: ["Detection"]),
+        .testTarget(
+            name: "TrafficTests",
+            dependencies: [
+                "Traffic", "Detection", "RESP", "RedisClient", "LocalRedis", "IPWatcherDaemon",
+                // The in-process worker takes a Logger.
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "SystemdNotifyTests", dependencies: ["SystemdNotify"]),
+        // Checks deploy/ with systemd's own tools.
+        .testTarget(name: "DeploymentTests"),
         .testTarget(
             name: "IPWatcherDaemonTests",
             dependencies: [

@@ -1,4 +1,5 @@
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import NIOSSL
@@ -24,6 +25,9 @@ extension RedisConnection {
         logger[metadataKey: "redis"] = "\(endpoint)"
         let handlerLogger = logger
         let limits = configuration.parserLimits
+        // The handler is made in the initializer and kept here, because looking it up in the pipeline after
+        // connecting fails when the server closed the channel in the meantime (maxclients, a refused handshake).
+        let handlerBox = NIOLockedValueBox<NIOLoopBound<RedisChannelHandler>?>(nil)
 
         var bootstrap = ClientBootstrap(group: eventLoopGroup)
             .connectTimeout(TimeAmount(configuration.connectTimeout))
@@ -35,6 +39,7 @@ extension RedisConnection {
                     }
                     let handler = RedisChannelHandler(parserLimits: limits, logger: handlerLogger, onPush: onPush)
                     try channel.pipeline.syncOperations.addHandler(handler)
+                    handlerBox.withLockedValue { $0 = NIOLoopBound(handler, eventLoop: channel.eventLoop) }
                 }
             }
         let channel: any Channel
@@ -49,10 +54,10 @@ extension RedisConnection {
         } catch {
             throw RedisError.connectFailed(endpoint: "\(endpoint)", reason: "\(error)")
         }
-        let handler = try await channel.eventLoop.submit {
-            NIOLoopBound(
-                try channel.pipeline.syncOperations.handler(type: RedisChannelHandler.self), eventLoop: channel.eventLoop)
-        }.get()
+        guard let handler = handlerBox.withLockedValue({ $0 }) else {
+            try? await channel.close()
+            throw RedisError.connectFailed(endpoint: "\(endpoint)", reason: "the channel closed while connecting")
+        }
 
         do {
             let version = try await handshake(
@@ -75,12 +80,12 @@ extension RedisConnection {
         channel: any Channel, handler: NIOLoopBound<RedisChannelHandler>, endpoint: RedisEndpoint,
         configuration: RedisConnectionConfiguration
     ) async throws -> Int {
-        // A provisional connection runs the handshake commands with the connect timeout.
-        var handshakeConfiguration = configuration
-        handshakeConfiguration.commandTimeout = configuration.connectTimeout
+        // A provisional connection runs the handshake; all of it shares one deadline, the connect timeout.
         let provisional = RedisConnection(
-            channel: channel, handler: handler, endpoint: endpoint, configuration: handshakeConfiguration,
+            channel: channel, handler: handler, endpoint: endpoint, configuration: configuration,
             protocolVersion: 2)
+        let deadline = ContinuousClock.now + configuration.connectTimeout
+        func remaining() -> Duration { max(deadline - ContinuousClock.now, .milliseconds(1)) }
         var version = 2
         var needsLegacyAuth = endpoint.password != nil
         var needsSetName = configuration.clientName != nil
@@ -89,12 +94,15 @@ extension RedisConnection {
             let auth: [String] = endpoint.password.map { ["AUTH", endpoint.username ?? "default", $0] } ?? []
             let setName: [String] = configuration.clientName.map { ["SETNAME", $0] } ?? []
             do {
-                _ = try await provisional.send(RESPCommand("HELLO", "3", auth, setName))
+                _ = try await provisional.send(RESPCommand("HELLO", "3", auth, setName), timeout: remaining())
                 version = 3
                 needsLegacyAuth = false
                 needsSetName = false
-            } catch RedisError.server(let error) where error.code == "ERR" || error.code == "NOPROTO" {
-                // Redis before 6 has no HELLO ("ERR unknown command"); carry on in RESP2.
+            } catch RedisError.server(let error)
+                where error.code == "NOPROTO" || error.message.lowercased().contains("unknown command")
+            {
+                // Redis before 6 has no HELLO ("ERR unknown command 'HELLO'"); carry on in RESP2. Any other
+                // error (maxclients, a refused password) is the real answer and ends the connect.
             }
         }
         var encoder = RESPCommandEncoder()
@@ -104,7 +112,7 @@ extension RedisConnection {
         if needsSetName, let name = configuration.clientName { encoder.encode("CLIENT", "SETNAME", name) }
         if endpoint.database != 0 { encoder.encode("SELECT", endpoint.database) }
         if encoder.commandCount > 0 {
-            for reply in try await provisional.pipeline(encoder) {
+            for reply in try await provisional.pipeline(encoder, timeout: remaining()) {
                 _ = try reply.throwingServerError()
             }
         }

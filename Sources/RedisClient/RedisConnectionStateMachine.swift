@@ -21,12 +21,14 @@ struct RedisConnectionStateMachine<Request> {
     private struct Pending {
         let id: UInt64
         let expectedReplies: Int
-        var replies: [RESPToken]
         let request: Request
     }
 
     private var state: State = .active
     private var pending = CircularBuffer<Pending>(initialCapacity: 16)
+    /// Replies collected so far for the request at the head of ``pending``; kept outside the queue so that
+    /// appending never copies the array (a CircularBuffer element cannot be mutated in place).
+    private var headReplies: [RESPToken] = []
 
     /// Number of requests waiting for replies.
     var pendingCount: Int { pending.count }
@@ -52,9 +54,8 @@ struct RedisConnectionStateMachine<Request> {
         switch state {
         case .active:
             if expectedReplies == 0 { return .write }
-            var replies: [RESPToken] = []
-            replies.reserveCapacity(expectedReplies)
-            pending.append(Pending(id: id, expectedReplies: expectedReplies, replies: replies, request: request))
+            if pending.isEmpty { headReplies.reserveCapacity(expectedReplies) }
+            pending.append(Pending(id: id, expectedReplies: expectedReplies, request: request))
             return .write
         case .closing:
             return .fail(.connectionClosed(reason: "the connection is closing"))
@@ -81,20 +82,21 @@ struct RedisConnectionStateMachine<Request> {
         if token.type == .push || (token.type == .attribute && token.withoutAttributes.type == .push) {
             return .push(token)
         }
-        guard case .some = pending.first else {
+        guard let head = pending.first else {
             let error = RedisError.unexpectedReply(command: "(none)", reply: token.description)
             return .closeAndFail(close(with: error), error)
         }
-        pending[pending.startIndex].replies.append(token)
-        guard pending[pending.startIndex].replies.count == pending[pending.startIndex].expectedReplies else {
-            return .none
-        }
-        let done = pending.removeFirst()
+        headReplies.append(token)
+        guard headReplies.count == head.expectedReplies else { return .none }
+        pending.removeFirst()
+        let replies = headReplies
+        headReplies = []
+        if let next = pending.first { headReplies.reserveCapacity(next.expectedReplies) }
         if case .closing = state, pending.isEmpty {
             state = .closed(.shutdown)
-            return .succeedAndClose(done.request, done.replies)
+            return .succeedAndClose(head.request, replies)
         }
-        return .succeed(done.request, done.replies)
+        return .succeed(head.request, replies)
     }
 
     enum CloseAction {
@@ -121,6 +123,7 @@ struct RedisConnectionStateMachine<Request> {
         failures.reserveCapacity(pending.count)
         for entry in pending { failures.append((entry.request, entry.id == id ? error : others)) }
         pending.removeAll()
+        headReplies = []
         state = .closed(error)
         return .closeAndFail(failures)
     }
@@ -170,6 +173,7 @@ struct RedisConnectionStateMachine<Request> {
         if case .closing = state { state = .closed(error) }
         let requests = pending.map(\.request)
         pending.removeAll()
+        headReplies = []
         return requests
     }
 

@@ -1,0 +1,70 @@
+import RESP
+import RedisClient
+
+/// Reads and edits the blocklist set and its expiry index by hand, for operators and tools.
+///
+/// The worker adds units through ``BlocklistScripts/ban``; this type keeps the same two keys in step, so a
+/// unit added here expires like any other and a unit removed here leaves no expiry behind.
+public struct BlocklistStore<Executor: RedisCommandExecutor>: Sendable {
+    /// One blocked unit.
+    public struct Entry: Sendable, Hashable {
+        /// The unit's canonical name.
+        public let unit: String
+        /// When the ban ends, in Unix milliseconds; nil for a permanent ban.
+        public let expiresAt: Int64?
+    }
+
+    private let client: Executor
+    private let blocklistKey: String
+    private let bansKey: String
+
+    /// Creates a store over the worker's keys.
+    public init(client: Executor, blocklistKey: String, bansKey: String) {
+        self.client = client
+        self.blocklistKey = blocklistKey
+        self.bansKey = bansKey
+    }
+
+    /// Every blocked unit with its expiry, sorted by name.
+    public func list() async throws -> [Entry] {
+        let members = try await client.send("SMEMBERS", blocklistKey)
+        let units = (members.array.map(Array.init) ?? []).compactMap(\.string).sorted()
+        guard !units.isEmpty else { return [] }
+        var encoder = RESPCommandEncoder()
+        for unit in units { encoder.encode("ZSCORE", bansKey, unit) }
+        let scores = try await client.pipeline(encoder)
+        return zip(units, scores).map { unit, score in
+            Entry(unit: unit, expiresAt: score.double.map { Int64($0) })
+        }
+    }
+
+    /// The unit's entry if it is blocked.
+    public func lookup(_ unit: String) async throws -> Entry? {
+        var encoder = RESPCommandEncoder()
+        encoder.encode("SISMEMBER", blocklistKey, unit)
+        encoder.encode("ZSCORE", bansKey, unit)
+        let replies = try await client.pipeline(encoder)
+        guard replies.count == 2, try replies[0].throwingServerError().bool == true else { return nil }
+        return Entry(unit: unit, expiresAt: replies[1].double.map { Int64($0) })
+    }
+
+    /// Blocks `unit` for `banSeconds` from `now` (0: for good), replacing any expiry it had.
+    public func add(_ unit: String, banSeconds: Int, now: Int64) async throws {
+        var commands = [RESPCommand("SADD", blocklistKey, unit)]
+        if banSeconds > 0 {
+            commands.append(RESPCommand("ZADD", bansKey, now + Int64(banSeconds) * 1000, unit))
+        } else {
+            commands.append(RESPCommand("ZREM", bansKey, unit))
+        }
+        for reply in try await client.pipeline(commands) { _ = try reply.throwingServerError() }
+    }
+
+    /// Unblocks `unit`; returns whether it was blocked.
+    @discardableResult
+    public func remove(_ unit: String) async throws -> Bool {
+        let replies = try await client.pipeline([
+            RESPCommand("SREM", blocklistKey, unit), RESPCommand("ZREM", bansKey, unit),
+        ])
+        return try replies.first?.throwingServerError().int == 1
+    }
+}

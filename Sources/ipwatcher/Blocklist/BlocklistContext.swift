@@ -1,0 +1,71 @@
+import ArgumentParser
+import Detection
+import Foundation
+import IPWatcherDaemon
+import Logging
+import RedisClient
+
+/// What every `blocklist` subcommand needs: the configuration, a client and the unit rule.
+struct BlocklistContext {
+    let configuration: IPWatcherConfiguration
+    let settings: WorkerSettings
+
+    init(options: ConfigurationOptions) async throws {
+        configuration = try await options.load()
+        settings = configuration.workerSettings
+    }
+
+    /// Runs `body` with a connected store; a Redis failure ends the command with status 2 and a one-line message.
+    func withStore<Result>(
+        _ body: (BlocklistStore<RedisConnection>) async throws -> Result
+    ) async throws -> Result {
+        var logger = Logger(label: "ipwatcher.blocklist")
+        logger.logLevel = .error
+        let connection: RedisConnection
+        do {
+            connection = try await RedisConnection.connect(
+                to: try configuration.endpoint, configuration: configuration.redisConnectionConfiguration,
+                logger: logger)
+        } catch {
+            FileHandle.standardError.write(Data("ipwatcher: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        let store = BlocklistStore(
+            client: connection, blocklistKey: settings.blocklistKey, bansKey: settings.keys.bansKey)
+        do {
+            let result = try await body(store)
+            await connection.close()
+            return result
+        } catch let error as ExitCode {
+            await connection.close()
+            throw error
+        } catch {
+            await connection.close()
+            FileHandle.standardError.write(Data("ipwatcher: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+
+    /// The unit for an address (or a unit name such as `2001:db8:1:2::/64`), as the worker would count it.
+    func unit(for text: String) throws -> DetectionUnit {
+        if let address = IPAddress(text) {
+            return settings.detection.rule.unit(for: address)
+        }
+        if let network = IPNetwork(text) {
+            return DetectionUnit(network: network)
+        }
+        FileHandle.standardError.write(Data("ipwatcher: \"\(text)\" is not an IPv4 or IPv6 address\n".utf8))
+        throw ExitCode(2)
+    }
+
+    /// "59m 12s left", "permanent" or "expired".
+    static func remaining(_ expiresAt: Int64?, now: Int64) -> String {
+        guard let expiresAt else { return "permanent" }
+        let seconds = (expiresAt - now + 999) / 1000
+        guard seconds > 0 else { return "expired" }
+        let (hours, minutes, rest) = (seconds / 3600, seconds % 3600 / 60, seconds % 60)
+        if hours > 0 { return "\(hours)h \(minutes)m left" }
+        if minutes > 0 { return "\(minutes)m \(rest)s left" }
+        return "\(rest)s left"
+    }
+}
