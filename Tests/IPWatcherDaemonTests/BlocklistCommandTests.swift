@@ -1,0 +1,105 @@
+import Foundation
+import IPWatcherDaemon
+import LocalRedis
+import RESP
+import RedisClient
+import Testing
+
+/// `ipwatcher blocklist …` and the store under it, against a private redis-server.
+@Suite(.needsRedisServer)
+struct BlocklistCommandTests {
+    @Test func checkExitsZeroForABlockedAddressAndOneForAnotherAndTwoForGarbage() async throws {
+        try await withRedisServer { server in
+            try await withScratchDirectory { scratch in
+                let url = ["--redis-url", server.url]
+                let added = try await runIPWatcher(["blocklist", "add", "203.0.113.7"] + url, in: scratch)
+                #expect(added.outcome.status == 0)
+
+                let blocked = try await runIPWatcher(["blocklist", "check", "203.0.113.7"] + url, in: scratch)
+                #expect(blocked.outcome.status == 0)
+                #expect(blocked.stdout.contains("blocked: 203.0.113.7"))
+
+                let other = try await runIPWatcher(["blocklist", "check", "203.0.113.8"] + url, in: scratch)
+                #expect(other.outcome.status == 1)
+                #expect(other.stdout.contains("not blocked: 203.0.113.8"))
+
+                let garbage = try await runIPWatcher(["blocklist", "check", "not-an-ip"] + url, in: scratch)
+                #expect(garbage.outcome.status == 2)
+            }
+        }
+    }
+
+    @Test func checkCanonicalisesLikeTheWorker() async throws {
+        try await withRedisServer { server in
+            try await withScratchDirectory { scratch in
+                let url = ["--redis-url", server.url]
+                // The worker blocks IPv6 clients by their /64 and mapped IPv4 clients by the IPv4 address.
+                try await withTestConnection(server.url) { connection async throws in
+                    _ = try await connection.send("SADD", "blocklist", "2001:db8:1:2::/64", "198.51.100.4")
+                }
+                let rotated = try await runIPWatcher(
+                    ["blocklist", "check", "2001:DB8:1:2:ffff:0:0:1"] + url, in: scratch)
+                #expect(rotated.outcome.status == 0)
+                #expect(rotated.stdout.contains("2001:db8:1:2::/64"))
+                let mapped = try await runIPWatcher(["blocklist", "check", "::ffff:198.51.100.4"] + url, in: scratch)
+                #expect(mapped.outcome.status == 0)
+                let otherSubnet = try await runIPWatcher(["blocklist", "check", "2001:db8:1:3::1"] + url, in: scratch)
+                #expect(otherSubnet.outcome.status == 1)
+            }
+        }
+    }
+
+    @Test func addWithBanSecondsRecordsAnExpiryAndRemoveClearsBothKeys() async throws {
+        try await withRedisServer { server in
+            try await withScratchDirectory { scratch in
+                let url = ["--redis-url", server.url]
+                let before = WallClock().nowMilliseconds()
+                let added = try await runIPWatcher(
+                    ["blocklist", "add", "192.0.2.9", "--ban-seconds", "120"] + url, in: scratch)
+                #expect(added.outcome.status == 0)
+                try await withTestConnection(server.url) { connection async throws in
+                    let score = try #require(try await connection.send("ZSCORE", "ipwatcher:bans", "192.0.2.9").double)
+                    #expect(Int64(score) >= before + 120_000)
+                    #expect(Int64(score) <= WallClock().nowMilliseconds() + 120_000)
+                }
+                let listed = try await runIPWatcher(["blocklist", "list"] + url, in: scratch)
+                #expect(listed.stdout.contains("192.0.2.9"))
+                #expect(listed.stdout.contains("m") && listed.stdout.contains("left"))
+
+                let removed = try await runIPWatcher(["blocklist", "remove", "192.0.2.9"] + url, in: scratch)
+                #expect(removed.outcome.status == 0)
+                try await withTestConnection(server.url) { connection async throws in
+                    #expect(try await connection.send("SISMEMBER", "blocklist", "192.0.2.9").bool == false)
+                    #expect(try await connection.send("ZSCORE", "ipwatcher:bans", "192.0.2.9").isNull)
+                }
+                let again = try await runIPWatcher(["blocklist", "remove", "192.0.2.9"] + url, in: scratch)
+                #expect(again.outcome.status == 1)
+            }
+        }
+    }
+
+    @Test func permanentAddLeavesNoExpiryAndListSaysPermanent() async throws {
+        try await withRedisServer { server in
+            try await withScratchDirectory { scratch in
+                let url = ["--redis-url", server.url]
+                _ = try await runIPWatcher(["blocklist", "add", "192.0.2.10", "--ban-seconds", "60"] + url, in: scratch)
+                _ = try await runIPWatcher(["blocklist", "add", "192.0.2.10", "--ban-seconds", "0"] + url, in: scratch)
+                try await withTestConnection(server.url) { connection async throws in
+                    #expect(try await connection.send("ZSCORE", "ipwatcher:bans", "192.0.2.10").isNull)
+                }
+                let listed = try await runIPWatcher(["blocklist", "list", "--json"] + url, in: scratch)
+                #expect(listed.stdout.contains("{\"unit\":\"192.0.2.10\",\"expires_at\":null}"))
+            }
+        }
+    }
+
+    @Test func unreachableRedisExitsTwoWithOneLine() async throws {
+        try await withScratchDirectory { scratch in
+            let result = try await runIPWatcher(
+                ["blocklist", "check", "192.0.2.1", "--redis-url", "redis://127.0.0.1:1"], in: scratch)
+            #expect(result.outcome.status == 2)
+            #expect(result.stderr.count == 1)
+            #expect(result.stderr.first?.contains("cannot connect") == true)
+        }
+    }
+}

@@ -1,0 +1,233 @@
+import Foundation
+import Synchronization
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// Runs the built `ipwatcher` executable as a child process. This file declares no suite.
+
+/// Where the `ipwatcher` executable built beside this test bundle is.
+enum IPWatcherExecutable {
+    /// The places looked at, in order: next to the test bundle (the directory of `CommandLine.arguments[0]` or
+    /// of the main bundle), then the package's `.build/debug`.
+    static let candidates: [String] = {
+        var directories: [URL] = []
+        if let first = CommandLine.arguments.first {
+            directories.append(URL(fileURLWithPath: first).deletingLastPathComponent())
+        }
+        directories.append(Bundle.main.bundleURL.deletingLastPathComponent())
+        directories.append(Bundle.main.bundleURL)
+        let packageRoot = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        directories.append(packageRoot.appendingPathComponent(".build/debug"))
+        var seen: Set<String> = []
+        return directories.map { $0.appendingPathComponent("ipwatcher").standardizedFileURL.path }
+            .filter { seen.insert($0).inserted }
+    }()
+
+    /// The first candidate that is an executable file, or nil.
+    static let path: String? = candidates.first { candidate in
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: candidate, isDirectory: &isDirectory) && !isDirectory.boolValue
+            && FileManager.default.isExecutableFile(atPath: candidate)
+    }
+
+    /// The executable's path; records a clear issue and throws when it was not built.
+    static func require(sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+        if let path { return path }
+        let message = """
+            the ipwatcher executable was not found (looked at \(candidates.joined(separator: ", "))); \
+            build it first: swift build --product ipwatcher
+            """
+        Issue.record(Comment(rawValue: message), sourceLocation: sourceLocation)
+        throw WaitTimedOut(description: message)
+    }
+}
+
+/// A private directory under /tmp (short, so a unix socket path in it fits `sun_path`), removed by ``remove()``.
+struct ScratchDirectory: Sendable {
+    let path: String
+
+    init() throws {
+        var template = Array("/tmp/ipw-e2e-XXXXXX".utf8CString)
+        guard let created = mkdtemp(&template) else {
+            throw WaitTimedOut(description: "mkdtemp failed: \(String(cString: strerror(errno)))")
+        }
+        path = String(cString: created)
+    }
+
+    /// Writes `text` to `name` in the directory, mode 600, and returns the file's path.
+    @discardableResult
+    func write(_ text: String, to name: String) throws -> String {
+        let file = path + "/" + name
+        try Data(text.utf8).write(to: URL(fileURLWithPath: file), options: .atomic)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file)
+        return file
+    }
+
+    func remove() {
+        try? FileManager.default.removeItem(atPath: path)
+    }
+}
+
+/// The moment a child process ended, written from Foundation's termination handler.
+final class ExitInstantBox: Sendable {
+    private let value = Mutex<ContinuousClock.Instant?>(nil)
+
+    func record() { value.withLock { $0 = ContinuousClock.now } }
+
+    var instant: ContinuousClock.Instant? { value.withLock { $0 } }
+}
+
+/// How a child process ended.
+struct ExitOutcome: Sendable, CustomStringConvertible {
+    /// The exit status, or nil when a signal ended the process.
+    let status: Int32?
+    /// The signal that ended the process, if one did.
+    let signal: Int32?
+
+    var description: String {
+        if let status { return "exit status \(status)" }
+        return "killed by signal \(signal ?? -1)"
+    }
+}
+
+/// One `ipwatcher` child process with its stdout and stderr captured in files.
+///
+/// Its environment is the test process's without any `IPWATCHER_…` or systemd variable, plus `extraEnvironment`:
+/// the test process's own environment is never changed.
+final class DaemonProcess {
+    let arguments: [String]
+    private let process = Process()
+    /// When Foundation saw the process end.
+    private let exitBox: ExitInstantBox
+    private let stdoutPath: String
+    private let stderrPath: String
+
+    init(
+        _ arguments: [String], in scratch: ScratchDirectory, extraEnvironment: [String: String] = [:],
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
+        self.arguments = arguments
+        let name = "ipwatcher-\(UUID().uuidString.prefix(8))"
+        stdoutPath = scratch.path + "/\(name).stdout"
+        stderrPath = scratch.path + "/\(name).stderr"
+        guard FileManager.default.createFile(atPath: stdoutPath, contents: nil),
+            FileManager.default.createFile(atPath: stderrPath, contents: nil)
+        else { throw WaitTimedOut(description: "cannot create the output files in \(scratch.path)") }
+        process.executableURL = URL(fileURLWithPath: try IPWatcherExecutable.require(sourceLocation: sourceLocation))
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment.filter { key, _ in
+            !key.hasPrefix("IPWATCHER_") && !["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"].contains(key)
+        }
+        environment.merge(extraEnvironment) { _, new in new }
+        process.environment = environment
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: stdoutPath))
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrPath))
+        let exitInstant = ExitInstantBox()
+        process.terminationHandler = { _ in exitInstant.record() }
+        self.exitBox = exitInstant
+        try process.run()
+    }
+
+    deinit {
+        if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
+    }
+
+    var pid: Int32 { process.processIdentifier }
+
+    /// When the process ended, as noted on Foundation's own thread: exact even when the test's tasks run late on a
+    /// busy machine. Nil while it runs.
+    var exitedAt: ContinuousClock.Instant? { exitBox.instant }
+    var isRunning: Bool { process.isRunning }
+
+    /// Sends `signal` to the process.
+    func deliver(_ signal: Int32) {
+        if process.isRunning { _ = Glibc.kill(process.processIdentifier, signal) }
+    }
+
+    /// How the process ended, or nil if it is still running after `limit`.
+    func waitForExit(within limit: Duration) async throws -> ExitOutcome? {
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: limit)
+        while process.isRunning {
+            if clock.now >= deadline { return nil }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        // `isRunning` turns false once Foundation reaped the child and recorded its status; the termination
+        // handler, which notes the time, follows on Foundation's thread.
+        while exitBox.instant == nil, clock.now < deadline.advanced(by: .seconds(1)) {
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        switch process.terminationReason {
+        case .exit: return ExitOutcome(status: process.terminationStatus, signal: nil)
+        case .uncaughtSignal: return ExitOutcome(status: nil, signal: process.terminationStatus)
+        @unknown default: return ExitOutcome(status: nil, signal: nil)
+        }
+    }
+
+    /// Kills the process if it still runs and waits (bounded) until it is reaped.
+    func killAndReap() async {
+        guard process.isRunning else { return }
+        _ = Glibc.kill(process.processIdentifier, SIGKILL)
+        _ = try? await waitForExit(within: .seconds(5))
+    }
+
+    var standardOutput: String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }
+    var standardError: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
+
+    /// The non-empty lines the process wrote to stderr.
+    var standardErrorLines: [String] {
+        standardError.split(whereSeparator: \.isNewline).map(String.init).filter { !$0.isEmpty }
+    }
+}
+
+/// Runs `ipwatcher arguments…` to completion (at most `limit`), returning how it ended and what it printed.
+func runIPWatcher(
+    _ arguments: [String], in scratch: ScratchDirectory, within limit: Duration = .seconds(10),
+    sourceLocation: SourceLocation = #_sourceLocation
+) async throws -> (outcome: ExitOutcome, stdout: String, stderr: [String]) {
+    let process = try DaemonProcess(arguments, in: scratch, sourceLocation: sourceLocation)
+    guard let outcome = try await process.waitForExit(within: limit) else {
+        await process.killAndReap()
+        throw WaitTimedOut(description: "ipwatcher \(arguments.joined(separator: " ")) did not exit within \(limit)")
+    }
+    return (outcome, process.standardOutput, process.standardErrorLines)
+}
+
+/// Starts `ipwatcher arguments…`, runs `body` with it, and always kills (if need be) and reaps it and removes
+/// nothing else: the scratch directory belongs to the caller.
+func withDaemon<Result>(
+    _ arguments: [String], in scratch: ScratchDirectory, extraEnvironment: [String: String] = [:],
+    sourceLocation: SourceLocation = #_sourceLocation,
+    _ body: (DaemonProcess) async throws -> Result
+) async throws -> Result {
+    let process = try DaemonProcess(
+        arguments, in: scratch, extraEnvironment: extraEnvironment, sourceLocation: sourceLocation)
+    do {
+        let result = try await body(process)
+        await process.killAndReap()
+        return result
+    } catch {
+        await process.killAndReap()
+        let log = process.standardErrorLines.suffix(20).joined(separator: "\n")
+        Issue.record("ipwatcher's stderr (last lines):\n\(log)", sourceLocation: sourceLocation)
+        throw error
+    }
+}
+
+/// Runs `body` with a fresh scratch directory and removes it afterwards.
+func withScratchDirectory<Result>(_ body: (ScratchDirectory) async throws -> Result) async throws -> Result {
+    let scratch = try ScratchDirectory()
+    do {
+        let result = try await body(scratch)
+        scratch.remove()
+        return result
+    } catch {
+        scratch.remove()
+        throw error
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import LocalRedis
+import RedisClient
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `ipwatcher run` under a stand-in systemd notify socket: `READY=1` only once Redis answered.
+@Suite("ipwatcher run: readiness (sd_notify)", .needsRedisServer, .timeLimit(.minutes(1)))
+struct DaemonReadinessTests {
+    /// A configuration file for the daemon tests: a short blocking pop, the rest default.
+    static let configuration = """
+        queue:
+          block_timeout: 0.1
+        log:
+          level: info
+        """
+
+    @Test("READY=1 arrives once Redis answered on the worker's connection")
+    func readyAfterRedisAnswered() async throws {
+        try await withRedisServer { server in
+            try await withScratchDirectory { scratch in
+                let config = try scratch.write(Self.configuration, to: "ipwatcher.yaml")
+                let notify = try NotifyDatagramSocket(in: scratch)
+                try await withDaemon(
+                    ["run", "--config", config, "--redis-url", server.url], in: scratch,
+                    extraEnvironment: ["NOTIFY_SOCKET": notify.path]
+                ) { daemon in
+                    try await notify.waitFor("READY=1", within: .seconds(10))
+                    // Ready means the popping connection is up and answered; it is named after redis.client_name.
+                    try await withTestConnection(server.url) { redis async throws in
+                        #expect(try await redis.clientIDs(named: "ipwatcher-pop").count == 1)
+                    }
+                    daemon.deliver(SIGTERM)
+                    let outcome = try #require(try await daemon.waitForExit(within: .seconds(5)))
+                    #expect(outcome.status == 0, "\(outcome)")
+                }
+            }
+        }
+    }
+
+    @Test("no READY=1 while Redis is down; READY=1 as soon as it comes up")
+    func notReadyUntilRedisIsUp() async throws {
+        try await withRedisServer { server in
+            // Same port and socket, no server behind them until restart().
+            await server.kill()
+            try await withScratchDirectory { scratch in
+                let config = try scratch.write(Self.configuration, to: "ipwatcher.yaml")
+                let notify = try NotifyDatagramSocket(in: scratch)
+                try await withDaemon(
+                    ["run", "--config", config, "--redis-url", server.url], in: scratch,
+                    extraEnvironment: ["NOTIFY_SOCKET": notify.path]
+                ) { daemon in
+                    let whileDown = try await notify.collect(for: .milliseconds(1500))
+                    #expect(daemon.isRunning, "the worker must keep waiting for Redis, not exit")
+                    #expect(
+                        !whileDown.contains { NotifyDatagramSocket.message($0, has: "READY=1") },
+                        "READY=1 before Redis answered: \(whileDown)")
+                    #expect(whileDown.contains { $0.hasPrefix("STATUS=") }, "no STATUS while waiting: \(whileDown)")
+
+                    try await server.restart()
+                    try await notify.waitFor("READY=1", within: .seconds(10))
+                    daemon.deliver(SIGTERM)
+                    let outcome = try #require(try await daemon.waitForExit(within: .seconds(5)))
+                    #expect(outcome.status == 0, "\(outcome)")
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+import LocalRedis
+import RedisClient
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `ipwatcher run` reloads its file on SIGHUP: new detection settings, same Redis connections.
+@Suite("ipwatcher run: reload on SIGHUP", .needsRedisServer, .timeLimit(.minutes(1)))
+struct DaemonReloadTests {
+    static func configuration(threshold: Int) -> String {
+        """
+        queue:
+          block_timeout: 0.1
+        detection:
+          threshold: \(threshold)
+        log:
+          level: info
+        """
+    }
+
+    /// The sum of the fixed-window counters of `unit`, whatever windows they fell in.
+    static func fixedCount(of unit: String, on redis: RedisConnection) async throws -> Int64 {
+        var sum: Int64 = 0
+        for key in try await redis.allKeys(matching: "ipwatcher:fixed:*:\(unit)") {
+            sum += try await redis.send("GET", key).int ?? 0
+        }
+        return sum
+    }
+
+    @Test("SIGHUP applies a new threshold from the file without reconnecting to Redis")
+    func sighupReloadsThresholdKeepingConnections() async throws {
+        try await withRedisServer { server in
+            try await withScratchDirectory { scratch in
+                let config = try scratch.write(Self.configuration(threshold: 50), to: "ipwatcher.yaml")
+                let notify = try NotifyDatagramSocket(in: scratch)
+                try await withDaemon(
+                    ["run", "--config", config, "--redis-url", server.url], in: scratch,
+                    extraEnvironment: ["NOTIFY_SOCKET": notify.path]
+                ) { daemon in
+                    try await notify.waitFor("READY=1", within: .seconds(10))
+                    try await withTestConnection(server.url) { redis in
+                        // Threshold 50: 20 hits of A are counted but do not block.
+                        try await redis.push(hits("198.51.100.1", 20))
+                        try await waitUntil("the 20 hits of A are counted") {
+                            try await Self.fixedCount(of: "198.51.100.1", on: redis) == 20
+                        }
+                        #expect(try await !redis.isMember("198.51.100.1", of: "blocklist"))
+                        let writerBefore = try await redis.clientIDs(named: "ipwatcher")
+                        let popperBefore = try await redis.clientIDs(named: "ipwatcher-pop")
+                        let clients = try await redis.clientList()
+                        #expect(writerBefore.count == 1 && popperBefore.count == 1, "\(clients)")
+
+                        // Threshold 10 from the rewritten file, applied on SIGHUP.
+                        try scratch.write(Self.configuration(threshold: 10), to: "ipwatcher.yaml")
+                        daemon.deliver(SIGHUP)
+                        try await notify.waitFor("RELOADING=1", within: .seconds(5))
+                        try await notify.waitFor("READY=1", within: .seconds(5))
+                        #expect(daemon.isRunning)
+
+                        try await redis.push(hits("198.51.100.2", 20))
+                        try await waitUntil("B is blocked under the reloaded threshold", within: .seconds(5)) {
+                            try await redis.isMember("198.51.100.2", of: "blocklist")
+                        }
+                        // The same connections: no reconnect happened for the reload.
+                        #expect(try await redis.clientIDs(named: "ipwatcher") == writerBefore)
+                        #expect(try await redis.clientIDs(named: "ipwatcher-pop") == popperBefore)
+                    }
+                    daemon.deliver(SIGTERM)
+                    let outcome = try #require(try await daemon.waitForExit(within: .seconds(5)))
+                    #expect(outcome.status == 0, "\(outcome)")
+                }
+            }
+        }
+    }
+}

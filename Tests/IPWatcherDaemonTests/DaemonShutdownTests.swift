@@ -1,0 +1,68 @@
+import Foundation
+import LocalRedis
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `ipwatcher run` stops on SIGTERM: `STOPPING=1` at once, exit status 0 within 2 s.
+@Suite("ipwatcher run: shutdown on SIGTERM", .needsRedisServer, .timeLimit(.minutes(1)))
+struct DaemonShutdownTests {
+    /// The shipped defaults (among them a blocking pop of 1 s), with the daemon's log on stderr.
+    static let configuration = """
+        log:
+          level: info
+        """
+
+    /// When SIGTERM is sent. The contract holds at any moment; these two are moments a test can find exactly.
+    enum Moment: String, CaseIterable, CustomTestStringConvertible {
+        /// As soon as `READY=1` arrives.
+        case rightAfterReady
+        /// As soon as the first periodic `STATUS=processed …` update arrives (about 2 s after start), the moment
+        /// the worker has just begun waiting for its next status update.
+        case rightAfterPeriodicStatus
+        /// 1.6 s after a periodic `STATUS` update and 0.1 s after an entry was pushed, so the worker is 0.1 s into
+        /// a fresh 1-s blocking pop and its next status update falls due 0.4 s later, while that pop drains.
+        case midPopWithStatusUpdateDue
+
+        var testDescription: String { rawValue }
+    }
+
+    @Test("SIGTERM sends STOPPING=1 and ends the process with status 0 within 2 s", arguments: Moment.allCases)
+    func sigtermStopsWithinTwoSeconds(at moment: Moment) async throws {
+        try await withRedisServer { server in
+            try await withScratchDirectory { scratch in
+                let config = try scratch.write(Self.configuration, to: "ipwatcher.yaml")
+                let notify = try NotifyDatagramSocket(in: scratch)
+                try await withDaemon(
+                    ["run", "--config", config, "--redis-url", server.url], in: scratch,
+                    extraEnvironment: ["NOTIFY_SOCKET": notify.path]
+                ) { daemon in
+                    try await notify.waitFor("READY=1", within: .seconds(10))
+                    if moment != .rightAfterReady {
+                        try await notify.waitFor("a periodic STATUS update", within: .seconds(5)) {
+                            $0.hasPrefix("STATUS=processed")
+                        }
+                    }
+                    if moment == .midPopWithStatusUpdateDue {
+                        try await Task.sleep(for: .milliseconds(1500))
+                        // The pop in progress returns with this entry and the next one starts at once.
+                        try await withTestConnection(server.url) { redis in try await redis.push(["192.0.2.200"]) }
+                        try await Task.sleep(for: .milliseconds(100))
+                    }
+
+                    let clock = ContinuousClock()
+                    let signalled = clock.now
+                    daemon.deliver(SIGTERM)
+                    try await notify.waitFor("STOPPING=1", within: .seconds(2))
+                    let outcome = try await daemon.waitForExit(within: .seconds(10))
+                    let ended = try #require(outcome, "still running 10 s after SIGTERM")
+                    #expect(ended.status == 0, "\(ended)")
+                    let took = signalled.duration(to: try #require(daemon.exitedAt))
+                    #expect(took <= .seconds(2), "exited \(took) after SIGTERM")
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,127 @@
+import Detection
+import Foundation
+import IPWatcherDaemon
+import LocalRedis
+import Logging
+import RedisClient
+import Synchronization
+import Testing
+
+// Runs the worker in-process against a private redis-server. This file declares no suite.
+
+/// One running worker, its server, and a connection of the test's own for pushing and inspecting.
+struct WorkerRun: Sendable {
+    let worker: IPWatcherWorker
+    let server: LocalRedisServer
+    let redis: RedisConnection
+
+    /// The worker's running totals right now.
+    var totals: WorkerStatistics.Snapshot { worker.statistics.snapshot }
+
+    /// Waits until the totals satisfy `condition`; throws with the last totals when they don't within `limit`.
+    @discardableResult
+    func waitForTotals(
+        _ what: String, within limit: Duration = .seconds(10),
+        _ condition: @escaping (WorkerStatistics.Snapshot) -> Bool
+    ) async throws -> WorkerStatistics.Snapshot {
+        let statistics = worker.statistics
+        guard try await eventually(within: limit, { condition(statistics.snapshot) }) else {
+            throw WaitTimedOut(description: "timed out after \(limit) waiting until \(what); totals: \(statistics.snapshot)")
+        }
+        return statistics.snapshot
+    }
+
+    /// Waits until `count` entries have been dealt with: written as counted, or refused, stale or allowlisted.
+    ///
+    /// `counted` grows only after the batch's counters, blocks and dead letters were written, so once this
+    /// returns every effect of those entries is visible in Redis.
+    @discardableResult
+    func waitUntilHandled(_ count: Int, within limit: Duration = .seconds(10)) async throws -> WorkerStatistics.Snapshot {
+        try await waitForTotals("\(count) entries are handled", within: limit) { $0.handled >= count }
+    }
+}
+
+extension WorkerStatistics.Snapshot {
+    /// Entries whose fate is recorded: counted (after the write), refused, stale or allowlisted.
+    var handled: Int { counted + rejectedTotal + stale + allowlisted }
+}
+
+extension WorkerSettings {
+    /// The product's defaults with a short blocking pop, so the tests and their shutdown are quick.
+    static var forTests: WorkerSettings {
+        var settings = WorkerSettings()
+        settings.blockTimeout = .milliseconds(100)
+        return settings
+    }
+
+    /// ``forTests`` in `mode`.
+    static func forTests(mode: DetectionRule.Mode) -> WorkerSettings {
+        var settings = forTests
+        settings.detection.rule.mode = mode
+        return settings
+    }
+}
+
+/// A logger for in-process workers: quiet unless `IPWATCHER_TEST_LOG_LEVEL` asks for more.
+let workerTestLogger: Logger = {
+    var logger = Logger(label: "ipwatcher.e2e")
+    let requested = ProcessInfo.processInfo.environment["IPWATCHER_TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:))
+    logger.logLevel = requested ?? .critical
+    return logger
+}()
+
+/// Starts a private redis-server and an in-process worker on it with `settings`, runs `body`, then stops the
+/// worker by cancelling its task and stops the server.
+///
+/// The worker runs in a child task of a task group, without shutdown signals; the body's end cancels the group.
+/// A worker that stops on its own before that is recorded as an issue, since nothing in these tests should stop it.
+func withWorker<Result: Sendable>(
+    _ settings: WorkerSettings = .forTests,
+    serverOptions: LocalRedisServerOptions = LocalRedisServerOptions(),
+    deadline: Duration = .seconds(30),
+    sourceLocation: SourceLocation = #_sourceLocation,
+    _ body: @escaping @Sendable (WorkerRun) async throws -> Result
+) async throws -> Result {
+    try await withRedisServer(serverOptions, deadline: deadline, sourceLocation: sourceLocation) { server in
+        let endpoint = try RedisEndpoint(url: server.url)
+        let worker = IPWatcherWorker(
+            endpoint: endpoint, settings: settings,
+            redisConfiguration: RedisConnectionConfiguration(
+                connectTimeout: .seconds(5), commandTimeout: .seconds(5), clientName: "ipwatcher",
+                fatalConnectErrorCodes: RedisConnectionConfiguration.authenticationErrorCodes),
+            logger: workerTestLogger, workerTag: "e2e-\(UUID().uuidString.prefix(8))", shutdownSignals: [])
+        return try await withTestConnection(server.url) { redis in
+            try await withThrowingTaskGroup(of: Void.self, returning: Result.self) { group in
+                let stopping = Atomic<Bool>(false)
+                group.addTask {
+                    do {
+                        try await worker.run()
+                        if !stopping.load(ordering: .relaxed) {
+                            Issue.record("the worker stopped on its own while the test ran", sourceLocation: sourceLocation)
+                        }
+                    } catch {
+                        if !stopping.load(ordering: .relaxed) {
+                            Issue.record("the worker failed while the test ran: \(error)", sourceLocation: sourceLocation)
+                        }
+                    }
+                }
+                let run = WorkerRun(worker: worker, server: server, redis: redis)
+                do {
+                    let result = try await body(run)
+                    stopping.store(true, ordering: .relaxed)
+                    group.cancelAll()
+                    try await group.waitForAll()
+                    return result
+                } catch {
+                    stopping.store(true, ordering: .relaxed)
+                    group.cancelAll()
+                    try? await group.waitForAll()
+                    throw error
+                }
+            }
+        }
+    }
+}
+
+/// The wall clock the worker judges event times by, in Unix milliseconds.
+func nowMilliseconds() -> Int64 { WallClock().nowMilliseconds() }
