@@ -29,7 +29,12 @@ public struct BanExpiryService: Service {
     }
 
     public func run() async throws {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+        // Cancelling on graceful shutdown interrupts the pause between rounds, so shutdown never waits for it.
+        await cancelWhenGracefulShutdown { await loop() }
+    }
+
+    private func loop() async {
+        while !Task.isCancelled {
             do {
                 var removed = 0
                 repeat {

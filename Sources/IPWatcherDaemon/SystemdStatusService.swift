@@ -28,6 +28,11 @@ public struct SystemdStatusService: Service {
     }
 
     public func run() async throws {
+        // Cancelling on graceful shutdown interrupts the sleep between ticks, so shutdown never waits for it.
+        await cancelWhenGracefulShutdown { await loop() }
+    }
+
+    private func loop() async {
         let watchdogInterval = notifier.watchdogInterval
         let statusInterval: Duration = .seconds(2)
         let tick = min(watchdogInterval ?? statusInterval, statusInterval)

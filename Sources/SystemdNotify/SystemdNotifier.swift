@@ -16,17 +16,23 @@ import Musl
 /// The environment is never modified (`unset_environment = 0`), so later calls, and the
 /// watchdog query, keep working for the whole lifetime of the process.
 public struct SystemdNotifier: Sendable {
-    /// Creates a notifier.
+    private let enabled: Bool
+
+    /// Creates a notifier; `enabled: false` makes one that never sends and never reads the environment.
     ///
     /// Reads nothing yet: whether systemd is listening is decided at each call, which keeps
-    /// creation free and lets tests change `NOTIFY_SOCKET` after the notifier exists.
-    public init() {}
+    /// creation free and lets tests change `NOTIFY_SOCKET` after the notifier exists. A disabled notifier
+    /// is for workers run inside another program (tests, the demo), which must not talk to that
+    /// program's service manager.
+    public init(enabled: Bool = true) {
+        self.enabled = enabled
+    }
 
     /// Whether `NOTIFY_SOCKET` is set (and non-empty), i.e. whether messages go anywhere.
     ///
     /// An empty value counts as unset because `sd_notify` rejects it as an invalid address.
     public var isEnabled: Bool {
-        guard let value = getenv("NOTIFY_SOCKET") else { return false }
+        guard enabled, let value = getenv("NOTIFY_SOCKET") else { return false }
         return value.pointee != 0
     }
 
@@ -94,7 +100,7 @@ public struct SystemdNotifier: Sendable {
     public var watchdogInterval: Duration? {
         var usec: UInt64 = 0
         // > 0: enabled for this process; 0: not enabled; < 0: malformed variables.
-        guard sd_watchdog_enabled(0, &usec) > 0, usec > 0 else { return nil }
+        guard enabled, sd_watchdog_enabled(0, &usec) > 0, usec > 0 else { return nil }
         return .microseconds(usec) / 2
     }
 

@@ -75,4 +75,37 @@ struct DaemonReloadTests {
             }
         }
     }
+
+    @Test("SIGHUP with an invalid file keeps the worker running with the settings in force")
+    func sighupWithInvalidFileKeepsOldSettings() async throws {
+        try await withRedisServer { server in
+            try await withScratchDirectory { scratch in
+                let config = try scratch.write(Self.configuration(threshold: 10), to: "ipwatcher.yaml")
+                let notify = try NotifyDatagramSocket(in: scratch)
+                try await withDaemon(
+                    ["run", "--config", config, "--redis-url", server.url], in: scratch,
+                    extraEnvironment: ["NOTIFY_SOCKET": notify.path]
+                ) { daemon in
+                    try await notify.waitFor("READY=1", within: .seconds(10))
+                    try scratch.write("detection:\n  threshold: abc\n", to: "ipwatcher.yaml")
+                    daemon.deliver(SIGHUP)
+                    try await notify.waitFor("RELOADING=1", within: .seconds(5))
+                    try await notify.waitFor("READY=1", within: .seconds(5))
+                    #expect(daemon.isRunning, "a bad file on reload must not stop the worker")
+
+                    // Threshold 10 is still in force: 10 hits block.
+                    try await withTestConnection(server.url) { redis in
+                        try await redis.push(hits("198.51.100.3", 10))
+                        try await waitUntil("the unit is blocked under the old threshold", within: .seconds(5)) {
+                            try await redis.isMember("198.51.100.3", of: "blocklist")
+                        }
+                    }
+                    #expect(daemon.standardError.contains("detection.threshold"), "the reload error is not reported")
+                    daemon.deliver(SIGTERM)
+                    let outcome = try #require(try await daemon.waitForExit(within: .seconds(5)))
+                    #expect(outcome.status == 0, "\(outcome)")
+                }
+            }
+        }
+    }
 }

@@ -5,6 +5,7 @@ import LocalRedis
 import Logging
 import RedisClient
 import Synchronization
+import SystemdNotify
 import Testing
 
 // Runs the worker in-process against a private redis-server. This file declares no suite.
@@ -89,7 +90,8 @@ func withWorker<Result: Sendable>(
             redisConfiguration: RedisConnectionConfiguration(
                 connectTimeout: .seconds(5), commandTimeout: .seconds(5), clientName: "ipwatcher",
                 fatalConnectErrorCodes: RedisConnectionConfiguration.authenticationErrorCodes),
-            logger: workerTestLogger, workerTag: "e2e-\(UUID().uuidString.prefix(8))", shutdownSignals: [])
+            logger: workerTestLogger, notifier: SystemdNotifier(enabled: false),
+            workerTag: "e2e-\(UUID().uuidString.prefix(8))", shutdownSignals: [])
         return try await withTestConnection(server.url) { redis in
             try await withThrowingTaskGroup(of: Void.self, returning: Result.self) { group in
                 let stopping = Atomic<Bool>(false)
