@@ -30,7 +30,12 @@ enum RedisServerFixture {
     ///
     /// Evaluated lazily and once; when the tests are skipped it prints a warning to stderr so the skip is noticed.
     static let shouldRun: Bool = {
-        if executable != nil || isCI { return true }
+        if let executable {
+            // Say which server the integration tests talk to, so a test log shows they ran against a real one.
+            FileHandle.standardError.write(Data("RedisClient integration tests: using \(executable)\n".utf8))
+            return true
+        }
+        if isCI { return true }
         let warning = """
 
             ************************************************************************
