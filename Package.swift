@@ -89,7 +89,9 @@ let package = Package(
                 "Detection",
                 "IPWatcherDaemon",
                 "Traffic",
+                "SystemdNotify",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -103,7 +105,7 @@ let package = Package(
         .testTarget(
             name: "TrafficTests",
             dependencies: [
-                "Traffic", "Detection", "RESP", "RedisClient", "LocalRedis", "IPWatcherDaemon",
+                "Traffic", "Detection", "RESP", "RedisClient", "LocalRedis", "IPWatcherDaemon", "SystemdNotify",
                 // The in-process worker takes a Logger.
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -15,6 +15,7 @@ public struct BanExpiryService: Service {
     private let logger: Logger
     private let interval: Duration
     private let clock = WallClock()
+    private let failureLog: RateLimitedLogger
 
     /// Creates the service; `interval` is how often it looks for ended bans.
     public init(
@@ -26,6 +27,7 @@ public struct BanExpiryService: Service {
         self.statistics = statistics
         self.logger = logger
         self.interval = interval
+        self.failureLog = RateLimitedLogger(logger: logger, limit: 1, interval: .seconds(30))
     }
 
     public func run() async throws {
@@ -41,7 +43,9 @@ public struct BanExpiryService: Service {
                     removed = try await expireOnce(now: clock.nowMilliseconds())
                 } while removed == Self.perCall
             } catch {
-                logger.debug("cannot lift ended bans yet", metadata: ["error": "\(error)"])
+                // Usually Redis being away, which the consumer reports too; but a missing ACL permission would
+                // otherwise go unnoticed, so say it at warning level, sparingly.
+                failureLog.log(level: .warning, "cannot lift ended bans yet", metadata: ["error": "\(error)"])
             }
             try? await Task.sleep(for: interval)
         }

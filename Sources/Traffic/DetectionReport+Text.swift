@@ -1,0 +1,78 @@
+extension DetectionReport {
+    /// The report for people: the headline numbers, a table per kind, the NAT and straddle lines with what
+    /// they mean, requests before block, and notes. `verbose` adds one line per caught, missed and wrongly
+    /// blocked unit.
+    public func text(verbose: Bool = false) -> String {
+        var lines: [String] = []
+        let timing = eventTimes ? "with event times" : "without event times"
+        lines.append("detection report: \(mode) windows, threshold \(threshold) per \(window) s, \(timing)")
+        lines.append(
+            "  bots caught            \(NumberText.grouped(botsCaught)) of \(NumberText.grouped(botsExpected))"
+                + " (\(NumberText.percent(botsCaught, of: botsExpected))), missed \(NumberText.grouped(missed.count))")
+        lines.append(
+            "  users wrongly blocked  \(NumberText.grouped(wronglyBlocked.count)) of \(NumberText.grouped(usersExpected))")
+        if sharedAddresses > 0 {
+            lines.append(
+                "  shared addresses (NAT) \(NumberText.grouped(sharedAddressesBlocked)) of \(NumberText.grouped(sharedAddresses)) blocked"
+                    + " (\(NumberText.grouped(sharedAddressesExpected)) expected): by the rule a shared address over the threshold"
+                    + " is a bot, whoever is behind it; allowlist addresses you know are shared")
+        }
+        if straddlingBursts > 0 {
+            let meaning =
+                mode == "fixed"
+                ? "fixed windows split each burst below the threshold; rolling windows see it whole"
+                : "rolling windows see each burst whole; fixed windows would split it"
+            lines.append(
+                "  straddling bursts      \(NumberText.grouped(straddlingBurstsBlocked)) of \(NumberText.grouped(straddlingBursts)) blocked"
+                    + " (\(NumberText.grouped(straddlingBurstsExpected)) expected): \(meaning)")
+        }
+        if let spread = requestsBeforeBlock {
+            lines.append(
+                "  requests before block  min \(NumberText.grouped(spread.min)), median \(NumberText.grouped(spread.median)),"
+                    + " max \(NumberText.grouped(spread.max)) over \(NumberText.grouped(spread.count)) caught bots"
+                    + " (the bot's requests the feed had sent when the block was announced)")
+        }
+        lines.append(
+            "  blocklist              \(NumberText.grouped(blocklistSize)) members, \(NumberText.grouped(foreignBlocked)) not from this feed;"
+                + " \(NumberText.grouped(blockEvents)) block events; \(NumberText.grouped(requests)) requests from \(NumberText.grouped(units)) units")
+        lines.append("")
+        lines.append(pad("kind", 24) + padLeft("units", 11) + padLeft("requests", 13) + padLeft("expected", 10) + padLeft("blocked", 9))
+        for line in kinds {
+            lines.append(
+                pad(line.kind.label, 24) + padLeft(NumberText.grouped(line.units), 11)
+                    + padLeft(NumberText.grouped(line.requests), 13) + padLeft(NumberText.grouped(line.expectedBlocked), 10)
+                    + padLeft(NumberText.grouped(line.blocked), 9))
+        }
+        if verbose {
+            appendUnits("caught", caught, to: &lines)
+            appendUnits("missed", missed, to: &lines)
+            appendUnits("wrongly blocked", wronglyBlocked, to: &lines)
+        }
+        if !notes.isEmpty {
+            lines.append("")
+            for note in notes { lines.append("note: \(note)") }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    private func appendUnits(_ title: String, _ units: [UnitLine], to lines: inout [String]) {
+        guard !units.isEmpty else { return }
+        lines.append("")
+        lines.append("\(title):")
+        for unit in units {
+            var text = "  " + pad(unit.unit, 28) + pad(unit.kind.rawValue, 9) + "sent " + padLeft(NumberText.grouped(unit.sent), 6)
+            text += "  peak " + padLeft(NumberText.grouped(unit.peak), 6)
+            if let sentAtBlock = unit.sentAtBlock { text += "  before block " + padLeft(NumberText.grouped(sentAtBlock), 6) }
+            if let count = unit.countAtBlock { text += "  worker count " + NumberText.grouped(count) }
+            lines.append(text)
+        }
+    }
+
+    private func pad(_ text: String, _ width: Int) -> String {
+        text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
+    }
+
+    private func padLeft(_ text: String, _ width: Int) -> String {
+        text.count >= width ? " " + text : String(repeating: " ", count: width - text.count) + text
+    }
+}

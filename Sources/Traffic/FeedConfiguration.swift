@@ -1,0 +1,113 @@
+import Detection
+
+/// Everything a feed needs to know besides where Redis is: what to send, how much, how fast, and the rule
+/// that ground truth is computed under.
+public struct FeedConfiguration: Sendable, Hashable {
+    /// The traffic shape.
+    public var scenario: TrafficScenario
+    /// Mode, threshold and window the ground truth assumes; they should match the worker's.
+    public var rule: DetectionRule
+    /// Fixes every address, count and interleaving.
+    public var seed: UInt64
+    /// When to stop.
+    public var limit: FeedLimit
+    /// Requests per second, paced in slices of ``pacingSlice``; nil sends as fast as Redis takes them.
+    public var rate: Double?
+    /// Whether entries carry event times (`ADDR TIME_MS`); forced on for scenarios that need them.
+    public var withTime: Bool
+    /// The list to `LPUSH` to.
+    public var queueKey: String
+    /// Entries per `LPUSH` command.
+    public var entriesPerCommand: Int = 500
+    /// Entries per pipeline written in one go, when not paced.
+    public var entriesPerPipeline: Int = 4000
+    /// Pipelines awaiting their replies at once.
+    public var pipelinesInFlight: Int = 4
+    /// Requests per generated chunk; also the longest a unit's burst can be (see ``TrafficGenerator``).
+    public var chunkSize: Int = 4096
+    /// How often a paced feed sends what is due.
+    public var pacingSlice: Duration = .milliseconds(10)
+    /// How often the progress callback is called.
+    public var progressInterval: Duration = .milliseconds(200)
+
+    /// Creates a configuration; defaults match `ipwatcher feed` and the worker's defaults.
+    public init(
+        scenario: TrafficScenario = .mixed, rule: DetectionRule = DetectionRule(), seed: UInt64 = 1,
+        limit: FeedLimit = .count(10_000), rate: Double? = nil, withTime: Bool = false, queueKey: String = "ips"
+    ) {
+        self.scenario = scenario
+        self.rule = rule
+        self.seed = seed
+        self.limit = limit
+        self.rate = rate
+        self.withTime = withTime
+        self.queueKey = queueKey
+    }
+
+    /// Whether the entries will carry event times: asked for, or needed by the scenario.
+    public var sendsEventTimes: Bool { withTime || scenario.requiresEventTimes }
+
+    /// The number of requests the feed will send, when known before it starts.
+    public var plannedCount: Int? {
+        switch limit {
+        case .count(let count): return count
+        case .duration(let duration):
+            guard let rate else { return nil }
+            return Int((rate * duration.seconds).rounded(.down))
+        }
+    }
+
+    /// Requests per chunk: ``chunkSize``, or fewer for a slow paced feed so that a chunk (and so every bot's
+    /// burst) lasts at most a quarter of the window.
+    var effectiveChunkSize: Int {
+        guard let rate else { return max(chunkSize, 1) }
+        let quarterWindow = rate * Double(rule.fixedWindow.lengthMilliseconds) / 4000
+        return min(max(Int(quarterWindow), 1), max(chunkSize, 1))
+    }
+
+    /// Why the configuration cannot work, or nil when it can.
+    public func validate() -> String? {
+        switch limit {
+        case .count(let count) where count < 0: return "the count must not be negative"
+        case .duration(let duration) where duration <= .zero: return "the duration must be positive"
+        default: break
+        }
+        if let rate, !(rate > 0 && rate.isFinite) { return "the rate must be a positive number" }
+        if rule.threshold < 1 { return "the threshold must be at least 1" }
+        if rule.windowSeconds < 1 { return "the window must be at least 1 second" }
+        if !scenario.isSingle, rule.threshold < 2 {
+            return "scenarios need a threshold of at least 2, so that users can stay below it"
+        }
+        if queueKey.isEmpty { return "the queue key must not be empty" }
+        if entriesPerCommand < 1 || entriesPerPipeline < 1 || pipelinesInFlight < 1 || chunkSize < 1 {
+            return "batch sizes must be positive"
+        }
+        return nil
+    }
+
+    /// Things worth telling the user before the feed starts: settings that make the scenario say less than
+    /// it is meant to.
+    public var warnings: [String] {
+        var result: [String] = []
+        if let rate, !scenario.isSingle {
+            let perWindow = rate * Double(rule.windowSeconds)
+            if perWindow < Double(4 * rule.threshold) {
+                result.append(
+                    "at \(rate) requests/s the whole feed sends \(Int(perWindow)) requests per \(rule.windowSeconds) s window: "
+                        + "bots cannot burst well above the threshold (\(rule.threshold)), so few or none are expected to be blocked")
+            }
+        }
+        if case .mixed = scenario, !sendsEventTimes {
+            result.append("mixed without --with-time has no straddling bursts: they need event times")
+        }
+        return result
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, as a Double.
+    var seconds: Double {
+        let parts = components
+        return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
+    }
+}

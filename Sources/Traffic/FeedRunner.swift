@@ -1,0 +1,109 @@
+import Logging
+import RESP
+import RedisClient
+
+/// A whole `ipwatcher feed`: optionally subscribe to the worker's block events, send the feed, wait for the
+/// worker to drain the queue, read the blocklist, and judge the result against the ground truth.
+///
+/// The subscription starts before the first request, so every block is heard; the feeder tells it how many
+/// of each unit's requests were sent when its block arrived. The demo runs this in-process beside a worker.
+public struct FeedRunner: Sendable {
+    /// Where Redis is.
+    public var endpoint: RedisEndpoint
+    /// What to send.
+    public var configuration: FeedConfiguration
+    /// Where the worker's results are; nil sends without a report.
+    public var report: ReportSettings?
+    /// Timeouts and client name of the runner's connections.
+    public var connectionConfiguration: RedisConnectionConfiguration
+    /// Where connection messages go.
+    public var logger: Logger
+
+    /// Creates a runner.
+    public init(
+        endpoint: RedisEndpoint, configuration: FeedConfiguration, report: ReportSettings? = nil,
+        connectionConfiguration: RedisConnectionConfiguration = RedisConnectionConfiguration(clientName: "ipwatcher-feed"),
+        logger: Logger = Logger(label: "ipwatcher.feed")
+    ) {
+        self.endpoint = endpoint
+        self.configuration = configuration
+        self.report = report
+        self.connectionConfiguration = connectionConfiguration
+        self.logger = logger
+    }
+
+    /// Runs the feed and, with ``report`` set, the detection report; `progress` hears the feed's progress
+    /// and then, while the queue drains, ``FeedProgress/Stage-swift.enum/draining(remaining:)``.
+    ///
+    /// A queue that does not drain within the timeout still gets a report (with ``FeedOutcome/drain`` saying
+    /// so), since it shows what the worker managed; callers decide whether that is a failure.
+    public func run(progress: (@Sendable (FeedProgress) -> Void)? = nil) async throws -> FeedOutcome {
+        if let problem = configuration.validate() { throw FeedError.invalidConfiguration(problem) }
+        let feeder = TrafficFeeder(
+            endpoint: endpoint, configuration: configuration, connectionConfiguration: connectionConfiguration,
+            logger: logger)
+        guard let report else {
+            return FeedOutcome(summary: try await feeder.run(progress: progress), report: nil, drain: nil, warnings: [])
+        }
+        let redis = try await RedisConnection.connect(to: endpoint, configuration: connectionConfiguration, logger: logger)
+        let recorder: BlockEventRecorder
+        do {
+            recorder = try await BlockEventRecorder.subscribe(
+                endpoint: endpoint, channel: report.eventsChannel, configuration: connectionConfiguration, logger: logger)
+        } catch {
+            await redis.closeNow()
+            throw error
+        }
+        do {
+            let outcome = try await feedAndJudge(
+                feeder: feeder, report: report, redis: redis, recorder: recorder, progress: progress)
+            await recorder.close()
+            await redis.close()
+            return outcome
+        } catch {
+            await recorder.close()
+            await redis.closeNow()
+            throw error
+        }
+    }
+
+    private func feedAndJudge(
+        feeder: TrafficFeeder, report: ReportSettings, redis: RedisConnection, recorder: BlockEventRecorder,
+        progress: (@Sendable (FeedProgress) -> Void)?
+    ) async throws -> FeedOutcome {
+        var warnings: [String] = []
+        let queued = try await redis.send("LLEN", configuration.queueKey).int ?? 0
+        if queued > 0 {
+            warnings.append(
+                "\(configuration.queueKey) already holds \(NumberText.grouped(Int(queued))) entries: the worker counts them too")
+        }
+        let listed = try await redis.send("SCARD", report.blocklistKey).int ?? 0
+        if listed > 0 {
+            warnings.append(
+                "\(report.blocklistKey) already has \(NumberText.grouped(Int(listed))) members: units of this feed among them "
+                    + "count as caught (an earlier run with the same seed sends the same addresses)")
+        }
+
+        let summary = try await feeder.run(recorder: recorder, progress: progress)
+
+        let clock = ContinuousClock()
+        let drainStart = clock.now
+        let drain = try await QueueDrainer(queueKey: configuration.queueKey, timeout: report.drainTimeout).wait(on: redis) {
+            remaining in
+            progress?(
+                FeedProgress(
+                    stage: .draining(remaining: remaining), sent: summary.sent, planned: summary.sent,
+                    elapsed: clock.now - drainStart, recentRate: 0, averageRate: summary.rate))
+        }
+        try await Task.sleep(for: report.grace)
+        recorder.resolveRemaining(with: summary.truth)
+        let members = try await redis.send("SMEMBERS", report.blocklistKey)
+        var blocked: Set<String> = []
+        if let elements = members.array {
+            for element in elements { if let name = element.string { blocked.insert(name) } }
+        }
+        let detection = DetectionReport(
+            truth: summary.truth, blocked: blocked, events: recorder.events, sentAtBlock: recorder.sentAtBlock)
+        return FeedOutcome(summary: summary, report: detection, drain: drain, warnings: warnings)
+    }
+}

@@ -1,0 +1,71 @@
+import Detection
+
+/// A traffic shape to generate: which kinds of units, in what proportions.
+///
+/// Every scenario except ``single(_:)`` is an endless stream of units, cut to a count or duration by the
+/// feeder. The names are the values of `ipwatcher feed --scenario`.
+public enum TrafficScenario: Sendable, Hashable, CustomStringConvertible {
+    /// Many addresses, each below the threshold in every window.
+    case users
+    /// Addresses bursting to two to four times the threshold.
+    case bots
+    /// Bursts split across a fixed-window boundary; implies event times.
+    case straddle
+    /// IPv6 bots rotating their address inside one /64 on every request.
+    case rotate
+    /// IPv4 addresses each shared by many slow users, over the threshold in total.
+    case nat
+    /// All of the above interleaved, mostly users (straddling bursts only with event times).
+    case mixed
+    /// One address, every request (the tutorial's scraper burst: `--ip ADDR --count N`).
+    case single(IPAddress)
+
+    /// The scenarios that `--scenario` accepts, in the order help texts list them.
+    public static let named: [TrafficScenario] = [.users, .bots, .straddle, .rotate, .nat, .mixed]
+
+    /// The scenario called `name` (as in ``description``), or nil.
+    public init?(name: String) {
+        guard let scenario = Self.named.first(where: { $0.description == name }) else { return nil }
+        self = scenario
+    }
+
+    /// The scenario's name; `single` for ``single(_:)``.
+    public var description: String {
+        switch self {
+        case .users: "users"
+        case .bots: "bots"
+        case .straddle: "straddle"
+        case .rotate: "rotate"
+        case .nat: "nat"
+        case .mixed: "mixed"
+        case .single: "single"
+        }
+    }
+
+    /// Whether the scenario only makes sense with event times: without them the worker counts a request when
+    /// it pops it, so the generator could not put a burst on both sides of a window boundary.
+    public var requiresEventTimes: Bool {
+        if case .straddle = self { return true }
+        return false
+    }
+
+    /// Whether this is ``single(_:)``, one address rather than a mix of units.
+    public var isSingle: Bool {
+        if case .single = self { return true }
+        return false
+    }
+
+    /// The relative weights, per unit started, of the kinds this scenario mixes.
+    var mix: ScenarioMix {
+        switch self {
+        case .users: ScenarioMix([(.user, 1)])
+        case .bots: ScenarioMix([(.bot, 1)])
+        case .straddle: ScenarioMix([(.straddle, 1)])
+        case .rotate: ScenarioMix([(.rotate, 1)])
+        case .nat: ScenarioMix([(.nat, 1)])
+        // Per unit started; users make fewer requests each, so they end up about half the requests.
+        case .mixed: ScenarioMix([(.user, 85), (.bot, 5), (.rotate, 3), (.nat, 3), (.straddle, 4)])
+        case .single: ScenarioMix([(.single, 1)])
+        }
+    }
+}

@@ -1,0 +1,18 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The real-time clock in Unix milliseconds, the timeline that queue entries' event times and the worker use.
+public struct UnixClock: Sendable {
+    /// Creates a clock reading the system's real-time clock.
+    public init() {}
+
+    /// Milliseconds since the Unix epoch, now.
+    public func nowMilliseconds() -> Int64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000
+    }
+}

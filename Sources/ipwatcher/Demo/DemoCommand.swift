@@ -1,0 +1,199 @@
+import ArgumentParser
+import Detection
+import Foundation
+import IPWatcherDaemon
+import LocalRedis
+import Logging
+import RESP
+import RedisClient
+import SystemdNotify
+import Traffic
+import UnixSignals
+
+/// `ipwatcher demo`: the whole product on a laptop with nothing configured.
+///
+/// Starts a private redis-server (unless given a URL), runs the worker in this process, feeds the `mixed`
+/// scenario, prints each bot as it is blocked, then the detection report, and stops everything it started —
+/// also on Ctrl-C.
+struct DemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Run a private Redis, the worker and a synthetic feed, and report what was caught.",
+        discussion: """
+            With --redis-url the demo uses that server instead, under its own keys (ipwatcher:demo:*), so it \
+            never touches a real queue or blocklist.
+            """
+    )
+
+    @Option(name: .customLong("redis-url"), help: "Use this Redis instead of starting a private one.")
+    var redisURL: String?
+
+    @Option(help: "Requests to send.")
+    var count: Int = 60_000
+
+    @Option(help: "Requests per second (0: as fast as possible).")
+    var rate: Double = 20_000
+
+    @Option(help: "Seed of the synthetic traffic.")
+    var seed: UInt64 = 1
+
+    @Option(help: "fixed or rolling.")
+    var mode: String = "fixed"
+
+    @Option(help: "Requests per window that make a bot.")
+    var threshold: Int = 15
+
+    @Option(help: "Window length in seconds.")
+    var window: Int = 60
+
+    @Flag(help: "Print the report as JSON.")
+    var json = false
+
+    func validate() throws {
+        guard DetectionRule.Mode(rawValue: mode) != nil else { throw ValidationError("--mode must be fixed or rolling") }
+        guard count > 0 else { throw ValidationError("--count must be positive") }
+        guard rate >= 0 else { throw ValidationError("--rate must be 0 or more") }
+        guard threshold >= 2 else { throw ValidationError("--threshold must be at least 2") }
+        guard window >= 1 else { throw ValidationError("--window must be at least 1") }
+    }
+
+    func run() async throws {
+        var server: LocalRedisServer?
+        let endpoint: RedisEndpoint
+        var settings = WorkerSettings()
+        if let redisURL {
+            endpoint = try RedisEndpoint(url: redisURL)
+            settings.queueKey = "ipwatcher:demo:ips"
+            settings.blocklistKey = "ipwatcher:demo:blocklist"
+            settings.eventsChannel = "ipwatcher:demo:events"
+            settings.keys = KeySchema(prefix: "ipwatcher:demo:")
+        } else {
+            guard LocalRedisServer.executablePath(named: "redis-server") != nil else {
+                FileHandle.standardError.write(
+                    Data(
+                        """
+                        ipwatcher demo needs redis-server, which is not installed.
+                          Debian/Ubuntu: sudo apt-get install redis-server   (or: scripts/setup)
+                          macOS:         brew install redis
+                        Or point the demo at a running Redis: ipwatcher demo --redis-url redis://127.0.0.1:6379
+
+                        """.utf8))
+                throw ExitCode.failure
+            }
+            var options = LocalRedisServerOptions()
+            options.tcp = false
+            let started = try await LocalRedisServer.start(options)
+            server = started
+            endpoint = try RedisEndpoint(url: started.url)
+            note("started a private redis-server at \(started.url) (temporary, no persistence)")
+        }
+        settings.blockTimeout = .milliseconds(200)
+        settings.detection.rule = DetectionRule(
+            mode: DetectionRule.Mode(rawValue: mode) ?? .fixed, threshold: threshold, windowSeconds: window)
+        do {
+            try await runDemo(endpoint: endpoint, settings: settings)
+        } catch {
+            await server?.stop()
+            if error is DemoInterrupted {
+                note("interrupted; stopped everything the demo started")
+                throw ExitCode(130)
+            }
+            throw error
+        }
+        await server?.stop()
+        if server != nil { note("stopped the private redis-server") }
+    }
+
+    private func runDemo(endpoint: RedisEndpoint, settings: WorkerSettings) async throws {
+        var logger = Logger(label: "ipwatcher.demo")
+        logger.logLevel = .error
+        let worker = IPWatcherWorker(
+            endpoint: endpoint, settings: settings,
+            redisConfiguration: RedisConnectionConfiguration(clientName: "ipwatcher-demo"), logger: logger,
+            notifier: SystemdNotifier(enabled: false), workerTag: "demo-\(ProcessInfo.processInfo.processIdentifier)",
+            shutdownSignals: [])
+        let printer = FeedProgressPrinter()
+        var feed = FeedConfiguration(
+            scenario: .mixed, rule: settings.detection.rule, seed: seed, limit: .count(count),
+            rate: rate > 0 ? rate : nil, withTime: false, queueKey: settings.queueKey)
+        feed.progressInterval = .milliseconds(200)
+        let runner = FeedRunner(
+            endpoint: endpoint, configuration: feed,
+            report: ReportSettings(
+                eventsChannel: settings.eventsChannel ?? "ipwatcher:events", blocklistKey: settings.blocklistKey,
+                drainTimeout: .seconds(60), grace: .seconds(1)),
+            logger: logger)
+        let rule = settings.detection.rule
+        note(
+            "worker: \(rule.mode.rawValue) windows of \(rule.windowSeconds) s, threshold \(rule.threshold); "
+                + "feeding \(NumberText.grouped(count)) requests of the mixed scenario"
+                + (rate > 0 ? " at \(NumberText.grouped(Int(rate)))/s" : ""))
+
+        // Each block is printed as the worker announces it, from its own subscription.
+        let watcher = try await RedisConnection.connect(to: endpoint, logger: logger) { push in
+            guard let json = Self.message(of: push), let event = BlockEvent(json: json) else {
+                return
+            }
+            printer.note("  blocked \(event.unit)  (\(event.count) requests in the window)")
+        }
+        try await watcher.subscribe([settings.eventsChannel ?? "ipwatcher:events"])
+
+        let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm)
+        let outcome: FeedOutcome
+        do {
+            outcome = try await withThrowingTaskGroup(of: FeedOutcome?.self) { group in
+                group.addTask {
+                    try await worker.run()
+                    return nil
+                }
+                group.addTask {
+                    for await _ in signals { throw DemoInterrupted() }
+                    return nil
+                }
+                group.addTask {
+                    try await runner.run { printer.show($0) }
+                }
+                defer { group.cancelAll() }
+                while let result = try await group.next() {
+                    if let result { return result }
+                }
+                throw DemoInterrupted()
+            }
+        } catch {
+            printer.finishLine()
+            await watcher.closeNow()
+            throw error
+        }
+        printer.finishLine()
+        await watcher.closeNow()
+        for warning in outcome.warnings { note("warning: \(warning)") }
+        let totals = worker.statistics.snapshot
+        note(
+            "worker: processed \(NumberText.grouped(totals.popped)), blocked \(NumberText.grouped(totals.blocked)), "
+                + "rejected \(NumberText.grouped(totals.rejectedTotal))")
+        if let report = outcome.report {
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            } else {
+                print(report.text())
+            }
+        }
+    }
+
+    /// The payload of a pub/sub `message` push: `["message", channel, payload]`.
+    private static func message(of push: RESPToken) -> String? {
+        guard let parts = push.withoutAttributes.array, parts.count == 3 else { return nil }
+        let values = Array(parts)
+        guard values[0].string == "message" else { return nil }
+        return values[2].string
+    }
+
+    private func note(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+}
+
+/// Ctrl-C or SIGTERM during the demo.
+struct DemoInterrupted: Error {}

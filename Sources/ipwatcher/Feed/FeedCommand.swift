@@ -1,0 +1,156 @@
+import ArgumentParser
+import Detection
+import Foundation
+import Logging
+import RedisClient
+import Traffic
+
+/// `ipwatcher feed`: synthetic traffic with known bots for the queue, and optionally a report on how the
+/// worker did against that ground truth.
+struct FeedCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "feed",
+        abstract: "Push synthetic traffic with known bots onto the queue; with --report, judge the worker's blocks.",
+        discussion: """
+            Scenarios: users (below the threshold in every window), bots (bursts of 2-4x the threshold), \
+            straddle (bursts split across a fixed-window boundary; implies --with-time), rotate (IPv6 bots on a new \
+            address in one /64 per request), nat (one IPv4 address shared by many users, over the threshold in \
+            total: blocked by the rule), mixed (all interleaved). Addresses come from documentation and shared \
+            ranges (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24, 100.64.0.0/10, 2001:db8::/32). \
+            The same --seed sends the same traffic. --threshold, --window and --mode must match the worker's for the \
+            ground truth to be right. Exit status: 0; 1 when --report finds the queue not drained in time.
+            """
+    )
+
+    @Option(help: "users, bots, straddle, rotate, nat or mixed (default: mixed).")
+    var scenario: String?
+
+    @Option(help: "Send this one address every time instead of a scenario (the tutorial's scraper burst).")
+    var ip: String?
+
+    @Option(help: "Requests to send (default: 10000 unless --duration is given).")
+    var count: Int?
+
+    @Option(help: "Send for this many seconds instead of a count.")
+    var duration: Double?
+
+    @Option(help: "Requests per second, paced in 10 ms slices; without it, as fast as Redis takes them.")
+    var rate: Double?
+
+    @Option(help: "Seed that fixes every address, count and interleaving.")
+    var seed: UInt64 = 1
+
+    @Flag(name: .customLong("with-time"), help: "Attach event times (ADDR TIME_MS) to the entries.")
+    var withTime = false
+
+    @Option(help: "Queue list key.")
+    var queue: String = "ips"
+
+    @Option(
+        name: .customLong("redis-url"),
+        help: "Redis URL: redis://, rediss:// or unix:// (default: $IPWATCHER_REDIS_URL, else redis://127.0.0.1:6379).")
+    var redisURL: String?
+
+    @Option(help: "Requests per window that make a bot, as the worker has it.")
+    var threshold: Int = 15
+
+    @Option(help: "Window length in seconds, as the worker has it.")
+    var window: Int = 60
+
+    @Option(help: "fixed or rolling, as the worker has it.")
+    var mode: String = "fixed"
+
+    @Flag(help: "After sending, wait for the worker to drain the queue and report caught and missed bots.")
+    var report = false
+
+    @Option(name: .customLong("events-channel"), help: "The worker's pub/sub channel for block events (with --report).")
+    var eventsChannel: String = "ipwatcher:events"
+
+    @Option(help: "Blocklist set key (with --report).")
+    var blocklist: String = "blocklist"
+
+    @Option(name: .customLong("drain-timeout"), help: "Seconds to wait for the worker to empty the queue (with --report).")
+    var drainTimeout: Double = 60
+
+    @Flag(help: "List every caught, missed and wrongly blocked unit (with --report).")
+    var verbose = false
+
+    @Flag(help: "Print JSON instead of text.")
+    var json = false
+
+    func validate() throws {
+        if ip != nil, scenario != nil { throw ValidationError("--ip and --scenario exclude each other") }
+        if let ip, IPAddress(ip) == nil { throw ValidationError("--ip \(ip) is not an IPv4 or IPv6 address") }
+        if let scenario, TrafficScenario(name: scenario) == nil {
+            let names = TrafficScenario.named.map(\.description).joined(separator: ", ")
+            throw ValidationError("unknown scenario \(scenario); one of: \(names)")
+        }
+        if count != nil, duration != nil { throw ValidationError("--count and --duration exclude each other") }
+        if DetectionRule.Mode(rawValue: mode) == nil { throw ValidationError("--mode must be fixed or rolling") }
+        if let duration, !(duration > 0 && duration.isFinite) { throw ValidationError("--duration must be positive") }
+        if !(drainTimeout > 0 && drainTimeout.isFinite) { throw ValidationError("--drain-timeout must be positive") }
+        if let problem = feedConfiguration.validate() { throw ValidationError(problem) }
+    }
+
+    /// The flags as a feed configuration.
+    var feedConfiguration: FeedConfiguration {
+        let chosen: TrafficScenario =
+            if let ip, let address = IPAddress(ip) { .single(address) } else { scenario.flatMap(TrafficScenario.init(name:)) ?? .mixed }
+        let limit: FeedLimit =
+            if let duration { .duration(.milliseconds(Int64((duration * 1000).rounded()))) } else { .count(count ?? 10_000) }
+        return FeedConfiguration(
+            scenario: chosen,
+            rule: DetectionRule(mode: DetectionRule.Mode(rawValue: mode) ?? .fixed, threshold: threshold, windowSeconds: window),
+            seed: seed, limit: limit, rate: rate, withTime: withTime, queueKey: queue)
+    }
+
+    func run() async throws {
+        LoggingSetup.bootstrap(level: .warning)
+        let url = redisURL ?? ProcessInfo.processInfo.environment["IPWATCHER_REDIS_URL"] ?? "redis://127.0.0.1:6379"
+        let endpoint: RedisEndpoint
+        do {
+            endpoint = try RedisEndpoint(url: url)
+        } catch {
+            throw ValidationError("--redis-url: \(error)")
+        }
+        let configuration = feedConfiguration
+        let printer = FeedProgressPrinter()
+        for warning in configuration.warnings { printer.note("note: \(warning)") }
+        if configuration.scenario.requiresEventTimes, !withTime {
+            printer.note("note: \(configuration.scenario) needs event times; sending them")
+        }
+        let settings =
+            report
+            ? ReportSettings(
+                eventsChannel: eventsChannel, blocklistKey: blocklist,
+                drainTimeout: .milliseconds(Int64((drainTimeout * 1000).rounded())))
+            : nil
+        let runner = FeedRunner(endpoint: endpoint, configuration: configuration, report: settings)
+        let outcome: FeedOutcome
+        do {
+            outcome = try await runner.run { printer.show($0) }
+        } catch {
+            printer.finishLine()
+            FileHandle.standardError.write(Data("ipwatcher feed: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+        printer.finishLine()
+        for warning in outcome.warnings { printer.note("warning: \(warning)") }
+        if json {
+            print(FeedJSON(outcome: outcome).text)
+        } else {
+            print(outcome.summary.text)
+            if let detection = outcome.report {
+                print("")
+                print(detection.text(verbose: verbose))
+            }
+        }
+        if let drain = outcome.drain, !drain.drained {
+            FileHandle.standardError.write(
+                Data(
+                    ("ipwatcher feed: \(queue) still held \(drain.remaining) entries after \(NumberText.seconds(.milliseconds(Int64(drain.waitedSeconds * 1000))))"
+                        + ": is a worker running on this queue? The report above is incomplete.\n").utf8))
+            throw ExitCode.failure
+        }
+    }
+}

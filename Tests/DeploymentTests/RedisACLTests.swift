@@ -1,0 +1,245 @@
+import Foundation
+import Testing
+
+/// `deploy/redis-acl.conf` in a real redis-server: it loads as a redis.conf include, it grants the worker everything
+/// it does (commands, the commands inside its Lua scripts, keys, the events channel) and nothing much else.
+@Suite("Redis ACL for the worker")
+struct RedisACLTests {
+    /// One way of running the worker; together they use every command the ACL grants that Redis 7 reaches.
+    struct Scenario: Sendable, CustomTestStringConvertible {
+        var name: String
+        var mode: String
+        var pop: String
+        var database: Int
+        /// The password comes from a file named by IPWATCHER_REDIS_PASSWORD_FILE, as the credential drop-in does;
+        /// otherwise it is in the URL.
+        var passwordFromFile: Bool
+        var dryRun: Bool
+        /// What the web tier pushes, and the blocklist member it becomes.
+        var address: String
+        var unit: String
+
+        var testDescription: String { name }
+
+        /// The worker's configuration file; the URL comes from --redis-url.
+        var configuration: String {
+            """
+            queue:
+              pop: \(pop)
+              block_timeout: 0.2
+              rejected_key: "ipwatcher:rejected"
+            detection:
+              mode: \(mode)
+              threshold: 15
+              dry_run: \(dryRun)
+            blocklist:
+              ban_seconds: 1
+            log:
+              level: info
+
+            """
+        }
+
+        static let all: [Scenario] = [
+            Scenario(
+                name: "fixed windows, BLMPOP LEFT, database 0, password in the URL", mode: "fixed", pop: "left",
+                database: 0, passwordFromFile: false, dryRun: false, address: "203.0.113.7", unit: "203.0.113.7"),
+            Scenario(
+                name: "rolling windows, BLMPOP RIGHT, database 2 (SELECT), password from a file", mode: "rolling",
+                pop: "right", database: 2, passwordFromFile: true, dryRun: false, address: "2001:db8::7",
+                unit: "2001:db8::/64"),
+            Scenario(
+                name: "dry run: PUBLISH only, no blocklist write", mode: "fixed", pop: "left", database: 0,
+                passwordFromFile: false, dryRun: true, address: "198.51.100.23", unit: "198.51.100.23"),
+        ]
+    }
+
+    @Test(
+        .requires("redis-server", package: "redis-server"), .requires("redis-cli", package: "redis-tools"),
+        .requiresBuiltExecutable, .timeLimit(.minutes(2)), arguments: Scenario.all)
+    func workerBlocksAndUnblocksAsTheACLUserWithoutPermissionErrors(_ scenario: Scenario) async throws {
+        let redisServer = try ExternalTools.require("redis-server", package: "redis-server")
+        let redisCLI = try ExternalTools.require("redis-cli", package: "redis-tools")
+        let executable = try #require(
+            RepositoryLayout.builtExecutable(), "no built ipwatcher executable: run swift build --product ipwatcher")
+        let redis = try await PrivateRedisServer.start(redisServer: redisServer, redisCLI: redisCLI)
+        defer { redis.stop() }
+        let password = RedisACLFile.randomPassword()
+        #expect(try redis.run(["ACL", "SETUSER", "ipwatcher"] + RedisACLFile.rules(password: password)) == "OK")
+
+        let scratch = try TemporaryDirectory("worker")
+        defer { scratch.remove() }
+        let configuration = try scratch.write(scenario.configuration, to: "ipwatcher.yaml")
+        var environment = Subprocess.cleanEnvironment()
+        let url: String
+        if scenario.passwordFromFile {
+            let passwordFile = try scratch.write(password + "\n", to: "redis-password", permissions: 0o600)
+            environment["IPWATCHER_REDIS_PASSWORD_FILE"] = passwordFile.path
+            url = "redis://ipwatcher@127.0.0.1:\(redis.port)/\(scenario.database)"
+        } else {
+            url = "redis://ipwatcher:\(password)@127.0.0.1:\(redis.port)/\(scenario.database)"
+        }
+
+        // Events, as a subscriber of the web tier would see them (channels are not per database).
+        let subscriber = try BackgroundProcess(
+            name: "subscriber", executable: redisCLI, arguments: redis.cliArguments(["SUBSCRIBE", "ipwatcher:events"]),
+            logDirectory: scratch.url)
+        defer { subscriber.stop(signal: SIGKILL, timeout: .seconds(5)) }
+        let subscribed = await eventually(timeout: .seconds(10)) { subscriber.standardOutput.contains("ipwatcher:events") }
+        try #require(subscribed, "redis-cli SUBSCRIBE did not confirm:\n\(subscriber.standardError)")
+
+        let worker = try BackgroundProcess(
+            name: "ipwatcher", executable: executable.path,
+            arguments: ["run", "--config", configuration.path, "--redis-url", url], environment: environment,
+            logDirectory: scratch.url)
+        defer { worker.stop(signal: SIGKILL, timeout: .seconds(5)) }
+        let consuming = await eventually(timeout: .seconds(20)) {
+            !worker.isRunning || worker.standardError.contains("consuming")
+        }
+        try #require(consuming && worker.isRunning, "the worker did not start consuming:\n\(worker.standardError)")
+
+        let hits = Array(repeating: scenario.address, count: 20)
+        _ = try redis.run(["LPUSH", "ips"] + hits + ["not-an-address"], database: scenario.database)
+
+        let blockEvent = "\"event\":\"block\",\"unit\":\"\(scenario.unit)\""
+        let unblockEvent = "\"event\":\"unblock\",\"unit\":\"\(scenario.unit)\""
+        func isMember() throws -> Bool {
+            try redis.run(["SISMEMBER", "blocklist", scenario.unit], database: scenario.database) == "1"
+        }
+        if scenario.dryRun {
+            let announced = await eventually(timeout: .seconds(10)) { subscriber.standardOutput.contains(blockEvent) }
+            #expect(announced, "no block event:\n\(subscriber.standardOutput)\n\(worker.standardError)")
+            #expect(subscriber.standardOutput.contains("\"dry_run\":true"))
+            #expect(try redis.run(["SCARD", "blocklist"], database: scenario.database) == "0")
+        } else {
+            let blocked = try await eventually(timeout: .seconds(10)) { try isMember() }
+            #expect(blocked, "\(scenario.unit) never reached the blocklist:\n\(worker.standardError)")
+            // ban_seconds: 1, and the expiry script runs every 250 ms.
+            let unblocked = try await eventually(timeout: .seconds(10)) { try !isMember() }
+            #expect(unblocked, "the ban of \(scenario.unit) did not end:\n\(worker.standardError)")
+            let announced = await eventually(timeout: .seconds(5)) {
+                subscriber.standardOutput.contains(blockEvent) && subscriber.standardOutput.contains(unblockEvent)
+            }
+            #expect(announced, "block and unblock events missing:\n\(subscriber.standardOutput)")
+        }
+        // What `systemctl reload ipwatcher` does (ExecReload=/bin/kill -HUP $MAINPID).
+        worker.send(SIGHUP)
+        let reloaded = await eventually(timeout: .seconds(10)) { worker.standardError.contains("configuration reloaded") }
+        #expect(reloaded, "no reload after SIGHUP:\n\(worker.standardError)")
+        #expect(worker.isRunning, "SIGHUP ended the worker")
+
+        let rejectedKept = try await eventually(timeout: .seconds(5)) {
+            try redis.run(["LRANGE", "ipwatcher:rejected", "0", "-1"], database: scenario.database)
+                .contains("not-an-address")
+        }
+        #expect(rejectedKept, "the rejected entry was not kept (LPUSH/LTRIM):\n\(worker.standardError)")
+
+        let (ending, endedInTime) = worker.stop(signal: SIGTERM, timeout: .seconds(15))
+        #expect(endedInTime, "the worker ignored SIGTERM for 15 s")
+        #expect(ending.exited && ending.status == 0, "exit \(ending.status) after SIGTERM:\n\(ending.standardError)")
+
+        let log = ending.standardError
+        for line in log.split(separator: "\n") {
+            #expect(!line.contains("NOPERM") && !line.contains("no permissions"), "permission error: \(line)")
+            let level = line.split(separator: " ").dropFirst().first
+            #expect(level != "error" && level != "critical", "worker logged: \(line)")
+        }
+        #expect(try redis.run(["ACL", "LOG"]) == "", "Redis denied something to the ACL user")
+    }
+
+    @Test(.requires("redis-server", package: "redis-server"), .requires("redis-cli", package: "redis-tools"))
+    func aclUserMayRunWhatTheWorkerNeedsAndLittleElse() async throws {
+        let redisServer = try ExternalTools.require("redis-server", package: "redis-server")
+        let redisCLI = try ExternalTools.require("redis-cli", package: "redis-tools")
+        let redis = try await PrivateRedisServer.start(redisServer: redisServer, redisCLI: redisCLI)
+        defer { redis.stop() }
+
+        // The server included deploy/redis-acl.conf as it is, placeholder password and all.
+        let included = try redis.run(["ACL", "GETUSER", "ipwatcher"])
+        #expect(included.contains("+blmpop"), "the included file did not define the user:\n\(included)")
+
+        let password = RedisACLFile.randomPassword()
+        #expect(try redis.run(["ACL", "SETUSER", "ipwatcher"] + RedisACLFile.rules(password: password)) == "OK")
+        let user = (name: "ipwatcher", password: password)
+        let oldPassword = try redis.run(["AUTH", "ipwatcher", "CHANGE_ME"])
+        #expect(oldPassword.hasPrefix("WRONGPASS"), "`reset` should drop the old password: \(oldPassword)")
+
+        #expect(try redis.run(["PING"], user: user) == "PONG")
+        #expect(try redis.run(["LPUSH", "ipwatcher:probe", "x"], user: user) == "1")
+        #expect(try redis.run(["INCRBY", "ipwatcher:fixed:60:1:203.0.113.7", "3"], user: user) == "3")
+        #expect(try redis.run(["SELECT", "2"], user: user) == "OK")
+
+        let denied: [[String]] = [
+            ["GET", "ipwatcher:probe"],
+            ["SET", "ips", "x"],
+            ["SMEMBERS", "blocklist"],
+            ["DEL", "blocklist"],
+            ["KEYS", "*"],
+            ["FLUSHALL"],
+            ["CONFIG", "GET", "*"],
+            ["EVAL", "return 1", "0"],
+            ["SCRIPT", "FLUSH"],
+            ["LPUSH", "sessions", "x"],
+            ["PUBLISH", "other-channel", "x"],
+            ["SUBSCRIBE", "ipwatcher:events"],
+            ["CLIENT", "KILL", "TYPE", "normal"],
+            ["ACL", "LIST"],
+        ]
+        for command in denied {
+            let reply = try redis.run(command, user: user)
+            #expect(reply.hasPrefix("NOPERM"), "\(command.joined(separator: " ")) was allowed: \(reply)")
+        }
+    }
+
+    /// The unit runs the worker as a dynamic user with no capabilities; this runs it the same way (setpriv to
+    /// `nobody`, empty bounding set, no_new_privs) and expects it to reach Redis over TCP and block an address.
+    @Test(
+        .enabled(
+            if: ExternalTools.runningAsRoot && ExternalTools.path("setpriv") != nil,
+            "needs root and setpriv to drop privileges as the unit does"),
+        .requires("redis-server", package: "redis-server"), .requires("redis-cli", package: "redis-tools"),
+        .requiresBuiltExecutable, .timeLimit(.minutes(1)))
+    func workerReachesRedisOverTCPWithoutAnyPrivilege() async throws {
+        let redisServer = try ExternalTools.require("redis-server", package: "redis-server")
+        let redisCLI = try ExternalTools.require("redis-cli", package: "redis-tools")
+        let setpriv = try #require(ExternalTools.path("setpriv"))
+        let built = try #require(RepositoryLayout.builtExecutable())
+        let redis = try await PrivateRedisServer.start(redisServer: redisServer, redisCLI: redisCLI)
+        defer { redis.stop() }
+        let password = RedisACLFile.randomPassword()
+        #expect(try redis.run(["ACL", "SETUSER", "ipwatcher"] + RedisACLFile.rules(password: password)) == "OK")
+
+        // A copy in a world-readable directory: the unprivileged user may not be able to reach the build tree.
+        let scratch = try TemporaryDirectory("unprivileged")
+        defer { scratch.remove() }
+        let executable = scratch.path("ipwatcher")
+        try FileManager.default.copyItem(at: built, to: executable)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: executable.path)
+        let configuration = try scratch.write(
+            "queue:\n  block_timeout: 0.2\nblocklist:\n  ban_seconds: 60\n", to: "ipwatcher.yaml")
+
+        let worker = try BackgroundProcess(
+            name: "ipwatcher", executable: setpriv,
+            arguments: [
+                "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all",
+                "--no-new-privs", "--", executable.path, "run", "--config", configuration.path,
+                "--redis-url", "redis://ipwatcher:\(password)@127.0.0.1:\(redis.port)",
+            ],
+            environment: Subprocess.cleanEnvironment(), logDirectory: scratch.url)
+        defer { worker.stop(signal: SIGKILL, timeout: .seconds(5)) }
+        let consuming = await eventually(timeout: .seconds(15)) {
+            !worker.isRunning || worker.standardError.contains("consuming")
+        }
+        let logEnd = worker.standardError.split(separator: "\n").suffix(4).joined(separator: "\n")
+        try #require(
+            consuming && worker.isRunning, "the worker, unprivileged, never started consuming; its log ends:\n\(logEnd)")
+
+        _ = try redis.run(["LPUSH", "ips"] + Array(repeating: "192.0.2.44", count: 20))
+        let blocked = try await eventually(timeout: .seconds(10)) {
+            try redis.run(["SISMEMBER", "blocklist", "192.0.2.44"]) == "1"
+        }
+        #expect(blocked, "\(worker.standardError)")
+        let (ending, endedInTime) = worker.stop(signal: SIGTERM, timeout: .seconds(15))
+        #expect(endedInTime && ending.exited && ending.status == 0, "\(ending.standardError)")
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The system tools these tests drive, looked up on `PATH`, and the CI rule for missing ones.
+enum ExternalTools {
+    /// Whether the tests run under CI (`CI` set, and not `0` or `false`): there a missing tool is a failure, since
+    /// CI installs it (`scripts/setup`), while elsewhere the test is skipped with a warning.
+    static var underCI: Bool {
+        guard let value = ProcessInfo.processInfo.environment["CI"] else { return false }
+        return !value.isEmpty && value != "0" && value.lowercased() != "false"
+    }
+
+    /// The full path of `name` found on `PATH` (plus the sbin directories, where some distributions put tools),
+    /// or nil.
+    static func path(_ name: String) -> String? {
+        let searchPath = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        let directories = searchPath.split(separator: ":").map(String.init) + ["/usr/sbin", "/sbin", "/usr/local/sbin"]
+        for directory in directories where !directory.isEmpty {
+            let candidate = directory + "/" + name
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return nil
+    }
+
+    /// The path of `name`, failing the test (and so ending it) when it is missing; the trait ``requires(_:package:)``
+    /// has already skipped the test when that is allowed.
+    static func require(_ name: String, package: String, sourceLocation: SourceLocation = #_sourceLocation) throws
+        -> String
+    {
+        try #require(
+            path(name), "\(name) is not installed; CI installs it with the \(package) package (scripts/setup)",
+            sourceLocation: sourceLocation)
+    }
+
+    /// Whether this process runs as root.
+    static var runningAsRoot: Bool { geteuid() == 0 }
+
+    /// Prints a warning that stands out in the test log.
+    static func warn(_ message: String) {
+        FileHandle.standardError.write(Data("\n⚠️  WARNING: \(message)\n\n".utf8))
+    }
+}
+
+extension Trait where Self == ConditionTrait {
+    /// Runs the test when `tool` is installed; otherwise skips it with a loud warning, except under CI, where the
+    /// test runs and fails (see ``ExternalTools/require(_:package:sourceLocation:)``).
+    static func requires(_ tool: String, package: String) -> Self {
+        .enabled("\(tool) (Debian package \(package)) is not installed") {
+            if ExternalTools.path(tool) != nil || ExternalTools.underCI { return true }
+            ExternalTools.warn(
+                "\(tool) is not installed, so a deployment test is SKIPPED. Install the \(package) package "
+                    + "(scripts/setup does) to run it; under CI this is a failure.")
+            return false
+        }
+    }
+
+    /// Runs the test when the `ipwatcher` executable was built beside the tests; otherwise skips it with a loud
+    /// warning, except under CI, where the test runs and fails.
+    static var requiresBuiltExecutable: Self {
+        .enabled("the ipwatcher executable was not built") {
+            if RepositoryLayout.builtExecutable() != nil || ExternalTools.underCI { return true }
+            ExternalTools.warn(
+                "no built ipwatcher executable beside the tests, so a deployment test is SKIPPED. "
+                    + "Run `swift build --product ipwatcher` first; under CI this is a failure.")
+            return false
+        }
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A `redis-server` of the test's own: a temporary directory, a free loopback port, no persistence, and
+/// `deploy/redis-acl.conf` included in its configuration (which checks that the file is valid redis.conf text).
+///
+/// The tests cannot use the `LocalRedis` module (this target has no dependencies), hence this small launcher.
+/// Call ``stop()`` when done; it waits for the server to exit.
+final class PrivateRedisServer {
+    let port: Int
+    let directory: TemporaryDirectory
+    private let server: BackgroundProcess
+    private let cli: String
+
+    private init(port: Int, directory: TemporaryDirectory, server: BackgroundProcess, cli: String) {
+        self.port = port
+        self.directory = directory
+        self.server = server
+        self.cli = cli
+    }
+
+    /// Starts a server, trying a few ports in case one is taken between picking and binding.
+    static func start(redisServer: String, redisCLI: String) async throws -> PrivateRedisServer {
+        var lastLog = ""
+        for _ in 0..<5 {
+            let directory = try TemporaryDirectory("redis")
+            let port = try FreePort.pick()
+            let configuration = """
+                port \(port)
+                bind 127.0.0.1
+                save ""
+                appendonly no
+                dir \(directory.url.path)
+                logfile \(directory.path("redis.log").path)
+                include \(RepositoryLayout.redisACL.path)
+
+                """
+            let configurationFile = try directory.write(configuration, to: "redis.conf")
+            let server = try BackgroundProcess(
+                name: "redis-server", executable: redisServer, arguments: [configurationFile.path],
+                logDirectory: directory.url)
+            let candidate = PrivateRedisServer(port: port, directory: directory, server: server, cli: redisCLI)
+            let answered = await eventually(timeout: .seconds(10)) {
+                !server.isRunning || (try? candidate.run(["PING"])) == "PONG"
+            }
+            if answered && server.isRunning { return candidate }
+            server.stop(signal: SIGKILL, timeout: .seconds(5))
+            lastLog = (try? String(contentsOf: directory.path("redis.log"), encoding: .utf8)) ?? ""
+            lastLog += server.standardOutput + server.standardError
+            directory.remove()
+            if !lastLog.contains("Address already in use") { break }
+        }
+        throw DeploymentTestError("redis-server did not start:\n\(lastLog)")
+    }
+
+    /// Runs one command with `redis-cli` and returns its reply as redis-cli prints it (without the final newline).
+    /// `user` logs in as that ACL user; the default user needs no password here.
+    func run(_ command: [String], user: (name: String, password: String)? = nil, database: Int = 0) throws -> String {
+        var arguments = ["-h", "127.0.0.1", "-p", "\(port)", "-n", "\(database)"]
+        if let user {
+            arguments += ["--user", user.name, "--pass", user.password, "--no-auth-warning"]
+        }
+        let result = try Subprocess.run(cli, arguments + command, timeout: .seconds(10))
+        guard result.succeeded else {
+            throw DeploymentTestError("redis-cli \(command.joined(separator: " ")) failed:\n\(result.combinedOutput)")
+        }
+        // redis-cli reports a refused login on stderr and goes on as the default user; that must not pass.
+        if user != nil, result.standardError.contains("AUTH failed") {
+            throw DeploymentTestError("redis-cli could not log in as \(user?.name ?? "?"): \(result.standardError)")
+        }
+        var reply = result.standardOutput
+        while reply.hasSuffix("\n") { reply.removeLast() }
+        return reply
+    }
+
+    /// The arguments for a `redis-cli` that stays connected, such as a SUBSCRIBE.
+    func cliArguments(_ command: [String]) -> [String] {
+        ["-h", "127.0.0.1", "-p", "\(port)"] + command
+    }
+
+    /// The path of `redis-cli`.
+    var cliPath: String { cli }
+
+    /// Shuts the server down and removes its directory.
+    func stop() {
+        server.stop(signal: SIGTERM, timeout: .seconds(10))
+        directory.remove()
+    }
+}

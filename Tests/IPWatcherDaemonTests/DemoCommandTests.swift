@@ -1,0 +1,62 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `ipwatcher demo` runs the whole product against a private redis-server and leaves nothing behind.
+@Suite(.needsRedisServer, .serialized)
+struct DemoCommandTests {
+    /// The private server's directory, from the demo's "started a private redis-server at unix://DIR/redis.sock".
+    private static func serverDirectory(in lines: [String]) -> String? {
+        for line in lines {
+            guard let start = line.range(of: "unix://"), let end = line.range(of: "/redis.sock") else { continue }
+            return String(line[start.upperBound..<end.lowerBound])
+        }
+        return nil
+    }
+
+    /// Whether any running process's command line mentions `text`.
+    private static func processMentions(_ text: String) -> Bool {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        for entry in entries where entry.allSatisfy(\.isNumber) {
+            guard let data = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") else { continue }
+            let commandLine = String(decoding: data.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self)
+            if commandLine.contains(text) { return true }
+        }
+        return false
+    }
+
+    @Test func demoRunsToCompletionPrintsTheReportAndLeavesNothingRunning() async throws {
+        try await withScratchDirectory { scratch in
+            let result = try await runIPWatcher(
+                ["demo", "--count", "6000", "--rate", "0", "--seed", "7"], in: scratch, within: .seconds(60))
+            #expect(result.outcome.status == 0)
+            #expect(result.stdout.contains("bots caught"))
+            #expect(result.stdout.contains("users wrongly blocked  0 of"))
+            #expect(result.stderr.contains { $0.contains("blocked ") })
+            let directory = try #require(Self.serverDirectory(in: result.stderr))
+            #expect(!Self.processMentions(directory), "the private redis-server still runs")
+            #expect(!FileManager.default.fileExists(atPath: directory), "the private server's files are left")
+        }
+    }
+
+    @Test func interruptedDemoStopsItsServerAndExits130() async throws {
+        try await withScratchDirectory { scratch in
+            try await withDaemon(["demo", "--count", "1000000", "--rate", "2000"], in: scratch) { demo in
+                try await waitUntil("the demo started its server and worker", within: .seconds(20)) {
+                    Self.serverDirectory(in: demo.standardErrorLines) != nil
+                        && demo.standardErrorLines.contains { $0.hasPrefix("worker:") }
+                }
+                try await Task.sleep(for: .milliseconds(500))
+                demo.deliver(SIGINT)
+                let outcome = try await demo.waitForExit(within: .seconds(10))
+                #expect(outcome?.status == 130)
+                let directory = try #require(Self.serverDirectory(in: demo.standardErrorLines))
+                #expect(!Self.processMentions(directory), "the private redis-server still runs")
+                #expect(!FileManager.default.fileExists(atPath: directory))
+            }
+        }
+    }
+}
