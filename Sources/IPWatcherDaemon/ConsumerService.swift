@@ -47,34 +47,68 @@ public final class ConsumerService: Service {
     }
 
     public func run() async throws {
-        var popper = QueuePopper(client: popClient, settings: settings)
+        let popper = QueuePopper(client: popClient, settings: settings)
         var processor = BatchProcessor(
             client: writeClient, settings: settings, statistics: statistics, workerTag: workerTag, logger: logger)
+        await announceWhenRedisAnswers()
+        var entries: [ByteBuffer] = []
+        while true {
+            if entries.isEmpty {
+                if isStopping { break }
+                entries = await pop(popper)
+                continue
+            }
+            let batch = processor.prepare(entries, detection: live.current, now: clock.nowMilliseconds())
+            if isStopping {
+                // Finish the batch in hand, and pop nothing more.
+                await write(batch, with: processor)
+                entries = []
+                continue
+            }
+            // The next pop travels on its own connection while this batch's writes are in flight, so Redis
+            // never waits for the worker between batches.
+            async let next = pop(popper)
+            await write(batch, with: processor)
+            entries = await next
+        }
+        logger.info("consumer stopped")
+    }
+
+    private var isStopping: Bool { Task.isCancelled || Task.isShuttingDownGracefully }
+
+    /// Waits until Redis answers on the popping connection, then reports readiness once.
+    private func announceWhenRedisAnswers() async {
         var failures = 0
-        var announced = false
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            let entries: [ByteBuffer]
+        while !isStopping {
             do {
-                if !announced {
-                    // Readiness means Redis answered on the connection that pops; don't wait a block timeout for it.
-                    _ = try await popClient.send("PING")
-                    announced = true
-                    onConsuming()
-                }
-                entries = try await popper.pop()
-                failures = 0
+                _ = try await popClient.send("PING")
                 progress.progress()
+                onConsuming()
+                return
             } catch {
                 progress.progress()
                 failures += 1
-                await pause(after: error, failures: failures, doing: "pop from \(settings.queueKey)")
-                continue
+                await pause(after: error, failures: failures, doing: "reach Redis")
             }
-            guard !entries.isEmpty else { continue }
-            let batch = processor.prepare(entries, detection: live.current, now: clock.nowMilliseconds())
-            await write(batch, with: processor)
         }
-        logger.info("consumer stopped")
+    }
+
+    /// One pop, retried after a pause until it reaches Redis or the service stops; empty on timeout or stop.
+    private func pop(_ popper: QueuePopper) async -> [ByteBuffer] {
+        var failures = 0
+        while true {
+            do {
+                let entries = try await popper.pop()
+                progress.progress()
+                return entries
+            } catch {
+                progress.progress()
+                if isStopping { return [] }
+                failures += 1
+                await pause(after: error, failures: failures, doing: "pop from \(settings.queueKey)")
+                if isStopping { return [] }
+            }
+        }
     }
 
     /// Writes `batch`, retrying until it succeeds or the service is asked to stop.

@@ -14,10 +14,15 @@ struct FixedWindowCounter {
     /// Appends two commands per group to `encoder`.
     func encode(_ groups: [UnitCount], rule: DetectionRule, into encoder: inout RESPCommandEncoder) {
         let window = FixedWindow(lengthSeconds: rule.windowSeconds)
+        // Almost every group of a batch falls in the same window, so its key prefix is built once.
+        var prefixIndex: Int64?
+        var prefix = ""
         for group in groups {
-            let key = UnitKeyArgument(
-                prefix: keys.fixedCounterKey(unitName: "", windowSeconds: rule.windowSeconds, windowIndex: group.windowIndex),
-                unit: group.unit)
+            if group.windowIndex != prefixIndex {
+                prefix = keys.fixedCounterKeyPrefix(windowSeconds: rule.windowSeconds, windowIndex: group.windowIndex)
+                prefixIndex = group.windowIndex
+            }
+            let key = UnitKeyArgument(prefix: prefix, unit: group.unit)
             encoder.encode("INCRBY", key, group.count)
             encoder.encode("PEXPIREAT", key, window.counterExpiry(of: group.windowIndex))
         }

@@ -1,18 +1,20 @@
 import NIOCore
 import RESP
 import RedisClient
+import Synchronization
 
 /// Pops a batch from the queue list: blocks until at least one entry is there, then takes up to a batch.
 ///
 /// Uses `BLMPOP … COUNT n` (Redis 7), which does both in one command; on older servers it falls back to
 /// `BLPOP` followed by `LPOP key n-1`. The entries come back as slices of the reply, never as Strings.
-struct QueuePopper {
+final class QueuePopper: Sendable {
     let client: RedisClient
     let key: String
     let side: WorkerSettings.PopSide
     let batchSize: Int
     let blockTimeout: Duration
-    private var useBLMPOP = true
+    /// Cleared for good the first time the server says it has no BLMPOP.
+    private let useBLMPOP = Atomic<Bool>(true)
 
     init(client: RedisClient, settings: WorkerSettings) {
         self.client = client
@@ -23,12 +25,12 @@ struct QueuePopper {
     }
 
     /// The next batch, or an empty array when the queue stayed empty for the block timeout.
-    mutating func pop() async throws -> [ByteBuffer] {
-        if useBLMPOP {
+    func pop() async throws -> [ByteBuffer] {
+        if useBLMPOP.load(ordering: .relaxed) {
             do {
                 return try await popWithBLMPOP()
             } catch RedisError.server(let error) where error.message.lowercased().contains("unknown command") {
-                useBLMPOP = false
+                useBLMPOP.store(false, ordering: .relaxed)
             }
         }
         return try await popWithBLPOP()

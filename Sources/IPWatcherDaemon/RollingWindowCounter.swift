@@ -43,7 +43,7 @@ struct RollingWindowCounter {
         into encoder: inout RESPCommandEncoder
     ) {
         let windowMilliseconds = Int64(rule.windowSeconds) * 1000
-        let prefix = keys.rollingKey(unitName: "")
+        let prefix = keys.rollingKeyPrefix
         for group in groups {
             encoder.encode(
                 "EVALSHA", sha, 1, UnitKeyArgument(prefix: prefix, unit: group.unit), now, windowMilliseconds,

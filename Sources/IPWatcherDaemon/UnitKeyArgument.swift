@@ -14,11 +14,11 @@ struct UnitKeyArgument: RESPArgument {
     var respArgumentCount: Int { 1 }
 
     func encodeRESP(into buffer: inout ByteBuffer) {
-        unit.withName { name in
-            buffer.writeRESPBulkHeader(length: prefix.utf8.count + name.count)
-            buffer.writeString(prefix)
-            buffer.writeBytes(name)
-            buffer.writeRESPCRLF()
+        var prefix = self.prefix
+        prefix.withUTF8 { prefixBytes in
+            unit.withName { name in
+                buffer.writeRESPBulk(parts: UnsafeRawBufferPointer(prefixBytes), name)
+            }
         }
     }
 }

@@ -10,33 +10,93 @@ extension ByteBuffer {
     /// Writes `$<length>\r\n`; the payload and its CRLF follow.
     @inlinable
     public mutating func writeRESPBulkHeader(length: Int) {
-        writeInteger(UInt8(ascii: "$"))
-        writeDecimal(Int64(length))
-        writeRESPCRLF()
+        writeRESPHeader(marker: UInt8(ascii: "$"), count: length)
     }
 
-    /// Writes a whole bulk string.
+    /// Writes an aggregate or bulk header such as `*3\r\n`, in one write.
+    @inlinable
+    public mutating func writeRESPHeader(marker: UInt8, count: Int) {
+        writeWithUnsafeMutableBytes(minimumWritableBytes: 24) { out in
+            out[0] = marker
+            var index = 1 + Self.putDecimal(Int64(count), into: out, at: 1)
+            out[index] = 0x0D
+            out[index + 1] = 0x0A
+            index += 2
+            return index
+        }
+    }
+
+    /// Writes a whole bulk string — header, payload and CRLF — in one write.
+    ///
+    /// One write per argument matters on the hot path: every `ByteBuffer` write pays for capacity and
+    /// exclusivity checks, which dominate when arguments are a few bytes long.
     @inlinable
     public mutating func writeRESPBulk(_ bytes: UnsafeRawBufferPointer) {
-        writeRESPBulkHeader(length: bytes.count)
-        writeBytes(bytes)
-        writeRESPCRLF()
+        writeRESPBulk(parts: bytes, UnsafeRawBufferPointer(start: nil, count: 0))
+    }
+
+    /// Writes one bulk string made of two byte runs (such as a key prefix and a name), in one write.
+    @inlinable
+    public mutating func writeRESPBulk(parts first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer) {
+        let length = first.count + second.count
+        writeWithUnsafeMutableBytes(minimumWritableBytes: length + 26) { out in
+            out[0] = UInt8(ascii: "$")
+            var index = 1 + Self.putDecimal(Int64(length), into: out, at: 1)
+            out[index] = 0x0D
+            out[index + 1] = 0x0A
+            index += 2
+            if let base = first.baseAddress, first.count > 0 {
+                (out.baseAddress! + index).copyMemory(from: base, byteCount: first.count)
+                index += first.count
+            }
+            if let base = second.baseAddress, second.count > 0 {
+                (out.baseAddress! + index).copyMemory(from: base, byteCount: second.count)
+                index += second.count
+            }
+            out[index] = 0x0D
+            out[index + 1] = 0x0A
+            return index + 2
+        }
+    }
+
+    /// Writes `value` as a bulk string of its decimal digits, in one write.
+    @inlinable
+    public mutating func writeRESPBulkDecimal(_ value: Int64) {
+        writeWithUnsafeMutableBytes(minimumWritableBytes: 28) { out in
+            let digits = Self.decimalLength(of: value)
+            out[0] = UInt8(ascii: "$")
+            var index = 1 + Self.putDecimal(Int64(digits), into: out, at: 1)
+            out[index] = 0x0D
+            out[index + 1] = 0x0A
+            index += 2
+            index += Self.putDecimal(value, into: out, at: index)
+            out[index] = 0x0D
+            out[index + 1] = 0x0A
+            return index + 2
+        }
     }
 
     /// Writes `value` in decimal without creating a String.
     @inlinable
     public mutating func writeDecimal(_ value: Int64) {
-        if value < 0 { writeInteger(UInt8(ascii: "-")) }
-        var magnitude = value.magnitude
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
-            var index = 20
-            repeat {
-                index -= 1
-                digits[index] = UInt8(truncatingIfNeeded: magnitude % 10) &+ 0x30
-                magnitude /= 10
-            } while magnitude > 0
-            writeBytes(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(digits)[index..<20]))
+        writeWithUnsafeMutableBytes(minimumWritableBytes: 20) { out in
+            Self.putDecimal(value, into: out, at: 0)
         }
+    }
+
+    /// Puts `value`'s decimal digits (and sign) at `start`; returns how many bytes it wrote (at most 20).
+    @inlinable
+    static func putDecimal(_ value: Int64, into out: UnsafeMutableRawBufferPointer, at start: Int) -> Int {
+        let length = decimalLength(of: value)
+        var magnitude = value.magnitude
+        var index = start + length
+        repeat {
+            index -= 1
+            out[index] = UInt8(truncatingIfNeeded: magnitude % 10) &+ 0x30
+            magnitude /= 10
+        } while magnitude > 0
+        if value < 0 { out[start] = UInt8(ascii: "-") }
+        return length
     }
 
     /// Number of bytes ``writeDecimal(_:)`` writes for `value`, sign included.

@@ -30,9 +30,7 @@ extension Substring: RESPArgument {
 extension ByteBuffer: RESPArgument {
     public var respArgumentCount: Int { 1 }
     public func encodeRESP(into buffer: inout ByteBuffer) {
-        buffer.writeRESPBulkHeader(length: readableBytes)
-        buffer.writeImmutableBuffer(self)
-        buffer.writeRESPCRLF()
+        withUnsafeReadableBytes { buffer.writeRESPBulk($0) }
     }
 }
 
@@ -44,9 +42,7 @@ extension Int: RESPArgument {
 extension Int64: RESPArgument {
     public var respArgumentCount: Int { 1 }
     public func encodeRESP(into buffer: inout ByteBuffer) {
-        buffer.writeRESPBulkHeader(length: ByteBuffer.decimalLength(of: self))
-        buffer.writeDecimal(self)
-        buffer.writeRESPCRLF()
+        buffer.writeRESPBulkDecimal(self)
     }
 }
 

@@ -20,9 +20,7 @@ public struct RESPCommandEncoder: Sendable {
     public mutating func encode<each Argument: RESPArgument>(_ arguments: repeat each Argument) {
         var count = 0
         for argument in repeat each arguments { count += argument.respArgumentCount }
-        buffer.writeInteger(UInt8(ascii: "*"))
-        buffer.writeDecimal(Int64(count))
-        buffer.writeRESPCRLF()
+        buffer.writeRESPHeader(marker: UInt8(ascii: "*"), count: count)
         for argument in repeat each arguments { argument.encodeRESP(into: &buffer) }
         commandCount += 1
     }
