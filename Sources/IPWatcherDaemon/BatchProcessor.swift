@@ -104,10 +104,14 @@ struct BatchProcessor {
         if !batch.groups.isEmpty {
             switch rule.mode {
             case .fixed:
-                var encoder = RESPCommandEncoder()
-                fixed.encode(batch.groups, rule: rule, into: &encoder)
-                let replies = try await client.pipeline(encoder)
-                let decoded = fixed.decode(replies[...], groups: batch.groups)
+                let groups = batch.groups
+                let fixed = self.fixed
+                let replies = try await client.evaluatePipelined(
+                    FixedWindowCounter.script, count: FixedWindowCounter.calls(for: groups.count)
+                ) { index, sha, encoder in
+                    fixed.encode(chunk: index, of: groups, rule: rule, sha: sha, into: &encoder)
+                }
+                let decoded = fixed.decode(replies, groups: groups)
                 counts = decoded.counts
                 try report(decoded.errors)
             case .rolling:

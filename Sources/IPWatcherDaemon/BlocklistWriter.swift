@@ -13,6 +13,8 @@ struct BlocklistWriter {
     let client: RedisClient
     let settings: WorkerSettings
     let logger: Logger
+    /// Flooding units offered moments ago are not offered again in every batch.
+    let recent = RecentBlockCache()
 
     /// Blocks the units of `counts` that are over the threshold and returns those newly blocked.
     func block(_ counts: [WindowCount], detection: DetectionSettings, now: Int64) async throws -> [WindowCount] {
@@ -31,8 +33,19 @@ struct BlocklistWriter {
             return crossed
         }
 
-        let candidates = counts.filter { $0.after >= rule.threshold }
+        let candidates = recent.admit(counts.filter { $0.after >= rule.threshold }, now: now)
         guard !candidates.isEmpty else { return [] }
+        do {
+            return try await offer(candidates, detection: detection, now: now)
+        } catch {
+            recent.forget(candidates)
+            throw error
+        }
+    }
+
+    private func offer(_ candidates: [WindowCount], detection: DetectionSettings, now: Int64) async throws
+        -> [WindowCount]
+    {
         let expiresAt: Int64? = detection.banSeconds > 0 ? now + Int64(detection.banSeconds) * 1000 : nil
         let channel = settings.eventsChannel ?? ""
         let blocklistKey = settings.blocklistKey

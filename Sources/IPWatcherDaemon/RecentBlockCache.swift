@@ -1,0 +1,44 @@
+import Detection
+import Synchronization
+
+/// Units the worker offered to the blocklist moments ago, so a flooding unit is not offered again in every
+/// batch: while it floods, each batch sees it over the threshold, and re-running the ban script for it each
+/// time would cost Redis one script call per flooding unit per batch.
+///
+/// An entry lasts ``holdMilliseconds``: a unit whose ban ended, or that an operator removed, is offered again
+/// within that time if it is still over the threshold.
+final class RecentBlockCache: Sendable {
+    /// How long an offered unit is not offered again.
+    static let holdMilliseconds: Int64 = 1000
+
+    private struct State {
+        var until: [DetectionUnit: Int64] = [:]
+        var pruneAt = 1024
+    }
+
+    private let state = Mutex(State())
+
+    /// The units of `counts` not offered within the hold time, which are now recorded as offered at `now`.
+    func admit(_ counts: [WindowCount], now: Int64) -> [WindowCount] {
+        state.withLock { state in
+            var admitted: [WindowCount] = []
+            for count in counts {
+                if let until = state.until[count.group.unit], until > now { continue }
+                state.until[count.group.unit] = now + Self.holdMilliseconds
+                admitted.append(count)
+            }
+            if state.until.count >= state.pruneAt {
+                state.until = state.until.filter { $0.value > now }
+                state.pruneAt = max(1024, state.until.count * 2)
+            }
+            return admitted
+        }
+    }
+
+    /// Forgets `counts`, so a failed offer is retried with the batch.
+    func forget(_ counts: [WindowCount]) {
+        state.withLock { state in
+            for count in counts { state.until[count.group.unit] = nil }
+        }
+    }
+}
