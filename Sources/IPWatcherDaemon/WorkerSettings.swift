@@ -18,7 +18,7 @@ public struct WorkerSettings: Sendable, Hashable {
     /// Which end to pop.
     public var popSide: PopSide = .left
     /// Most entries handled as one batch.
-    public var batchSize: Int = 1000
+    public var batchSize: Int = 10_000
     /// How long one blocking pop waits on an empty queue; bounds how quickly shutdown and reloads are noticed.
     public var blockTimeout: Duration = .seconds(1)
     /// A capped list that keeps copies of rejected entries; nil keeps none.

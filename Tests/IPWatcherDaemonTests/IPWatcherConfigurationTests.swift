@@ -64,7 +64,7 @@ struct IPWatcherConfigurationTests {
         #expect(defaults.redis.tls.verify == .full)
         #expect(defaults.queue.key == "ips")
         #expect(defaults.queue.pop == .left)
-        #expect(defaults.queue.batch == 1000)
+        #expect(defaults.queue.batch == 10_000)
         #expect(defaults.queue.blockTimeout == .seconds(1))
         #expect(defaults.queue.rejectedKey == nil)
         #expect(defaults.queue.rejectedMax == 10000)

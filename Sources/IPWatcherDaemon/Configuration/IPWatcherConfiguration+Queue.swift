@@ -24,7 +24,7 @@ extension IPWatcherConfiguration {
 
         /// Creates the section; every parameter defaults to the documented default.
         public init(
-            key: String = "ips", pop: PopSide = .left, batch: Int = 1000, blockTimeout: Duration = .seconds(1),
+            key: String = "ips", pop: PopSide = .left, batch: Int = 10_000, blockTimeout: Duration = .seconds(1),
             rejectedKey: String? = nil, rejectedMax: Int = 10000
         ) {
             self.key = key
