@@ -102,30 +102,13 @@ struct BatchProcessor {
         let rule = batch.detection.rule
         var counts: [WindowCount] = []
         if !batch.groups.isEmpty {
-            switch rule.mode {
-            case .fixed:
-                let groups = batch.groups
-                let fixed = self.fixed
-                let replies = try await client.evaluatePipelined(
-                    FixedWindowCounter.script, count: FixedWindowCounter.calls(for: groups.count)
-                ) { index, sha, encoder in
-                    fixed.encode(chunk: index, of: groups, rule: rule, sha: sha, into: &encoder)
+            let decoded =
+                switch rule.mode {
+                case .fixed: try await fixed.count(batch, on: client)
+                case .rolling: try await rolling.count(batch, on: client)
                 }
-                let decoded = fixed.decode(replies, groups: groups)
-                counts = decoded.counts
-                try report(decoded.errors)
-            case .rolling:
-                let groups = batch.groups
-                let rolling = self.rolling
-                let replies = try await client.evaluatePipelined(RollingWindowCounter.script, count: groups.count) {
-                    index, sha, encoder in
-                    rolling.encode(
-                        [groups[index]], rule: rule, now: batch.now, tag: batch.tag, sha: sha, into: &encoder)
-                }
-                let decoded = rolling.decode(replies[...], groups: groups)
-                counts = decoded.counts
-                try report(decoded.failed.map(\.1))
-            }
+            counts = decoded.counts
+            try report(decoded.errors)
         }
         let blocked = try await writer.block(counts, detection: batch.detection, now: batch.now)
         if let rejectedKey = settings.rejectedKey, !batch.rejectedEntries.isEmpty {

@@ -13,7 +13,7 @@ import RedisClient
 /// before in the window, which is most of them. The count before the batch is the reply minus the increment,
 /// exact even with several workers: each `INCRBY` is atomic, so exactly one worker sees a unit cross the
 /// threshold.
-struct FixedWindowCounter {
+struct FixedWindowCounter: WindowCounter {
     let keys: KeySchema
 
     /// Units per script call: bounds how long one call holds Redis (about a millisecond per thousand).
@@ -32,22 +32,14 @@ struct FixedWindowCounter {
         return out
         """)
 
-    /// Number of script calls for `groups`.
-    static func calls(for groups: Int) -> Int { (groups + chunkSize - 1) / chunkSize }
-
-    /// Appends the script call for chunk `index` of `groups`.
-    func encode(
-        chunk index: Int, of groups: [UnitCount], rule: DetectionRule, sha: String,
-        into encoder: inout RESPCommandEncoder
-    ) {
-        let range = index * Self.chunkSize..<min((index + 1) * Self.chunkSize, groups.count)
-        let slice = groups[range]
+    func encode(chunk index: Int, of batch: PreparedBatch, sha: String, into encoder: inout RESPCommandEncoder) {
+        let slice = Self.chunk(index, of: batch.groups)
+        let rule = batch.detection.rule
         encoder.encode(
             "EVALSHA", sha, slice.count, CounterKeys(groups: slice, keys: keys, windowSeconds: rule.windowSeconds),
             IncrementsAndExpiries(groups: slice, window: rule.fixedWindow))
     }
 
-    /// Reads the counts from the script replies; a chunk whose call failed is left out and reported.
     func decode(_ replies: [RESPToken], groups: [UnitCount]) -> (counts: [WindowCount], errors: [RedisServerError]) {
         var counts: [WindowCount] = []
         counts.reserveCapacity(groups.count)

@@ -1,73 +1,120 @@
 import Detection
+import NIOCore
 import RESP
 import RedisClient
 
 /// Rolling windows: a sorted set per unit holding event times, trimmed to the window and capped in size.
 ///
-/// One script call per unit per batch drops members older than the window, adds the batch's events, reads
-/// the count and expires the key after a window of silence. Members are `time:tag:n` so that events in the
-/// same millisecond stay distinct. The set keeps at most threshold+1 newest members: enough to know that a
-/// unit is over the threshold, so a flood costs O(threshold) memory, not O(requests).
-struct RollingWindowCounter {
+/// For each unit, the script drops members older than the window, adds the batch's events, reads the count
+/// and expires the key after a window of silence. Members are `time:tag:n` so that events in the same
+/// millisecond stay distinct. The set keeps at most threshold+1 newest members: enough to know that a unit is
+/// over the threshold, so a flood costs O(threshold) memory, not O(requests). One call handles a chunk of
+/// units, so the per-command cost of Redis is paid once per chunk rather than once per unit.
+struct RollingWindowCounter: WindowCounter {
     let keys: KeySchema
 
-    /// KEYS[1] the unit's set; ARGV: now, window ms, cap, tag, then the event times.
+    /// Units per script call: bounds how long one call holds Redis.
+    static let chunkSize = 200
+
+    /// KEYS: the units' sets. ARGV: now, window ms, cap, tag, then for each key the number of its events
+    /// followed by the event times. Returns before and after counts, two per key.
     static let script = RedisScript(
         """
-        local key = KEYS[1]
         local now = tonumber(ARGV[1])
         local window = tonumber(ARGV[2])
         local cap = tonumber(ARGV[3])
         local tag = ARGV[4]
-        redis.call('ZREMRANGEBYSCORE', key, '-inf', '(' .. (now - window))
-        local before = redis.call('ZCARD', key)
-        local args = {}
-        for i = 5, #ARGV do
-            args[#args + 1] = ARGV[i]
-            args[#args + 1] = ARGV[i] .. ':' .. tag .. ':' .. (i - 4)
-            if #args >= 1000 then
-                redis.call('ZADD', key, unpack(args))
-                args = {}
+        local cutoff = '(' .. (now - window)
+        local out = {}
+        local a = 5
+        for k = 1, #KEYS do
+            local key = KEYS[k]
+            local n = tonumber(ARGV[a])
+            a = a + 1
+            redis.call('ZREMRANGEBYSCORE', key, '-inf', cutoff)
+            local before = redis.call('ZCARD', key)
+            local args = {}
+            for i = 1, n do
+                local t = ARGV[a]
+                a = a + 1
+                args[#args + 1] = t
+                args[#args + 1] = t .. ':' .. tag .. ':' .. k .. ':' .. i
+                if #args >= 1000 then
+                    redis.call('ZADD', key, unpack(args))
+                    args = {}
+                end
             end
+            if #args > 0 then redis.call('ZADD', key, unpack(args)) end
+            local after = redis.call('ZCARD', key)
+            if after > cap then redis.call('ZREMRANGEBYRANK', key, 0, after - cap - 1) end
+            redis.call('PEXPIRE', key, window)
+            out[#out + 1] = before
+            out[#out + 1] = after
         end
-        if #args > 0 then redis.call('ZADD', key, unpack(args)) end
-        local after = redis.call('ZCARD', key)
-        if after > cap then redis.call('ZREMRANGEBYRANK', key, 0, after - cap - 1) end
-        redis.call('PEXPIRE', key, window)
-        return {before, after}
+        return out
         """)
 
-    /// Appends one `EVALSHA` per group; `sha` must be loaded (see ``RedisScript/load(on:)``).
-    func encode(
-        _ groups: [UnitCount], rule: DetectionRule, now: Int64, tag: String, sha: String,
-        into encoder: inout RESPCommandEncoder
-    ) {
-        let windowMilliseconds = Int64(rule.windowSeconds) * 1000
-        let prefix = keys.rollingKeyPrefix
-        for group in groups {
-            encoder.encode(
-                "EVALSHA", sha, 1, UnitKeyArgument(prefix: prefix, unit: group.unit), now, windowMilliseconds,
-                rule.threshold + 1, tag, group.eventTimes)
-        }
+    func encode(chunk index: Int, of batch: PreparedBatch, sha: String, into encoder: inout RESPCommandEncoder) {
+        let slice = Self.chunk(index, of: batch.groups)
+        let rule = batch.detection.rule
+        encoder.encode(
+            "EVALSHA", sha, slice.count, RollingKeys(groups: slice, prefix: keys.rollingKeyPrefix), batch.now,
+            rule.windowMilliseconds, rule.threshold + 1, batch.tag, EventTimes(groups: slice))
     }
 
-    /// Reads before/after counts; groups whose call failed are returned separately for a retry or a report.
-    func decode(_ replies: ArraySlice<RESPToken>, groups: [UnitCount])
-        -> (counts: [WindowCount], failed: [(UnitCount, RedisServerError)])
-    {
+    func decode(_ replies: [RESPToken], groups: [UnitCount]) -> (counts: [WindowCount], errors: [RedisServerError]) {
         var counts: [WindowCount] = []
         counts.reserveCapacity(groups.count)
-        var failed: [(UnitCount, RedisServerError)] = []
-        for (group, reply) in zip(groups, replies) {
+        var errors: [RedisServerError] = []
+        for (index, reply) in replies.enumerated() {
             if let error = reply.serverError {
-                failed.append((group, error))
+                errors.append(error)
                 continue
             }
-            guard let pair = reply.array else { continue }
-            let values = pair.compactMap(\.int)
-            guard values.count == 2 else { continue }
-            counts.append(WindowCount(group: group, before: Int(values[0]), after: Int(values[1])))
+            guard let values = reply.array else { continue }
+            var position = index * Self.chunkSize
+            var before: Int64?
+            for value in values {
+                guard let number = value.int else { continue }
+                if let first = before {
+                    if position < groups.count {
+                        counts.append(WindowCount(group: groups[position], before: Int(first), after: Int(number)))
+                    }
+                    position += 1
+                    before = nil
+                } else {
+                    before = number
+                }
+            }
         }
-        return (counts, failed)
+        return (counts, errors)
+    }
+}
+
+/// The rolling-window keys of a chunk of units.
+private struct RollingKeys: RESPArgument {
+    let groups: ArraySlice<UnitCount>
+    let prefix: String
+
+    var respArgumentCount: Int { groups.count }
+
+    func encodeRESP(into buffer: inout ByteBuffer) {
+        for group in groups {
+            UnitKeyArgument(prefix: prefix, unit: group.unit).encodeRESP(into: &buffer)
+        }
+    }
+}
+
+/// For each unit of a chunk: how many events, then their times.
+private struct EventTimes: RESPArgument {
+    let groups: ArraySlice<UnitCount>
+
+    var respArgumentCount: Int { groups.reduce(0) { $0 + 1 + $1.eventTimes.count } }
+
+    func encodeRESP(into buffer: inout ByteBuffer) {
+        for group in groups {
+            buffer.writeRESPBulkDecimal(Int64(group.eventTimes.count))
+            for time in group.eventTimes { buffer.writeRESPBulkDecimal(time) }
+        }
     }
 }
