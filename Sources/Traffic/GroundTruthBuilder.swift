@@ -42,6 +42,13 @@ struct GroundTruthBuilder: Sendable {
         if timed, let time { times[position].append(time) }
     }
 
+    /// Requests sent so far for unit `index`.
+    @inline(__always)
+    func sentCount(at index: Int32) -> Int { sent[Int(index)] }
+
+    /// The canonical name of unit `index`.
+    func name(at index: Int32) -> String { units[Int(index)].name }
+
     /// The index of the unit named `name`, if the feed has started it.
     func index(ofUnitNamed name: String) -> Int32? {
         guard let unit = DetectionUnit.parse(name: name) else { return nil }

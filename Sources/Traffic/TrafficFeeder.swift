@@ -35,18 +35,23 @@ public struct TrafficFeeder: Sendable {
     /// Sends the whole feed and returns what was sent, with its ground truth.
     ///
     /// `recorder`, when given, gets the feed's per-unit sent counts for the blocks it hears about while the
-    /// feed runs. `progress` is called about every ``FeedConfiguration/progressInterval`` from the feeding
-    /// task (keep it short), and once with ``FeedProgress/Stage-swift.enum/finished``. Throws
+    /// feed runs. `crossings`, when given, records when each unit's request number
+    /// ``ThresholdCrossingLog/threshold`` was handed to Redis. `progress` is called about every
+    /// ``FeedConfiguration/progressInterval`` from the feeding task (keep it short), and once with
+    /// ``FeedProgress/Stage-swift.enum/finished``. Throws
     /// ``FeedError/invalidConfiguration(_:)`` before connecting when the configuration cannot work, and
     /// ``RedisError`` when Redis fails or refuses a push; cancelling the task stops the feed with an error.
     public func run(
-        recorder: BlockEventRecorder? = nil, progress: (@Sendable (FeedProgress) -> Void)? = nil
+        recorder: BlockEventRecorder? = nil, crossings: ThresholdCrossingLog? = nil,
+        progress: (@Sendable (FeedProgress) -> Void)? = nil
     ) async throws -> FeedSummary {
         if let problem = configuration.validate() { throw FeedError.invalidConfiguration(problem) }
         let connection = try await RedisConnection.connect(
             to: endpoint, configuration: connectionConfiguration, logger: logger)
         do {
-            var loop = FeedLoop(configuration: configuration, connection: connection, recorder: recorder, progress: progress)
+            var loop = FeedLoop(
+                configuration: configuration, connection: connection, recorder: recorder, crossings: crossings,
+                progress: progress)
             let summary = try await loop.run()
             await connection.close()
             return summary
@@ -62,8 +67,11 @@ private struct FeedLoop {
     let configuration: FeedConfiguration
     let connection: RedisConnection
     let recorder: BlockEventRecorder?
+    let crossings: ThresholdCrossingLog?
     let progress: (@Sendable (FeedProgress) -> Void)?
     var generator: TrafficGenerator
+    /// Units whose threshold-crossing request is in the pipeline being built.
+    var crossedUnits: [Int32] = []
     var chunk = TrafficChunk()
     var chunkPosition = 0
     var lastChunkStart = Int64.min
@@ -87,11 +95,12 @@ private struct FeedLoop {
 
     init(
         configuration: FeedConfiguration, connection: RedisConnection, recorder: BlockEventRecorder?,
-        progress: (@Sendable (FeedProgress) -> Void)?
+        crossings: ThresholdCrossingLog?, progress: (@Sendable (FeedProgress) -> Void)?
     ) {
         self.configuration = configuration
         self.connection = connection
         self.recorder = recorder
+        self.crossings = crossings
         self.progress = progress
         self.generator = TrafficGenerator(
             scenario: configuration.scenario, rule: configuration.rule, seed: configuration.seed,
@@ -136,6 +145,7 @@ private struct FeedLoop {
                 let connection = self.connection
                 let encoder = encoded.encoder
                 let count = encoded.entries
+                stampCrossings()
                 // On the connection's event loop, whose jobs run in the order they were enqueued: the
                 // pipelines reach the socket in the order they were built, so the list holds the requests in
                 // generation order, and no thread hop sits between a reply and the next write.
@@ -212,7 +222,11 @@ private struct FeedLoop {
                 for index in range { QueueEntryWriter.write(events[index], to: &entries) }
             }
             encoder.encode("LPUSH", configuration.queueKey, EncodedEntries(bytes: entries, count: take))
-            generator.recordSent(chunk, range: range)
+            if let crossings {
+                generator.recordSent(chunk, range: range, reaching: crossings.threshold, into: &crossedUnits)
+            } else {
+                generator.recordSent(chunk, range: range)
+            }
             chunkPosition += take
             count += take
         }
@@ -238,6 +252,16 @@ private struct FeedLoop {
             into: &chunk, limit: planned.map { $0 - next } ?? Int.max, timing: timing,
             targetSize: configuration.effectiveChunkSize)
         chunkPosition = 0
+    }
+
+    /// Records the threshold crossings of the pipeline about to be handed to the connection, stamped now.
+    private mutating func stampCrossings() {
+        guard let crossings, !crossedUnits.isEmpty else { return }
+        let generator = self.generator
+        crossings.record(
+            units: crossedUnits.map { generator.unitName(at: $0) }, sentAt: clock.now,
+            unixMilliseconds: wallClock.nowMilliseconds())
+        crossedUnits.removeAll(keepingCapacity: true)
     }
 
     /// Waits for one pipeline's replies and takes its encoder back for reuse.

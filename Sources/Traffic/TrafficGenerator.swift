@@ -96,6 +96,23 @@ public struct TrafficGenerator: Sendable {
         }
     }
 
+    /// Counts `chunk.events[range]` as sent, like ``recordSent(_:range:)``, and appends to `crossed` the index
+    /// of every unit whose sent count reaches `threshold` with one of these requests.
+    mutating func recordSent(
+        _ chunk: TrafficChunk, range: Range<Int>, reaching threshold: Int, into crossed: inout [Int32]
+    ) {
+        for index in range {
+            let unit = chunk.unitIndices[index]
+            truth.recordSent(unit: unit, time: timed ? chunk.events[index].timeMilliseconds : nil)
+            if truth.sentCount(at: unit) == threshold { crossed.append(unit) }
+        }
+    }
+
+    /// The canonical name of the unit with ground-truth index `index` (``TrafficChunk/unitIndices``).
+    func unitName(at index: Int32) -> String {
+        truth.name(at: index)
+    }
+
     /// Requests sent so far for the unit called `name`, or nil for a unit this generator never started.
     public func sentCount(ofUnitNamed name: String) -> Int? {
         truth.sentCount(ofUnitNamed: name)

@@ -1,10 +1,12 @@
 import ArgumentParser
 
-/// `ipwatcher bench`: measurements anyone can repeat with one command.
+/// `ipwatcher bench`: measurements anyone can repeat with one command. Without a subcommand it runs the
+/// worker benchmark (`bench worker`); `bench client` measures the RESP client alone.
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks against a local or given Redis.",
-        subcommands: [ClientBenchCommand.self]
+        subcommands: [WorkerBenchCommand.self, ClientBenchCommand.self],
+        defaultSubcommand: WorkerBenchCommand.self
     )
 }

@@ -8,8 +8,19 @@ struct RedisBenchmarkRunner {
 
     /// Requests per second for `test` (`incr`, or `set,get` averaged), or nil when redis-benchmark is not installed.
     func run(test: String, requests: Int, clients: Int, pipeline: Int) throws -> Double? {
+        try run(workload: ["-t", test], requests: requests, clients: clients, pipeline: pipeline)
+    }
+
+    /// Requests per second for one command of our own, such as `["INCR", "ipwatcher:bench:incr"]`, so that
+    /// a server given by URL sees only keys of the caller's choosing; nil when redis-benchmark is not installed.
+    func run(command: [String], requests: Int, clients: Int, pipeline: Int) throws -> Double? {
+        try run(workload: command, requests: requests, clients: clients, pipeline: pipeline)
+    }
+
+    /// Runs redis-benchmark with `workload` (`-t tests`, or a command, which must come last) after the options.
+    private func run(workload: [String], requests: Int, clients: Int, pipeline: Int) throws -> Double? {
         guard let executable = LocalRedisServer.executablePath(named: "redis-benchmark") else { return nil }
-        var arguments = ["-q", "--csv", "-t", test, "-n", "\(requests)", "-c", "\(clients)", "-P", "\(pipeline)"]
+        var arguments = ["-q", "--csv", "-n", "\(requests)", "-c", "\(clients)", "-P", "\(pipeline)"]
         switch endpoint.address {
         case .tcp(let host, let port): arguments += ["-h", host, "-p", "\(port)"]
         case .unix(let path): arguments += ["-s", path]
@@ -17,6 +28,7 @@ struct RedisBenchmarkRunner {
         if endpoint.tls != nil { arguments.append("--tls") }
         if endpoint.database != 0 { arguments += ["--dbnum", "\(endpoint.database)"] }
         if let user = endpoint.username { arguments += ["--user", user] }
+        arguments += workload
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments

@@ -1,0 +1,108 @@
+import RESP
+import RedisClient
+
+/// The benchmark's own connection for everything but feeding and subscribing: resetting between runs,
+/// `LLEN`, `INFO`, and counting what the worker left in Redis.
+///
+/// On the private server a reset is `FLUSHDB`; on a server given with `--url` it only deletes the keys under
+/// ``WorkerBenchPlan/namespace`` (`SCAN` + `UNLINK`) and never flushes anything.
+struct BenchRedisControl: Sendable {
+    /// The connection (a long command timeout: flushing millions of entries takes a while).
+    let connection: RedisConnection
+    /// Whether the server is the benchmark's private one, which it may flush.
+    let ownsServer: Bool
+
+    /// Empties the database (private server) or the benchmark's namespace (any other server).
+    func reset() async throws {
+        if ownsServer {
+            _ = try await connection.send("FLUSHDB").throwingServerError()
+            return
+        }
+        let keys = try await scan(matching: WorkerBenchPlan.namespace + "*")
+        var start = 0
+        while start < keys.count {
+            let end = min(start + 1000, keys.count)
+            _ = try await connection.send("UNLINK", Array(keys[start..<end])).throwingServerError()
+            start = end
+        }
+    }
+
+    /// `LLEN key`.
+    func length(of key: String) async throws -> Int {
+        Int(try await connection.send("LLEN", key).throwingServerError().int ?? 0)
+    }
+
+    /// The fields of `INFO section`.
+    func info(_ section: String) async throws -> [String: String] {
+        let text = try await connection.send("INFO", section).throwingServerError().string ?? ""
+        var fields: [String: String] = [:]
+        for line in text.split(whereSeparator: \.isNewline) where !line.hasPrefix("#") {
+            let parts = line.split(separator: ":", maxSplits: 1)
+            if parts.count == 2 { fields[String(parts[0])] = String(parts[1]) }
+        }
+        return fields
+    }
+
+    /// `INFO commandstats`: calls and microseconds per command so far.
+    func commandCounts() async throws -> WorkerBenchReport.CommandCounts {
+        var counts = WorkerBenchReport.CommandCounts(calls: [:], microseconds: [:])
+        for (field, value) in try await info("commandstats") where field.hasPrefix("cmdstat_") {
+            let name = String(field.dropFirst("cmdstat_".count))
+            for pair in value.split(separator: ",") {
+                let parts = pair.split(separator: "=", maxSplits: 1)
+                guard parts.count == 2, let number = Int(parts[1]) else { continue }
+                if parts[0] == "calls" { counts.calls[name] = number }
+                if parts[0] == "usec" { counts.microseconds[name] = number }
+            }
+        }
+        return counts
+    }
+
+    /// `used_memory` of `INFO memory`, bytes.
+    func usedMemory() async throws -> Int {
+        Int(try await info("memory")["used_memory"] ?? "") ?? 0
+    }
+
+    /// Every key matching `pattern`, by `SCAN`.
+    func scan(matching pattern: String) async throws -> [String] {
+        var keys: [String] = []
+        var cursor = "0"
+        repeat {
+            let reply = try await connection.send("SCAN", cursor, "MATCH", pattern, "COUNT", 10_000).throwingServerError()
+            let parts = reply.array.map { Array($0) } ?? []
+            guard parts.count == 2, let next = parts[0].string else {
+                throw RedisError.unexpectedReply(command: "SCAN", reply: "\(reply)")
+            }
+            cursor = next
+            if let page = parts[1].array { keys += page.compactMap(\.string) }
+        } while cursor != "0"
+        return keys
+    }
+
+    /// The sum of the integer values of `keys` (`MGET` in slices); missing keys count 0.
+    func sumOfValues(_ keys: [String]) async throws -> Int {
+        var total = 0
+        var start = 0
+        while start < keys.count {
+            let end = min(start + 1000, keys.count)
+            let reply = try await connection.send("MGET", Array(keys[start..<end])).throwingServerError()
+            for value in reply.array.map({ Array($0) }) ?? [] { total += Int(value.int ?? 0) }
+            start = end
+        }
+        return total
+    }
+
+    /// The sum of `ZCARD` over `keys` (pipelined in slices).
+    func sumOfCardinalities(_ keys: [String]) async throws -> Int {
+        var total = 0
+        var start = 0
+        while start < keys.count {
+            let end = min(start + 1000, keys.count)
+            var encoder = RESPCommandEncoder()
+            for key in keys[start..<end] { encoder.encode("ZCARD", key) }
+            for reply in try await connection.pipeline(encoder) { total += Int(try reply.throwingServerError().int ?? 0) }
+            start = end
+        }
+        return total
+    }
+}

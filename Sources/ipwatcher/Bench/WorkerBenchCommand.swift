@@ -1,0 +1,181 @@
+import ArgumentParser
+import Foundation
+import LocalRedis
+import Logging
+import RedisClient
+import UnixSignals
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `ipwatcher bench` (or `bench worker`): the worker's drain rate in fixed and rolling mode, its detection
+/// latency at a steady load, its peak memory and Redis's memory per tracked unit, beside `redis-benchmark` on
+/// the same server — one command, against a private redis-server or `--url`.
+struct WorkerBenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker",
+        abstract: "The worker's throughput, detection latency and memory, beside redis-benchmark.",
+        discussion: """
+            Without --url, starts a private redis-server (temporary directory, unix socket, no persistence) and \
+            flushes it between measurements. With --url, uses only keys under ipwatcher:bench: and deletes them \
+            afterwards; it never flushes that server. The worker runs as a subprocess, `ipwatcher run` of this \
+            binary. Fails (exit 1) when any entry is lost. Targets are printed beside the numbers, not asserted. \
+            See BENCHMARKS.md.
+            """
+    )
+
+    /// Ctrl-C or SIGTERM during the benchmark.
+    struct Interrupted: Error {}
+
+    @Option(help: "Redis URL to benchmark against; without it a private redis-server is started and stopped.")
+    var url: String?
+
+    @Option(help: "Entries pre-filled for each drain (default 2000000; 50000 with --short).")
+    var entries: Int?
+
+    @Option(
+        name: .customLong("latency-rate"),
+        help: "Requests per second in the latency run (default 100000; 20000 with --short).")
+    var latencyRate: Double?
+
+    @Option(
+        name: .customLong("latency-seconds"), help: "Length of the latency run's feed (default 10; 2 with --short).")
+    var latencySeconds: Double?
+
+    @Option(
+        name: .customLong("pacing-ms"),
+        help: "The latency run sends what is due every this many milliseconds, as one pipeline.")
+    var pacingMilliseconds: Double = 1
+
+    @Option(
+        name: .customLong("benchmark-requests"),
+        help: "Requests of redis-benchmark's INCR run (default 2000000; 200000 with --short).")
+    var benchmarkRequests: Int?
+
+    @Option(help: "Seed of the synthetic traffic.")
+    var seed: UInt64 = 1
+
+    @Option(help: "The worker's queue.batch (default: the worker's own default).")
+    var batch: Int?
+
+    @Flag(help: "A quick run for CI: checks that everything runs and reports, not the numbers.")
+    var short = false
+
+    @Flag(help: "Print JSON instead of a table.")
+    var json = false
+
+    /// The parameters with `--short` and the defaults resolved.
+    var plan: WorkerBenchPlan {
+        WorkerBenchPlan(
+            entries: entries ?? (short ? 50_000 : 2_000_000), latencyRate: latencyRate ?? (short ? 20_000 : 100_000),
+            latencySeconds: latencySeconds ?? (short ? 2 : 10), pacingMilliseconds: pacingMilliseconds, seed: seed,
+            batch: batch,
+            redisBenchmarkRequests: benchmarkRequests ?? (short ? 200_000 : 2_000_000), short: short)
+    }
+
+    /// Rejects sizes and rates that cannot work.
+    func validate() throws {
+        let plan = self.plan
+        guard plan.entries > 0, plan.redisBenchmarkRequests > 0 else {
+            throw ValidationError("--entries and --benchmark-requests must be positive")
+        }
+        guard plan.latencyRate > 0, plan.latencyRate.isFinite, plan.latencySeconds > 0, plan.latencySeconds.isFinite,
+            (0.1...1000).contains(plan.pacingMilliseconds)
+        else { throw ValidationError("--latency-rate and --latency-seconds must be positive, --pacing-ms 0.1 to 1000") }
+        if let batch, !(1...100_000).contains(batch) { throw ValidationError("--batch must be 1 to 100000") }
+    }
+
+    /// Starts the private server (unless `--url`), runs the benchmark, prints the report, and stops what it
+    /// started — also on failure or Ctrl-C.
+    func run() async throws {
+        var logger = Logger(label: "ipwatcher.bench")
+        logger.logLevel = .error
+        let directory = try Self.makeDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        Self.note("workers' configuration files and logs go to \(directory) (removed at the end)")
+
+        var server: LocalRedisServer?
+        let endpoint: RedisEndpoint
+        let workerURL: String
+        if let url {
+            endpoint = try RedisEndpoint(url: url)
+            workerURL = url
+        } else {
+            guard LocalRedisServer.executablePath(named: "redis-server") != nil else {
+                Self.note(
+                    "ipwatcher bench needs redis-server (Debian/Ubuntu: sudo apt-get install redis-server, "
+                        + "or scripts/setup), or --url")
+                throw ExitCode.failure
+            }
+            var options = LocalRedisServerOptions()
+            options.tcp = false
+            let started = try await LocalRedisServer.start(options)
+            server = started
+            endpoint = try RedisEndpoint(url: started.url)
+            workerURL = started.url
+            Self.note("started a private redis-server at \(started.url) (temporary, no persistence)")
+        }
+        let report: WorkerBenchReport
+        do {
+            var redisPid = server?.pid
+            if redisPid == nil { redisPid = try await Self.localRedisPid(endpoint: endpoint, logger: logger) }
+            let benchmark = WorkerBenchmark(
+                endpoint: endpoint, url: workerURL, ownsServer: server != nil, redisPid: redisPid, plan: plan,
+                directory: directory, logger: logger, note: { Self.note($0) })
+            report = try await Self.runUntilInterrupted { try await benchmark.run() }
+        } catch {
+            await server?.stop()
+            if error is Interrupted {
+                Self.note("interrupted; stopped everything the benchmark started")
+                throw ExitCode(130)
+            }
+            throw error
+        }
+        await server?.stop()
+        print(json ? report.json : report.table)
+    }
+
+    /// Runs `body`, throwing ``Interrupted`` (and cancelling it, which stops its worker) on SIGINT or SIGTERM.
+    private static func runUntilInterrupted(
+        _ body: @escaping @Sendable () async throws -> WorkerBenchReport
+    ) async throws -> WorkerBenchReport {
+        let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm)
+        return try await withThrowingTaskGroup(of: WorkerBenchReport?.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                for await _ in signals { throw Interrupted() }
+                return nil
+            }
+            defer { group.cancelAll() }
+            while let result = try await group.next() {
+                if let result { return result }
+            }
+            throw Interrupted()
+        }
+    }
+
+    /// redis-server's pid from `INFO server`, when a redis-server with that pid runs on this host.
+    private static func localRedisPid(endpoint: RedisEndpoint, logger: Logger) async throws -> Int32? {
+        let connection = try await RedisConnection.connect(to: endpoint, logger: logger)
+        let control = BenchRedisControl(connection: connection, ownsServer: false)
+        let info = try? await control.info("server")
+        await connection.closeNow()
+        guard let text = info?["process_id"], let pid = Int32(text),
+            ProcFS.commandName(pid: pid)?.hasPrefix("redis-server") == true
+        else { return nil }
+        return pid
+    }
+
+    /// A private directory under /tmp (short, so the notify sockets' paths fit `sun_path`).
+    private static func makeDirectory() throws -> String {
+        var template = Array("/tmp/ipwatcher-bench-XXXXXX".utf8CString)
+        guard let created = mkdtemp(&template) else { throw WorkerBenchError.system("mkdtemp", errno: errno) }
+        return String(cString: created)
+    }
+
+    /// A progress line on stderr.
+    private static func note(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+}

@@ -1,0 +1,95 @@
+import Detection
+import Traffic
+
+/// What one `ipwatcher bench` run does, with the defaults and `--short` resolved, and the names it uses.
+///
+/// Every key and channel lives under ``namespace``: the queue, the blocklist, the events channel and the
+/// worker's own keys, so that with `--url` the benchmark never touches anything but its own keys.
+struct WorkerBenchPlan: Sendable, Hashable {
+    /// Prefix of every key and channel the benchmark and its workers use.
+    static let namespace = "ipwatcher:bench:"
+
+    /// Entries pre-filled before each drain.
+    var entries: Int
+    /// Requests per second offered in the latency run.
+    var latencyRate: Double
+    /// Length of the latency run's feed, seconds.
+    var latencySeconds: Double
+    /// How often the latency run's paced feed sends what is due, milliseconds (`FeedConfiguration.pacingSlice`).
+    var pacingMilliseconds: Double
+    /// Seed of the `mixed` traffic.
+    var seed: UInt64
+    /// The worker's `queue.batch`; nil keeps its default.
+    var batch: Int?
+    /// Requests of the `redis-benchmark -P 64 -t incr` run.
+    var redisBenchmarkRequests: Int
+    /// Clients of the `redis-benchmark` run.
+    var redisBenchmarkClients: Int = 50
+    /// Pipeline depth of the `redis-benchmark` run.
+    var redisBenchmarkPipeline: Int = 64
+    /// Whether this is the `--short` smoke run.
+    var short: Bool
+
+    /// The worker's rule in `mode`: the product's defaults (threshold 15 per 60 s, /32 and /64 units).
+    func rule(_ mode: DetectionRule.Mode) -> DetectionRule {
+        DetectionRule(mode: mode)
+    }
+
+    /// The list the benchmark fills and the workers pop.
+    var queueKey: String { Self.namespace + "ips" }
+    /// The blocklist set.
+    var blocklistKey: String { Self.namespace + "blocklist" }
+    /// The block events channel.
+    var eventsChannel: String { Self.namespace + "events" }
+    /// The worker's own keys.
+    var keys: KeySchema { KeySchema(prefix: Self.namespace) }
+    /// The address whose requests are pushed before a drain's pre-fill, so that they are popped last (the
+    /// worker pops the end producers push to): from 198.18.0.0/15, the range set aside for benchmarks (RFC 2544),
+    /// which the traffic generator never uses. ``sentinelEntries`` of them make it a bot, and its block event,
+    /// published once the last batch is written, marks the end of the drain.
+    static let sentinelAddress = "198.18.0.1"
+
+    /// Requests of the sentinel address: the rule's threshold.
+    var sentinelEntries: Int { rule(.fixed).threshold }
+
+    /// The key `redis-benchmark` increments on a server that is not the benchmark's own.
+    var incrementKey: String { Self.namespace + "incr" }
+
+    /// The configuration file for `ipwatcher run` in `mode` against `url`: the built-in defaults except the
+    /// names above, the batch size when one was asked for, and the log level (warning, so that tens of
+    /// thousands of block notices do not end up in the log file; block events still go out on the channel).
+    func workerConfiguration(url: String, mode: DetectionRule.Mode) -> String {
+        """
+        # Written by ipwatcher bench for one measurement; removed afterwards.
+        redis:
+          url: \(Self.quoted(url))
+          client_name: ipwatcher-bench
+        queue:
+          key: \(Self.quoted(queueKey))\(batch.map { "\n  batch: \($0)" } ?? "")
+        detection:
+          mode: \(mode.rawValue)
+          key_prefix: \(Self.quoted(Self.namespace))
+        blocklist:
+          key: \(Self.quoted(blocklistKey))
+          events_channel: \(Self.quoted(eventsChannel))
+        log:
+          level: warning
+
+        """
+    }
+
+    /// `text` as a double-quoted YAML scalar.
+    static func quoted(_ text: String) -> String {
+        var result = "\""
+        for character in text.unicodeScalars {
+            switch character {
+            case "\\": result += "\\\\"
+            case "\"": result += "\\\""
+            case "\n": result += "\\n"
+            case "\t": result += "\\t"
+            default: result.unicodeScalars.append(character)
+            }
+        }
+        return result + "\""
+    }
+}

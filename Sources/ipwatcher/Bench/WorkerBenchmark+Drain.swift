@@ -1,0 +1,168 @@
+import Detection
+import Traffic
+
+extension WorkerBenchmark {
+    /// Pre-fills the queue with ``WorkerBenchPlan/entries`` of the `mixed` scenario, behind the sentinel's
+    /// requests (see ``WorkerBenchPlan/sentinelAddress``), then starts a worker in `mode` and times it from its
+    /// first pop until it has written the last batch; then checks that it processed every entry and measures
+    /// what it left in Redis.
+    func drain(_ mode: DetectionRule.Mode, control: BenchRedisControl) async throws -> WorkerBenchReport.Drain {
+        let run = "\(mode.rawValue) drain"
+        let rule = plan.rule(mode)
+        let entries = plan.entries
+        let sentinel = plan.sentinelEntries
+        let total = entries + sentinel
+        try await control.reset()
+        let baselineMemory = try await control.usedMemory()
+
+        note("\(run): pre-filling \(NumberText.grouped(entries)) entries of the mixed scenario…")
+        _ = try await control.connection.send(
+            "LPUSH", plan.queueKey, Array(repeating: WorkerBenchPlan.sentinelAddress, count: sentinel)
+        ).throwingServerError()
+        let feed = FeedConfiguration(
+            scenario: .mixed, rule: rule, seed: plan.seed, limit: .count(entries), queueKey: plan.queueKey)
+        let summary = try await TrafficFeeder(
+            endpoint: endpoint, configuration: feed, connectionConfiguration: feedConnection, logger: logger
+        ).run()
+        let queued = try await control.length(of: plan.queueKey)
+        guard summary.sent == entries, queued == total else {
+            throw WorkerBenchError.feedIncomplete(
+                run: run, detail: "sent \(summary.sent) of \(entries) and the queue holds \(queued) of \(total)")
+        }
+        let commandsBefore = try await control.commandCounts()
+        let arrivals = try await BlockArrivalLog.subscribe(
+            endpoint: endpoint, channel: plan.eventsChannel, watching: WorkerBenchPlan.sentinelAddress, logger: logger)
+        do {
+            let result = try await withWorker(run: run, name: "\(mode.rawValue)-drain", mode: mode) { worker in
+                let timing = try await timeDrain(worker, total: total, arrivals: arrivals, control: control)
+                let commands = try await control.commandCounts().since(commandsBefore)
+                note(
+                    "\(run): \(NumberText.grouped(total)) entries in \(NumberText.fixed(timing.seconds, decimals: 3)) s, "
+                        + "\(NumberText.grouped(Int(timing.rate)))/s; checking the counts…")
+                return try await checkDrain(
+                    worker, mode: mode, summary: summary, timing: timing, commands: commands, control: control,
+                    baselineMemory: baselineMemory)
+            }
+            await arrivals.close()
+            return result
+        } catch {
+            await arrivals.close()
+            throw error
+        }
+    }
+
+    /// Checks that the worker processed every entry, by its own account and by what Redis holds, and measures
+    /// the memory it and Redis use.
+    private func checkDrain(
+        _ worker: WorkerProcess, mode: DetectionRule.Mode, summary: FeedSummary, timing: DrainTiming,
+        commands: WorkerBenchReport.CommandCounts, control: BenchRedisControl, baselineMemory: Int
+    ) async throws -> WorkerBenchReport.Drain {
+        let run = worker.run
+        let entries = plan.entries
+        let sentinel = plan.sentinelEntries
+        let total = entries + sentinel
+        // Every entry processed, by the worker's own account…
+        let status = try await worker.waitForStatus(within: .seconds(10)) { $0.processed >= total }
+        guard let status, status.processed == total, status.rejected == 0 else {
+            throw WorkerBenchError.entriesLost(
+                run: run,
+                detail: "the worker reports \(status?.processed ?? 0) processed and \(status?.rejected ?? 0) "
+                    + "rejected of \(total) queued")
+        }
+        // …and by what Redis holds.
+        let threshold = plan.rule(mode).threshold
+        let expectedStored =
+            mode == .fixed
+            ? total : summary.truth.units.reduce(min(sentinel, threshold + 1)) { $0 + min($1.sent, threshold + 1) }
+        let pattern = mode == .fixed ? plan.keys.prefix + "fixed:*" : plan.keys.rollingKeyPrefix + "*"
+        var unitKeys: [String] = []
+        var stored = 0
+        let deadline = ContinuousClock.now.advanced(by: .seconds(10))
+        repeat {
+            unitKeys = try await control.scan(matching: pattern)
+            stored =
+                mode == .fixed
+                ? try await control.sumOfValues(unitKeys) : try await control.sumOfCardinalities(unitKeys)
+            if stored == expectedStored { break }
+            try await Task.sleep(for: .milliseconds(100))
+        } while ContinuousClock.now < deadline
+        guard stored == expectedStored else {
+            let what = mode == .fixed ? "the fixed counters add up to" : "the rolling sets hold"
+            throw WorkerBenchError.entriesLost(
+                run: run, detail: "\(what) \(stored), expected \(expectedStored) for \(total) entries")
+        }
+        let blocked = Int(try await control.connection.send("SCARD", plan.blocklistKey).int ?? 0)
+        let growth = try await control.usedMemory() - baselineMemory
+        return WorkerBenchReport.Drain(
+            mode: mode.rawValue, entries: entries, sentinelEntries: sentinel, prefillSeconds: summary.elapsed.secondsValue,
+            prefillRate: summary.rate, startupSeconds: (timing.firstPop - worker.launchedAt).secondsValue,
+            seconds: timing.seconds, rate: timing.rate, secondsToEmptyQueue: timing.secondsToEmptyQueue,
+            processed: status.processed, rejected: status.rejected, stored: stored, expectedStored: expectedStored,
+            blocked: blocked, expectedBlocked: summary.truth.expectedBlocked.count + 1, trackedUnits: unitKeys.count,
+            usedMemoryGrowth: growth,
+            usedMemoryPerUnit: unitKeys.isEmpty ? 0 : Double(growth) / Double(unitKeys.count),
+            cpu: timing.cpu, commands: commands, workerMemory: worker.memory)
+    }
+
+    /// How long a drain took.
+    struct DrainTiming {
+        /// The worker's first pop.
+        var firstPop: ContinuousClock.Instant
+        /// First pop to the last batch written, and the rate over it.
+        var seconds: Double
+        var rate: Double
+        /// First pop to the first `LLEN` of 0 (the last pop, not the last write).
+        var secondsToEmptyQueue: Double
+        /// CPU from the first pop to the last write.
+        var cpu: WorkerBenchReport.CPUShare
+    }
+
+    /// Polls every millisecond from the worker's launch until the drain starts, then every 10 ms. The drain
+    /// starts at the worker's first pop: its `READY=1`, sent just before the first pop, or the first `LLEN` below
+    /// `total`, whichever is seen first (exact to a millisecond). It ends when the sentinel's block event arrives
+    /// (timed on arrival by the subscriber, not by a poll): the sentinel is popped last, and its block is written
+    /// after the counters of its batch, so the event means the last batch is written.
+    private func timeDrain(
+        _ worker: WorkerProcess, total: Int, arrivals: BlockArrivalLog, control: BenchRedisControl
+    ) async throws -> DrainTiming {
+        let timeout = Duration.seconds(max(120, total / 5000))
+        let deadline = worker.launchedAt.advanced(by: timeout)
+        var firstPop: ContinuousClock.Instant?
+        var emptied: ContinuousClock.Instant?
+        var meter: CPUMeter?
+        // On the connection's own event loop: no thread hop per poll, so polling costs the machine little.
+        return try await withTaskExecutorPreference(control.connection.taskExecutor) {
+            while true {
+                try worker.poll()
+                let length = try await control.length(of: plan.queueKey)
+                let now = ContinuousClock.now
+                if firstPop == nil {
+                    if let ready = worker.readyAt {
+                        firstPop = ready
+                    } else if length < total {
+                        firstPop = now
+                    }
+                    if firstPop != nil {
+                        meter = CPUMeter([.worker: worker.pid, .redis: redisPid, .bench: Self.ownPid])
+                    }
+                }
+                if length == 0, emptied == nil { emptied = now }
+                if let end = arrivals.watchedArrival, let firstPop, let meter {
+                    let seconds = (end - firstPop).secondsValue
+                    return DrainTiming(
+                        firstPop: firstPop, seconds: seconds, rate: seconds > 0 ? Double(total) / seconds : 0,
+                        secondsToEmptyQueue: ((emptied ?? now) - firstPop).secondsValue, cpu: meter.finish())
+                }
+                try worker.checkRunning()
+                guard now < deadline else {
+                    throw WorkerBenchError.workerTimedOut(
+                        run: worker.run,
+                        waitingFor: "the last batch to be written (\(length) entries still queued after \(timeout))",
+                        log: worker.logTail())
+                }
+                // Fine polling only until the first pop: the end is timed by the event's arrival, not by a poll.
+                try await Task.sleep(for: firstPop == nil ? .milliseconds(1) : .milliseconds(10))
+            }
+        }
+    }
+}

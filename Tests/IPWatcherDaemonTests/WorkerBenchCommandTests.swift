@@ -1,0 +1,133 @@
+import Foundation
+import Testing
+
+/// `ipwatcher bench --short`: the whole worker benchmark against its own private redis-server, as CI runs it.
+///
+/// Checks that it runs and reports — positive rates, every entry processed, latency samples, memory — and that
+/// its JSON parses; the numbers themselves (a debug build, a shared machine) are not judged. The run is made
+/// smaller still than `--short` (20,000 entries, a 1 s latency run), since other suites with timing checks
+/// share the machine with it.
+@Suite("ipwatcher bench", .needsRedisServer, .serialized, .timeLimit(.minutes(5)))
+struct WorkerBenchCommandTests {
+    /// The parts of the JSON report this test reads.
+    struct Report: Decodable {
+        struct Drain: Decodable {
+            var mode: String
+            var entries: Int
+            var sentinelEntries: Int
+            var rate: Double
+            var seconds: Double
+            var processed: Int
+            var rejected: Int
+            var stored: Int
+            var expectedStored: Int
+            var blocked: Int
+            var trackedUnits: Int
+            var usedMemoryPerUnit: Double
+        }
+
+        struct Latency: Decodable {
+            var sent: Int
+            var processed: Int
+            var crossings: Int
+            var measured: Int
+            var missing: Int
+            var p50Milliseconds: Double?
+            var p99Milliseconds: Double?
+            var maxMilliseconds: Double?
+            var queueSamples: Int
+        }
+
+        struct Machine: Decodable {
+            var build: String
+            var privateServer: Bool
+        }
+
+        var machine: Machine
+        var fixed: Drain
+        var rolling: Drain
+        var latency: Latency
+        var redisBenchmarkCommand: String
+        var workerPeakResidentBytes: Int?
+    }
+
+    /// Whether any running process's command line mentions `text`.
+    private static func processMentions(_ text: String) -> Bool {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        for entry in entries where entry.allSatisfy(\.isNumber) {
+            guard let data = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") else { continue }
+            let commandLine = String(decoding: data.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self)
+            if commandLine.contains(text) { return true }
+        }
+        return false
+    }
+
+    @Test("--short --json reports positive rates, every entry processed, latencies and memory, and leaves nothing running")
+    func shortRunReports() async throws {
+        try await withScratchDirectory { scratch in
+            let result = try await runIPWatcher(
+                ["bench", "--short", "--json", "--entries", "20000", "--latency-seconds", "1", "--benchmark-requests", "20000"],
+                in: scratch, within: .seconds(240))
+            #expect(result.outcome.status == 0, "stderr:\n\(result.stderr.suffix(30).joined(separator: "\n"))")
+            let report = try JSONDecoder().decode(Report.self, from: Data(result.stdout.utf8))
+            #expect(report.machine.privateServer)
+
+            #expect(report.fixed.mode == "fixed")
+            #expect(report.rolling.mode == "rolling")
+            for drain in [report.fixed, report.rolling] {
+                #expect(drain.entries == 20_000)
+                #expect(drain.sentinelEntries > 0)
+                #expect(drain.rate > 0 && drain.seconds > 0)
+                #expect(drain.processed == drain.entries + drain.sentinelEntries, "\(drain.mode): entries lost")
+                #expect(drain.rejected == 0)
+                #expect(drain.stored == drain.expectedStored)
+                #expect(drain.blocked > 0)
+                #expect(drain.trackedUnits > 0 && drain.usedMemoryPerUnit > 0)
+            }
+            #expect(
+                report.fixed.stored == report.fixed.entries + report.fixed.sentinelEntries,
+                "the fixed counters add up to every entry")
+
+            let latency = report.latency
+            #expect(latency.sent > 0 && latency.processed == latency.sent)
+            #expect(latency.crossings > 0 && latency.measured > 0)
+            #expect(latency.missing == 0, "every threshold crossing got its block event")
+            let p50 = try #require(latency.p50Milliseconds)
+            let p99 = try #require(latency.p99Milliseconds)
+            let maximum = try #require(latency.maxMilliseconds)
+            #expect(p50 > 0 && p50 <= p99 && p99 <= maximum)
+            #expect(latency.queueSamples > 0)
+            #expect(report.redisBenchmarkCommand.contains("-P 64"))
+            #expect((report.workerPeakResidentBytes ?? 0) > 0)
+
+            // The private server and the workers are gone.
+            let started = result.stderr.first { $0.contains("started a private redis-server at unix://") }
+            let line = try #require(started)
+            let start = try #require(line.range(of: "unix://"))
+            let end = try #require(line.range(of: "/redis.sock"))
+            let directory = String(line[start.upperBound..<end.lowerBound])
+            #expect(!Self.processMentions(directory), "the private redis-server still runs")
+            #expect(!FileManager.default.fileExists(atPath: directory))
+            let workerLine = try #require(result.stderr.first { $0.contains("configuration files and logs go to ") })
+            let workers = try #require(workerLine.range(of: "/tmp/ipwatcher-bench-"))
+            let workerDirectory = String(workerLine[workers.lowerBound...].prefix { $0 != " " })
+            #expect(!Self.processMentions(workerDirectory), "a worker subprocess still runs")
+            #expect(!FileManager.default.fileExists(atPath: workerDirectory))
+        }
+    }
+
+    @Test("`bench` runs the worker benchmark by default and `bench client` is still there")
+    func subcommands() async throws {
+        try await withScratchDirectory { scratch in
+            let help = try await runIPWatcher(["bench", "--help"], in: scratch)
+            #expect(help.outcome.status == 0)
+            #expect(help.stdout.contains("worker (default)") && help.stdout.contains("client"))
+            let worker = try await runIPWatcher(["bench", "worker", "--help"], in: scratch)
+            #expect(worker.outcome.status == 0)
+            #expect(worker.stdout.contains("--latency-rate") && worker.stdout.contains("--short"))
+            let client = try await runIPWatcher(["bench", "client", "--help"], in: scratch)
+            #expect(client.outcome.status == 0)
+            #expect(client.stdout.contains("--round-trips"))
+        }
+    }
+}
