@@ -1,5 +1,5 @@
 # Small helpers; each target is one command a user could also type.
-.PHONY: setup build release test bench-client clean
+.PHONY: setup build release test demo bench bench-client clean
 
 setup:
 	scripts/setup
@@ -12,6 +12,12 @@ release:
 
 test: setup
 	swift test
+
+demo: setup release
+	.build/release/ipwatcher demo
+
+bench: setup release
+	.build/release/ipwatcher bench
 
 bench-client: setup release
 	.build/release/ipwatcher bench client
