@@ -1,5 +1,5 @@
 # Small helpers; each target is one command a user could also type.
-.PHONY: setup build release test demo bench bench-client clean
+.PHONY: setup build release test alloc-check demo bench bench-client clean
 
 setup:
 	scripts/setup
@@ -12,6 +12,10 @@ release:
 
 test: setup
 	swift test
+
+# The hot path's allocation count is only meaningful in an optimised build.
+alloc-check:
+	swift test -c release -Xswiftc -enable-testing --filter HotPathAllocationTests
 
 demo: setup release
 	.build/release/ipwatcher demo

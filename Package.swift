@@ -111,11 +111,14 @@ let package = Package(
             ]
         ),
         .testTarget(name: "SystemdNotifyTests", dependencies: ["SystemdNotify"]),
+        // Counts the calling thread's heap allocations; linked only into the tests (allocation-count tests).
+        .target(name: "CMallocCounter"),
         // Checks deploy/ with systemd's own tools.
         .testTarget(name: "DeploymentTests"),
         .testTarget(
             name: "IPWatcherDaemonTests",
             dependencies: [
+                "CMallocCounter",
                 "IPWatcherDaemon", "Detection", "RESP", "RedisClient", "LocalRedis", "SystemdNotify",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
