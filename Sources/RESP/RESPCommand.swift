@@ -16,10 +16,16 @@ public struct RESPCommand: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The command's name in upper case, such as `BLPOP`; arguments are left out because they may hold secrets.
-    public var name: String {
-        guard let token = try? RESPToken(validating: bytes), let first = token.array?.first(where: { _ in true }) else {
-            return "?"
-        }
+    public var name: String { Self.name(of: bytes) }
+
+    /// The name of the first command encoded in `bytes`, upper-cased, or `?` when there is none.
+    ///
+    /// Parses the bytes, so callers on a hot path should ask only when they need the name (an error message).
+    public static func name(of bytes: ByteBuffer) -> String {
+        var remaining = bytes
+        var parser = RESPParser()
+        guard let token = try? parser.next(from: &remaining), let first = token.array?.first(where: { _ in true })
+        else { return "?" }
         return (first.string ?? "?").uppercased()
     }
 

@@ -18,7 +18,9 @@ final class RedisChannelHandler: ChannelInboundHandler {
         let bytes: ByteBuffer
         let expectedReplies: Int
         let timeout: TimeAmount?
-        let commandName: String
+        /// What to call the request in a timeout error; nil derives the name of its first command from
+        /// ``bytes``, only when a timeout actually happens.
+        let commandName: String?
         let promise: EventLoopPromise<[RESPToken]>
     }
 
@@ -60,10 +62,12 @@ final class RedisChannelHandler: ChannelInboundHandler {
         if let timeout = request.timeout {
             let id = request.id
             let name = request.commandName
+            let bytes = request.bytes
             let seconds = Double(timeout.nanoseconds) / 1e9
             let loopBoundSelf = NIOLoopBound(self, eventLoop: context.eventLoop)
             timeoutTask = context.eventLoop.scheduleTask(in: timeout) {
-                loopBoundSelf.value.abandon(id: id, error: .timeout(command: name, seconds: seconds))
+                let command = name ?? RESPCommand.name(of: bytes)
+                loopBoundSelf.value.abandon(id: id, error: .timeout(command: command, seconds: seconds))
             }
         }
         let waiting = Waiting(promise: request.promise, timeoutTask: timeoutTask)

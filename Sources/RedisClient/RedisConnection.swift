@@ -41,7 +41,7 @@ public final class RedisConnection: RedisCommandExecutor {
 
     public func send(_ command: RESPCommand, timeout: Duration? = nil) async throws -> RESPToken {
         let replies = try await submit(
-            bytes: command.bytes, expectedReplies: 1, timeout: timeout, commandName: command.name)
+            bytes: command.bytes, expectedReplies: 1, timeout: timeout, commandName: nil)
         guard let reply = replies.first else {
             throw RedisError.unexpectedReply(command: command.name, reply: "no reply")
         }
@@ -87,7 +87,7 @@ public final class RedisConnection: RedisCommandExecutor {
         try? await channel.close()
     }
 
-    private func submit(bytes: ByteBuffer, expectedReplies: Int, timeout: Duration?, commandName: String)
+    private func submit(bytes: ByteBuffer, expectedReplies: Int, timeout: Duration?, commandName: String?)
         async throws -> [RESPToken]
     {
         let id = nextRequestID.wrappingAdd(1, ordering: .relaxed).oldValue
