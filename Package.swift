@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "ipwatcher", targets: ["ipwatcher"]),
         .library(name: "RESP", targets: ["RESP"]),
         .library(name: "RedisClient", targets: ["RedisClient"]),
+        .library(name: "Detection", targets: ["Detection"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
