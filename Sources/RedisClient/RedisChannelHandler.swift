@@ -36,6 +36,10 @@ final class RedisChannelHandler: ChannelInboundHandler {
     private var context: ChannelHandlerContext?
     private let logger: Logger
     private let onPush: (@Sendable (RESPToken) -> Void)?
+    /// Why the channel broke, from ``errorCaught(context:error:)``; a request made after the handler was removed
+    /// is failed with it, so a refused TLS handshake is reported as such even when it ended the channel before
+    /// the handshake's first command was submitted.
+    private var breakReason: String?
 
     init(parserLimits: RESPParserLimits, logger: Logger, onPush: (@Sendable (RESPToken) -> Void)? = nil) {
         self.parser = RESPParser(limits: parserLimits)
@@ -55,7 +59,8 @@ final class RedisChannelHandler: ChannelInboundHandler {
     /// Writes a request and registers it for replies, or fails it at once when the connection is closed.
     func submit(_ request: Request) {
         guard let context else {
-            request.promise.fail(RedisError.connectionClosed(reason: "connection closed"))
+            let reason = breakReason.map { "the connection was closed earlier: \($0)" } ?? "connection closed"
+            request.promise.fail(RedisError.connectionClosed(reason: reason))
             return
         }
         var timeoutTask: Scheduled<Void>?
@@ -163,7 +168,9 @@ final class RedisChannelHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        let failure = RedisError.connectionClosed(reason: "\(error)")
+        let reason = ChannelErrorDescription.describe(error)
+        if breakReason == nil { breakReason = reason }
+        let failure = RedisError.connectionClosed(reason: reason)
         logger.debug("Redis connection error", metadata: ["error": "\(error)"])
         fail(stateMachine.failed(failure), with: failure)
         context.close(promise: nil)

@@ -355,6 +355,23 @@ private struct InjectedError: Error, CustomStringConvertible {
         #expect(!harness.channel.isActive)
     }
 
+    @Test func requestAfterASocketErrorClosedTheChannelIsFailedWithThatError() throws {
+        // A refused TLS handshake can end the channel before the handshake's first command is submitted; that
+        // command must still say why, not just "connection closed".
+        let harness = try Harness()
+        defer { harness.finish() }
+        harness.channel.pipeline.fireErrorCaught(InjectedError())
+        harness.channel.embeddedEventLoop.run()
+
+        let probe = harness.submit(RESPCommand("HELLO", "3"))
+        guard case .connectionClosed(let reason) = probe.error else {
+            Issue.record("expected connectionClosed, got \(String(describing: probe.result))")
+            return
+        }
+        #expect(reason.contains("injected socket failure"), "\(reason)")
+        #expect(try harness.written() == nil)
+    }
+
     // MARK: Timeouts and abandoned requests
 
     @Test func timeoutFailsTheRequestWithTimeoutFailsTheOthersAndClosesTheChannel() throws {

@@ -25,7 +25,10 @@ struct TLSIntegrationTests {
     }
 
     /// Connecting must fail, quickly and with a connection-level error rather than a hang or a server error.
-    static func expectConnectFails(_ url: String, sourceLocation: SourceLocation = #_sourceLocation) async {
+    @discardableResult
+    static func expectConnectFails(
+        _ url: String, sourceLocation: SourceLocation = #_sourceLocation
+    ) async -> RedisError? {
         let clock = ContinuousClock()
         let start = clock.now
         let error = await #expect(throws: RedisError.self, sourceLocation: sourceLocation) {
@@ -39,6 +42,7 @@ struct TLSIntegrationTests {
             error?.kind == "connectFailed" || error?.kind == "connectionClosed",
             "\(String(describing: error))", sourceLocation: sourceLocation)
         #expect(elapsed < .seconds(5), "failed only after \(elapsed)", sourceLocation: sourceLocation)
+        return error
     }
 
     @Test("rediss://localhost:PORT?ca=<CA file> verifies the server and runs commands")
@@ -65,7 +69,11 @@ struct TLSIntegrationTests {
     @Test("Without ca the system trust store rejects the test CA: connectFailed, not a hang")
     func systemTrustRejectsTestCertificate() async throws {
         try await Self.withTLSServer { _, _, tlsPort in
-            await Self.expectConnectFails("rediss://localhost:\(tlsPort)")
+            let error = await Self.expectConnectFails("rediss://localhost:\(tlsPort)")
+            // Says in words that the certificate was refused, not only as a BoringSSL error stack.
+            let message = error.map { "\($0)" } ?? ""
+            #expect(message.contains("TLS certificate failed verification"), "\(message)")
+            #expect(message.contains("CA file"), "\(message)")
         }
     }
 
