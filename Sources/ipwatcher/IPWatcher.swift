@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// The `ipwatcher` command: a Redis-backed bot-detection worker and its tools.
 @main
@@ -8,4 +9,15 @@ struct IPWatcher: AsyncParsableCommand {
         abstract: "Counts client addresses from a Redis queue and blocklists the ones that flood.",
         subcommands: [RunCommand.self, CheckConfigCommand.self, BlocklistCommand.self, BenchCommand.self, FeedCommand.self, DemoCommand.self]
     )
+
+    /// Parses a copy of the arguments taken before any password in them is blanked from the process's command
+    /// line (see ``CommandLinePasswordScrubber``), then runs the command.
+    static func main() async {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if CommandLinePasswordScrubber.scrubbedArgumentCount > 0, arguments.first != "run" {
+            // `run` logs this through its logger instead, in the format of its other lines.
+            FileHandle.standardError.write(Data("ipwatcher: warning: \(CommandLinePasswordScrubber.warning)\n".utf8))
+        }
+        await main(arguments)
+    }
 }

@@ -25,6 +25,9 @@ struct RunCommand: AsyncParsableCommand {
         for warning in configuration.warnings(filePath: options.filePath) {
             logger.warning("\(warning)")
         }
+        if CommandLinePasswordScrubber.scrubbedArgumentCount > 0 {
+            logger.warning("\(CommandLinePasswordScrubber.warning)")
+        }
         let endpoint: RedisEndpoint
         do {
             endpoint = try configuration.endpoint
@@ -42,6 +45,10 @@ struct RunCommand: AsyncParsableCommand {
         }
         do {
             try await worker.run()
+        } catch let error as MetricsServerError {
+            // A taken port is not a configuration error: the port may be free again at the next restart.
+            FileHandle.standardError.write(Data("ipwatcher: \(error)\n".utf8))
+            throw ExitCode.failure
         } catch let error as RedisError {
             logger.critical("\(error)")
             if let code = error.serverErrorCode, RedisConnectionConfiguration.authenticationErrorCodes.contains(code) {
