@@ -20,6 +20,9 @@ let package = Package(
         // Already a dependency of swift-configuration; named here because the configuration layer parses the
         // YAML file a second time to reject unknown keys, which swift-configuration cannot enumerate.
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        // Metrics instruments (swift-metrics) rendered as Prometheus text (swift-prometheus) on metrics.listen.
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // Protocol only: RESP2/RESP3 reply parsing and command encoding. No I/O.
@@ -74,11 +77,15 @@ let package = Package(
                 "Detection",
                 "SystemdNotify",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         .executableTarget(
@@ -122,6 +129,9 @@ let package = Package(
                 "CMallocCounter",
                 "IPWatcherDaemon", "Detection", "RESP", "RedisClient", "LocalRedis", "SystemdNotify",
                 .product(name: "Logging", package: "swift-log"),
+                // The metrics tests scrape the endpoint with a small HTTP client of their own.
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Configuration", package: "swift-configuration"),
             ]

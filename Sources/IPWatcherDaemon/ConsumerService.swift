@@ -113,10 +113,12 @@ public final class ConsumerService: Service {
 
     /// Writes `batch`, retrying until it succeeds or the service is asked to stop.
     private func write(_ batch: PreparedBatch, with processor: BatchProcessor) async {
+        let started = ContinuousClock.now
         var failures = 0
         while true {
             do {
                 try await processor.write(batch)
+                statistics.recordBatch(entries: batch.popped, duration: ContinuousClock.now - started)
                 progress.progress()
                 return
             } catch {

@@ -17,7 +17,11 @@ public struct IPWatcherWorker: Sendable {
     /// The detection settings in force; ``ReloadService`` replaces them.
     public let live: LiveDetectionSettings
     /// Running totals.
-    public let statistics = WorkerStatistics()
+    public let statistics: WorkerStatistics
+    /// The Prometheus metrics served on ``WorkerSettings/metricsListen``; nil when that is off.
+    public let metrics: WorkerMetrics?
+    /// The port `/metrics` is served on once the server listens (useful with port 0).
+    public let metricsPort = ListeningPort()
     private let redisConfiguration: RedisConnectionConfiguration
     private let notifier: SystemdNotifier
     private let logger: Logger
@@ -38,6 +42,9 @@ public struct IPWatcherWorker: Sendable {
         self.endpoint = endpoint
         self.settings = settings
         self.live = LiveDetectionSettings(settings.detection)
+        let metrics = settings.metricsListen.map { _ in WorkerMetrics(queueKeys: [settings.queueKey]) }
+        self.metrics = metrics
+        self.statistics = WorkerStatistics(metrics: metrics)
         self.redisConfiguration = redisConfiguration
         self.logger = logger
         self.notifier = notifier
@@ -46,7 +53,8 @@ public struct IPWatcherWorker: Sendable {
         self.reload = reload
     }
 
-    /// Runs until a shutdown signal or cancellation; throws when Redis refuses the credentials.
+    /// Runs until a shutdown signal or cancellation; throws when Redis refuses the credentials, or a
+    /// ``MetricsServerError`` before anything starts when `metrics.listen` cannot be listened on.
     public func run() async throws {
         var popConfiguration = redisConfiguration
         popConfiguration.clientName = redisConfiguration.clientName.map { $0 + "-pop" }
@@ -80,6 +88,8 @@ public struct IPWatcherWorker: Sendable {
                 notifier: notifier, statistics: statistics, progress: progress, endpointDescription: endpointText,
                 logger: logger, redisState: { writeClient.state }),
         ]
+        services += try await metricsServices(
+            popClient: popClient, writeClient: writeClient, progress: progress, logger: logger)
         if let reload {
             services.append(ReloadService(live: live, notifier: notifier, logger: logger, load: reload))
         }

@@ -18,6 +18,7 @@ extension WorkerSettings {
         blocklistKey = configuration.blocklist.key
         eventsChannel = configuration.blocklist.eventsChannel
         detection = DetectionSettings(configuration: configuration)
+        metricsListen = configuration.metrics.listen
     }
 }
 

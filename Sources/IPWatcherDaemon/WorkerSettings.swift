@@ -33,6 +33,9 @@ public struct WorkerSettings: Sendable, Hashable {
     public var eventsChannel: String? = "ipwatcher:events"
     /// The settings a reload may change.
     public var detection = DetectionSettings()
+    /// Where `/metrics` and `/healthz` are served; nil serves nothing. Nil here, unlike the configuration's
+    /// `127.0.0.1:9464`, so that workers built in code (tests, the demo) never contend for one port.
+    public var metricsListen: MetricsListenAddress?
 
     /// Creates settings with the product's defaults.
     public init() {}

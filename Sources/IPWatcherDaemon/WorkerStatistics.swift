@@ -1,7 +1,7 @@
 import Detection
 import Synchronization
 
-/// Running totals of what the worker did, shared by the consumer, the status line and (later) metrics.
+/// Running totals of what the worker did, shared by the consumer, the status line and the metrics.
 ///
 /// Updated once per batch, not per entry, so the lock is taken a few times per batch at most.
 public final class WorkerStatistics: Sendable {
@@ -31,9 +31,12 @@ public final class WorkerStatistics: Sendable {
     }
 
     private let totals = Mutex(Snapshot())
+    private let metrics: WorkerMetrics?
 
-    /// Creates zeroed statistics.
-    public init() {}
+    /// Creates zeroed statistics; `metrics`, if any, also receives each batch's size and write time.
+    public init(metrics: WorkerMetrics? = nil) {
+        self.metrics = metrics
+    }
 
     /// A copy of the current totals.
     public var snapshot: Snapshot { totals.withLock { $0 } }
@@ -41,5 +44,13 @@ public final class WorkerStatistics: Sendable {
     /// Applies a batch's figures in one step.
     public func record(_ update: (inout Snapshot) -> Void) {
         totals.withLock { update(&$0) }
+    }
+
+    /// Records one written batch: its entries and the time from the first write attempt to success.
+    ///
+    /// Distributions, unlike totals, cannot be read back from a snapshot, so they go straight to the metrics
+    /// histograms; without metrics this does nothing.
+    public func recordBatch(entries: Int, duration: Duration) {
+        metrics?.recordBatch(entries: entries, duration: duration)
     }
 }

@@ -97,7 +97,8 @@ struct ExitOutcome: Sendable, CustomStringConvertible {
 /// One `ipwatcher` child process with its stdout and stderr captured in files.
 ///
 /// Its environment is the test process's without any `IPWATCHER_…` or systemd variable, plus `extraEnvironment`:
-/// the test process's own environment is never changed.
+/// the test process's own environment is never changed. `IPWATCHER_METRICS_LISTEN` is `127.0.0.1:0` unless
+/// `extraEnvironment` says otherwise, so daemons started side by side never contend for the default port.
 final class DaemonProcess {
     let arguments: [String]
     private let process = Process()
@@ -122,6 +123,7 @@ final class DaemonProcess {
         var environment = ProcessInfo.processInfo.environment.filter { key, _ in
             !key.hasPrefix("IPWATCHER_") && !["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"].contains(key)
         }
+        environment["IPWATCHER_METRICS_LISTEN"] = "127.0.0.1:0"
         environment.merge(extraEnvironment) { _, new in new }
         process.environment = environment
         process.standardInput = FileHandle.nullDevice

@@ -211,6 +211,7 @@ struct IPWatcherConfigurationTests {
         ("blocklist.key", "other", [:]),
         ("blocklist.ban_seconds", "0", [:]),
         ("blocklist.events_channel", "", [:]),
+        ("metrics.listen", "[::1]:9100", [:]),
         ("log.level", "trace", [:]),
     ]
 

@@ -84,6 +84,7 @@ extension IPWatcherConfiguration {
         KeySpec("blocklist.key"),
         KeySpec("blocklist.ban_seconds"),
         KeySpec("blocklist.events_channel"),
+        KeySpec("metrics.listen"),
         KeySpec("log.level"),
     ]
 

@@ -38,6 +38,7 @@ extension IPWatcherConfiguration {
         var configuration = IPWatcherConfiguration(
             redis: try readRedis(values), queue: try readQueue(values), detection: try readDetection(values),
             blocklist: try readBlocklist(values), log: try readLog(values))
+        configuration.metrics = try readMetrics(values)
         configuration.redis.password = try loadPassword(
             environment: environment, passwordFile: configuration.redis.passwordFile)
         // Parses the URL and merges the TLS section, so a bad combination fails here and not at connect time.

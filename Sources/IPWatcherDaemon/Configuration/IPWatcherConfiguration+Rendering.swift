@@ -61,6 +61,7 @@ extension IPWatcherConfiguration {
         case "blocklist.ban_seconds": return String(blocklist.banSeconds)
         case "blocklist.events_channel": return YAMLScalar.render(blocklist.eventsChannel ?? "")
         case "log.level": return log.level.rawValue
+        case "metrics.listen": return YAMLScalar.quoted(metrics.listen?.description ?? "")
         default: return "\"\""  // Unreachable while the schema and this switch agree; a test checks they do.
         }
     }

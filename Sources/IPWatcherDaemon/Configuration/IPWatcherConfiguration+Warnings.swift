@@ -9,6 +9,7 @@ extension IPWatcherConfiguration {
     /// - A `redis.password_file` readable by group or others.
     /// - TLS certificate verification turned off, or a password sent without TLS to a host that is not loopback.
     /// - Dry-run mode, in which nothing is ever blocked.
+    /// - A metrics endpoint on an address other hosts can reach, since it has no authentication.
     ///
     /// No warning contains a password.
     public func warnings(filePath: String?) -> [String] {
@@ -41,6 +42,11 @@ extension IPWatcherConfiguration {
         }
         if detection.dryRun {
             warnings.append("detection.dry_run is on: addresses over the threshold are logged but not blocked")
+        }
+        if let listen = metrics.listen, !listen.isLoopback {
+            warnings.append(
+                "metrics.listen \(listen) is not a loopback address: /metrics and /healthz answer anyone who can "
+                    + "reach the port, without authentication; limit who can with a firewall")
         }
         return warnings
     }

@@ -18,14 +18,19 @@ public struct IPWatcherConfiguration: Sendable, Hashable {
     public var blocklist: Blocklist
     /// What is logged.
     public var log: Log
+    /// Where the Prometheus endpoint listens.
+    public var metrics: Metrics
 
     /// Creates a configuration from its sections; nothing is validated here.
-    public init(redis: Redis, queue: Queue, detection: Detection, blocklist: Blocklist, log: Log) {
+    public init(
+        redis: Redis, queue: Queue, detection: Detection, blocklist: Blocklist, log: Log, metrics: Metrics = Metrics()
+    ) {
         self.redis = redis
         self.queue = queue
         self.detection = detection
         self.blocklist = blocklist
         self.log = log
+        self.metrics = metrics
     }
 
     /// The configuration used when nothing is set; `config/ipwatcher.yaml` lists exactly these values.

@@ -52,6 +52,8 @@ final class WorkerProcess {
             !key.hasPrefix("IPWATCHER_") && !key.hasPrefix("WATCHDOG_") && !key.hasPrefix("LISTEN_")
         }
         environment["NOTIFY_SOCKET"] = notify.path
+        // The benchmark may run beside a real daemon, which owns the default metrics port.
+        environment["IPWATCHER_METRICS_LISTEN"] = ""
         process.environment = environment
         process.standardInput = FileHandle.nullDevice
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))

@@ -143,12 +143,15 @@ enum Subprocess {
     }
 
     /// This process's environment without the variables that would change how `ipwatcher` or systemd tools behave
-    /// (`IPWATCHER_…`, `NOTIFY_SOCKET`, `WATCHDOG_…`, `SYSTEMD_…`), plus `additions`.
+    /// (`IPWATCHER_…`, `NOTIFY_SOCKET`, `WATCHDOG_…`, `SYSTEMD_…`), with metrics on any free loopback port, plus
+    /// `additions`.
     static func cleanEnvironment(adding additions: [String: String] = [:]) -> [String: String] {
         var environment = ProcessInfo.processInfo.environment.filter { name, _ in
             !name.hasPrefix("IPWATCHER_") && !name.hasPrefix("WATCHDOG_") && !name.hasPrefix("SYSTEMD_")
                 && name != "NOTIFY_SOCKET"
         }
+        // Any free port rather than the default 9464, so workers started side by side never contend for it.
+        environment["IPWATCHER_METRICS_LISTEN"] = "127.0.0.1:0"
         environment.merge(additions) { _, new in new }
         return environment
     }

@@ -1,0 +1,43 @@
+extension WorkerMetrics {
+    /// The metric names: stable, since dashboards and alerts are written against them.
+    enum Name {
+        static let processed = "ipwatcher_entries_processed_total"
+        static let counted = "ipwatcher_entries_counted_total"
+        static let rejected = "ipwatcher_entries_rejected_total"
+        static let stale = "ipwatcher_entries_stale_total"
+        static let allowlisted = "ipwatcher_entries_allowlisted_total"
+        static let blocks = "ipwatcher_blocks_total"
+        static let unblocks = "ipwatcher_unblocks_total"
+        static let redisErrors = "ipwatcher_redis_errors_total"
+        static let reconnects = "ipwatcher_redis_reconnects_total"
+        static let connected = "ipwatcher_redis_connected"
+        static let queueLength = "ipwatcher_queue_length"
+        static let batchSize = "ipwatcher_batch_size"
+        static let batchDuration = "ipwatcher_batch_duration_seconds"
+        static let threshold = "ipwatcher_detection_threshold"
+        static let window = "ipwatcher_detection_window_seconds"
+        static let dryRun = "ipwatcher_detection_dry_run"
+        static let mode = "ipwatcher_detection_mode"
+    }
+
+    /// The `# HELP` text of each metric; README's *Metrics* section says the same at more length.
+    static let help: [String: String] = [
+        Name.processed: "Entries popped from the queue, valid or not.",
+        Name.counted: "Valid entries counted against their unit.",
+        Name.rejected: "Entries refused, by reason.",
+        Name.stale: "Valid entries older than one window when they arrived; ignored.",
+        Name.allowlisted: "Valid entries from allowlisted networks; never counted.",
+        Name.blocks: "Units added to the blocklist (in a dry run: that would have been).",
+        Name.unblocks: "Units whose ban ended and that were removed from the blocklist.",
+        Name.redisErrors: "Failed Redis commands of the consumer loop (pops, batch writes); each is retried.",
+        Name.reconnects: "Redis connections re-established after the first, by connection.",
+        Name.connected: "1 while the Redis connection is up, else 0, by connection.",
+        Name.queueLength: "Entries waiting in the queue list (LLEN, refreshed about once a second).",
+        Name.batchSize: "Entries per written batch.",
+        Name.batchDuration: "Time to write one batch to Redis, retries included.",
+        Name.threshold: "Requests per window that make a bot (detection.threshold), as now in force.",
+        Name.window: "Window length in seconds (detection.window), as now in force.",
+        Name.dryRun: "1 while detection.dry_run is on: nothing is blocked.",
+        Name.mode: "1 for the detection mode in force (fixed or rolling), 0 for the other.",
+    ]
+}

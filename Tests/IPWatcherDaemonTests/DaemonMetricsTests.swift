@@ -1,0 +1,106 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The real `ipwatcher run` binary serves metrics: it logs where, a scrape shows what it did, and a taken or
+/// invalid `metrics.listen` ends it with one line naming the key.
+@Suite("ipwatcher run: metrics endpoint", .needsRedisServer, .timeLimit(.minutes(1)))
+struct DaemonMetricsTests {
+    static let configuration = """
+        queue:
+          block_timeout: 0.1
+        log:
+          level: info
+        """
+
+    @Test("the daemon logs its metrics address and a scrape shows its work")
+    func daemonServesMetrics() async throws {
+        try await withRedisServer { server in
+            try await withScratchDirectory { scratch in
+                let config = try scratch.write(Self.configuration, to: "ipwatcher.yaml")
+                try await withDaemon(
+                    ["run", "--config", config, "--redis-url", server.url], in: scratch,
+                    extraEnvironment: ["IPWATCHER_METRICS_LISTEN": "127.0.0.1:0"]
+                ) { daemon in
+                    let port = try await Self.loggedPort(of: daemon)
+                    try await waitUntil("/healthz answers 200") {
+                        try await HTTPTestClient.send("/healthz", port: port).status == 200
+                    }
+                    try await withTestConnection(server.url) { redis in
+                        try await redis.push(hits("192.0.2.50", 20) + ["nonsense"])
+                        try await waitUntil("192.0.2.50 is blocked") { try await redis.isMember("192.0.2.50", of: "blocklist") }
+                    }
+                    // Blocked means written; the rejected entry was counted in the same batch.
+                    let response = try await HTTPTestClient.send("/metrics", port: port)
+                    #expect(response.headers["content-type"] == "text/plain; version=0.0.4; charset=utf-8")
+                    let samples = PrometheusSamples(response.body)
+                    #expect(samples["ipwatcher_entries_processed_total"] == 21, "\(samples)")
+                    #expect(samples[#"ipwatcher_entries_rejected_total{reason="not_an_address"}"#] == 1)
+                    #expect(samples["ipwatcher_blocks_total"] == 1)
+                    #expect(samples["ipwatcher_detection_threshold"] == 15)
+
+                    daemon.deliver(SIGTERM)
+                    let outcome = try #require(try await daemon.waitForExit(within: .seconds(5)))
+                    #expect(outcome.status == 0, "\(outcome)")
+                    #expect(daemon.standardError.contains("metrics server closed"))
+                }
+            }
+        }
+    }
+
+    @Test("a taken port ends the daemon at once with status 1 and one line naming metrics.listen")
+    func portInUse() async throws {
+        let holder = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .bind(host: "127.0.0.1", port: 0).get()
+        let port = try #require(holder.localAddress?.port)
+        defer { holder.close(promise: nil) }
+        try await withScratchDirectory { scratch in
+            let config = try scratch.write(Self.configuration, to: "ipwatcher.yaml")
+            // Redis is not needed: the port is checked before anything else starts.
+            try await withDaemon(
+                ["run", "--config", config, "--redis-url", "redis://127.0.0.1:1"], in: scratch,
+                extraEnvironment: ["IPWATCHER_METRICS_LISTEN": "127.0.0.1:\(port)"]
+            ) { daemon in
+                let outcome = try #require(try await daemon.waitForExit(within: .seconds(10)), "still running")
+                #expect(outcome.status == 1, "\(outcome)")
+                let line = "ipwatcher: metrics.listen: cannot listen on 127.0.0.1:\(port): Address already in use"
+                #expect(daemon.standardErrorLines.filter { $0.contains("metrics.listen") } == [line], "\(daemon.standardError)")
+                #expect(!daemon.standardError.contains("Fatal error"))
+            }
+        }
+    }
+
+    @Test("an invalid metrics.listen exits 78 with one line naming the key")
+    func invalidValueExits78() async throws {
+        try await withScratchDirectory { scratch in
+            let config = try scratch.write(Self.configuration, to: "ipwatcher.yaml")
+            // In the environment: DaemonProcess's own IPWATCHER_METRICS_LISTEN would beat a value in the file.
+            try await withDaemon(
+                ["run", "--config", config, "--redis-url", "redis://127.0.0.1:1"], in: scratch,
+                extraEnvironment: ["IPWATCHER_METRICS_LISTEN": "9464"]
+            ) { daemon in
+                let outcome = try #require(try await daemon.waitForExit(within: .seconds(10)), "still running")
+                #expect(outcome.status == 78, "\(outcome)")
+                let stderr = daemon.standardErrorLines
+                #expect(stderr.count == 1, "\(stderr)")
+                #expect(stderr.first?.hasPrefix("ipwatcher: configuration: metrics.listen: \"9464\" is not") == true, "\(stderr)")
+            }
+        }
+    }
+
+    /// The port from the daemon's `metrics on http://127.0.0.1:PORT/metrics` log line.
+    static func loggedPort(of daemon: DaemonProcess) async throws -> Int {
+        var port: Int?
+        try await waitUntil("the daemon logs its metrics address") {
+            guard let range = daemon.standardError.range(of: "metrics on http://127.0.0.1:") else { return false }
+            port = Int(daemon.standardError[range.upperBound...].prefix { $0.isNumber })
+            return port != nil
+        }
+        return port ?? 0
+    }
+}
