@@ -1,5 +1,5 @@
 # Small helpers; each target is one command a user could also type.
-.PHONY: setup build release test alloc-check demo bench bench-client clean
+.PHONY: setup build release test fuzz alloc-check demo bench bench-client clean
 
 setup:
 	scripts/setup
@@ -12,6 +12,12 @@ release:
 
 test: setup
 	swift test
+	scripts/fuzz 20
+
+# libFuzzer on the RESP and queue-entry parsers, FUZZ_SECONDS per target (see Fuzzing in the README).
+FUZZ_SECONDS ?= 60
+fuzz:
+	scripts/fuzz $(FUZZ_SECONDS)
 
 # The hot path's allocation count is only meaningful in an optimised build.
 alloc-check:
