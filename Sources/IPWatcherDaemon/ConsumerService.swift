@@ -9,7 +9,9 @@ import SystemdNotify
 ///
 /// Redis errors never end the loop: a failed pop is retried after a pause, and a batch whose writes failed is
 /// written again with the same prepared counts until it succeeds (so an entry may be counted twice across
-/// an outage, never silently dropped), unless shutdown comes first. Every turn of the loop, including a pop
+/// an outage, never silently dropped), unless shutdown comes first. With at-least-once delivery a batch stays
+/// in the worker's processing list until it is written, and a start first counts whatever an earlier run left
+/// there, so neither a crash nor a shutdown with Redis away loses entries. Every turn of the loop, including a pop
 /// that found the queue empty and a failed attempt, counts as progress for the systemd watchdog: only a
 /// wedged loop stops the pings.
 public final class ConsumerService: Service {
@@ -47,29 +49,41 @@ public final class ConsumerService: Service {
     }
 
     public func run() async throws {
-        let popper = QueuePopper(client: popClient, settings: settings)
+        let source: any BatchSource
+        var processing: ProcessingQueuePopper?
+        switch settings.delivery {
+        case .atLeastOnce:
+            let popper = ProcessingQueuePopper(client: popClient, settings: settings, runTag: workerTag)
+            processing = popper
+            source = popper
+        case .atMostOnce:
+            source = QueuePopper(client: popClient, settings: settings)
+        }
         var processor = BatchProcessor(
             client: writeClient, settings: settings, statistics: statistics, workerTag: workerTag, logger: logger)
         await announceWhenRedisAnswers()
-        var entries: [ByteBuffer] = []
+        if let processing {
+            await recoverUnfinishedBatches(from: processing, with: &processor)
+        }
+        var popped = PoppedBatch.empty
         while true {
-            if entries.isEmpty {
+            if popped.entries.isEmpty {
                 if isStopping { break }
-                entries = await pop(popper)
+                popped = await pop(source)
                 continue
             }
-            let batch = processor.prepare(entries, detection: live.current, now: clock.nowMilliseconds())
+            let batch = processor.prepare(popped.entries, detection: live.current, now: clock.nowMilliseconds())
             if isStopping {
                 // Finish the batch in hand, and pop nothing more.
-                await write(batch, with: processor)
-                entries = []
+                await finish(batch, popped: popped, source: source, with: processor)
+                popped = .empty
                 continue
             }
             // The next pop travels on its own connection while this batch's writes are in flight, so Redis
             // never waits for the worker between batches.
-            async let next = pop(popper)
-            await write(batch, with: processor)
-            entries = await next
+            async let next = pop(source)
+            await finish(batch, popped: popped, source: source, with: processor)
+            popped = await next
         }
         logger.info("consumer stopped")
     }
@@ -93,44 +107,92 @@ public final class ConsumerService: Service {
         }
     }
 
-    /// One pop, retried after a pause until it reaches Redis or the service stops; empty on timeout or stop.
-    private func pop(_ popper: QueuePopper) async -> [ByteBuffer] {
-        var failures = 0
-        while true {
-            do {
-                let entries = try await popper.pop()
-                progress.progress()
-                return entries
-            } catch {
-                progress.progress()
-                if isStopping { return [] }
-                failures += 1
-                await pause(after: error, failures: failures, doing: "pop from \(settings.queueKey)")
-                if isStopping { return [] }
+    /// Counts again the batches a previous run of this worker took but did not finish (it crashed, or Redis
+    /// went away as it stopped), before taking anything new.
+    private func recoverUnfinishedBatches(
+        from processing: ProcessingQueuePopper, with processor: inout BatchProcessor
+    ) async {
+        guard
+            let names = await retrying("list unfinished batches in \(processing.indexKey)", {
+                try await processing.unfinishedBatches()
+            })
+        else { return }
+        guard !names.isEmpty else { return }
+        logger.notice(
+            "recovering unfinished batches of an earlier run",
+            metadata: ["batches": "\(names.count)", "worker_id": "\(settings.workerID)"])
+        var recovered = 0
+        for name in names {
+            guard let entries = await retrying("read unfinished batch \(name)", {
+                try await processing.entries(ofBatch: name)
+            })
+            else { return }
+            let popped = PoppedBatch(entries: entries, receipt: name)
+            if !entries.isEmpty {
+                let batch = processor.prepare(entries, detection: live.current, now: clock.nowMilliseconds())
+                guard await write(batch, with: processor) else { return }
             }
+            guard await acknowledge(popped, source: processing) else { return }
+            recovered += entries.count
         }
+        statistics.record { $0.recovered += recovered }
+        logger.notice("recovered unfinished batches", metadata: ["entries": "\(recovered)"])
     }
 
-    /// Writes `batch`, retrying until it succeeds or the service is asked to stop.
-    private func write(_ batch: PreparedBatch, with processor: BatchProcessor) async {
+    /// One pop, retried after a pause until it reaches Redis or the service stops; empty on timeout or stop.
+    private func pop(_ source: any BatchSource) async -> PoppedBatch {
+        await retrying("pop from \(settings.queueKey)", { try await source.pop() }) ?? .empty
+    }
+
+    /// Writes `batch`, then releases its entries from the processing list; an unwritten batch stays there.
+    private func finish(
+        _ batch: PreparedBatch, popped: PoppedBatch, source: any BatchSource, with processor: BatchProcessor
+    ) async {
+        guard await write(batch, with: processor) else { return }
+        _ = await acknowledge(popped, source: source)
+    }
+
+    /// Writes `batch`, retrying until it succeeds (true) or the service is asked to stop (false).
+    private func write(_ batch: PreparedBatch, with processor: BatchProcessor) async -> Bool {
         let started = ContinuousClock.now
+        let written: Void? = await retrying("write a batch of \(batch.popped)") { try await processor.write(batch) }
+        if written != nil { statistics.recordBatch(entries: batch.popped, duration: ContinuousClock.now - started) }
+        if written == nil {
+            logger.error(
+                "shutting down with a batch not written",
+                metadata: [
+                    "entries": "\(batch.popped)",
+                    "kept": "\(settings.delivery == .atLeastOnce ? "in the processing list, for the next start" : "no")",
+                ])
+        }
+        return written != nil
+    }
+
+    /// Releases a written batch, retrying until it succeeds (true) or the service stops (false), in which
+    /// case the next start counts the batch again.
+    private func acknowledge(_ popped: PoppedBatch, source: any BatchSource) async -> Bool {
+        guard popped.receipt != nil else { return true }
+        return await retrying("release a written batch") { try await source.acknowledge(popped) } != nil
+    }
+
+    /// Runs `operation` until it succeeds, pausing after each failure; nil once the service is stopping.
+    ///
+    /// Every attempt counts as progress for the watchdog: a loop that keeps retrying an absent Redis is alive.
+    private func retrying<Result>(
+        _ what: @autoclosure () -> String, _ operation: () async throws -> Result
+    ) async -> Result? {
         var failures = 0
         while true {
             do {
-                try await processor.write(batch)
-                statistics.recordBatch(entries: batch.popped, duration: ContinuousClock.now - started)
+                let result = try await operation()
                 progress.progress()
-                return
+                return result
             } catch {
                 progress.progress()
+                if isStopping { return nil }
                 failures += 1
-                if Task.isCancelled || Task.isShuttingDownGracefully {
-                    logger.error(
-                        "shutting down with a batch not written",
-                        metadata: ["entries": "\(batch.popped)", "error": "\(error)"])
-                    return
-                }
-                await pause(after: error, failures: failures, doing: "write a batch of \(batch.popped)")
+                await pause(after: error, failures: failures, doing: what())
+                if isStopping { return nil }
             }
         }
     }

@@ -7,7 +7,9 @@ import Synchronization
 ///
 /// Uses `BLMPOP … COUNT n` (Redis 7), which does both in one command; on older servers it falls back to
 /// `BLPOP` followed by `LPOP key n-1`. The entries come back as slices of the reply, never as Strings.
-final class QueuePopper: Sendable {
+///
+/// This is at-most-once delivery: once popped, a batch exists only in the worker's memory.
+final class QueuePopper: BatchSource {
     let client: RedisClient
     let key: String
     let side: WorkerSettings.PopSide
@@ -24,8 +26,15 @@ final class QueuePopper: Sendable {
         self.blockTimeout = settings.blockTimeout
     }
 
+    func pop() async throws -> PoppedBatch {
+        PoppedBatch(entries: try await popEntries(), receipt: nil)
+    }
+
+    /// Nothing to release: the pop already removed the entries for good.
+    func acknowledge(_ batch: PoppedBatch) async throws {}
+
     /// The next batch, or an empty array when the queue stayed empty for the block timeout.
-    func pop() async throws -> [ByteBuffer] {
+    private func popEntries() async throws -> [ByteBuffer] {
         if useBLMPOP.load(ordering: .relaxed) {
             do {
                 return try await popWithBLMPOP()
@@ -37,8 +46,11 @@ final class QueuePopper: Sendable {
     }
 
     /// The block time in seconds as Redis reads it (decimals allowed since Redis 6).
-    private var timeoutArgument: String {
-        let parts = blockTimeout.components
+    private var timeoutArgument: String { Self.blockTimeoutArgument(blockTimeout) }
+
+    /// `duration` in seconds with millisecond precision, at least 1 ms: what blocking commands take.
+    static func blockTimeoutArgument(_ duration: Duration) -> String {
+        let parts = duration.components
         let milliseconds = parts.seconds * 1000 + parts.attoseconds / 1_000_000_000_000_000
         return "\(Double(max(milliseconds, 1)) / 1000)"
     }
@@ -70,7 +82,8 @@ final class QueuePopper: Sendable {
         return entries
     }
 
-    private static func payloads(of list: RESPToken.Array) -> [ByteBuffer] {
+    /// The bulk strings of `list` as slices; a non-string element becomes an empty entry, which is rejected.
+    static func payloads(of list: RESPToken.Array) -> [ByteBuffer] {
         var entries: [ByteBuffer] = []
         entries.reserveCapacity(list.count)
         for element in list {

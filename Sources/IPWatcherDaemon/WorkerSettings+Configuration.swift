@@ -14,6 +14,10 @@ extension WorkerSettings {
         blockTimeout = configuration.queue.blockTimeout
         rejectedKey = configuration.queue.rejectedKey
         rejectedMax = configuration.queue.rejectedMax
+        delivery = configuration.queue.delivery
+        workerID =
+            configuration.queue.workerID
+            ?? WorkerID.defaultID(queueKey: configuration.queue.key, keyPrefix: configuration.detection.keyPrefix)
         keys = KeySchema(prefix: configuration.detection.keyPrefix)
         blocklistKey = configuration.blocklist.key
         eventsChannel = configuration.blocklist.eventsChannel
@@ -43,11 +47,15 @@ extension IPWatcherConfiguration {
 
     /// Timeouts and client name for the worker's Redis connections; refused credentials end the worker,
     /// since retrying cannot fix them.
+    ///
+    /// Reconnects back off to at most half a second, so the worker resumes within about that once Redis
+    /// answers again; two attempts a second against an absent server are no load.
     public var redisConnectionConfiguration: RedisConnectionConfiguration {
         RedisConnectionConfiguration(
             connectTimeout: redis.connectTimeout,
             commandTimeout: redis.commandTimeout,
             clientName: redis.clientName,
+            backoff: RedisBackoff(maximum: .milliseconds(500)),
             fatalConnectErrorCodes: RedisConnectionConfiguration.authenticationErrorCodes)
     }
 }

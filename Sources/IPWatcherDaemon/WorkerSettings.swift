@@ -13,10 +13,17 @@ public struct WorkerSettings: Sendable, Hashable {
         case right
     }
 
+    /// What a crash of the worker may cost; see ``IPWatcherConfiguration/Queue-swift.struct/Delivery``.
+    public typealias Delivery = IPWatcherConfiguration.Queue.Delivery
+
     /// The list producers push to.
     public var queueKey: String = "ips"
     /// Which end to pop.
     public var popSide: PopSide = .left
+    /// At-least-once keeps each popped batch in a processing list until it is written; at-most-once pops plainly.
+    public var delivery: Delivery = .atLeastOnce
+    /// Names the worker's processing lists; see ``WorkerID``.
+    public var workerID: String = WorkerID.defaultID(queueKey: "ips", keyPrefix: KeySchema().prefix)
     /// Most entries handled as one batch.
     public var batchSize: Int = 10_000
     /// How long one blocking pop waits on an empty queue; bounds how quickly shutdown and reloads are noticed.

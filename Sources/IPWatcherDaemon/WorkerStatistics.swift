@@ -25,6 +25,8 @@ public final class WorkerStatistics: Sendable {
         public var batches = 0
         /// Failed attempts to talk to Redis.
         public var redisErrors = 0
+        /// Entries of unfinished batches from an earlier run, counted again at start (at-least-once delivery).
+        public var recovered = 0
 
         /// Entries refused for any reason.
         public var rejectedTotal: Int { rejected.values.reduce(0, +) }

@@ -200,6 +200,8 @@ struct IPWatcherConfigurationTests {
         ("queue.block_timeout", "0.01", [:]),
         ("queue.rejected_key", "rejected", [:]),
         ("queue.rejected_max", "1", [:]),
+        ("queue.delivery", "at-most-once", [:]),
+        ("queue.worker_id", "web-1", [:]),
         ("detection.mode", "rolling", [:]),
         ("detection.threshold", "1", [:]),
         ("detection.window", "86400", [:]),

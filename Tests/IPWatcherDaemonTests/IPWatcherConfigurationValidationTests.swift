@@ -40,6 +40,12 @@ struct IPWatcherConfigurationValidationTests {
         ("queue.block_timeout", "0.001", #"queue.block_timeout: "0.001" is not a number of seconds from 0.01 to 60"#),
         ("queue.block_timeout", "61", #"queue.block_timeout: "61" is not a number of seconds from 0.01 to 60"#),
         ("queue.rejected_max", "0", #"queue.rejected_max: "0" is not an integer ≥ 1"#),
+        (
+            "queue.delivery", "exactly-once",
+            #"queue.delivery: "exactly-once" is not one of at-least-once, at-most-once"#
+        ),
+        ("queue.worker_id", "web 1", #"queue.worker_id: "web 1" may hold only letters, digits and - _ . @"#),
+        ("queue.worker_id", "{0}", #"queue.worker_id: "{0}" may hold only letters, digits and - _ . @"#),
         ("blocklist.key", "", #"blocklist.key: "" is empty; this key needs a value"#),
         ("blocklist.ban_seconds", "-1", #"blocklist.ban_seconds: "-1" is not an integer ≥ 0"#),
         (

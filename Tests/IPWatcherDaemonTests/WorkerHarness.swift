@@ -72,7 +72,7 @@ let workerTestLogger: Logger = {
 }()
 
 /// Starts a private redis-server and an in-process worker on it with `settings`, runs `body`, then stops the
-/// worker by cancelling its task and stops the server.
+/// worker by cancelling its task and stops the server. `beforeStart` may fill Redis before the worker starts.
 ///
 /// The worker runs in a child task of a task group, without shutdown signals; the body's end cancels the group.
 /// A worker that stops on its own before that is recorded as an issue, since nothing in these tests should stop it.
@@ -81,6 +81,7 @@ func withWorker<Result: Sendable>(
     serverOptions: LocalRedisServerOptions = LocalRedisServerOptions(),
     deadline: Duration = .seconds(30),
     sourceLocation: SourceLocation = #_sourceLocation,
+    beforeStart: @escaping @Sendable (RedisConnection) async throws -> Void = { _ in },
     _ body: @escaping @Sendable (WorkerRun) async throws -> Result
 ) async throws -> Result {
     try await withRedisServer(serverOptions, deadline: deadline, sourceLocation: sourceLocation) { server in
@@ -93,7 +94,8 @@ func withWorker<Result: Sendable>(
             logger: workerTestLogger, notifier: SystemdNotifier(enabled: false),
             workerTag: "e2e-\(UUID().uuidString.prefix(8))", shutdownSignals: [])
         return try await withTestConnection(server.url) { redis in
-            try await withThrowingTaskGroup(of: Void.self, returning: Result.self) { group in
+            try await beforeStart(redis)
+            return try await withThrowingTaskGroup(of: Void.self, returning: Result.self) { group in
                 let stopping = Atomic<Bool>(false)
                 group.addTask {
                     do {

@@ -73,6 +73,8 @@ extension IPWatcherConfiguration {
         KeySpec("queue.block_timeout"),
         KeySpec("queue.rejected_key"),
         KeySpec("queue.rejected_max"),
+        KeySpec("queue.delivery"),
+        KeySpec("queue.worker_id"),
         KeySpec("detection.mode"),
         KeySpec("detection.threshold"),
         KeySpec("detection.window"),

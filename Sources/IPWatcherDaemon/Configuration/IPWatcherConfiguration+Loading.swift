@@ -131,6 +131,10 @@ extension IPWatcherConfiguration {
     /// The `queue` section.
     private static func readQueue(_ values: ConfigurationValueReader) throws(ConfigurationError) -> Queue {
         let defaults = Queue()
+        let workerID = try values.optionalString("queue.worker_id", default: defaults.workerID)
+        if let workerID, let problem = WorkerID.problem(with: workerID) {
+            throw ConfigurationError.invalid("queue.worker_id", workerID, problem)
+        }
         return Queue(
             key: try values.nonEmptyString("queue.key", default: defaults.key),
             pop: try values.choice("queue.pop", default: defaults.pop),
@@ -138,7 +142,9 @@ extension IPWatcherConfiguration {
             blockTimeout: try values.seconds(
                 "queue.block_timeout", default: defaults.blockTimeout, minimum: 0.01, maximum: 60),
             rejectedKey: try values.optionalString("queue.rejected_key", default: defaults.rejectedKey),
-            rejectedMax: try values.integer("queue.rejected_max", default: defaults.rejectedMax, minimum: 1))
+            rejectedMax: try values.integer("queue.rejected_max", default: defaults.rejectedMax, minimum: 1),
+            delivery: try values.choice("queue.delivery", default: defaults.delivery),
+            workerID: workerID)
     }
 
     /// The `detection` section.

@@ -9,6 +9,15 @@ extension IPWatcherConfiguration {
             case right
         }
 
+        /// What a crash of the worker may cost.
+        public enum Delivery: String, Sendable, Hashable, CaseIterable {
+            /// Each popped batch is moved into a list of the worker's own until its counts are written: a
+            /// crash loses nothing, and an entry may be counted twice.
+            case atLeastOnce = "at-least-once"
+            /// A plain pop: fastest, but the batch in hand when the worker dies is never counted.
+            case atMostOnce = "at-most-once"
+        }
+
         /// The list holding one address per entry.
         public var key: String
         /// Which end is popped.
@@ -21,11 +30,17 @@ extension IPWatcherConfiguration {
         public var rejectedKey: String?
         /// Length the rejected list is trimmed to (`LTRIM`), ≥ 1, so bad input cannot fill Redis.
         public var rejectedMax: Int
+        /// Whether a popped batch is kept in a processing list until it is written.
+        public var delivery: Delivery
+        /// Names this worker's processing lists; nil means ``WorkerID/defaultID(queueKey:keyPrefix:)``, the host
+        /// name and a suffix that stays the same across restarts.
+        public var workerID: String?
 
         /// Creates the section; every parameter defaults to the documented default.
         public init(
             key: String = "ips", pop: PopSide = .left, batch: Int = 10_000, blockTimeout: Duration = .seconds(1),
-            rejectedKey: String? = nil, rejectedMax: Int = 10000
+            rejectedKey: String? = nil, rejectedMax: Int = 10000, delivery: Delivery = .atLeastOnce,
+            workerID: String? = nil
         ) {
             self.key = key
             self.pop = pop
@@ -33,6 +48,8 @@ extension IPWatcherConfiguration {
             self.blockTimeout = blockTimeout
             self.rejectedKey = rejectedKey
             self.rejectedMax = rejectedMax
+            self.delivery = delivery
+            self.workerID = workerID
         }
     }
 }

@@ -12,6 +12,11 @@ extension IPWatcherConfiguration {
         case "url": lines.append("# Redis password: from redis.url.")
         default: lines.append("# Redis password: none.")
         }
+        if queue.workerID == nil {
+            // The default id depends on the host, so the file cannot show it; the operator may want to know it.
+            lines.append(
+                "# Worker id: \(WorkerID.defaultID(queueKey: queue.key, keyPrefix: detection.keyPrefix)) (the default).")
+        }
         var openSections: [Substring] = []
         for spec in Self.schema {
             let parts = spec.name.split(separator: ".")
@@ -49,6 +54,8 @@ extension IPWatcherConfiguration {
         case "queue.block_timeout": return Self.renderedSeconds(queue.blockTimeout)
         case "queue.rejected_key": return YAMLScalar.render(queue.rejectedKey ?? "")
         case "queue.rejected_max": return String(queue.rejectedMax)
+        case "queue.delivery": return queue.delivery.rawValue
+        case "queue.worker_id": return YAMLScalar.render(queue.workerID ?? "")
         case "detection.mode": return detection.mode.rawValue
         case "detection.threshold": return String(detection.threshold)
         case "detection.window": return String(detection.window)

@@ -1,0 +1,12 @@
+import NIOCore
+
+/// The entries of one pop, and the receipt that releases them once their counts are written.
+struct PoppedBatch: Sendable {
+    /// The entries as slices of the reply.
+    var entries: [ByteBuffer]
+    /// The processing list holding these entries until acknowledged; nil for an at-most-once pop.
+    var receipt: String?
+
+    /// A pop that found the queue empty.
+    static let empty = PoppedBatch(entries: [], receipt: nil)
+}

@@ -1,0 +1,173 @@
+import Foundation
+import LocalRedis
+import RedisClient
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The real `ipwatcher run` binary, crashed with SIGKILL mid-stream, and Redis crashed under it: with
+/// at-least-once delivery no entry is lost, and none is counted more than twice.
+@Suite("ipwatcher run: crashes lose nothing", .needsRedisServer, .timeLimit(.minutes(3)))
+struct DaemonCrashRecoveryTests {
+    static let addresses = 1_000
+    static let hitsPerAddress = 100
+
+    /// Small batches, so a crash finds several in flight; a threshold nobody reaches, so only counts matter.
+    static let configuration = """
+        queue:
+          block_timeout: 0.1
+          batch: 500
+          worker_id: crash-test
+        detection:
+          threshold: 1000000
+          window: 3600
+        log:
+          level: info
+        """
+
+    /// 1,000 addresses × 100 hits, shuffled with a fixed seed.
+    static func traffic() -> [String] {
+        var entries: [String] = []
+        entries.reserveCapacity(addresses * hitsPerAddress)
+        for index in 0..<addresses {
+            let address = "10.\(index / 256).\(index % 256).1"
+            entries += Array(repeating: address, count: hitsPerAddress)
+        }
+        var generator = SplitMix64(seed: 20_261_126)
+        entries.shuffle(using: &generator)
+        return entries
+    }
+
+    /// Pushes `entries` in commands of 1,000.
+    static func push(_ entries: [String], to redis: RedisConnection) async throws {
+        for start in stride(from: 0, to: entries.count, by: 1_000) {
+            try await redis.push(Array(entries[start..<min(start + 1_000, entries.count)]))
+        }
+    }
+
+    /// The queue's length; nil while Redis cannot be reached.
+    static func queueLength(_ redis: RedisConnection) async throws -> Int {
+        Int(try await redis.send("LLEN", "ips").int ?? -1)
+    }
+
+    /// Each address's count summed over every fixed window (a run may straddle an hour boundary).
+    static func countsPerAddress(_ redis: RedisConnection) async throws -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for key in try await redis.allKeys(matching: "ipwatcher:fixed:*") {
+            let address = String(key.split(separator: ":").last ?? "")
+            counts[address, default: 0] += Int(try await redis.send("GET", key).string ?? "0") ?? 0
+        }
+        return counts
+    }
+
+    /// Checks that every address was counted at least once per hit and at most twice; returns the surplus.
+    static func expectNothingLost(
+        _ counts: [String: Int], sourceLocation: SourceLocation = #_sourceLocation
+    ) -> Int {
+        #expect(counts.count == addresses, "addresses counted", sourceLocation: sourceLocation)
+        let lost = counts.filter { $0.value < hitsPerAddress }
+        let overCounted = counts.filter { $0.value > 2 * hitsPerAddress }
+        let lostEntries = lost.values.reduce(0) { $0 + hitsPerAddress - $1 }
+        #expect(lost.count == 0, "\(lostEntries) entries lost, e.g. \(lost.first.map { "\($0)" } ?? "")",
+            sourceLocation: sourceLocation)
+        #expect(overCounted.count == 0, "counted more than twice: \(overCounted.prefix(3))", sourceLocation: sourceLocation)
+        return counts.values.reduce(0, +) - addresses * hitsPerAddress
+    }
+
+    @Test("kill -9 three times while draining 100,000 entries: every entry counted, none more than twice")
+    func killNineLosesNothing() async throws {
+        try await withRedisServer(deadline: .seconds(150)) { server in
+            try await withScratchDirectory { scratch in
+                let config = try scratch.write(Self.configuration, to: "ipwatcher.yaml")
+                let arguments = ["run", "--config", config, "--redis-url", server.url]
+                try await withTestConnection(server.url) { redis in
+                    let entries = Self.traffic()
+                    try await Self.push(entries, to: redis)
+                    var killsWithBatchesInHand = 0
+                    for round in 1...3 {
+                        let before = try await Self.queueLength(redis)
+                        try await withDaemon(arguments, in: scratch) { daemon in
+                            // Kill as soon as this run has drained a little: mid-stream, batches in hand.
+                            try await waitUntil("round \(round) drains 3,000 entries", within: .seconds(30), every: .milliseconds(2)) {
+                                try await Self.queueLength(redis) <= before - 3_000
+                            }
+                            daemon.deliver(SIGKILL)
+                            _ = try await daemon.waitForExit(within: .seconds(5))
+                        }
+                        let unfinished = try await redis.allKeys(matching: "ipwatcher:processing:crash-test:*")
+                        if !unfinished.isEmpty { killsWithBatchesInHand += 1 }
+                    }
+                    #expect(killsWithBatchesInHand >= 1, "no kill caught a batch in hand; the test proved nothing")
+                    try await withDaemon(arguments, in: scratch) { daemon in
+                        try await waitUntil("the queue and the processing lists are empty", within: .seconds(60)) {
+                            let left = try await redis.allKeys(matching: "ipwatcher:processing*")
+                            return try await Self.queueLength(redis) == 0 && left.isEmpty
+                        }
+                        #expect(daemon.standardError.contains("recovering unfinished batches"))
+                        daemon.deliver(SIGTERM)
+                        let outcome = try #require(try await daemon.waitForExit(within: .seconds(5)))
+                        #expect(outcome.status == 0, "\(outcome)")
+                    }
+                    let surplus = Self.expectNothingLost(try await Self.countsPerAddress(redis))
+                    print("kill -9 ×3: \(killsWithBatchesInHand) kills caught batches in hand; \(surplus) entries counted twice")
+                }
+            }
+        }
+    }
+
+    @Test("Redis killed and restarted mid-stream: the worker says so in STATUS=, resumes, and loses nothing")
+    func redisRestartLosesNothing() async throws {
+        var options = LocalRedisServerOptions()
+        options.appendOnly = true
+        try await withRedisServer(options, deadline: .seconds(120)) { server in
+            try await withScratchDirectory { scratch in
+                let config = try scratch.write(Self.configuration, to: "ipwatcher.yaml")
+                let notify = try NotifyDatagramSocket(in: scratch)
+                let entries = Self.traffic()
+                try await withTestConnection(server.url) { redis in try await Self.push(entries, to: redis) }
+                try await withDaemon(
+                    ["run", "--config", config, "--redis-url", server.url], in: scratch,
+                    extraEnvironment: ["NOTIFY_SOCKET": notify.path]
+                ) { daemon in
+                    try await notify.waitFor("READY=1", within: .seconds(10))
+                    try await withTestConnection(server.url) { redis in
+                        let total = entries.count
+                        try await waitUntil("the worker drains 3,000 entries", within: .seconds(30), every: .milliseconds(2)) {
+                            try await Self.queueLength(redis) <= total - 3_000
+                        }
+                    }
+                    await server.kill()
+                    let whileDown = try await notify.collect(for: .milliseconds(2500))
+                    #expect(daemon.isRunning, "the worker must wait for Redis, not exit")
+                    #expect(
+                        whileDown.contains { $0.contains("STATUS=") && $0.contains("waiting for Redis") },
+                        "no STATUS= about Redis while it was down: \(whileDown)")
+                    try await server.restart()
+                    let restarted = ContinuousClock.now
+                    try await withTestConnection(server.url) { redis in
+                        let atRestart = try await Self.queueLength(redis)
+                        #expect(atRestart > 0, "the queue drained before Redis went away; the test proved nothing")
+                        try await waitUntil("the worker resumes", within: .seconds(10), every: .milliseconds(5)) {
+                            try await Self.queueLength(redis) < atRestart
+                        }
+                        let resumedAfter = ContinuousClock.now - restarted
+                        // A bound for a loaded CI machine; the note reports what this machine measures.
+                        #expect(resumedAfter < .seconds(3), "resumed \(resumedAfter) after Redis answered")
+                        try await waitUntil("the queue and the processing lists are empty", within: .seconds(60)) {
+                            let left = try await redis.allKeys(matching: "ipwatcher:processing*")
+                            return try await Self.queueLength(redis) == 0 && left.isEmpty
+                        }
+                        let surplus = Self.expectNothingLost(try await Self.countsPerAddress(redis))
+                        print("Redis restart: worker resumed \(resumedAfter) after Redis answered; \(surplus) entries counted twice")
+                    }
+                    #expect(daemon.standardError.contains("retrying"), "the outage was not logged")
+                    daemon.deliver(SIGTERM)
+                    let outcome = try #require(try await daemon.waitForExit(within: .seconds(5)))
+                    #expect(outcome.status == 0, "\(outcome)")
+                }
+            }
+        }
+    }
+}

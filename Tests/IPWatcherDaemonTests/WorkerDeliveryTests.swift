@@ -1,0 +1,170 @@
+import Detection
+import Foundation
+@testable import IPWatcherDaemon
+import RedisClient
+import Testing
+
+/// At-least-once delivery: each batch lives in a processing list of the worker's own until its counts are
+/// written; a start counts what an earlier run left there. At-most-once pops plainly and keeps nothing.
+@Suite("Worker: delivery (processing lists)", .needsRedisServer, .timeLimit(.minutes(1)))
+struct WorkerDeliveryTests {
+    static let workerID = "test-worker"
+    static let keys = KeySchema()
+    static var indexKey: String { keys.processingKey(workerID: workerID) }
+    static var landingKey: String { keys.landingKey(workerID: workerID) }
+
+    static func settings(_ delivery: WorkerSettings.Delivery) -> WorkerSettings {
+        var settings = WorkerSettings.forTests
+        settings.delivery = delivery
+        settings.workerID = workerID
+        settings.batchSize = 100
+        settings.detection.rule.windowSeconds = 3600
+        return settings
+    }
+
+    /// `count` addresses of 198.51.100.0/24 and 203.0.113.0/24, each pushed `hits` times, shuffled.
+    static func traffic(addresses count: Int, hits: Int) -> [String] {
+        var entries: [String] = []
+        for index in 0..<count {
+            let address = index < 256 ? "198.51.100.\(index)" : "203.0.113.\(index - 256)"
+            entries += Array(repeating: address, count: hits)
+        }
+        return entries.shuffled()
+    }
+
+    @Test("at-least-once: every written batch is released, so no processing list outlives its batch")
+    func writtenBatchesLeaveNoProcessingLists() async throws {
+        try await withWorker(Self.settings(.atLeastOnce)) { run in
+            let entries = Self.traffic(addresses: 100, hits: 10)
+            for chunk in stride(from: 0, to: entries.count, by: 250) {
+                try await run.redis.push(Array(entries[chunk..<min(chunk + 250, entries.count)]))
+            }
+            let totals = try await run.waitUntilHandled(entries.count)
+            #expect(totals.counted == entries.count)
+            try await waitUntil("the processing lists are gone") {
+                (try? await run.redis.allKeys(matching: "ipwatcher:processing:*"))?.isEmpty == true
+            }
+            #expect(try await run.redis.counterTotal() == entries.count)
+        }
+    }
+
+    @Test("at-most-once pops plainly: no processing list is ever written")
+    func atMostOnceKeepsNoProcessingList() async throws {
+        try await withWorker(Self.settings(.atMostOnce)) { run in
+            let entries = Self.traffic(addresses: 50, hits: 4)
+            try await run.redis.push(entries)
+            try await run.waitUntilHandled(entries.count)
+            #expect(try await run.redis.allKeys(matching: "ipwatcher:processing*") == [])
+            #expect(try await run.redis.counterTotal() == entries.count)
+        }
+    }
+
+    @Test("a start first counts the batches an earlier run left unfinished, then releases them")
+    func startRecoversUnfinishedBatches() async throws {
+        let leftOver = Array(repeating: "198.51.100.9", count: 15)
+        let second = ["192.0.2.1", "192.0.2.2", "not-an-address"]
+        let first = Self.keys.processingBatchKey(workerID: Self.workerID, batch: "crashed-run-1")
+        let secondName = Self.keys.processingBatchKey(workerID: Self.workerID, batch: "crashed-run-2")
+        let dangling = Self.keys.processingBatchKey(workerID: Self.workerID, batch: "crashed-run-3")
+        try await withWorker(Self.settings(.atLeastOnce)) { redis in
+            // What a worker killed mid-stream leaves: two indexed batches, one index entry whose list was
+            // already deleted, an entry in the landing list, and a name in the index that is not the worker's.
+            _ = try await redis.send("RPUSH", first, leftOver).throwingServerError()
+            _ = try await redis.send("RPUSH", secondName, second).throwingServerError()
+            _ = try await redis.send("RPUSH", Self.landingKey, "192.0.2.3").throwingServerError()
+            _ = try await redis.send("SET", "unrelated", "keep me").throwingServerError()
+            for (score, name) in [(1, first), (2, secondName), (3, dangling), (4, "unrelated")] {
+                _ = try await redis.send("ZADD", Self.indexKey, score, name).throwingServerError()
+            }
+        } _: { run in
+            let totals = try await run.waitForTotals("the left-over entries are recovered") {
+                // 15 + 2 valid recovered entries, and the landing list's one, taken by the first pop.
+                $0.recovered == leftOver.count + second.count && $0.counted == 15 + 2 + 1
+            }
+            #expect(totals.rejected == [.notAnAddress: 1])
+            #expect(try await run.redis.isMember("198.51.100.9", of: "blocklist"))
+            try await waitUntil("the processing lists are gone") {
+                (try? await run.redis.allKeys(matching: "ipwatcher:processing:*"))?.isEmpty == true
+            }
+            // The index named a key outside the worker's processing lists: recovery must not touch it.
+            #expect(try await run.redis.send("GET", "unrelated").string == "keep me")
+            #expect(try await run.redis.counterTotal() == 15 + 2 + 1)
+        }
+    }
+
+    @Test("the move script is safe to repeat: a second call for the same batch returns it and takes nothing more")
+    func repeatedTakeReturnsTheSameBatch() async throws {
+        try await withRedisServer { server in
+            try await withTestConnection(server.url) { redis in
+                let batchA = Self.keys.processingBatchKey(workerID: Self.workerID, batch: "run-1")
+                let batchB = Self.keys.processingBatchKey(workerID: Self.workerID, batch: "run-2")
+                let batchC = Self.keys.processingBatchKey(workerID: Self.workerID, batch: "run-3")
+                func take(_ name: String, most: Int, side: String = "LEFT") async throws -> [String] {
+                    let reply = try await redis.send(
+                        "EVAL", ProcessingQueuePopper.takeScript.source, 4, "ips", Self.indexKey, Self.landingKey,
+                        name, most, side, 1000
+                    ).throwingServerError()
+                    return reply.array.map { $0.compactMap(\.string) } ?? []
+                }
+                _ = try await redis.send("RPUSH", "ips", (1...10).map { "192.0.2.\($0)" }).throwingServerError()
+
+                let taken = try await take(batchA, most: 4)
+                #expect(taken == ["192.0.2.1", "192.0.2.2", "192.0.2.3", "192.0.2.4"])
+                #expect(try await take(batchA, most: 4) == taken, "a repeated call must return the same batch")
+                #expect(try await redis.listContents("ips").count == 6, "a repeated call must not pop again")
+                #expect(try await redis.listContents(batchA) == taken)
+
+                // The landing list's entry was popped before anything still queued: it comes first.
+                _ = try await redis.send("RPUSH", Self.landingKey, "192.0.2.99").throwingServerError()
+                #expect(try await take(batchB, most: 3, side: "RIGHT") == ["192.0.2.99", "192.0.2.10", "192.0.2.9"])
+                #expect(try await redis.listContents(Self.landingKey) == [])
+
+                let index = try await redis.send("ZRANGE", Self.indexKey, 0, -1).array.map { $0.compactMap(\.string) }
+                #expect(index == [batchA, batchB])
+
+                _ = try await redis.send("DEL", "ips").throwingServerError()
+                #expect(try await take(batchC, most: 5) == [])
+                #expect(try await redis.send("EXISTS", batchC).int == 0, "an empty take creates no list")
+            }
+        }
+    }
+
+    @Test("a batch of 12,500 entries moves in one call despite Lua's unpack limit")
+    func largeBatchMovesWhole() async throws {
+        var settings = Self.settings(.atLeastOnce)
+        settings.batchSize = 20_000
+        try await withWorker(settings) { run in
+            let entries = Self.traffic(addresses: 500, hits: 25)
+            try await run.redis.push(entries)
+            let totals = try await run.waitUntilHandled(entries.count)
+            #expect(totals.counted == entries.count)
+            #expect(totals.batches <= 2, "12,500 entries pushed at once are one or two batches, not \(totals.batches)")
+            #expect(try await run.redis.counterTotal() == entries.count)
+        }
+    }
+
+    @Test("the default worker id is the host name and a hash that is the same for the same queue and prefix")
+    func defaultWorkerIDIsStable() {
+        let first = WorkerID.defaultID(queueKey: "ips", keyPrefix: "ipwatcher:")
+        #expect(first == WorkerID.defaultID(queueKey: "ips", keyPrefix: "ipwatcher:"))
+        #expect(first != WorkerID.defaultID(queueKey: "other", keyPrefix: "ipwatcher:"))
+        #expect(first.hasPrefix(WorkerID.hostName().isEmpty ? "worker-" : String(WorkerID.hostName().prefix(3))))
+        #expect(WorkerID.problem(with: first) == nil)
+        #expect(WorkerID.problem(with: "") != nil)
+        #expect(WorkerID.problem(with: "a b") != nil)
+        #expect(WorkerID.problem(with: "ns:{x}") != nil)
+        #expect(WorkerID.problem(with: String(repeating: "w", count: 129)) != nil)
+        #expect(WorkerID.problem(with: "web-1.example_2@dc") == nil)
+    }
+}
+
+extension RedisConnection {
+    /// The sum of every fixed-window counter the worker wrote.
+    func counterTotal(prefix: String = "ipwatcher:fixed:") async throws -> Int {
+        var total = 0
+        for key in try await allKeys(matching: prefix + "*") {
+            total += Int(try await send("GET", key).string ?? "0") ?? 0
+        }
+        return total
+    }
+}
