@@ -126,8 +126,10 @@ struct BatchProcessor {
 
     /// Server errors on individual counters mean the data in Redis is not what the worker expects (a key of
     /// the wrong type, memory full); they are logged and the batch goes on, since retrying cannot fix them.
+    /// A transient one (`LOADING` after a restart) is thrown instead, so the whole batch is written again.
     private func report(_ errors: [RedisServerError]) throws {
         guard let first = errors.first else { return }
+        if let transient = errors.first(where: \.isTransient) { throw RedisError.server(transient) }
         statistics.record { $0.redisErrors += errors.count }
         logger.error(
             "Redis refused counter updates", metadata: ["count": "\(errors.count)", "first_error": "\(first.message)"])

@@ -16,5 +16,12 @@ public struct RedisServerError: Error, Sendable, Hashable, CustomStringConvertib
         return String(word)
     }
 
+    /// Codes of errors that mean "not now" rather than "no": the command did not run, and the same command
+    /// will succeed later (`LOADING`: a restarted server still reading its data; `BUSY`: a long script).
+    public static let transientCodes: Set<String> = ["LOADING", "BUSY", "TRYAGAIN", "MASTERDOWN", "CLUSTERDOWN"]
+
+    /// Whether retrying the same command later can succeed; see ``transientCodes``.
+    public var isTransient: Bool { Self.transientCodes.contains(code) }
+
     public var description: String { message }
 }

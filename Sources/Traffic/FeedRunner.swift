@@ -85,7 +85,33 @@ public struct FeedRunner: Sendable {
         }
 
         let summary = try await feeder.run(recorder: recorder, progress: progress)
+        if summary.reconnects > 0 {
+            // Redis went away during the feed, and this connection with it; the drain needs a live one.
+            let fresh = try await RedisConnection.connect(
+                to: endpoint, configuration: connectionConfiguration, logger: logger)
+            do {
+                let outcome = try await judge(
+                    summary, report: report, redis: fresh, recorder: recorder, warnings: warnings, progress: progress)
+                await fresh.close()
+                return outcome
+            } catch {
+                await fresh.closeNow()
+                throw error
+            }
+        }
+        return try await judge(
+            summary, report: report, redis: redis, recorder: recorder, warnings: warnings, progress: progress)
+    }
 
+    /// Waits for the worker to drain the queue, then compares the blocklist with the feed's ground truth.
+    private func judge(
+        _ summary: FeedSummary, report: ReportSettings, redis: RedisConnection, recorder: BlockEventRecorder,
+        warnings: [String], progress: (@Sendable (FeedProgress) -> Void)?
+    ) async throws -> FeedOutcome {
+        var warnings = warnings
+        if summary.reconnects > 0 {
+            warnings.append("Redis went away during the feed: block events published meanwhile are not in this report")
+        }
         let clock = ContinuousClock()
         let drainStart = clock.now
         let drain = try await QueueDrainer(queueKey: configuration.queueKey, timeout: report.drainTimeout).wait(on: redis) {

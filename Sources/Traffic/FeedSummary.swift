@@ -18,6 +18,11 @@ public struct FeedSummary: Sendable {
     public var waited: Duration
     /// Every unit sent, and whether the rule should block it.
     public var truth: GroundTruth
+    /// Requests sent a second time because the connection was lost before their pipeline's reply: Redis may
+    /// have queued them once already, so up to this many entries may be in the queue twice.
+    public var resent = 0
+    /// Times the connection was lost and re-established during the feed.
+    public var reconnects = 0
 
     /// Creates a summary.
     public init(
@@ -50,6 +55,11 @@ public struct FeedSummary: Sendable {
                 + (timed ? "with event times" : "without event times"),
             "ground truth: \(rule.mode.rawValue) windows, threshold \(rule.threshold) per \(rule.windowSeconds) s",
         ]
+        if reconnects > 0 {
+            lines.append(
+                "the connection was lost \(reconnects) time(s); \(NumberText.grouped(resent)) requests were sent again "
+                    + "and may be in the queue twice")
+        }
         var byKind: [TrafficKind: (units: Int, requests: Int, expected: Int)] = [:]
         for unit in truth.units {
             var entry = byKind[unit.kind] ?? (0, 0, 0)

@@ -40,7 +40,12 @@ public struct TrafficFeeder: Sendable {
     /// ``FeedConfiguration/progressInterval`` from the feeding task (keep it short), and once with
     /// ``FeedProgress/Stage-swift.enum/finished``. Throws
     /// ``FeedError/invalidConfiguration(_:)`` before connecting when the configuration cannot work, and
-    /// ``RedisError`` when Redis fails or refuses a push; cancelling the task stops the feed with an error.
+    /// ``RedisError`` when the first connection fails or Redis refuses a push (a server error, or refused
+    /// credentials on reconnecting); cancelling the task stops the feed with an error.
+    ///
+    /// A connection lost mid-feed (Redis restarted, the network dropped) is logged and re-established with
+    /// backoff, and the pipelines that had no reply are sent again on the new connection: nothing is lost, and
+    /// what may have been queued twice is reported in ``FeedSummary/resent``.
     public func run(
         recorder: BlockEventRecorder? = nil, crossings: ThresholdCrossingLog? = nil,
         progress: (@Sendable (FeedProgress) -> Void)? = nil
@@ -51,10 +56,17 @@ public struct TrafficFeeder: Sendable {
         do {
             var loop = FeedLoop(
                 configuration: configuration, connection: connection, recorder: recorder, crossings: crossings,
-                progress: progress)
-            let summary = try await loop.run()
-            await connection.close()
-            return summary
+                progress: progress,
+                reconnect: FeedReconnector(
+                    endpoint: endpoint, configuration: connectionConfiguration, logger: logger))
+            do {
+                let summary = try await loop.run()
+                await loop.connection.close()
+                return summary
+            } catch {
+                await loop.connection.closeNow()
+                throw error
+            }
         } catch {
             await connection.closeNow()
             throw error
@@ -65,7 +77,14 @@ public struct TrafficFeeder: Sendable {
 /// The state of one running feed: generator, current chunk, buffers and counters.
 private struct FeedLoop {
     let configuration: FeedConfiguration
-    let connection: RedisConnection
+    /// Replaced when the connection is lost.
+    var connection: RedisConnection
+    let reconnect: FeedReconnector
+    /// Requests sent again after a lost connection, and how often it was lost.
+    var resent = 0
+    var reconnects = 0
+    /// Losses since a pipeline last got its reply; paces reconnecting to a Redis that answers but refuses.
+    var consecutiveLosses = 0
     let recorder: BlockEventRecorder?
     let crossings: ThresholdCrossingLog?
     let progress: (@Sendable (FeedProgress) -> Void)?
@@ -95,10 +114,11 @@ private struct FeedLoop {
 
     init(
         configuration: FeedConfiguration, connection: RedisConnection, recorder: BlockEventRecorder?,
-        crossings: ThresholdCrossingLog?, progress: (@Sendable (FeedProgress) -> Void)?
+        crossings: ThresholdCrossingLog?, progress: (@Sendable (FeedProgress) -> Void)?, reconnect: FeedReconnector
     ) {
         self.configuration = configuration
         self.connection = connection
+        self.reconnect = reconnect
         self.recorder = recorder
         self.crossings = crossings
         self.progress = progress
@@ -123,7 +143,6 @@ private struct FeedLoop {
             deadline = start.advanced(by: duration)
         }
 
-        let executor = connection.taskExecutor
         try await withThrowingTaskGroup(of: Completion.self) { group in
             while true {
                 try Task.checkCancellation()
@@ -142,26 +161,10 @@ private struct FeedLoop {
                 let encoded = encodePipeline(upTo: allowance, planned: planned)
                 guard encoded.entries > 0 else { break }
                 while inFlight >= configuration.pipelinesInFlight { try await reap(&group) }
-                let connection = self.connection
-                let encoder = encoded.encoder
-                let count = encoded.entries
                 stampCrossings()
-                // On the connection's event loop, whose jobs run in the order they were enqueued: the
-                // pipelines reach the socket in the order they were built, so the list holds the requests in
-                // generation order, and no thread hop sits between a reply and the next write.
-                group.addTask(executorPreference: executor) {
-                    let replies = try await connection.pipeline(encoder)
-                    for reply in replies {
-                        let value = try reply.throwingServerError()
-                        guard value.int != nil else {
-                            throw RedisError.unexpectedReply(command: "LPUSH", reply: "\(value)")
-                        }
-                    }
-                    return (encoder, count)
-                }
-                inFlight += 1
-                sent += count
-                commands += encoder.commandCount
+                send(encoded.encoder, entries: encoded.entries, in: &group)
+                sent += encoded.entries
+                commands += encoded.encoder.commandCount
                 resolveBlocks()
                 reportProgressIfDue()
             }
@@ -174,10 +177,44 @@ private struct FeedLoop {
                 stage: .finished, sent: sent, planned: planned ?? sent, elapsed: elapsed,
                 recentRate: elapsed.seconds > 0 ? Double(sent) / elapsed.seconds : 0,
                 averageRate: elapsed.seconds > 0 ? Double(sent) / elapsed.seconds : 0))
-        return FeedSummary(
+        var summary = FeedSummary(
             scenario: configuration.scenario, seed: configuration.seed, queueKey: configuration.queueKey,
             timed: generator.timed, sent: acknowledged, commands: commands, elapsed: elapsed, waited: waited,
             truth: generator.groundTruth())
+        summary.resent = resent
+        summary.reconnects = reconnects
+        return summary
+    }
+
+    /// Sends one pipeline from a child task.
+    ///
+    /// On the connection's event loop, whose jobs run in the order they were enqueued: the pipelines reach the
+    /// socket in the order they were built, so the list holds the requests in generation order, and no thread
+    /// hop sits between a reply and the next write. A failure carries the pipeline, so it can be sent again.
+    private mutating func send(
+        _ encoder: RESPCommandEncoder, entries count: Int, in group: inout ThrowingTaskGroup<Completion, any Error>
+    ) {
+        let connection = self.connection
+        group.addTask(executorPreference: connection.taskExecutor) {
+            let replies: [RESPToken]
+            do {
+                replies = try await connection.pipeline(encoder)
+            } catch {
+                throw UnansweredPipeline(encoder: encoder, entries: count, error: error)
+            }
+            for reply in replies {
+                if let error = reply.serverError, error.isTransient {
+                    // Not run (Redis is still loading its data, say): the whole pipeline goes again.
+                    throw UnansweredPipeline(encoder: encoder, entries: count, error: RedisError.server(error))
+                }
+                let value = try reply.throwingServerError()
+                guard value.int != nil else {
+                    throw RedisError.unexpectedReply(command: "LPUSH", reply: "\(value)")
+                }
+            }
+            return (encoder, count)
+        }
+        inFlight += 1
     }
 
     /// Waits, when the scenario has straddling bursts, until the clock is at a point of the window where the
@@ -265,11 +302,51 @@ private struct FeedLoop {
     }
 
     /// Waits for one pipeline's replies and takes its encoder back for reuse.
+    /// Waits for one pipeline's reply. When the connection was lost, waits for every other pipeline in flight
+    /// (all on that connection), reconnects, and sends the unanswered ones again.
     private mutating func reap(_ group: inout ThrowingTaskGroup<Completion, any Error>) async throws {
-        guard let completion = try await group.next() else { return }
+        guard let result = await group.nextResult() else { return }
         inFlight -= 1
-        acknowledged += completion.entries
-        spareEncoders.append(completion.encoder)
+        var unanswered: [UnansweredPipeline] = []
+        try collect(result, into: &unanswered)
+        guard !unanswered.isEmpty else { return }
+        while inFlight > 0, let next = await group.nextResult() {
+            inFlight -= 1
+            try collect(next, into: &unanswered)
+        }
+        consecutiveLosses += 1
+        reconnect.logger.warning(
+            "lost the Redis connection; reconnecting and sending the unanswered pipelines again",
+            metadata: ["error": "\(unanswered[0].error)", "entries": "\(unanswered.reduce(0) { $0 + $1.entries })"])
+        if consecutiveLosses > 1 {
+            // Redis answers but refuses (still loading): back off as between failed connects.
+            try await Task.sleep(for: reconnect.configuration.backoff.delay(attempt: consecutiveLosses - 1))
+        }
+        connection = try await reconnect.connection(replacing: connection)
+        reconnects += 1
+        for pipeline in unanswered {
+            resent += pipeline.entries
+            send(pipeline.encoder, entries: pipeline.entries, in: &group)
+        }
+    }
+
+    /// Books a pipeline's outcome: acknowledged, unanswered (kept for sending again), or a failure that ends
+    /// the feed — a server error, or anything but a lost connection.
+    private mutating func collect(
+        _ result: Result<Completion, any Error>, into unanswered: inout [UnansweredPipeline]
+    ) throws {
+        switch result {
+        case .success(let completion):
+            consecutiveLosses = 0
+            acknowledged += completion.entries
+            spareEncoders.append(completion.encoder)
+        case .failure(let failure as UnansweredPipeline) where FeedReconnector.isConnectionLoss(failure.error):
+            unanswered.append(failure)
+        case .failure(let failure as UnansweredPipeline):
+            throw failure.error
+        case .failure(let error):
+            throw error
+        }
     }
 
     /// Gives the recorder the sent counts of units whose block it heard about since the last call.

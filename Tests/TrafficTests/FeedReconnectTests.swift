@@ -1,0 +1,47 @@
+import Detection
+import LocalRedis
+import RedisClient
+import Testing
+import Traffic
+
+/// `ipwatcher feed` when Redis goes away mid-feed: it reconnects, sends again what had no reply, and ends with
+/// every request in the queue (some possibly twice), instead of failing.
+@Suite("feed: survives a Redis restart", .feedNeedsRedisServer, .timeLimit(.minutes(1)))
+struct FeedReconnectTests {
+    @Test("Redis killed and restarted mid-feed: the feed reconnects, resends the unanswered pipelines, loses nothing")
+    func feedSurvivesRedisRestart() async throws {
+        var options = LocalRedisServerOptions()
+        options.tcp = false
+        // Every acknowledged push is on disk, so what the feed was told is queued survives the kill.
+        options.appendOnly = true
+        let server = try await LocalRedisServer.start(options)
+        do {
+            var configuration = FeedConfiguration(
+                scenario: .users, rule: DetectionRule(), seed: 3, limit: .count(30_000), rate: 15_000)
+            configuration.entriesPerCommand = 100
+            configuration.entriesPerPipeline = 500
+            let feeder = TrafficFeeder(
+                endpoint: try RedisEndpoint(url: server.url), configuration: configuration,
+                connectionConfiguration: RedisConnectionConfiguration(
+                    connectTimeout: .seconds(2), commandTimeout: .seconds(2), clientName: "ipwatcher-feed"))
+            async let fed = feeder.run()
+            try await Task.sleep(for: .milliseconds(600))
+            await server.kill()
+            try await Task.sleep(for: .milliseconds(500))
+            try await server.restart()
+            let summary = try await fed
+            #expect(summary.reconnects >= 1, "the feed never noticed that Redis went away")
+            #expect(summary.sent == 30_000)
+            try await withFeedConnection(server.url) { redis in
+                let length = Int(try await redis.send("LLEN", "ips").int ?? -1)
+                #expect(length >= 30_000, "requests lost: \(30_000 - length)")
+                #expect(length <= 30_000 + summary.resent, "more duplicates than requests sent again")
+            }
+            #expect(summary.text.contains("sent again"))
+            await server.stop()
+        } catch {
+            await server.stop()
+            throw error
+        }
+    }
+}
