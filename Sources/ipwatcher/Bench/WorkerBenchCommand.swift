@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import IPWatcherDaemon
 import LocalRedis
 import Logging
 import RedisClient
@@ -59,6 +60,9 @@ struct WorkerBenchCommand: AsyncParsableCommand {
     @Option(help: "The worker's queue.batch (default: the worker's own default).")
     var batch: Int?
 
+    @Option(help: "The worker's queue.delivery: at-least-once (the default) or at-most-once.")
+    var delivery: String = WorkerSettings().delivery.rawValue
+
     @Flag(help: "A quick run for CI: checks that everything runs and reports, not the numbers.")
     var short = false
 
@@ -70,7 +74,7 @@ struct WorkerBenchCommand: AsyncParsableCommand {
         WorkerBenchPlan(
             entries: entries ?? (short ? 50_000 : 2_000_000), latencyRate: latencyRate ?? (short ? 20_000 : 100_000),
             latencySeconds: latencySeconds ?? (short ? 2 : 10), pacingMilliseconds: pacingMilliseconds, seed: seed,
-            batch: batch,
+            batch: batch, delivery: WorkerSettings.Delivery(rawValue: delivery) ?? .atLeastOnce,
             redisBenchmarkRequests: benchmarkRequests ?? (short ? 200_000 : 2_000_000), short: short)
     }
 
@@ -84,6 +88,9 @@ struct WorkerBenchCommand: AsyncParsableCommand {
             (0.1...1000).contains(plan.pacingMilliseconds)
         else { throw ValidationError("--latency-rate and --latency-seconds must be positive, --pacing-ms 0.1 to 1000") }
         if let batch, !(1...100_000).contains(batch) { throw ValidationError("--batch must be 1 to 100000") }
+        guard WorkerSettings.Delivery(rawValue: delivery) != nil else {
+            throw ValidationError("--delivery must be at-least-once or at-most-once")
+        }
     }
 
     /// Starts the private server (unless `--url`), runs the benchmark, prints the report, and stops what it

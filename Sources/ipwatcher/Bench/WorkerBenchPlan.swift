@@ -1,4 +1,5 @@
 import Detection
+import IPWatcherDaemon
 import Traffic
 
 /// What one `ipwatcher bench` run does, with the defaults and `--short` resolved, and the names it uses.
@@ -21,6 +22,8 @@ struct WorkerBenchPlan: Sendable, Hashable {
     var seed: UInt64
     /// The worker's `queue.batch`; nil keeps its default.
     var batch: Int?
+    /// The worker's `queue.delivery`.
+    var delivery: WorkerSettings.Delivery = WorkerSettings().delivery
     /// Requests of the `redis-benchmark -P 64 -t incr` run.
     var redisBenchmarkRequests: Int
     /// Clients of the `redis-benchmark` run.
@@ -66,6 +69,7 @@ struct WorkerBenchPlan: Sendable, Hashable {
           client_name: ipwatcher-bench
         queue:
           key: \(Self.quoted(queueKey))\(batch.map { "\n  batch: \($0)" } ?? "")
+          delivery: \(delivery.rawValue)
         detection:
           mode: \(mode.rawValue)
           key_prefix: \(Self.quoted(Self.namespace))

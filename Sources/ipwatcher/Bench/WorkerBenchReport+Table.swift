@@ -11,7 +11,8 @@ extension WorkerBenchReport {
                 + (machine.redisVersion.map { ", Redis \($0)" } ?? ""))
         lines.append("machine: \(machine.cpus) CPUs\(cpuModel)\(memory)")
         lines.append(
-            "worker: `ipwatcher run` subprocess, batch \(NumberText.grouped(workload.batch)), pop \(workload.popSide); "
+            "worker: `ipwatcher run` subprocess, batch \(NumberText.grouped(workload.batch)), pop \(workload.popSide), "
+                + "\(workload.delivery); "
                 + "traffic: \(workload.scenario) without event times, seed \(workload.seed), "
                 + "threshold \(workload.threshold) per \(workload.windowSeconds) s")
         if machine.build == "debug" {

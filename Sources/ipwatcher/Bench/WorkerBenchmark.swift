@@ -67,7 +67,7 @@ struct WorkerBenchmark: Sendable {
         let rule = plan.rule(.fixed)
         let workload = WorkerBenchReport.Workload(
             seed: plan.seed, threshold: rule.threshold, windowSeconds: rule.windowSeconds,
-            batch: plan.batch ?? WorkerSettings().batchSize)
+            batch: plan.batch ?? WorkerSettings().batchSize, delivery: plan.delivery.rawValue)
         if machine.build == "debug" {
             note("warning: this is a debug build; its numbers say nothing about the product (swift build -c release)")
         }
