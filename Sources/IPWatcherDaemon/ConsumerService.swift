@@ -49,6 +49,21 @@ public final class ConsumerService: Service {
     }
 
     public func run() async throws {
+        let popClient = self.popClient
+        let writeClient = self.writeClient
+        await withGracefulShutdownHandler {
+            await consume()
+        } onGracefulShutdown: {
+            // With Redis away, a pop or write would wait up to the command timeout for a connection before the
+            // loop could notice the shutdown; the batch in hand stays in the processing list instead.
+            popClient.stopWaitingForConnection()
+            writeClient.stopWaitingForConnection()
+        }
+        logger.info("consumer stopped")
+    }
+
+    /// The loop itself: recover, then pop, prepare and write until shutdown.
+    private func consume() async {
         let source: any BatchSource
         var processing: ProcessingQueuePopper?
         switch settings.delivery {
@@ -85,7 +100,6 @@ public final class ConsumerService: Service {
             await finish(batch, popped: popped, source: source, with: processor)
             popped = await next
         }
-        logger.info("consumer stopped")
     }
 
     private var isStopping: Bool { Task.isCancelled || Task.isShuttingDownGracefully }
@@ -156,8 +170,9 @@ public final class ConsumerService: Service {
     private func write(_ batch: PreparedBatch, with processor: BatchProcessor) async -> Bool {
         let started = ContinuousClock.now
         let written: Void? = await retrying("write a batch of \(batch.popped)") { try await processor.write(batch) }
-        if written != nil { statistics.recordBatch(entries: batch.popped, duration: ContinuousClock.now - started) }
-        if written == nil {
+        if written != nil {
+            statistics.recordBatch(entries: batch.popped, duration: ContinuousClock.now - started)
+        } else {
             logger.error(
                 "shutting down with a batch not written",
                 metadata: [

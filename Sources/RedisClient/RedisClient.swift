@@ -30,6 +30,8 @@ public final class RedisClient: RedisCommandExecutor {
         var nextWaiterID: UInt64 = 0
         var lastError: String?
         var connects = 0
+        /// Set by ``stopWaitingForConnection()``: no command waits for a connection any more.
+        var failsFast = false
     }
 
     /// Creates a client; nothing connects until ``run()`` starts.
@@ -113,6 +115,7 @@ public final class RedisClient: RedisCommandExecutor {
         let outcome: Result<RedisConnection, RedisError>? = shared.withLock { shared in
             if let connection = shared.connection, connection.isActive { return .success(connection) }
             if case .shutdown = shared.state { return .failure(.shutdown) }
+            if shared.failsFast { return .failure(.notConnected(lastError: shared.lastError)) }
             return nil
         }
         if let outcome { return try outcome.get() }
@@ -137,6 +140,20 @@ public final class RedisClient: RedisCommandExecutor {
         } onCancel: { [self] in
             removeWaiter(id)?.fail(CancellationError())
         }
+    }
+
+    /// From now on, a command sent while there is no connection fails at once instead of waiting for one, and
+    /// so do the commands already waiting. Commands on a live connection are unaffected.
+    ///
+    /// For a graceful shutdown while Redis is away: waiting up to the command timeout would only delay the exit.
+    public func stopWaitingForConnection() {
+        let waiters = shared.withLock { shared in
+            shared.failsFast = true
+            let waiters = shared.waiters
+            shared.waiters.removeAll()
+            return (waiters, shared.lastError)
+        }
+        for promise in waiters.0.values { promise.fail(RedisError.notConnected(lastError: waiters.1)) }
     }
 
     public func send(_ command: RESPCommand, timeout: Duration? = nil) async throws -> RESPToken {

@@ -65,4 +65,33 @@ struct DaemonShutdownTests {
             }
         }
     }
+
+    @Test("SIGTERM while Redis is down still ends the process with status 0 within 2 s, not after the command timeout")
+    func sigtermWhileRedisIsDownStopsWithinTwoSeconds() async throws {
+        try await withRedisServer { server in
+            try await withScratchDirectory { scratch in
+                // The default command timeout (5 s) is what a wait for a connection would last.
+                let config = try scratch.write(Self.configuration, to: "ipwatcher.yaml")
+                let notify = try NotifyDatagramSocket(in: scratch)
+                try await withDaemon(
+                    ["run", "--config", config, "--redis-url", server.url], in: scratch,
+                    extraEnvironment: ["NOTIFY_SOCKET": notify.path]
+                ) { daemon in
+                    try await notify.waitFor("READY=1", within: .seconds(10))
+                    try await withTestConnection(server.url) { redis in try await redis.push(["192.0.2.201"]) }
+                    await server.kill()
+                    try await notify.waitFor("STATUS= about Redis being away", within: .seconds(5)) {
+                        $0.contains("waiting for Redis")
+                    }
+                    let clock = ContinuousClock()
+                    let signalled = clock.now
+                    daemon.deliver(SIGTERM)
+                    let outcome = try #require(try await daemon.waitForExit(within: .seconds(10)), "still running")
+                    #expect(outcome.status == 0, "\(outcome)")
+                    let took = signalled.duration(to: try #require(daemon.exitedAt))
+                    #expect(took <= .seconds(2), "exited \(took) after SIGTERM")
+                }
+            }
+        }
+    }
 }
