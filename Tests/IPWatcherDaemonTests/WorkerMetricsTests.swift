@@ -28,6 +28,7 @@ struct WorkerMetricsTests {
         totals.counted = 7
         totals.rejected = [.notAnAddress: 2, .future: 1]
         totals.blocked = 1
+        totals.recovered = 3
         metrics.update(Self.readings(totals))
         metrics.update(Self.readings(totals))  // a second scrape with nothing new adds nothing
         totals.popped = 15
@@ -43,6 +44,7 @@ struct WorkerMetricsTests {
         #expect(samples[#"ipwatcher_entries_rejected_total{reason="empty"}"#] == 0)
         #expect(samples["ipwatcher_blocks_total"] == 1)
         #expect(samples["ipwatcher_unblocks_total"] == 1)
+        #expect(samples["ipwatcher_entries_recovered_total"] == 3)
         #expect(samples[#"ipwatcher_redis_reconnects_total{connection="pop"}"#] == 2)
         #expect(samples[#"ipwatcher_redis_reconnects_total{connection="write"}"#] == 1)
     }
@@ -58,6 +60,7 @@ struct WorkerMetricsTests {
             "ipwatcher_entries_rejected_total": "counter", "ipwatcher_entries_stale_total": "counter",
             "ipwatcher_entries_allowlisted_total": "counter", "ipwatcher_blocks_total": "counter",
             "ipwatcher_unblocks_total": "counter", "ipwatcher_redis_errors_total": "counter",
+            "ipwatcher_entries_recovered_total": "counter",
             "ipwatcher_redis_reconnects_total": "counter", "ipwatcher_redis_connected": "gauge",
             "ipwatcher_queue_length": "gauge", "ipwatcher_batch_size": "histogram",
             "ipwatcher_batch_duration_seconds": "histogram", "ipwatcher_detection_threshold": "gauge",

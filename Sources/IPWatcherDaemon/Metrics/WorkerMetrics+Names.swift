@@ -9,6 +9,7 @@ extension WorkerMetrics {
         static let blocks = "ipwatcher_blocks_total"
         static let unblocks = "ipwatcher_unblocks_total"
         static let redisErrors = "ipwatcher_redis_errors_total"
+        static let recovered = "ipwatcher_entries_recovered_total"
         static let reconnects = "ipwatcher_redis_reconnects_total"
         static let connected = "ipwatcher_redis_connected"
         static let queueLength = "ipwatcher_queue_length"
@@ -30,6 +31,7 @@ extension WorkerMetrics {
         Name.blocks: "Units added to the blocklist (in a dry run: that would have been).",
         Name.unblocks: "Units whose ban ended and that were removed from the blocklist.",
         Name.redisErrors: "Failed Redis commands of the consumer loop (pops, batch writes); each is retried.",
+        Name.recovered: "Entries of unfinished batches an earlier run left in its processing lists, counted at start.",
         Name.reconnects: "Redis connections re-established after the first, by connection.",
         Name.connected: "1 while the Redis connection is up, else 0, by connection.",
         Name.queueLength: "Entries waiting in the queue list (LLEN, refreshed about once a second).",

@@ -59,6 +59,7 @@ public final class WorkerMetrics: Sendable {
     private let blocks: CoreMetrics.Counter
     private let unblocks: CoreMetrics.Counter
     private let redisErrors: CoreMetrics.Counter
+    private let recovered: CoreMetrics.Counter
     private let reconnects: [String: CoreMetrics.Counter]
     private let connected: [String: Gauge]
     private let queueLength: [String: Gauge]
@@ -107,6 +108,7 @@ public final class WorkerMetrics: Sendable {
         blocks = counter(Name.blocks)
         unblocks = counter(Name.unblocks)
         redisErrors = counter(Name.redisErrors)
+        recovered = counter(Name.recovered)
         reconnects = Dictionary(
             uniqueKeysWithValues: Self.connectionRoles.map { ($0, counter(Name.reconnects, [("connection", $0)])) })
         connected = Dictionary(
@@ -152,6 +154,7 @@ public final class WorkerMetrics: Sendable {
             blocks.increment(by: max(0, new.blocked - old.blocked))
             unblocks.increment(by: max(0, new.unblocked - old.unblocked))
             redisErrors.increment(by: max(0, new.redisErrors - old.redisErrors))
+            recovered.increment(by: max(0, new.recovered - old.recovered))
             applied.statistics = new
             for (role, connection) in readings.connections {
                 connected[role]?.record(connection.isReady ? 1 : 0)
