@@ -36,21 +36,14 @@ public struct KeySchema: Hashable, Sendable {
     /// The sorted set of banned units scored by ban expiry time: `<prefix>bans`.
     public var bansKey: String { "\(prefix)bans" }
 
-    /// The index of one worker's unfinished batches: `<prefix>processing:<workerID>`, a sorted set of the
-    /// names of ``processingBatchKey(workerID:batch:)`` lists, scored by the time each was taken.
+    /// One worker's unfinished batches: `<prefix>processing:<workerID>`, a hash from batch name to the batch's
+    /// entries (a MessagePack array).
     ///
-    /// With at-least-once delivery every popped batch lives in a list of its own until its counts are
-    /// written; a restarted worker finds what it had in hand here.
+    /// With at-least-once delivery every popped batch is a field here until its counts are written; a
+    /// restarted worker finds what it had in hand. A batch name is chosen by the worker before the pop, so a
+    /// pop retried after a lost reply finds the same field instead of taking a second batch.
     public func processingKey(workerID: String) -> String {
         "\(prefix)processing:\(workerID)"
-    }
-
-    /// The list holding one popped batch of one worker: `<prefix>processing:<workerID>:<batch>`.
-    ///
-    /// A batch name is chosen by the worker before the pop, so a pop retried after a lost reply finds the
-    /// same list instead of taking a second batch.
-    public func processingBatchKey(workerID: String, batch: String) -> String {
-        "\(prefix)processing:\(workerID):\(batch)"
     }
 
     /// The list a worker's blocking move (`BLMOVE`) drops the first entry into when the queue was empty:

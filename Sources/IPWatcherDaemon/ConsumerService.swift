@@ -127,7 +127,7 @@ public final class ConsumerService: Service {
         from processing: ProcessingQueuePopper, with processor: inout BatchProcessor
     ) async {
         guard
-            let names = await retrying("list unfinished batches in \(processing.indexKey)", {
+            let names = await retrying("list unfinished batches in \(processing.processingKey)", {
                 try await processing.unfinishedBatches()
             })
         else { return }
@@ -137,10 +137,16 @@ public final class ConsumerService: Service {
             metadata: ["batches": "\(names.count)", "worker_id": "\(settings.workerID)"])
         var recovered = 0
         for name in names {
-            guard let entries = await retrying("read unfinished batch \(name)", {
+            guard let read = await retrying("read unfinished batch \(name)", {
                 try await processing.entries(ofBatch: name)
             })
             else { return }
+            let entries = read ?? []
+            if read == nil {
+                logger.error(
+                    "dropping an unreadable unfinished batch: its value in Redis is not a batch",
+                    metadata: ["key": "\(processing.processingKey)", "field": "\(name)"])
+            }
             let popped = PoppedBatch(entries: entries, receipt: name)
             if !entries.isEmpty {
                 let batch = processor.prepare(entries, detection: live.current, now: clock.nowMilliseconds())

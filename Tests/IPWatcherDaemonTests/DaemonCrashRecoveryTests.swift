@@ -96,7 +96,7 @@ struct DaemonCrashRecoveryTests {
                             daemon.deliver(SIGKILL)
                             _ = try await daemon.waitForExit(within: .seconds(5))
                         }
-                        let unfinished = try await redis.allKeys(matching: "ipwatcher:processing:crash-test:*")
+                        let unfinished = try await redis.allKeys(matching: "ipwatcher:processing:crash-test*")
                         if !unfinished.isEmpty { killsWithBatchesInHand += 1 }
                     }
                     #expect(killsWithBatchesInHand >= 1, "no kill caught a batch in hand; the test proved nothing")

@@ -63,19 +63,13 @@ struct WorkerDeliveryTests {
     func startRecoversUnfinishedBatches() async throws {
         let leftOver = Array(repeating: "198.51.100.9", count: 15)
         let second = ["192.0.2.1", "192.0.2.2", "not-an-address"]
-        let first = Self.keys.processingBatchKey(workerID: Self.workerID, batch: "crashed-run-1")
-        let secondName = Self.keys.processingBatchKey(workerID: Self.workerID, batch: "crashed-run-2")
-        let dangling = Self.keys.processingBatchKey(workerID: Self.workerID, batch: "crashed-run-3")
         try await withWorker(Self.settings(.atLeastOnce)) { redis in
-            // What a worker killed mid-stream leaves: two indexed batches, one index entry whose list was
-            // already deleted, an entry in the landing list, and a name in the index that is not the worker's.
-            _ = try await redis.send("RPUSH", first, leftOver).throwingServerError()
-            _ = try await redis.send("RPUSH", secondName, second).throwingServerError()
+            // What a worker killed mid-stream leaves: two batches in hand, an entry in the landing list, and
+            // (written by something else) a field whose value is not a batch.
+            try await redis.storeBatch(leftOver, named: "crashed-run-1", in: Self.indexKey)
+            try await redis.storeBatch(second, named: "crashed-run-2", in: Self.indexKey)
+            _ = try await redis.send("HSET", Self.indexKey, "crashed-run-3", "not msgpack").throwingServerError()
             _ = try await redis.send("RPUSH", Self.landingKey, "192.0.2.3").throwingServerError()
-            _ = try await redis.send("SET", "unrelated", "keep me").throwingServerError()
-            for (score, name) in [(1, first), (2, secondName), (3, dangling), (4, "unrelated")] {
-                _ = try await redis.send("ZADD", Self.indexKey, score, name).throwingServerError()
-            }
         } _: { run in
             let totals = try await run.waitForTotals("the left-over entries are recovered") {
                 // 15 + 2 valid recovered entries, and the landing list's one, taken by the first pop.
@@ -83,11 +77,9 @@ struct WorkerDeliveryTests {
             }
             #expect(totals.rejected == [.notAnAddress: 1])
             #expect(try await run.redis.isMember("198.51.100.9", of: "blocklist"))
-            try await waitUntil("the processing lists are gone") {
+            try await waitUntil("the processing hash and landing list are gone") {
                 (try? await run.redis.allKeys(matching: "ipwatcher:processing:*"))?.isEmpty == true
             }
-            // The index named a key outside the worker's processing lists: recovery must not touch it.
-            #expect(try await run.redis.send("GET", "unrelated").string == "keep me")
             #expect(try await run.redis.counterTotal() == 15 + 2 + 1)
         }
     }
@@ -96,35 +88,36 @@ struct WorkerDeliveryTests {
     func repeatedTakeReturnsTheSameBatch() async throws {
         try await withRedisServer { server in
             try await withTestConnection(server.url) { redis in
-                let batchA = Self.keys.processingBatchKey(workerID: Self.workerID, batch: "run-1")
-                let batchB = Self.keys.processingBatchKey(workerID: Self.workerID, batch: "run-2")
-                let batchC = Self.keys.processingBatchKey(workerID: Self.workerID, batch: "run-3")
                 func take(_ name: String, most: Int, side: String = "LEFT") async throws -> [String] {
                     let reply = try await redis.send(
-                        "EVAL", ProcessingQueuePopper.takeScript.source, 4, "ips", Self.indexKey, Self.landingKey,
-                        name, most, side, 1000
+                        "EVAL", ProcessingQueuePopper.takeScript.source, 3, "ips", Self.indexKey, Self.landingKey,
+                        most, side, name
                     ).throwingServerError()
                     return reply.array.map { $0.compactMap(\.string) } ?? []
                 }
                 _ = try await redis.send("RPUSH", "ips", (1...10).map { "192.0.2.\($0)" }).throwingServerError()
 
-                let taken = try await take(batchA, most: 4)
+                let taken = try await take("run-1", most: 4)
                 #expect(taken == ["192.0.2.1", "192.0.2.2", "192.0.2.3", "192.0.2.4"])
-                #expect(try await take(batchA, most: 4) == taken, "a repeated call must return the same batch")
+                #expect(try await take("run-1", most: 4) == taken, "a repeated call must return the same batch")
                 #expect(try await redis.listContents("ips").count == 6, "a repeated call must not pop again")
-                #expect(try await redis.listContents(batchA) == taken)
 
                 // The landing list's entry was popped before anything still queued: it comes first.
                 _ = try await redis.send("RPUSH", Self.landingKey, "192.0.2.99").throwingServerError()
-                #expect(try await take(batchB, most: 3, side: "RIGHT") == ["192.0.2.99", "192.0.2.10", "192.0.2.9"])
+                #expect(try await take("run-2", most: 3, side: "RIGHT") == ["192.0.2.99", "192.0.2.10", "192.0.2.9"])
                 #expect(try await redis.listContents(Self.landingKey) == [])
 
-                let index = try await redis.send("ZRANGE", Self.indexKey, 0, -1).array.map { $0.compactMap(\.string) }
-                #expect(index == [batchA, batchB])
+                let names = try await redis.send("HKEYS", Self.indexKey).array.map { $0.compactMap(\.string) }
+                #expect(names?.sorted() == ["run-1", "run-2"])
 
+                // Entries are bytes: an empty one and one with NUL and high bytes survive the packing.
                 _ = try await redis.send("DEL", "ips").throwingServerError()
-                #expect(try await take(batchC, most: 5) == [])
-                #expect(try await redis.send("EXISTS", batchC).int == 0, "an empty take creates no list")
+                _ = try await redis.send("RPUSH", "ips", "", "a\u{0}b\u{FF}").throwingServerError()
+                #expect(try await take("run-3", most: 5) == ["", "a\u{0}b\u{FF}"])
+                #expect(try await take("run-3", most: 5) == ["", "a\u{0}b\u{FF}"])
+
+                #expect(try await take("run-4", most: 5) == [])
+                #expect(try await redis.send("HEXISTS", Self.indexKey, "run-4").int == 0, "an empty take stores nothing")
             }
         }
     }
@@ -159,6 +152,13 @@ struct WorkerDeliveryTests {
 }
 
 extension RedisConnection {
+    /// Stores `entries` as an unfinished batch `name` of the processing hash `key`, as the move script does.
+    func storeBatch(_ entries: [String], named name: String, in key: String) async throws {
+        _ = try await send(
+            "EVAL", "redis.call('HSET', KEYS[1], ARGV[1], cmsgpack.pack({unpack(ARGV, 2)}))", 1, key, name, entries
+        ).throwingServerError()
+    }
+
     /// The sum of every fixed-window counter the worker wrote.
     func counterTotal(prefix: String = "ipwatcher:fixed:") async throws -> Int {
         var total = 0
