@@ -129,6 +129,8 @@ struct PublishedEvent {
     /// `expires_at` as a number; nil when absent or JSON null.
     var expiresAt: Int64? { integer("expires_at") }
     var expiresAtIsNull: Bool { fields["expires_at"] is NSNull }
+    /// `at`: when the worker made the change, by its clock (Unix ms).
+    var at: Int64? { integer("at") }
 
     /// A whole number however Foundation decoded it.
     private func integer(_ key: String) -> Int64? {

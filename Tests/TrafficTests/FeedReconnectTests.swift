@@ -6,7 +6,7 @@ import Traffic
 
 /// `ipwatcher feed` when Redis goes away mid-feed: it reconnects, sends again what had no reply, and ends with
 /// every request in the queue (some possibly twice), instead of failing.
-@Suite("feed: survives a Redis restart", .feedNeedsRedisServer, .timeLimit(.minutes(1)))
+@Suite("feed: survives a Redis restart", .feedNeedsRedisServer, .timeLimit(.minutes(1)), .measuresTime)
 struct FeedReconnectTests {
     @Test("Redis killed and restarted mid-feed: the feed reconnects, resends the unanswered pipelines, loses nothing")
     func feedSurvivesRedisRestart() async throws {
@@ -25,7 +25,15 @@ struct FeedReconnectTests {
                 connectionConfiguration: RedisConnectionConfiguration(
                     connectTimeout: .seconds(2), commandTimeout: .seconds(2), clientName: "ipwatcher-feed"))
             async let fed = feeder.run()
-            try await Task.sleep(for: .milliseconds(600))
+            // Kill Redis once the feed is under way: a feed whose first connection fails is meant to fail.
+            let started = try await withFeedConnection(server.url) { redis in
+                for _ in 0..<1000 {
+                    if (try await redis.send("LLEN", "ips").int ?? 0) >= 3_000 { return true }
+                    try await Task.sleep(for: .milliseconds(5))
+                }
+                return false
+            }
+            #expect(started, "the feed never got going")
             await server.kill()
             try await Task.sleep(for: .milliseconds(500))
             try await server.restart()

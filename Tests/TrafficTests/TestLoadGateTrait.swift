@@ -1,0 +1,32 @@
+import LocalRedis
+import Testing
+
+// The same file is in each test target that needs it: test targets cannot import one another.
+
+/// Runs each test of a suite through ``TestLoadGate``: `.measuresTime` for tests that assert durations,
+/// `.loadsMachine` for the few that push or drain so much that they would starve those.
+struct TestLoadGateTrait: SuiteTrait, TestTrait, TestScoping {
+    let heavy: Bool
+
+    var isRecursive: Bool { true }
+
+    func provideScope(
+        for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
+    ) async throws {
+        // Only around a test case actually running: gating the suite as well would hold the gate while its
+        // tests wait for it.
+        guard testCase != nil else { return try await function() }
+        if heavy {
+            try await TestLoadGate.shared.heavy { try await function() }
+        } else {
+            try await TestLoadGate.shared.timing { try await function() }
+        }
+    }
+}
+
+extension Trait where Self == TestLoadGateTrait {
+    /// The suite's tests assert how long something took: they never run beside a `.loadsMachine` test.
+    static var measuresTime: Self { TestLoadGateTrait(heavy: false) }
+    /// The suite's tests load the machine heavily: they never run beside a `.measuresTime` test.
+    static var loadsMachine: Self { TestLoadGateTrait(heavy: true) }
+}
