@@ -82,9 +82,9 @@ struct WorkerBenchReport: Codable, Sendable {
         /// Microseconds Redis spent per command (a script's own commands are counted both in it and in `evalsha`).
         var microseconds: [String: Int]
 
-        /// The worker's pops: the batch move script with at-least-once delivery (its `EXISTS`, which nothing
-        /// else calls), else `BLMPOP`, or `BLPOP` with `LPOP` on servers before Redis 7.
-        var pops: Int { (calls["exists"] ?? 0) + (calls["blmpop"] ?? 0) + (calls["blpop"] ?? 0) }
+        /// The worker's pops: the batch move script with at-least-once delivery (its `HGET`, which nothing else
+        /// calls while batches flow), else `BLMPOP`, or `BLPOP` with `LPOP` on servers before Redis 7.
+        var pops: Int { (calls["hget"] ?? 0) + (calls["blmpop"] ?? 0) + (calls["blpop"] ?? 0) }
     }
 
     /// One drain of a pre-filled queue.
