@@ -18,6 +18,7 @@ struct WorkerAllowlistTests {
             #expect(totals.blocked == 0)
             #expect(try await run.redis.send("SCARD", "blocklist").int == 0)
             // Not counted means no counter was even created.
+            try await run.waitUntilBatchesReleased()
             #expect(try await run.redis.allKeys(matching: "ipwatcher:*") == [])
         }
     }

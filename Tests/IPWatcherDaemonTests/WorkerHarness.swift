@@ -42,6 +42,17 @@ struct WorkerRun: Sendable {
     }
 }
 
+extension WorkerRun {
+    /// Waits until the worker released every batch it took (at-least-once delivery deletes a batch from its
+    /// processing hash just after the batch's totals are recorded), so the keyspace holds only what stays.
+    func waitUntilBatchesReleased(within limit: Duration = .seconds(10)) async throws {
+        let prefix = worker.settings.keys.prefix + "processing"
+        try await waitUntil("the worker released its batches", within: limit) {
+            try await redis.allKeys(matching: prefix + "*").isEmpty
+        }
+    }
+}
+
 extension WorkerStatistics.Snapshot {
     /// Entries whose fate is recorded: counted (after the write), refused, stale or allowlisted.
     var handled: Int { counted + rejectedTotal + stale + allowlisted }

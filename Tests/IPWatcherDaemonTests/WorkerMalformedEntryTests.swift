@@ -109,6 +109,7 @@ struct WorkerMalformedEntryTests {
         try await withWorker(.forTests) { run in
             try await run.redis.push(["garbage", "", "1.2.3.4 x"])
             try await run.waitForTotals("3 refusals") { $0.rejectedTotal == 3 && $0.batches == 1 }
+            try await run.waitUntilBatchesReleased()
             #expect(try await run.redis.allKeys() == [])
         }
     }
