@@ -34,6 +34,17 @@ extension LocalRedisServer {
     /// it retries with new ports up to 5 times. Waiting for readiness honours task cancellation, which ends in
     /// ``LocalRedisError/notReady(_:)``. On every failure the child is killed and the directory removed.
     public static func start(_ options: LocalRedisServerOptions = .init()) async throws(LocalRedisError) -> LocalRedisServer {
+        try await start(options, reservingClusterBusPorts: false)
+    }
+
+    /// ``start(_:)``, optionally choosing only ports whose cluster bus port (port + 10000) is free as well.
+    ///
+    /// Used for Redis Cluster nodes, which bind that second port at startup; a bus port taken by the time the server
+    /// binds it shows as "Address already in use" in the log and is retried with new ports like a taken client port.
+    static func start(
+        _ options: LocalRedisServerOptions,
+        reservingClusterBusPorts: Bool
+    ) async throws(LocalRedisError) -> LocalRedisServer {
         try validate(options)
         guard let executable = executablePath() else {
             throw .executableNotFound("redis-server was not found in PATH or in /usr/bin, /usr/local/bin, /usr/sbin, /opt/homebrew/bin")
@@ -48,7 +59,10 @@ extension LocalRedisServer {
             }
             var lastTail = ""
             for _ in 1...maximumPortAttempts {
-                let ports = try LoopbackPorts.allocate((options.tcp ? 1 : 0) + (options.tls != nil ? 1 : 0))
+                let portCount = (options.tcp ? 1 : 0) + (options.tls != nil ? 1 : 0)
+                let ports = reservingClusterBusPorts
+                    ? try LoopbackPorts.allocateWithClusterBus(portCount)
+                    : try LoopbackPorts.allocate(portCount)
                 var remaining = ports[...]
                 let port = options.tcp ? remaining.popFirst() : nil
                 let tlsPort = options.tls != nil ? remaining.popFirst() : nil

@@ -52,7 +52,8 @@ struct RedisPingProbe: Sendable {
     private static let noSignal: Int32 = 0
     #endif
 
-    private func connectSocket() -> Int32? {
+    /// A connected blocking socket with 1 s send and receive timeouts, or nil; also used by ``RedisCommandProbe``.
+    func connectSocket() -> Int32? {
         let family: Int32
         switch endpoint {
         case .tcp: family = AF_INET
