@@ -1,0 +1,177 @@
+import Logging
+import NIOCore
+import RESP
+
+extension RedisClusterClient {
+    /// The slot map, waiting up to the command timeout for the first one.
+    func waitForTopology() async throws -> RedisClusterTopology {
+        let immediate: Result<RedisClusterTopology, any Error>? = shared.withLock { shared in
+            if shared.isShutdown { return .failure(RedisError.shutdown) }
+            if let topology = shared.topology { return .success(topology) }
+            return nil
+        }
+        if let immediate { return try immediate.get() }
+
+        let eventLoop = eventLoopGroup.any()
+        let promise = eventLoop.makePromise(of: RedisClusterTopology.self)
+        let id = shared.withLock { shared in
+            shared.nextWaiterID += 1
+            shared.topologyWaiters[shared.nextWaiterID] = promise
+            return shared.nextWaiterID
+        }
+        // The map, or a shutdown, may have come between the two locked sections.
+        let late: Result<RedisClusterTopology, any Error>? = shared.withLock { shared in
+            if shared.isShutdown { return .failure(RedisError.shutdown) }
+            return shared.topology.map { .success($0) }
+        }
+        if let late, let waiter = removeTopologyWaiter(id) {
+            waiter.completeWith(late)
+        }
+        let timeout = eventLoop.scheduleTask(in: TimeAmount(configuration.commandTimeout)) { [self] in
+            let lastError = shared.withLock { $0.lastRefreshError }
+            removeTopologyWaiter(id)?.fail(RedisClusterError.topologyUnavailable(lastError: lastError))
+        }
+        defer { timeout.cancel() }
+        return try await withTaskCancellationHandler {
+            try await promise.futureResult.get()
+        } onCancel: { [self] in
+            removeTopologyWaiter(id)?.fail(CancellationError())
+        }
+    }
+
+    private func removeTopologyWaiter(_ id: UInt64) -> EventLoopPromise<RedisClusterTopology>? {
+        shared.withLock { $0.topologyWaiters.removeValue(forKey: id) }
+    }
+
+    /// Refreshes whenever asked, no more often than every ``minimumRefreshSpacing``, and again after
+    /// ``failedRefreshDelay`` when no node answered. Ends when cancelled.
+    func refreshLoop() async {
+        for await _ in refreshRequests {
+            let succeeded = await refreshOnce()
+            if Task.isCancelled { return }
+            try? await Task.sleep(for: succeeded ? minimumRefreshSpacing : failedRefreshDelay)
+            if !succeeded { requestTopologyRefresh() }
+        }
+    }
+
+    /// Asks for a refresh every ``refreshInterval`` until cancelled.
+    func refreshTicker() async {
+        while true {
+            do {
+                try await Task.sleep(for: refreshInterval)
+            } catch {
+                return
+            }
+            requestTopologyRefresh()
+        }
+    }
+
+    /// Asks the known masters, then the seeds, for the slot map until one answers; true when one did.
+    func refreshOnce() async -> Bool {
+        var candidates: [RedisEndpoint] = []
+        var seen = Set<RedisClusterNodeAddress>()
+        for master in topology?.masters ?? [] {
+            let address = address(of: master)
+            if seen.insert(address).inserted { candidates.append(endpoint(for: address)) }
+        }
+        for seed in seeds {
+            if case .tcp(let host, let port) = seed.address,
+                !seen.insert(RedisClusterNodeAddress(host: host, port: port)).inserted
+            {
+                continue
+            }
+            candidates.append(seed)
+        }
+        var failures: [String] = []
+        for candidate in candidates {
+            if Task.isCancelled { return false }
+            do {
+                let topology = try await fetchTopology(from: candidate)
+                apply(topology, from: candidate)
+                return true
+            } catch {
+                failures.append("\(candidate): \(error)")
+            }
+        }
+        let summary = failures.joined(separator: "; ")
+        shared.withLock { $0.lastRefreshError = summary }
+        logger.warning("cannot learn the Redis Cluster slot map from any node", metadata: ["errors": "\(summary)"])
+        return false
+    }
+
+    /// The slot map as the node at `endpoint` sees it, over a connection of its own that is closed afterwards.
+    ///
+    /// A connection of its own, not the node's client: that one may be waiting out a reconnect backoff.
+    func fetchTopology(from endpoint: RedisEndpoint) async throws -> RedisClusterTopology {
+        let connection = try await RedisConnection.connect(
+            to: endpoint, configuration: configuration, eventLoopGroup: eventLoopGroup, logger: logger)
+        do {
+            let topology = try await Self.topology(of: connection)
+            await connection.closeNow()
+            guard topology.coveredSlotCount > 0 else {
+                throw RedisClusterTopologyError(source: "CLUSTER SHARDS", reason: "the node serves no slots yet")
+            }
+            if case .tcp(let host, _) = endpoint.address { return try Self.fillingEmptyHosts(topology, with: host) }
+            return topology
+        } catch {
+            await connection.closeNow()
+            throw error
+        }
+    }
+
+    /// `CLUSTER SHARDS`, or `CLUSTER SLOTS` when the server answers the former with an error (Redis 6).
+    static func topology(of connection: some RedisCommandExecutor) async throws -> RedisClusterTopology {
+        let shards = try await connection.pipeline([RESPCommand("CLUSTER", "SHARDS")])[0]
+        do {
+            return try RedisClusterTopology(shardsReply: shards)
+        } catch {
+            guard error.serverError != nil else { throw error }
+        }
+        let slots = try await connection.pipeline([RESPCommand("CLUSTER", "SLOTS")])[0]
+        return try RedisClusterTopology(slotsReply: slots)
+    }
+
+    /// The map with every empty host (Redis' "the host you asked") replaced by `host`.
+    static func fillingEmptyHosts(_ topology: RedisClusterTopology, with host: String) throws -> RedisClusterTopology {
+        guard topology.nodes.contains(where: { $0.host.isEmpty }) else { return topology }
+        func filled(_ node: RedisClusterNode) -> RedisClusterNode {
+            var node = node
+            if node.host.isEmpty { node.host = host }
+            return node
+        }
+        return try RedisClusterTopology(
+            shards: topology.shards.map {
+                RedisClusterShard(slotRanges: $0.slotRanges, master: filled($0.master), replicas: $0.replicas.map(filled))
+            })
+    }
+
+    /// Makes `topology` the map in use, wakes the commands waiting for one, and retires the clients of nodes
+    /// that are no longer in it.
+    ///
+    /// A node reached only through a redirection and missing from a map learnt from a node that has not heard of
+    /// it yet loses its client too; the next command for it creates a new one.
+    func apply(_ topology: RedisClusterTopology, from source: RedisEndpoint) {
+        let known = Set(topology.nodes.map { address(of: $0) })
+        let (changed, waiters, retired) = shared.withLock { shared in
+            let changed = shared.topology != topology
+            shared.topology = topology
+            shared.refreshCount += 1
+            shared.lastRefreshError = nil
+            let waiters = shared.topologyWaiters
+            shared.topologyWaiters.removeAll()
+            let retired = shared.nodes.values.filter { !known.contains($0.address) }
+            for entry in retired { shared.nodes[entry.address] = nil }
+            return (changed, waiters, retired)
+        }
+        for entry in retired {
+            logger.info("Redis Cluster node left the slot map; closing its client", metadata: ["node": "\(entry.address)"])
+            entry.retire.finish()
+        }
+        if changed {
+            logger.info(
+                "Redis Cluster slot map updated",
+                metadata: ["from": "\(source)", "masters": "\(topology.masters.map { address(of: $0).description })"])
+        }
+        for promise in waiters.values { promise.succeed(topology) }
+    }
+}
