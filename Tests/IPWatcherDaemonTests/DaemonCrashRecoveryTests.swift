@@ -52,16 +52,6 @@ struct DaemonCrashRecoveryTests {
         Int(try await redis.send("LLEN", "ips").int ?? -1)
     }
 
-    /// Each address's count summed over every fixed window (a run may straddle an hour boundary).
-    static func countsPerAddress(_ redis: RedisConnection) async throws -> [String: Int] {
-        var counts: [String: Int] = [:]
-        for key in try await redis.allKeys(matching: "ipwatcher:fixed:*") {
-            let address = String(key.split(separator: ":").last ?? "")
-            counts[address, default: 0] += Int(try await redis.send("GET", key).string ?? "0") ?? 0
-        }
-        return counts
-    }
-
     /// Checks that every address was counted at least once per hit and at most twice; returns the surplus.
     static func expectNothingLost(
         _ counts: [String: Int], sourceLocation: SourceLocation = #_sourceLocation
@@ -116,7 +106,7 @@ struct DaemonCrashRecoveryTests {
                         let outcome = try #require(try await daemon.waitForExit(within: .seconds(5)))
                         #expect(outcome.status == 0, "\(outcome)")
                     }
-                    let surplus = Self.expectNothingLost(try await Self.countsPerAddress(redis))
+                    let surplus = Self.expectNothingLost(try await redis.countsPerUnit())
                     print("kill -9 ×3: \(killsWithBatchesInHand) kills caught batches in hand; \(surplus) entries counted twice")
                 }
             }
@@ -165,7 +155,7 @@ struct DaemonCrashRecoveryTests {
                             let left = try await redis.allKeys(matching: "ipwatcher:processing*")
                             return try await Self.queueLength(redis) == 0 && left.isEmpty
                         }
-                        let surplus = Self.expectNothingLost(try await Self.countsPerAddress(redis))
+                        let surplus = Self.expectNothingLost(try await redis.countsPerUnit())
                         print("Redis restart: worker resumed \(resumedAfter) after Redis answered; \(surplus) entries counted twice")
                     }
                     #expect(daemon.standardError.contains("retrying"), "the outage was not logged")

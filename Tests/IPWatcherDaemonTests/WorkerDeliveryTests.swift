@@ -160,11 +160,18 @@ extension RedisConnection {
     }
 
     /// The sum of every fixed-window counter the worker wrote.
-    func counterTotal(prefix: String = "ipwatcher:fixed:") async throws -> Int {
-        var total = 0
-        for key in try await allKeys(matching: prefix + "*") {
-            total += Int(try await send("GET", key).string ?? "0") ?? 0
+    func counterTotal() async throws -> Int {
+        try await countsPerUnit().values.reduce(0, +)
+    }
+
+    /// Each unit's count summed over every fixed window it has a counter in (a run may straddle a window
+    /// boundary). Only for IPv4 units: the unit is what follows the key's last colon.
+    func countsPerUnit() async throws -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for key in try await allKeys(matching: "ipwatcher:fixed:*") {
+            let unit = String(key.split(separator: ":").last ?? "")
+            counts[unit, default: 0] += Int(try await send("GET", key).string ?? "0") ?? 0
         }
-        return total
+        return counts
     }
 }

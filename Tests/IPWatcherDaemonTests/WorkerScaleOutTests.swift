@@ -51,11 +51,7 @@ struct WorkerScaleOutTests {
                     print("three workers on one queue: entries counted per worker \(shares)")
                     #expect(shares.reduce(0, +) == entries.count, "\(shares)")
 
-                    var counts: [String: Int] = [:]
-                    for key in try await redis.allKeys(matching: "ipwatcher:fixed:*") {
-                        let address = String(key.split(separator: ":").last ?? "")
-                        counts[address, default: 0] += Int(try await redis.send("GET", key).string ?? "0") ?? 0
-                    }
+                    let counts = try await redis.countsPerUnit()
                     #expect(counts.count == Self.addresses)
                     #expect(counts.values.allSatisfy { $0 == Self.hitsPerAddress }, "an address counted other than 30 times")
                     #expect(try await redis.send("SCARD", "blocklist").int == Int64(Self.addresses))
