@@ -11,10 +11,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
+        // What both targets share: the generator their data-derived choices come from.
+        .target(name: "FuzzSupport"),
         // RESP replies from a server: whole and split parsing must agree, decoding must never trap.
         .executableTarget(
             name: "RESPParserFuzzer",
             dependencies: [
+                "FuzzSupport",
                 .product(name: "RESP", package: "ipwatcher"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
@@ -24,7 +27,7 @@ let package = Package(
         // Queue entries from the web tier: accepted ones must yield keys inside the worker's prefix.
         .executableTarget(
             name: "QueueEntryParserFuzzer",
-            dependencies: [.product(name: "Detection", package: "ipwatcher")],
+            dependencies: ["FuzzSupport", .product(name: "Detection", package: "ipwatcher")],
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]
         ),
     ],

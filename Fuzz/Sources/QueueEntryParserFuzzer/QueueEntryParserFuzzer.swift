@@ -1,4 +1,5 @@
 import Detection
+import FuzzSupport
 
 /// libFuzzer's entry point: checks the queue-entry and address parsers' invariants on one input.
 ///
@@ -22,7 +23,7 @@ enum QueueEntryFuzzing {
     /// Runs every check on `bytes`.
     static func check(_ bytes: UnsafeRawBufferPointer) {
         let input = Array(bytes)
-        var random = SplitMix64(seed: fnv1a(input))
+        var random = SplitMix64(seeding: input)
         let result = QueueEntryParser.parse(bytes)
         let expected = model(input)
         guard result == expected else {
@@ -129,13 +130,6 @@ enum QueueEntryFuzzing {
     static func isValidUTF8(_ bytes: [UInt8]) -> Bool {
         Array(String(decoding: bytes, as: UTF8.self).utf8) == bytes
     }
-
-    /// FNV-1a over the input: a stable seed for the data-derived choices.
-    static func fnv1a(_ bytes: [UInt8]) -> UInt64 {
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
-        return hash
-    }
 }
 
 /// Checks on a detection unit's name, which becomes part of Redis keys and a blocklist member.
@@ -167,29 +161,6 @@ enum UnitChecks {
         guard written == nameBytes.count, Array(buffer.prefix(nameBytes.count)) == nameBytes, refused == nil else {
             fatalError("\(context): write(into:) differs from name")
         }
-    }
-}
-
-/// A small deterministic generator, so the choices derived from an input are the same on every run.
-struct SplitMix64 {
-    /// The generator's state; each draw advances it by a fixed odd constant.
-    private var state: UInt64
-
-    /// Creates a generator whose draws are a function of `seed` alone.
-    init(seed: UInt64) { state = seed }
-
-    /// The next 64 pseudo-random bits.
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// A value in `0..<bound` (slightly biased, which does not matter here).
-    mutating func int(below bound: Int) -> Int {
-        bound <= 0 ? 0 : Int(next() % UInt64(bound))
     }
 }
 

@@ -1,3 +1,4 @@
+import FuzzSupport
 import NIOCore
 import RESP
 
@@ -23,7 +24,7 @@ enum RESPParserFuzzing {
 
     /// Runs every check on `input`.
     static func check(_ input: [UInt8]) {
-        var random = SplitMix64(seed: fnv1a(input))
+        var random = SplitMix64(seeding: input)
 
         let whole = parse(input, limits: .init(), cuts: [])
         // A few data-derived cut points: the same input always splits the same way, so crashes reproduce.
@@ -182,36 +183,6 @@ enum RESPParserFuzzing {
     /// Stops the process, naming the invariant and showing the reply it failed on.
     static func fail(_ message: String, _ reply: RESPToken) -> Never {
         fatalError("\(message): \(escaped(Array(reply.base.readableBytesView)))")
-    }
-
-    /// FNV-1a over the input: a stable seed for the data-derived choices.
-    static func fnv1a(_ bytes: [UInt8]) -> UInt64 {
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
-        return hash
-    }
-}
-
-/// A small deterministic generator, so the choices derived from an input are the same on every run.
-struct SplitMix64 {
-    /// The generator's state; each draw advances it by a fixed odd constant.
-    private var state: UInt64
-
-    /// Creates a generator whose draws are a function of `seed` alone.
-    init(seed: UInt64) { state = seed }
-
-    /// The next 64 pseudo-random bits.
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// A value in `0..<bound` (slightly biased, which does not matter for choosing cut points).
-    mutating func int(below bound: Int) -> Int {
-        bound <= 0 ? 0 : Int(next() % UInt64(bound))
     }
 }
 
