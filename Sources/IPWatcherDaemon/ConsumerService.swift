@@ -10,7 +10,7 @@ import SystemdNotify
 /// Redis errors never end the loop: a failed pop is retried after a pause, and a batch whose writes failed is
 /// written again with the same prepared counts until it succeeds (so an entry may be counted twice across
 /// an outage, never silently dropped), unless shutdown comes first. With at-least-once delivery a batch stays
-/// in the worker's processing list until it is written, and a start first counts whatever an earlier run left
+/// in the worker's processing hash until it is written, and a start first counts whatever an earlier run left
 /// there, so neither a crash nor a shutdown with Redis away loses entries. Every turn of the loop, including a pop
 /// that found the queue empty and a failed attempt, counts as progress for the systemd watchdog: only a
 /// wedged loop stops the pings.
@@ -55,7 +55,7 @@ public final class ConsumerService: Service {
             await consume()
         } onGracefulShutdown: {
             // With Redis away, a pop or write would wait up to the command timeout for a connection before the
-            // loop could notice the shutdown; the batch in hand stays in the processing list instead.
+            // loop could notice the shutdown; the batch in hand stays in the processing hash instead.
             popClient.stopWaitingForConnection()
             writeClient.stopWaitingForConnection()
         }
@@ -164,7 +164,7 @@ public final class ConsumerService: Service {
         await retrying("pop from \(settings.queueKey)", { try await source.pop() }) ?? .empty
     }
 
-    /// Writes `batch`, then releases its entries from the processing list; an unwritten batch stays there.
+    /// Writes `batch`, then releases its entries from the processing hash; an unwritten batch stays there.
     private func finish(
         _ batch: PreparedBatch, popped: PoppedBatch, source: any BatchSource, with processor: BatchProcessor
     ) async {
@@ -183,7 +183,7 @@ public final class ConsumerService: Service {
                 "shutting down with a batch not written",
                 metadata: [
                     "entries": "\(batch.popped)",
-                    "kept": "\(settings.delivery == .atLeastOnce ? "in the processing list, for the next start" : "no")",
+                    "kept": "\(settings.delivery == .atLeastOnce ? "in the processing hash, for the next start" : "no")",
                 ])
         }
         return written != nil

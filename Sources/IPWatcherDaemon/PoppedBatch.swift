@@ -4,7 +4,8 @@ import NIOCore
 struct PoppedBatch: Sendable {
     /// The entries as slices of the reply.
     var entries: [ByteBuffer]
-    /// The processing list holding these entries until acknowledged; nil for an at-most-once pop.
+    /// The batch's name in the worker's processing hash, which holds its entries until acknowledged; nil for an
+    /// at-most-once pop.
     var receipt: String?
 
     /// A pop that found the queue empty.

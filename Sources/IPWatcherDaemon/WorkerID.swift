@@ -4,7 +4,7 @@ import Glibc
 import Darwin
 #endif
 
-/// Names a worker's processing lists, which is how a restarted worker finds the batches it had in hand.
+/// Names a worker's processing hash, which is how a restarted worker finds the batches it had in hand.
 ///
 /// The default must come out the same after a restart (a random one would orphan the batches of the run that
 /// crashed) and differ between workers that consume different queues on one host, hence the host name plus a

@@ -20,9 +20,9 @@ public struct WorkerSettings: Sendable, Hashable {
     public var queueKey: String = "ips"
     /// Which end to pop.
     public var popSide: PopSide = .left
-    /// At-least-once keeps each popped batch in a processing list until it is written; at-most-once pops plainly.
+    /// At-least-once keeps each popped batch in a processing hash until it is written; at-most-once pops plainly.
     public var delivery: Delivery = .atLeastOnce
-    /// Names the worker's processing lists; see ``WorkerID``.
+    /// Names the worker's processing hash; see ``WorkerID``.
     public var workerID: String = WorkerID.defaultID(queueKey: "ips", keyPrefix: KeySchema().prefix)
     /// Most entries handled as one batch.
     public var batchSize: Int = 10_000

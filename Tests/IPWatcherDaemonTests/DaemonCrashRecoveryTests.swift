@@ -95,7 +95,7 @@ struct DaemonCrashRecoveryTests {
                     try await withDaemon(arguments, in: scratch, extraEnvironment: ["NOTIFY_SOCKET": notify.path]) {
                         daemon in
                         try await notify.waitFor("READY=1", within: .seconds(10))
-                        try await waitUntil("the queue and the processing lists are empty", within: .seconds(60)) {
+                        try await waitUntil("the queue and the processing hash are empty", within: .seconds(60)) {
                             let left = try await redis.allKeys(matching: "ipwatcher:processing*")
                             return try await Self.queueLength(redis) == 0 && left.isEmpty
                         }
@@ -151,7 +151,7 @@ struct DaemonCrashRecoveryTests {
                         let resumedAfter = ContinuousClock.now - restarted
                         // A bound for a loaded CI machine; the note reports what this machine measures.
                         #expect(resumedAfter < .seconds(3), "resumed \(resumedAfter) after Redis answered")
-                        try await waitUntil("the queue and the processing lists are empty", within: .seconds(60)) {
+                        try await waitUntil("the queue and the processing hash are empty", within: .seconds(60)) {
                             let left = try await redis.allKeys(matching: "ipwatcher:processing*")
                             return try await Self.queueLength(redis) == 0 && left.isEmpty
                         }

@@ -30,9 +30,9 @@ extension IPWatcherConfiguration {
         public var rejectedKey: String?
         /// Length the rejected list is trimmed to (`LTRIM`), ≥ 1, so bad input cannot fill Redis.
         public var rejectedMax: Int
-        /// Whether a popped batch is kept in a processing list until it is written.
+        /// Whether a popped batch is kept in a processing hash until it is written.
         public var delivery: Delivery
-        /// Names this worker's processing lists; nil means ``WorkerID/defaultID(queueKey:keyPrefix:)``, the host
+        /// Names this worker's processing hash; nil means ``WorkerID/defaultID(queueKey:keyPrefix:)``, the host
         /// name and a suffix that stays the same across restarts.
         public var workerID: String?
 

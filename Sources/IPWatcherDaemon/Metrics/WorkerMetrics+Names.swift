@@ -31,7 +31,7 @@ extension WorkerMetrics {
         Name.blocks: "Units added to the blocklist (in a dry run: that would have been).",
         Name.unblocks: "Units whose ban ended and that were removed from the blocklist.",
         Name.redisErrors: "Failed Redis commands of the consumer loop (pops, batch writes); each is retried.",
-        Name.recovered: "Entries of unfinished batches an earlier run left in its processing lists, counted at start.",
+        Name.recovered: "Entries of unfinished batches an earlier run left in its processing hash, counted at start.",
         Name.reconnects: "Redis connections re-established after the first, by connection.",
         Name.connected: "1 while the Redis connection is up, else 0, by connection.",
         Name.queueLength: "Entries waiting in the queue list (LLEN, refreshed about once a second).",
