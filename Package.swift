@@ -122,7 +122,7 @@ let package = Package(
         // Counts the calling thread's heap allocations; linked only into the tests (allocation-count tests).
         .target(name: "CMallocCounter"),
         // Checks deploy/ with systemd's own tools.
-        .testTarget(name: "DeploymentTests"),
+        .testTarget(name: "DeploymentTests", dependencies: ["LocalRedis"]),
         .testTarget(
             name: "IPWatcherDaemonTests",
             dependencies: [

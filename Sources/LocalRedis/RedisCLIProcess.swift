@@ -73,7 +73,7 @@ final class RedisCLIProcess: Sendable {
                 sigemptyset(&unblocked)
                 pthread_sigmask(SIG_SETMASK, &unblocked, nil)
                 do {
-                    try process.run()
+                    try ProcessLauncher.run(process)
                 } catch {
                     state.withLock { $0.exited = true }
                     continuation.resume(returning: .notStarted("\(error)"))
@@ -87,13 +87,13 @@ final class RedisCLIProcess: Sendable {
                 if killNow { sendSIGKILL(to: process.processIdentifier) }
                 // Our copy of the write end is closed after launch, so this ends when redis-cli exits.
                 let data = (try? pipe.fileHandleForReading.readToEnd()) ?? nil
-                process.waitUntilExit()
+                let ending = ProcessLauncher.waitForEnding(of: process)
                 let flags = state.withLock { state -> (Bool, Bool) in
                     state.exited = true
                     return (state.timedOut, state.cancelled)
                 }
                 continuation.resume(returning: .finished(
-                    status: process.terminationStatus,
+                    status: ending.status,
                     output: data.map { String(decoding: $0, as: UTF8.self) } ?? "",
                     timedOut: flags.0,
                     cancelled: flags.1

@@ -84,7 +84,7 @@ final class RedisChildProcess: Sendable {
                 sigemptyset(&unblocked)
                 pthread_sigmask(SIG_SETMASK, &unblocked, nil)
                 do {
-                    try process.run()
+                    try ProcessLauncher.run(process)
                     continuation.resume(returning: nil)
                 } catch {
                     continuation.resume(returning: "\(error)")

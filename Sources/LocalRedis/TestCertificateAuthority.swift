@@ -138,17 +138,17 @@ public struct TestCertificateAuthority: Sendable, Hashable {
         let errorPipe = Pipe()
         process.standardError = errorPipe
         do {
-            try process.run()
+            try ProcessLauncher.run(process)
         } catch {
             throw .certificateGeneration("cannot run \(openssl): \(error)")
         }
         // Read before waiting so a chatty openssl cannot block on a full pipe.
         let errorOutput = (try? errorPipe.fileHandleForReading.readToEnd()) ?? nil
-        process.waitUntilExit()
-        guard process.terminationReason == .exit, process.terminationStatus == 0 else {
+        let ending = ProcessLauncher.waitForEnding(of: process)
+        guard ending.exited, ending.status == 0 else {
             let message = errorOutput.map { String(decoding: $0, as: UTF8.self) } ?? ""
             throw .certificateGeneration(
-                "`openssl \(arguments.joined(separator: " "))` exited with status \(process.terminationStatus): \(message)"
+                "`openssl \(arguments.joined(separator: " "))` exited with status \(ending.status): \(message)"
             )
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import LocalRedis
 import Synchronization
 import Testing
 
@@ -76,7 +77,8 @@ struct ScratchDirectory: Sendable {
 final class ExitInstantBox: Sendable {
     private let value = Mutex<ContinuousClock.Instant?>(nil)
 
-    func record() { value.withLock { $0 = ContinuousClock.now } }
+    /// Notes now as the exit instant unless an earlier one was noted.
+    func record() { value.withLock { if $0 == nil { $0 = ContinuousClock.now } } }
 
     var instant: ContinuousClock.Instant? { value.withLock { $0 } }
 }
@@ -132,7 +134,7 @@ final class DaemonProcess {
         let exitInstant = ExitInstantBox()
         process.terminationHandler = { _ in exitInstant.record() }
         self.exitBox = exitInstant
-        try process.run()
+        try ProcessLauncher.run(process)
     }
 
     deinit {
@@ -144,7 +146,7 @@ final class DaemonProcess {
     /// When the process ended, as noted on Foundation's own thread: exact even when the test's tasks run late on a
     /// busy machine. Nil while it runs.
     var exitedAt: ContinuousClock.Instant? { exitBox.instant }
-    var isRunning: Bool { process.isRunning }
+    var isRunning: Bool { ProcessLauncher.ending(of: process) == nil }
 
     /// Sends `signal` to the process.
     func deliver(_ signal: Int32) {
@@ -152,22 +154,20 @@ final class DaemonProcess {
     }
 
     /// How the process ended, or nil if it is still running after `limit`.
+    ///
+    /// Asks the kernel (``ProcessLauncher/ending(of:)``) every 2 ms rather than waiting on Foundation, whose notice of
+    /// an exit can lag behind it; whichever notices first records the exit instant.
     func waitForExit(within limit: Duration) async throws -> ExitOutcome? {
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: limit)
-        while process.isRunning {
+        while true {
+            if let ending = ProcessLauncher.ending(of: process) {
+                exitBox.record()
+                return ending.exited
+                    ? ExitOutcome(status: ending.status, signal: nil) : ExitOutcome(status: nil, signal: ending.status)
+            }
             if clock.now >= deadline { return nil }
-            try await Task.sleep(for: .milliseconds(5))
-        }
-        // `isRunning` turns false once Foundation reaped the child and recorded its status; the termination
-        // handler, which notes the time, follows on Foundation's thread.
-        while exitBox.instant == nil, clock.now < deadline.advanced(by: .seconds(1)) {
             try await Task.sleep(for: .milliseconds(2))
-        }
-        switch process.terminationReason {
-        case .exit: return ExitOutcome(status: process.terminationStatus, signal: nil)
-        case .uncaughtSignal: return ExitOutcome(status: nil, signal: process.terminationStatus)
-        @unknown default: return ExitOutcome(status: nil, signal: nil)
         }
     }
 

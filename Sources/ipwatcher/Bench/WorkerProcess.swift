@@ -1,4 +1,5 @@
 import Foundation
+import LocalRedis
 
 #if canImport(Glibc)
 import Glibc
@@ -60,7 +61,7 @@ final class WorkerProcess {
         process.standardOutput = log
         process.standardError = log
         launchedAt = ContinuousClock.now
-        try process.run()
+        try ProcessLauncher.run(process)
         try? log.close()
     }
 

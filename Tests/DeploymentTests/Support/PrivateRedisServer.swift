@@ -11,7 +11,8 @@ import Darwin
 /// A `redis-server` of the test's own: a temporary directory, a free loopback port, no persistence, and
 /// `deploy/redis-acl.conf` included in its configuration (which checks that the file is valid redis.conf text).
 ///
-/// The tests cannot use the `LocalRedis` module (this target has no dependencies), hence this small launcher.
+/// A launcher of its own because the server must include the shipped file as it is; from `LocalRedis` this target
+/// takes only `ProcessLauncher`, so its launches never overlap those of the other suites.
 /// Call ``stop()`` when done; it waits for the server to exit.
 final class PrivateRedisServer {
     let port: Int

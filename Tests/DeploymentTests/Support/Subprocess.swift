@@ -1,4 +1,5 @@
 import Foundation
+import LocalRedis
 import Synchronization
 
 #if canImport(Glibc)
@@ -66,7 +67,7 @@ final class BackgroundProcess {
             sigemptyset(&unblocked)
             pthread_sigmask(SIG_SETMASK, &unblocked, nil)
             do {
-                try process.run()
+                try ProcessLauncher.run(process)
             } catch {
                 failure.withLock { $0 = "\(error)" }
             }
@@ -80,7 +81,7 @@ final class BackgroundProcess {
         }
     }
 
-    var isRunning: Bool { process.isRunning }
+    var isRunning: Bool { ProcessLauncher.ending(of: process) == nil }
     var processIdentifier: Int32 { process.processIdentifier }
 
     /// Everything written to standard output so far.
@@ -95,21 +96,29 @@ final class BackgroundProcess {
 
     /// Waits up to `timeout` for the process to end; kills it (SIGKILL) if it does not, so no child outlives a test.
     /// Returns how it ended and whether it ended on its own.
+    ///
+    /// Asks the kernel (``ProcessLauncher/ending(of:)``) rather than waiting on Foundation, whose notice of an exit
+    /// can lag behind it.
     @discardableResult
     func waitForExit(timeout: Duration) -> (result: CommandResult, endedInTime: Bool) {
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning && ContinuousClock.now < deadline {
-            usleep(20_000)
-        }
-        let endedInTime = !process.isRunning
-        if !endedInTime {
+        var ending = Self.pollEnding(of: process, until: ContinuousClock.now + timeout)
+        let endedInTime = ending != nil
+        if ending == nil {
             kill(process.processIdentifier, SIGKILL)
+            ending = Self.pollEnding(of: process, until: ContinuousClock.now + .seconds(30))
         }
-        process.waitUntilExit()
         let result = CommandResult(
-            status: process.terminationStatus, exited: process.terminationReason == .exit,
+            status: ending?.status ?? SIGKILL, exited: ending?.exited ?? false,
             standardOutput: standardOutput, standardError: standardError)
         return (result, endedInTime)
+    }
+
+    private static func pollEnding(of process: Process, until deadline: ContinuousClock.Instant) -> ProcessLauncher.Ending? {
+        while true {
+            if let ending = ProcessLauncher.ending(of: process) { return ending }
+            if ContinuousClock.now >= deadline { return nil }
+            usleep(10_000)
+        }
     }
 
     /// Sends `signal` and waits up to `timeout` for the end (then SIGKILL).
