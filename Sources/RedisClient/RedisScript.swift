@@ -17,6 +17,11 @@ public final class RedisScript: Sendable {
     /// The digest learned from the server, if the script was loaded.
     public var sha1: String? { digest.withLock { $0 } }
 
+    /// Records the digest a `SCRIPT LOAD` sent elsewhere returned (on every master of a cluster).
+    public func remember(sha1 sha: String) {
+        digest.withLock { $0 = sha }
+    }
+
     /// Loads the script with `SCRIPT LOAD` and remembers its digest.
     @discardableResult
     public func load(on executor: some RedisCommandExecutor) async throws -> String {

@@ -1,0 +1,183 @@
+import Logging
+import NIOCore
+import NIOPosix
+import RESP
+
+/// Runs commands on the Redis that holds their keys: the one server, or in a Redis Cluster the master of each key's
+/// hash slot.
+///
+/// Code that must work with both names the key of every command (``RedisRoutedCommand``) and runs it here; with a
+/// single server the key is ignored and nothing is hashed on the hot path that matters
+/// (``backend`` gives the ``RedisClient`` for code with a faster single-server path). Commands on several keys
+/// must use keys of one slot (hash tags) to work on a cluster.
+public final class RedisRouter: Sendable {
+    /// Where commands go.
+    public enum Backend: Sendable {
+        /// One server (or a primary behind a fixed address).
+        case server(RedisClient)
+        /// A Redis Cluster.
+        case cluster(RedisClusterClient)
+    }
+
+    /// Where commands go.
+    public let backend: Backend
+
+    /// Wraps a client of either kind.
+    public init(_ backend: Backend) {
+        self.backend = backend
+    }
+
+    /// A router for one server at `endpoint`, or for the cluster `clusterSeeds` name when there are any.
+    public convenience init(
+        endpoint: RedisEndpoint, clusterSeeds: [RedisEndpoint]?, configuration: RedisConnectionConfiguration,
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, logger: Logger
+    ) {
+        if let clusterSeeds, !clusterSeeds.isEmpty {
+            self.init(
+                .cluster(
+                    RedisClusterClient(
+                        seeds: clusterSeeds, configuration: configuration, eventLoopGroup: eventLoopGroup,
+                        logger: logger)))
+        } else {
+            self.init(
+                .server(
+                    RedisClient(
+                        endpoint: endpoint, configuration: configuration, eventLoopGroup: eventLoopGroup,
+                        logger: logger)))
+        }
+    }
+
+    /// Whether commands go to a Redis Cluster.
+    public var isCluster: Bool {
+        if case .cluster = backend { return true }
+        return false
+    }
+
+    /// Keeps the connections up until the calling task is cancelled; see ``RedisClient/run()`` and
+    /// ``RedisClusterClient/run()``.
+    public func run() async throws {
+        switch backend {
+        case .server(let client): try await client.run()
+        case .cluster(let client): try await client.run()
+        }
+    }
+
+    /// The connection state, for status lines and health checks.
+    public var state: RedisConnectionState {
+        switch backend {
+        case .server(let client): client.state
+        case .cluster(let client): client.connectionState
+        }
+    }
+
+    /// See ``RedisClient/stopWaitingForConnection()``.
+    public func stopWaitingForConnection() {
+        switch backend {
+        case .server(let client): client.stopWaitingForConnection()
+        case .cluster(let client): client.stopWaitingForConnection()
+        }
+    }
+
+    /// Runs `command` where `key` lives; an error reply is thrown as ``RedisError/server(_:)``.
+    public func send(_ command: RESPCommand, key: String, timeout: Duration? = nil) async throws -> RESPToken {
+        switch backend {
+        case .server(let client): try await client.send(command, timeout: timeout).throwingServerError()
+        case .cluster(let client): try await client.send(command, key: key, timeout: timeout)
+        }
+    }
+
+    /// Runs `command` where `slot` lives; an error reply is thrown as ``RedisError/server(_:)``.
+    public func send(_ command: RESPCommand, slot: RedisHashSlot, timeout: Duration? = nil) async throws -> RESPToken {
+        switch backend {
+        case .server(let client): try await client.send(command, timeout: timeout).throwingServerError()
+        case .cluster(let client): try await client.send(command, slot: slot, timeout: timeout)
+        }
+    }
+
+    /// Runs a keyless command (`PING`, `PUBLISH`, `INFO`): on the server, or on one master of a cluster.
+    public func sendToAnyNode(_ command: RESPCommand, timeout: Duration? = nil) async throws -> RESPToken {
+        switch backend {
+        case .server(let client): try await client.send(command, timeout: timeout).throwingServerError()
+        case .cluster(let client): try await client.sendToAnyMaster(command, timeout: timeout)
+        }
+    }
+
+    /// Runs a blocking command on keys that live where `key` does; see ``RedisClient/sendBlocking(_:blockFor:)``
+    /// and ``RedisClusterClient/sendBlocking(_:slot:blockFor:)``. An error reply is thrown as
+    /// ``RedisError/server(_:)``.
+    public func sendBlocking(_ command: RESPCommand, key: String, blockFor: Duration) async throws -> RESPToken {
+        switch backend {
+        case .server(let client):
+            try await client.sendBlocking(command, blockFor: blockFor).throwingServerError()
+        case .cluster(let client):
+            try await client.sendBlocking(command, slot: RedisHashSlot(key: key), blockFor: blockFor)
+                .throwingServerError()
+        }
+    }
+
+    /// Runs `commands` and returns their replies in order; error replies are returned as tokens.
+    ///
+    /// On one server they are one pipeline. On a cluster they are split by node and sent concurrently, so
+    /// commands for different nodes have no order among them; see ``RedisClusterClient/pipeline(_:timeout:)``.
+    public func pipeline(_ commands: [RedisRoutedCommand], timeout: Duration? = nil) async throws -> [RESPToken] {
+        guard !commands.isEmpty else { return [] }
+        switch backend {
+        case .server(let client):
+            var encoder = RESPCommandEncoder()
+            for routed in commands { encoder.append(routed.command) }
+            return try await client.pipeline(encoder, timeout: timeout)
+        case .cluster(let client):
+            return try await client.execute(commands.map { ($0.slot, $0.command) }, timeout: timeout)
+        }
+    }
+
+    /// Loads `script` where it will run: on the server, or on every master of a cluster (a promoted replica
+    /// has no scripts of its own, and `NOSCRIPT` brings the script back there).
+    @discardableResult
+    public func load(_ script: RedisScript) async throws -> String {
+        switch backend {
+        case .server(let client):
+            return try await script.load(on: client)
+        case .cluster(let client):
+            let replies = try await client.sendToEveryMaster(RESPCommand("SCRIPT", "LOAD", script.source))
+            guard let sha = replies.first?.string else {
+                throw RedisError.unexpectedReply(command: "SCRIPT LOAD", reply: replies.first?.description ?? "none")
+            }
+            script.remember(sha1: sha)
+            return sha
+        }
+    }
+
+    /// Runs `script` on `keys` (all of one slot) with `EVALSHA`, loading it first if needed and again after
+    /// `NOSCRIPT`; an error reply is thrown as ``RedisError/server(_:)``.
+    public func evaluate(_ script: RedisScript, keys: [String], arguments: [String] = []) async throws -> RESPToken {
+        let slot = keys.first.map { RedisHashSlot(key: $0) } ?? RedisHashSlot(rawValue: 0)!
+        let sha: String
+        if let known = script.sha1 { sha = known } else { sha = try await load(script) }
+        do {
+            return try await send(RESPCommand("EVALSHA", sha, keys.count, keys, arguments), slot: slot)
+        } catch RedisError.server(let error) where error.code == "NOSCRIPT" {
+            let reloaded = try await load(script)
+            return try await send(RESPCommand("EVALSHA", reloaded, keys.count, keys, arguments), slot: slot)
+        }
+    }
+
+    /// Runs `count` calls of `script`, call `index` built by `call(index, sha)` as an `EVALSHA`, and returns the
+    /// replies in order (error replies as tokens). Calls answered `NOSCRIPT` did not run and are sent again after
+    /// loading the script.
+    public func evaluatePipelined(
+        _ script: RedisScript, count: Int, timeout: Duration? = nil,
+        call: (_ index: Int, _ sha: String) -> RedisRoutedCommand
+    ) async throws -> [RESPToken] {
+        guard count > 0 else { return [] }
+        let sha: String
+        if let known = script.sha1 { sha = known } else { sha = try await load(script) }
+        var replies = try await pipeline((0..<count).map { call($0, sha) }, timeout: timeout)
+        let missing = replies.indices.filter { replies[$0].serverError?.code == "NOSCRIPT" }
+        guard !missing.isEmpty else { return replies }
+        let reloaded = try await load(script)
+        let retried = try await pipeline(missing.map { call($0, reloaded) }, timeout: timeout)
+        for (index, reply) in zip(missing, retried) { replies[index] = reply }
+        return replies
+    }
+}
