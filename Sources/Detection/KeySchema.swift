@@ -52,6 +52,42 @@ public struct KeySchema: Hashable, Sendable {
         "\(prefix)processing:\(workerID):landing"
     }
 
+    /// The ban expiry set for `blocklistKey` in a Redis Cluster: `<prefix>bans:{<hash tag of the blocklist key>}`,
+    /// in the blocklist's slot, since every ban writes both in one script. A single server uses ``bansKey``.
+    public func clusterBansKey(blocklistKey: String) -> String {
+        "\(prefix)bans:{\(Self.hashTag(of: blocklistKey))}"
+    }
+
+    /// A worker's processing hash for one queue shard in a Redis Cluster, or for one of several shards:
+    /// `<prefix>processing:<workerID>:{<hash tag of the shard's key>}`, in the shard's slot, since the move
+    /// script touches both.
+    public func processingKey(workerID: String, shardKey: String) -> String {
+        "\(prefix)processing:\(workerID):{\(Self.hashTag(of: shardKey))}"
+    }
+
+    /// The landing list beside ``processingKey(workerID:shardKey:)``: that key followed by `:landing`.
+    public func landingKey(workerID: String, shardKey: String) -> String {
+        processingKey(workerID: workerID, shardKey: shardKey) + ":landing"
+    }
+
+    /// The part of `key` Redis Cluster hashes: the text between the first `{` and the next `}` when that is not
+    /// empty, else the whole key. A key built as `…{<this>}…` lands in the same slot as `key` unless the part
+    /// itself contains `}` (see ``isTaggable(_:)``).
+    public static func hashTag(of key: String) -> Substring {
+        if let open = key.firstIndex(of: "{") {
+            let afterOpen = key.index(after: open)
+            if let close = key[afterOpen...].firstIndex(of: "}"), close > afterOpen {
+                return key[afterOpen..<close]
+            }
+        }
+        return key[...]
+    }
+
+    /// Whether keys built around ``hashTag(of:)`` of `key` share its slot: false when that part contains `}`.
+    public static func isTaggable(_ key: String) -> Bool {
+        !hashTag(of: key).contains("}")
+    }
+
     /// The hash of running totals: `<prefix>stats`.
     public var statsKey: String { "\(prefix)stats" }
 }

@@ -23,6 +23,8 @@ extension WorkerSettings {
         eventsChannel = configuration.blocklist.eventsChannel
         detection = DetectionSettings(configuration: configuration)
         metricsListen = configuration.metrics.listen
+        queueShards = configuration.queue.shards
+        clusterKeys = configuration.usesCluster
     }
 }
 

@@ -24,6 +24,11 @@ public struct WorkerSettings: Sendable, Hashable {
     public var delivery: Delivery = .atLeastOnce
     /// Names the worker's processing hash; see ``WorkerID``.
     public var workerID: String = WorkerID.defaultID(queueKey: "ips", keyPrefix: KeySchema().prefix)
+    /// How many lists the queue is split into; see ``Detection/QueueShards``.
+    public var queueShards: Int = 1
+    /// Whether Redis is a cluster, so keys that a script or transaction touches together carry one hash tag
+    /// (see ``bansKey`` and ``processingKey(shardKey:)``).
+    public var clusterKeys = false
     /// Most entries handled as one batch.
     public var batchSize: Int = 10_000
     /// How long one blocking pop waits on an empty queue; bounds how quickly shutdown and reloads are noticed.

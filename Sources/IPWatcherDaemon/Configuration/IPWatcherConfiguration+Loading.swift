@@ -43,6 +43,7 @@ extension IPWatcherConfiguration {
             environment: environment, passwordFile: configuration.redis.passwordFile)
         // Parses the URL and merges the TLS section, so a bad combination fails here and not at connect time.
         _ = try configuration.endpoint
+        try configuration.checkClusterKeys()
         try checkReadable(configuration.redis.tls)
         return configuration
     }
@@ -125,7 +126,8 @@ extension IPWatcherConfiguration {
                 "redis.tls.verify", default: defaults.tls.verify, among: [.full, .noHostname, .none]))
         return Redis(
             url: url, passwordFile: passwordFile, clientName: clientName, connectTimeout: connectTimeout,
-            commandTimeout: commandTimeout, tls: tls)
+            commandTimeout: commandTimeout, tls: tls,
+            cluster: try values.bool("redis.cluster", default: defaults.cluster))
     }
 
     /// The `queue` section.
@@ -144,7 +146,8 @@ extension IPWatcherConfiguration {
             rejectedKey: try values.optionalString("queue.rejected_key", default: defaults.rejectedKey),
             rejectedMax: try values.integer("queue.rejected_max", default: defaults.rejectedMax, minimum: 1),
             delivery: try values.choice("queue.delivery", default: defaults.delivery),
-            workerID: workerID)
+            workerID: workerID,
+            shards: try values.integer("queue.shards", default: defaults.shards, minimum: 1, maximum: 1024))
     }
 
     /// The `detection` section.

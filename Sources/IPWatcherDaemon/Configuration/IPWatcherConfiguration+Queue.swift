@@ -35,13 +35,17 @@ extension IPWatcherConfiguration {
         /// Names this worker's processing hash; nil means ``WorkerID/defaultID(queueKey:keyPrefix:)``, the host
         /// name and a suffix that stays the same across restarts.
         public var workerID: String?
+        /// How many lists the queue is split into, 1...1024: 1 is ``key`` itself, more are `<key>:{0}` …
+        /// (see ``Detection/QueueShards``); producers pick a list by the address's CRC-32.
+        public var shards: Int
 
         /// Creates the section; every parameter defaults to the documented default.
         public init(
             key: String = "ips", pop: PopSide = .left, batch: Int = 10_000, blockTimeout: Duration = .seconds(1),
             rejectedKey: String? = nil, rejectedMax: Int = 10000, delivery: Delivery = .atLeastOnce,
-            workerID: String? = nil
+            workerID: String? = nil, shards: Int = 1
         ) {
+            self.shards = shards
             self.key = key
             self.pop = pop
             self.batch = batch

@@ -22,13 +22,17 @@ extension IPWatcherConfiguration {
         public var commandTimeout: Duration
         /// TLS settings that override or add to the `rediss://` URL's options.
         public var tls: TLS
+        /// Whether ``url`` names a seed node of a Redis Cluster rather than a single server. A
+        /// `redis+cluster://` or `rediss+cluster://` URL (several seeds, comma-separated) implies it.
+        public var cluster: Bool
 
         /// Creates the section; every parameter defaults to the documented default.
         public init(
             url: String = "redis://127.0.0.1:6379", passwordFile: String? = nil, password: RedisPassword? = nil,
             clientName: String? = "ipwatcher", connectTimeout: Duration = .seconds(5),
-            commandTimeout: Duration = .seconds(5), tls: TLS = TLS()
+            commandTimeout: Duration = .seconds(5), tls: TLS = TLS(), cluster: Bool = false
         ) {
+            self.cluster = cluster
             self.url = url
             self.passwordFile = passwordFile
             self.password = password
@@ -45,7 +49,7 @@ extension IPWatcherConfiguration.Redis: CustomStringConvertible, CustomDebugStri
     public var description: String {
         "Redis(url: \(IPWatcherConfiguration.redactedURL(url)), passwordFile: \(passwordFile ?? "nil"), "
             + "password: \(password == nil ? "nil" : "***"), clientName: \(clientName ?? "nil"), "
-            + "connectTimeout: \(connectTimeout), commandTimeout: \(commandTimeout), tls: \(tls))"
+            + "connectTimeout: \(connectTimeout), commandTimeout: \(commandTimeout), tls: \(tls), cluster: \(cluster))"
     }
 
     /// Same as ``description``: a debug print must not show the password either.
