@@ -9,7 +9,7 @@ import ServiceLifecycle
 /// Expiry lives in a sorted set beside the blocklist because members of a Redis set cannot expire one by
 /// one; checking every 250 ms keeps an expired unit in the set for well under a second.
 public struct BanExpiryService: Service {
-    private let client: RedisClient
+    private let client: RedisRouter
     private let settings: WorkerSettings
     private let statistics: WorkerStatistics
     private let logger: Logger
@@ -19,7 +19,7 @@ public struct BanExpiryService: Service {
 
     /// Creates the service; `interval` is how often it looks for ended bans.
     public init(
-        client: RedisClient, settings: WorkerSettings, statistics: WorkerStatistics, logger: Logger,
+        client: RedisRouter, settings: WorkerSettings, statistics: WorkerStatistics, logger: Logger,
         interval: Duration = .milliseconds(250)
     ) {
         self.client = client
@@ -58,7 +58,7 @@ public struct BanExpiryService: Service {
     @discardableResult
     public func expireOnce(now: Int64) async throws -> Int {
         let reply = try await client.evaluate(
-            BlocklistScripts.expire, keys: [settings.blocklistKey, settings.keys.bansKey],
+            BlocklistScripts.expire, keys: [settings.blocklistKey, settings.bansKey],
             arguments: ["\(now)", "\(Self.perCall)", settings.eventsChannel ?? ""])
         guard let units = reply.array, !units.isEmpty else { return 0 }
         for unit in units {

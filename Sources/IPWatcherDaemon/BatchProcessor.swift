@@ -7,7 +7,7 @@ import RedisClient
 /// Turns popped entries into counter updates and blocks: parse, add up per unit and window, one pipeline
 /// of counter updates, then one of blocks for the units over the threshold.
 struct BatchProcessor {
-    let client: RedisClient
+    let client: RedisRouter
     let settings: WorkerSettings
     let statistics: WorkerStatistics
     let logger: Logger
@@ -20,7 +20,7 @@ struct BatchProcessor {
     private var aggregator: BatchAggregator
     private var aggregatorSettings: DetectionSettings
 
-    init(client: RedisClient, settings: WorkerSettings, statistics: WorkerStatistics, workerTag: String, logger: Logger) {
+    init(client: RedisRouter, settings: WorkerSettings, statistics: WorkerStatistics, workerTag: String, logger: Logger) {
         self.client = client
         self.settings = settings
         self.statistics = statistics
@@ -112,10 +112,11 @@ struct BatchProcessor {
         }
         let blocked = try await writer.block(counts, detection: batch.detection, now: batch.now)
         if let rejectedKey = settings.rejectedKey, !batch.rejectedEntries.isEmpty {
-            var encoder = RESPCommandEncoder()
-            encoder.encode("LPUSH", rejectedKey, batch.rejectedEntries)
-            encoder.encode("LTRIM", rejectedKey, 0, settings.rejectedMax - 1)
-            for reply in try await client.pipeline(encoder) { _ = try reply.throwingServerError() }
+            let commands = [
+                RedisRoutedCommand(RESPCommand("LPUSH", rejectedKey, batch.rejectedEntries), key: rejectedKey),
+                RedisRoutedCommand(RESPCommand("LTRIM", rejectedKey, 0, settings.rejectedMax - 1), key: rejectedKey),
+            ]
+            for reply in try await client.pipeline(commands) { _ = try reply.throwingServerError() }
         }
         statistics.record { totals in
             totals.counted += batch.counted

@@ -5,6 +5,12 @@ import RedisClient
 ///
 /// The worker adds units through ``BlocklistScripts/ban``; this type keeps the same two keys in step, so a
 /// unit added here expires like any other and a unit removed here leaves no expiry behind.
+///
+/// `Executor` is a connection or client of one server, or for a single server or a Redis Cluster alike the
+/// ``RedisRouter/SlotExecutor`` that ``init(router:blocklistKey:bansKey:)`` makes: every command then goes where
+/// the blocklist key lives, which in a cluster must be where the ban set lives too (``WorkerSettings/bansKey``
+/// tags it so), and each pipeline is one pipeline to that node. The web tier's check stays one
+/// `SISMEMBER <blocklist> <unit>`.
 public struct BlocklistStore<Executor: RedisCommandExecutor>: Sendable {
     /// One blocked unit.
     public struct Entry: Sendable, Hashable {
@@ -66,5 +72,15 @@ public struct BlocklistStore<Executor: RedisCommandExecutor>: Sendable {
             RESPCommand("SREM", blocklistKey, unit), RESPCommand("ZREM", bansKey, unit),
         ])
         return try replies.first?.throwingServerError().int == 1
+    }
+}
+
+extension BlocklistStore where Executor == RedisRouter.SlotExecutor {
+    /// A store over a single server or a Redis Cluster, every command routed by `blocklistKey`.
+    ///
+    /// In a cluster `bansKey` must be in the blocklist key's slot, as ``WorkerSettings/bansKey`` is; a key of
+    /// another slot would still work, one `MOVED` redirection per command, so do not pass the plain ban key.
+    public init(router: RedisRouter, blocklistKey: String, bansKey: String) {
+        self.init(client: router.executor(routingBy: blocklistKey), blocklistKey: blocklistKey, bansKey: bansKey)
     }
 }

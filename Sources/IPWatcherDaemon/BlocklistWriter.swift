@@ -10,7 +10,7 @@ import RedisClient
 /// whose ban expired while it is still flooding is blocked again; `SADD` tells whether a block is new. In a
 /// dry run nothing is written and only units that crossed the threshold in this batch are announced.
 struct BlocklistWriter {
-    let client: RedisClient
+    let client: RedisRouter
     let settings: WorkerSettings
     let logger: Logger
     /// Flooding units offered moments ago are not offered again in every batch.
@@ -23,11 +23,13 @@ struct BlocklistWriter {
             let crossed = counts.filter { rule.crossed(before: $0.before, after: $0.after) }
             guard !crossed.isEmpty else { return [] }
             if let channel = settings.eventsChannel {
-                var encoder = RESPCommandEncoder()
-                for count in crossed {
-                    encoder.encode("PUBLISH", channel, event(for: count, detection: detection, now: now, expiresAt: nil))
+                // Pub/sub reaches every node of a cluster from any one, so the channel name routes nothing.
+                let publishes = crossed.map { count in
+                    RedisRoutedCommand(
+                        RESPCommand("PUBLISH", channel, event(for: count, detection: detection, now: now, expiresAt: nil)),
+                        key: channel)
                 }
-                for reply in try await client.pipeline(encoder) { _ = try reply.throwingServerError() }
+                for reply in try await client.pipeline(publishes) { _ = try reply.throwingServerError() }
             }
             for count in crossed { announce(count, detection: detection) }
             return crossed
@@ -49,13 +51,16 @@ struct BlocklistWriter {
         let expiresAt: Int64? = detection.banSeconds > 0 ? now + Int64(detection.banSeconds) * 1000 : nil
         let channel = settings.eventsChannel ?? ""
         let blocklistKey = settings.blocklistKey
-        let bansKey = settings.keys.bansKey
-        let replies = try await client.evaluatePipelined(BlocklistScripts.ban, count: candidates.count) {
-            index, sha, encoder in
+        let bansKey = settings.bansKey
+        // Both keys share the blocklist's slot (see WorkerSettings.bansKey), so a cluster runs each call on one node.
+        let slot = RedisHashSlot(key: blocklistKey)
+        let replies = try await client.evaluatePipelined(BlocklistScripts.ban, count: candidates.count) { index, sha in
             let count = candidates[index]
-            encoder.encode(
-                "EVALSHA", sha, 2, blocklistKey, bansKey, count.group.unit.name, expiresAt ?? 0, channel,
-                channel.isEmpty ? "" : event(for: count, detection: detection, now: now, expiresAt: expiresAt))
+            return RedisRoutedCommand(
+                RESPCommand(
+                    "EVALSHA", sha, 2, blocklistKey, bansKey, count.group.unit.name, expiresAt ?? 0, channel,
+                    channel.isEmpty ? "" : event(for: count, detection: detection, now: now, expiresAt: expiresAt)),
+                slot: slot)
         }
         var blocked: [WindowCount] = []
         for (count, reply) in zip(candidates, replies) {

@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import RESP
 import RedisClient
 import ServiceLifecycle
 import SystemdNotify
@@ -15,8 +16,8 @@ import SystemdNotify
 /// that found the queue empty and a failed attempt, counts as progress for the systemd watchdog: only a
 /// wedged loop stops the pings.
 public final class ConsumerService: Service {
-    private let popClient: RedisClient
-    private let writeClient: RedisClient
+    private let popClient: RedisRouter
+    private let writeClient: RedisRouter
     private let settings: WorkerSettings
     private let live: LiveDetectionSettings
     private let statistics: WorkerStatistics
@@ -33,7 +34,7 @@ public final class ConsumerService: Service {
     /// answered on the popping connection and the first pop is about to start, so the caller can report
     /// readiness only once the worker really consumes.
     public init(
-        popClient: RedisClient, writeClient: RedisClient, settings: WorkerSettings, live: LiveDetectionSettings,
+        popClient: RedisRouter, writeClient: RedisRouter, settings: WorkerSettings, live: LiveDetectionSettings,
         statistics: WorkerStatistics, progress: WatchdogProgress, workerTag: String, logger: Logger,
         onConsuming: @escaping @Sendable () -> Void = {}
     ) {
@@ -109,7 +110,7 @@ public final class ConsumerService: Service {
         var failures = 0
         while !isStopping {
             do {
-                _ = try await popClient.send("PING")
+                _ = try await popClient.sendToAnyNode(RESPCommand("PING"))
                 progress.progress()
                 onConsuming()
                 return
@@ -127,27 +128,27 @@ public final class ConsumerService: Service {
         from processing: ProcessingQueuePopper, with processor: inout BatchProcessor
     ) async {
         guard
-            let names = await retrying("list unfinished batches in \(processing.processingKey)", {
+            let receipts = await retrying("list unfinished batches in \(processing.processingKeys.joined(separator: ", "))", {
                 try await processing.unfinishedBatches()
             })
         else { return }
-        guard !names.isEmpty else { return }
+        guard !receipts.isEmpty else { return }
         logger.notice(
             "recovering unfinished batches of an earlier run",
-            metadata: ["batches": "\(names.count)", "worker_id": "\(settings.workerID)"])
+            metadata: ["batches": "\(receipts.count)", "worker_id": "\(settings.workerID)"])
         var recovered = 0
-        for name in names {
-            guard let read = await retrying("read unfinished batch \(name)", {
-                try await processing.entries(ofBatch: name)
+        for receipt in receipts {
+            guard let read = await retrying("read unfinished batch \(receipt)", {
+                try await processing.entries(of: receipt)
             })
             else { return }
             let entries = read ?? []
             if read == nil {
                 logger.error(
                     "dropping an unreadable unfinished batch: its value in Redis is not a batch",
-                    metadata: ["key": "\(processing.processingKey)", "field": "\(name)"])
+                    metadata: ["key": "\(processing.shards[receipt.shard].processing)", "field": "\(receipt.name)"])
             }
-            let popped = PoppedBatch(entries: entries, receipt: name)
+            let popped = PoppedBatch(entries: entries, receipt: receipt)
             if !entries.isEmpty {
                 let batch = processor.prepare(entries, detection: live.current, now: clock.nowMilliseconds())
                 guard await write(batch, with: processor) else { return }

@@ -32,15 +32,23 @@ struct FixedWindowCounter: WindowCounter {
         return out
         """)
 
-    func encode(chunk index: Int, of batch: PreparedBatch, sha: String, into encoder: inout RESPCommandEncoder) {
-        let slice = Self.chunk(index, of: batch.groups)
+    func encode(
+        _ slice: ArraySlice<UnitCount>, of batch: PreparedBatch, sha: String, into encoder: inout RESPCommandEncoder
+    ) {
         let rule = batch.detection.rule
         encoder.encode(
             "EVALSHA", sha, slice.count, CounterKeys(groups: slice, keys: keys, windowSeconds: rule.windowSeconds),
             IncrementsAndExpiries(groups: slice, window: rule.fixedWindow))
     }
 
-    func decode(_ replies: [RESPToken], groups: [UnitCount]) -> (counts: [WindowCount], errors: [RedisServerError]) {
+    func key(of group: UnitCount, in batch: PreparedBatch) -> String {
+        keys.fixedCounterKeyPrefix(windowSeconds: batch.detection.rule.windowSeconds, windowIndex: group.windowIndex)
+            + group.unit.name
+    }
+
+    func decode(_ replies: [RESPToken], groups: [UnitCount], chunkSize: Int)
+        -> (counts: [WindowCount], errors: [RedisServerError])
+    {
         var counts: [WindowCount] = []
         counts.reserveCapacity(groups.count)
         var errors: [RedisServerError] = []
@@ -50,7 +58,7 @@ struct FixedWindowCounter: WindowCounter {
                 continue
             }
             guard let values = reply.array else { continue }
-            var position = index * Self.chunkSize
+            var position = index * chunkSize
             for value in values where position < groups.count {
                 if let after = value.int {
                     let group = groups[position]

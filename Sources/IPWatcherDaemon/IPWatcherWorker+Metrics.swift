@@ -12,14 +12,14 @@ extension IPWatcherWorker {
     ///
     /// - Throws: ``MetricsServerError`` when the address cannot be listened on; nothing has started then.
     func metricsServices(
-        popClient: RedisClient, writeClient: RedisClient, progress: WatchdogProgress, logger: Logger
+        popClient: RedisRouter, writeClient: RedisRouter, progress: WatchdogProgress, logger: Logger
     ) async throws(MetricsServerError) -> [any Service] {
         guard let listen = settings.metricsListen, let metrics else { return [] }
         let collector = MetricsCollector(
             metrics: metrics, statistics: statistics, live: live, progress: progress, popClient: popClient,
             writeClient: writeClient, progressLimit: WorkerHealth.progressLimit(blockTimeout: settings.blockTimeout))
         return [
-            QueueLengthService(client: writeClient, keys: [settings.queueKey], metrics: metrics, logger: logger),
+            QueueLengthService(client: writeClient, keys: settings.shards.keys, metrics: metrics, logger: logger),
             try await MetricsServer.bind(
                 listen: listen, logger: logger, port: metricsPort, metrics: collector.metricsText,
                 health: { collector.health().problem }),

@@ -10,8 +10,10 @@ import UnixSignals
 /// Shutdown runs in reverse order of start: systemd hears `STOPPING=1` first, the consumer finishes its batch,
 /// and the Redis connections close last.
 public struct IPWatcherWorker: Sendable {
-    /// Where Redis is.
+    /// Where Redis is; for a cluster, the first seed node.
     public let endpoint: RedisEndpoint
+    /// The seed nodes of a Redis Cluster; nil for a single server.
+    public let clusterSeeds: [RedisEndpoint]?
     /// The worker's settings as started.
     public let settings: WorkerSettings
     /// The detection settings in force; ``ReloadService`` replaces them.
@@ -34,15 +36,19 @@ public struct IPWatcherWorker: Sendable {
     /// `reload` reads the configuration again on `SIGHUP`; nil ignores the signal. `shutdownSignals` start a
     /// graceful shutdown; pass none when the caller manages shutdown through task cancellation.
     public init(
-        endpoint: RedisEndpoint, settings: WorkerSettings, redisConfiguration: RedisConnectionConfiguration,
+        endpoint: RedisEndpoint, clusterSeeds: [RedisEndpoint]? = nil, settings: WorkerSettings, redisConfiguration: RedisConnectionConfiguration,
         logger: Logger, notifier: SystemdNotifier = SystemdNotifier(), workerTag: String,
         shutdownSignals: [UnixSignal] = [.sigterm, .sigint],
         reload: (@Sendable () async throws -> DetectionSettings)? = nil
     ) {
         self.endpoint = endpoint
+        self.clusterSeeds = clusterSeeds
+        var settings = settings
+        // Keys must fit a cluster whenever the worker talks to one, whatever the caller's settings say.
+        if let clusterSeeds, !clusterSeeds.isEmpty { settings.clusterKeys = true }
         self.settings = settings
         self.live = LiveDetectionSettings(settings.detection)
-        let metrics = settings.metricsListen.map { _ in WorkerMetrics(queueKeys: [settings.queueKey]) }
+        let metrics = settings.metricsListen.map { _ in WorkerMetrics(queueKeys: settings.shards.keys) }
         self.metrics = metrics
         self.statistics = WorkerStatistics(metrics: metrics)
         self.redisConfiguration = redisConfiguration
@@ -58,12 +64,14 @@ public struct IPWatcherWorker: Sendable {
     public func run() async throws {
         var popConfiguration = redisConfiguration
         popConfiguration.clientName = redisConfiguration.clientName.map { $0 + "-pop" }
-        let popClient = RedisClient(
-            endpoint: endpoint, configuration: popConfiguration, logger: logger)
-        let writeClient = RedisClient(endpoint: endpoint, configuration: redisConfiguration, logger: logger)
+        let popClient = RedisRouter(
+            endpoint: endpoint, clusterSeeds: clusterSeeds, configuration: popConfiguration, logger: logger)
+        let writeClient = RedisRouter(
+            endpoint: endpoint, clusterSeeds: clusterSeeds, configuration: redisConfiguration, logger: logger)
         let progress = WatchdogProgress()
         let notifier = self.notifier
-        let endpointText = "\(endpoint)"
+        let endpointText = clusterSeeds.map { "Redis Cluster " + $0.map { "\($0)" }.joined(separator: ",") }
+            ?? "\(endpoint)"
         let settings = self.settings
         let logger = self.logger
         let consumer = ConsumerService(
@@ -73,7 +81,7 @@ public struct IPWatcherWorker: Sendable {
             logger.notice(
                 "consuming",
                 metadata: [
-                    "queue": "\(settings.queueKey)", "redis": "\(endpointText)",
+                    "queue": "\(settings.queueKey)", "shards": "\(settings.queueShards)", "redis": "\(endpointText)",
                     "mode": "\(settings.detection.rule.mode.rawValue)",
                     "threshold": "\(settings.detection.rule.threshold)",
                     "window_s": "\(settings.detection.rule.windowSeconds)",

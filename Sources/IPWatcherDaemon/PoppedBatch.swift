@@ -4,10 +4,20 @@ import NIOCore
 struct PoppedBatch: Sendable {
     /// The entries as slices of the reply.
     var entries: [ByteBuffer]
-    /// The batch's name in the worker's processing hash, which holds its entries until acknowledged; nil for an
-    /// at-most-once pop.
-    var receipt: String?
+    /// Where the batch waits in the worker's processing hashes until acknowledged; nil for an at-most-once pop.
+    var receipt: BatchReceipt?
 
     /// A pop that found the queue empty.
     static let empty = PoppedBatch(entries: [], receipt: nil)
+}
+
+/// Names a batch held in a processing hash: the queue shard it came from (whose processing hash holds it) and
+/// its field name there.
+struct BatchReceipt: Sendable, Hashable, CustomStringConvertible {
+    /// Index of the queue shard, 0 for an unsharded queue.
+    var shard: Int
+    /// The field in that shard's processing hash.
+    var name: String
+
+    var description: String { shard == 0 ? name : "\(name) (shard \(shard))" }
 }

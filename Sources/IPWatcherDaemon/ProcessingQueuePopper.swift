@@ -7,80 +7,120 @@ import Synchronization
 /// At-least-once consumption: every batch is moved, atomically, from the queue into a hash of the worker's
 /// own, and deleted from there only after its counts are written.
 ///
-/// The hash (``KeySchema/processingKey(workerID:)``) maps a batch name, chosen by the worker before the move,
+/// The hash (``WorkerSettings/processingKey(shardKey:)``) maps a batch name, chosen by the worker before the move,
 /// to the batch's entries packed as one MessagePack array. That makes every step safe to repeat when a reply
 /// is lost: a repeated move finds the field it already wrote and returns it instead of taking more, and a
 /// repeated release deletes nothing else. One packed value per batch, rather than a list of its own, keeps
 /// the move cheap for Redis: one allocation instead of one per entry, to write and again to free.
 ///
 /// When the queue is empty the worker blocks in `BLMOVE` into a landing list
-/// (``KeySchema/landingKey(workerID:)``), so even the first entry after a quiet spell is never only in memory;
-/// the next move takes it from there together with whatever else arrived.
+/// (``WorkerSettings/landingKey(shardKey:)``), so even the first entry after a quiet spell is never only in
+/// memory; the next move takes it from there together with whatever else arrived.
+///
+/// A sharded queue has a processing hash and a landing list per shard, in the shard's hash slot (the script
+/// touches all three, which a Redis Cluster allows only within one slot). Pops go round the shards
+/// (``ShardCursor``): each pop takes a batch from the first shard that has entries, starting after the shard of
+/// the previous batch; when none has any, the worker blocks on one shard for at most ``shardedBlockLimit``
+/// and tries them all again, so an entry in another shard waits at most about that long.
 final class ProcessingQueuePopper: BatchSource {
-    let client: RedisClient
-    let queueKey: String
+    /// The keys of one shard: the queue list, and this worker's processing hash and landing list for it.
+    struct ShardKeys: Sendable {
+        let queue: String
+        let processing: String
+        let landing: String
+    }
+
+    let client: RedisRouter
+    let shards: [ShardKeys]
     let side: WorkerSettings.PopSide
     let batchSize: Int
     let blockTimeout: Duration
     let workerID: String
-    /// The hash of unfinished batches.
-    let processingKey: String
-    /// Where `BLMOVE` drops the first entry after a quiet spell.
-    let landingKey: String
     /// Distinguishes this run's batch names from a previous run's, whose batches may still await recovery.
     let runTag: String
     /// The number in the next batch's name; advanced only when a batch was taken, so a retry reuses the name.
     private let sequence = Mutex<UInt64>(1)
+    private let cursor: ShardCursor
+
+    /// The longest block on one shard of several, so entries arriving in the others wait no longer than this.
+    static let shardedBlockLimit: Duration = .milliseconds(100)
 
     /// Creates the popper for `settings.workerID`; `runTag` must differ between runs of the same worker.
-    init(client: RedisClient, settings: WorkerSettings, runTag: String) {
+    init(client: RedisRouter, settings: WorkerSettings, runTag: String) {
         self.client = client
-        self.queueKey = settings.queueKey
+        self.shards = settings.shards.keys.map { key in
+            ShardKeys(
+                queue: key, processing: settings.processingKey(shardKey: key),
+                landing: settings.landingKey(shardKey: key))
+        }
         self.side = settings.popSide
         self.batchSize = settings.batchSize
-        self.blockTimeout = settings.blockTimeout
+        self.blockTimeout =
+            settings.queueShards > 1 ? min(settings.blockTimeout, Self.shardedBlockLimit) : settings.blockTimeout
         self.workerID = settings.workerID
-        self.processingKey = settings.keys.processingKey(workerID: settings.workerID)
-        self.landingKey = settings.keys.landingKey(workerID: settings.workerID)
         self.runTag = runTag
+        self.cursor = ShardCursor(count: shards.count)
     }
+
+    /// The processing hashes, for messages.
+    var processingKeys: [String] { shards.map(\.processing) }
 
     func pop() async throws -> PoppedBatch {
         let name = "\(runTag)-\(sequence.withLock { $0 })"
-        var entries = try await take(into: name)
-        if entries.isEmpty {
-            let moved = try await client.sendBlocking(
-                RESPCommand(
-                    "BLMOVE", queueKey, landingKey, side == .left ? "LEFT" : "RIGHT", "RIGHT",
-                    QueuePopper.blockTimeoutArgument(blockTimeout)),
-                blockFor: blockTimeout)
-            if moved.isNull { return .empty }
-            entries = try await take(into: name)
+        for shard in cursor.round {
+            cursor.trying(shard)
+            let entries = try await take(from: shard, into: name)
+            cursor.settled(shard)
+            if !entries.isEmpty { return taken(entries, shard: shard, name: name) }
         }
-        guard !entries.isEmpty else { return .empty }
+        let shard = cursor.current
+        cursor.trying(shard)
+        let keys = shards[shard]
+        let moved = try await client.sendBlocking(
+            RESPCommand(
+                "BLMOVE", keys.queue, keys.landing, side == .left ? "LEFT" : "RIGHT", "RIGHT",
+                QueuePopper.blockTimeoutArgument(blockTimeout)),
+            key: keys.queue, blockFor: blockTimeout)
+        if moved.isNull {
+            cursor.settled(shard)
+            return .empty
+        }
+        let entries = try await take(from: shard, into: name)
+        cursor.settled(shard)
+        return entries.isEmpty ? .empty : taken(entries, shard: shard, name: name)
+    }
+
+    private func taken(_ entries: [ByteBuffer], shard: Int, name: String) -> PoppedBatch {
         sequence.withLock { $0 += 1 }
-        return PoppedBatch(entries: entries, receipt: name)
+        return PoppedBatch(entries: entries, receipt: BatchReceipt(shard: shard, name: name))
     }
 
     func acknowledge(_ batch: PoppedBatch) async throws {
-        guard let name = batch.receipt else { return }
-        try await release(name)
+        guard let receipt = batch.receipt else { return }
+        try await release(receipt)
     }
 
-    /// The names of the unfinished batches a previous run of this worker left behind.
-    func unfinishedBatches() async throws -> [String] {
-        let reply = try await client.send(RESPCommand("HKEYS", processingKey))
-        return reply.array?.compactMap(\.string) ?? []
+    /// The unfinished batches a previous run of this worker left behind, in every shard's processing hash.
+    func unfinishedBatches() async throws -> [BatchReceipt] {
+        var receipts: [BatchReceipt] = []
+        for (index, keys) in shards.enumerated() {
+            let reply = try await client.send(RESPCommand("HKEYS", keys.processing), key: keys.processing)
+            for name in reply.array?.compactMap(\.string) ?? [] {
+                receipts.append(BatchReceipt(shard: index, name: name))
+            }
+        }
+        return receipts
     }
 
     /// The entries of an unfinished batch, to be counted again and then released with ``release(_:)``; empty
     /// when there is no such batch, nil when its value is not a batch (written by something else), since
     /// retrying could never read it.
-    func entries(ofBatch name: String) async throws -> [ByteBuffer]? {
+    func entries(of receipt: BatchReceipt) async throws -> [ByteBuffer]? {
+        let processing = shards[receipt.shard].processing
         let reply: RESPToken
         do {
-            reply = try await client.evaluate(Self.readScript, keys: [processingKey], arguments: [name])
-        } catch RedisError.server(let error) where !error.isTransient {
+            reply = try await client.evaluate(Self.readScript, keys: [processing], arguments: [receipt.name])
+        } catch RedisError.server(let error) where !error.isTransient && error.code != "MOVED" && error.code != "ASK" {
             return nil
         }
         guard let list = reply.array else { return nil }
@@ -88,14 +128,17 @@ final class ProcessingQueuePopper: BatchSource {
     }
 
     /// Deletes a batch. Deleting twice is harmless.
-    func release(_ name: String) async throws {
-        _ = try await client.send(RESPCommand("HDEL", processingKey, name)).throwingServerError()
+    func release(_ receipt: BatchReceipt) async throws {
+        let processing = shards[receipt.shard].processing
+        _ = try await client.send(RESPCommand("HDEL", processing, receipt.name), key: processing)
     }
 
-    /// Runs the move script into the batch `name`; empty when both the landing list and the queue are empty.
-    private func take(into name: String) async throws -> [ByteBuffer] {
+    /// Runs the move script on shard `index` into the batch `name`; empty when both the shard's landing list and
+    /// its queue are empty.
+    private func take(from index: Int, into name: String) async throws -> [ByteBuffer] {
+        let keys = shards[index]
         let reply = try await client.evaluate(
-            Self.takeScript, keys: [queueKey, processingKey, landingKey],
+            Self.takeScript, keys: [keys.queue, keys.processing, keys.landing],
             arguments: [String(batchSize), side == .left ? "LEFT" : "RIGHT", name])
         guard let list = reply.array else { return [] }
         return QueuePopper.payloads(of: list)

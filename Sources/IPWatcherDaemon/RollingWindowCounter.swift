@@ -54,15 +54,22 @@ struct RollingWindowCounter: WindowCounter {
         return out
         """)
 
-    func encode(chunk index: Int, of batch: PreparedBatch, sha: String, into encoder: inout RESPCommandEncoder) {
-        let slice = Self.chunk(index, of: batch.groups)
+    func encode(
+        _ slice: ArraySlice<UnitCount>, of batch: PreparedBatch, sha: String, into encoder: inout RESPCommandEncoder
+    ) {
         let rule = batch.detection.rule
         encoder.encode(
             "EVALSHA", sha, slice.count, RollingKeys(groups: slice, prefix: keys.rollingKeyPrefix), batch.now,
             rule.windowMilliseconds, rule.threshold + 1, batch.tag, EventTimes(groups: slice))
     }
 
-    func decode(_ replies: [RESPToken], groups: [UnitCount]) -> (counts: [WindowCount], errors: [RedisServerError]) {
+    func key(of group: UnitCount, in batch: PreparedBatch) -> String {
+        keys.rollingKey(unitName: group.unit.name)
+    }
+
+    func decode(_ replies: [RESPToken], groups: [UnitCount], chunkSize: Int)
+        -> (counts: [WindowCount], errors: [RedisServerError])
+    {
         var counts: [WindowCount] = []
         counts.reserveCapacity(groups.count)
         var errors: [RedisServerError] = []
@@ -72,7 +79,7 @@ struct RollingWindowCounter: WindowCounter {
                 continue
             }
             guard let values = reply.array else { continue }
-            var position = index * Self.chunkSize
+            var position = index * chunkSize
             var before: Int64?
             for value in values {
                 guard let number = value.int else { continue }

@@ -9,31 +9,52 @@ import RedisClient
 protocol WindowCounter: Sendable {
     /// The script run once per chunk.
     static var script: RedisScript { get }
-    /// Units per script call.
+    /// Units per script call on a single server.
     static var chunkSize: Int { get }
-    /// Appends the script call for chunk `index` of the batch's groups.
-    func encode(chunk index: Int, of batch: PreparedBatch, sha: String, into encoder: inout RESPCommandEncoder)
-    /// Reads the counts from the replies, in group order; failed chunks are reported, not counted.
-    func decode(_ replies: [RESPToken], groups: [UnitCount]) -> (counts: [WindowCount], errors: [RedisServerError])
+    /// Appends the script call for the units of `slice`, all from `batch`.
+    func encode(_ slice: ArraySlice<UnitCount>, of batch: PreparedBatch, sha: String, into encoder: inout RESPCommandEncoder)
+    /// The key of `group`'s counter, which routes its call in a Redis Cluster.
+    func key(of group: UnitCount, in batch: PreparedBatch) -> String
+    /// Reads the counts from the replies of calls of `chunkSize` units each, in group order; failed calls are
+    /// reported, not counted.
+    func decode(_ replies: [RESPToken], groups: [UnitCount], chunkSize: Int)
+        -> (counts: [WindowCount], errors: [RedisServerError])
 }
 
 extension WindowCounter {
-    /// Number of script calls for `groups` units.
+    /// Number of script calls for `groups` units on a single server.
     static func calls(for groups: Int) -> Int { (groups + chunkSize - 1) / chunkSize }
 
-    /// The groups of chunk `index`.
+    /// The groups of call `index` on a single server.
     static func chunk(_ index: Int, of groups: [UnitCount]) -> ArraySlice<UnitCount> {
         groups[index * chunkSize..<min((index + 1) * chunkSize, groups.count)]
     }
 
-    /// Runs the counting script over all groups of `batch` in one pipeline.
-    func count(_ batch: PreparedBatch, on client: RedisClient) async throws
+    /// Counts all groups of `batch` and returns the counts before and after.
+    ///
+    /// On a single server the calls take ``chunkSize`` units each and go as one pipeline. A Redis Cluster runs a
+    /// script only on keys of one slot, and the units' counters are spread over all slots, so there each unit gets
+    /// a call of its own, routed to its counter's master; the calls still go as one pipeline per node.
+    func count(_ batch: PreparedBatch, on client: RedisRouter) async throws
         -> (counts: [WindowCount], errors: [RedisServerError])
     {
-        let replies = try await client.evaluatePipelined(Self.script, count: Self.calls(for: batch.groups.count)) {
-            index, sha, encoder in
-            encode(chunk: index, of: batch, sha: sha, into: &encoder)
+        let groups = batch.groups
+        switch client.backend {
+        case .server(let server):
+            let replies = try await server.evaluatePipelined(Self.script, count: Self.calls(for: groups.count)) {
+                index, sha, encoder in
+                encode(Self.chunk(index, of: groups), of: batch, sha: sha, into: &encoder)
+            }
+            return decode(replies, groups: groups, chunkSize: Self.chunkSize)
+        case .cluster:
+            var encoder = RESPCommandEncoder()
+            let replies = try await client.evaluatePipelined(Self.script, count: groups.count) { index, sha in
+                encoder.reset()
+                encode(groups[index...index], of: batch, sha: sha, into: &encoder)
+                return RedisRoutedCommand(
+                    RESPCommand(encoded: encoder.buffer), key: key(of: groups[index], in: batch))
+            }
+            return decode(replies, groups: groups, chunkSize: 1)
         }
-        return decode(replies, groups: batch.groups)
     }
 }

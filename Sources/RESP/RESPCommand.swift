@@ -15,6 +15,12 @@ public struct RESPCommand: Sendable, Hashable, CustomStringConvertible {
         self.bytes = encoder.buffer
     }
 
+    /// Wraps bytes that hold exactly one command encoded by a ``RESPCommandEncoder``, such as an encoder's
+    /// ``RESPCommandEncoder/buffer`` after one `encode`.
+    public init(encoded bytes: ByteBuffer) {
+        self.bytes = bytes
+    }
+
     /// The command's name in upper case, such as `BLPOP`; arguments are left out because they may hold secrets.
     public var name: String { Self.name(of: bytes) }
 

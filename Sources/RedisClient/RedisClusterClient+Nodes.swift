@@ -62,6 +62,11 @@ extension RedisClusterClient {
         return .ready
     }
 
+    /// How many connections the node clients have established so far, together.
+    public var connectionCount: Int {
+        shared.withLock { $0.nodes.values.reduce(0) { $0 + $1.client.connectionCount } }
+    }
+
     /// Makes every node client fail commands at once while it has no connection; see
     /// ``RedisClient/stopWaitingForConnection()``.
     public func stopWaitingForConnection() {

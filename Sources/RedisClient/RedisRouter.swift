@@ -70,6 +70,23 @@ public final class RedisRouter: Sendable {
         }
     }
 
+    /// The connection settings of the server's client or of every cluster node's.
+    public var configuration: RedisConnectionConfiguration {
+        switch backend {
+        case .server(let client): client.configuration
+        case .cluster(let client): client.configuration
+        }
+    }
+
+    /// How many connections were established so far, over all nodes of a cluster; see
+    /// ``RedisClient/connectionCount``.
+    public var connectionCount: Int {
+        switch backend {
+        case .server(let client): client.connectionCount
+        case .cluster(let client): client.connectionCount
+        }
+    }
+
     /// See ``RedisClient/stopWaitingForConnection()``.
     public func stopWaitingForConnection() {
         switch backend {

@@ -158,7 +158,7 @@ struct MetricsEndpointTests {
                     try await withThrowingTaskGroup(of: Void.self) { group in
                         group.addTask {
                             try await QueueLengthService(
-                                client: client, keys: ["q1", "q2"], metrics: metrics, interval: .milliseconds(50),
+                                client: RedisRouter(.server(client)), keys: ["q1", "q2"], metrics: metrics, interval: .milliseconds(50),
                                 logger: workerTestLogger
                             ).run()
                         }

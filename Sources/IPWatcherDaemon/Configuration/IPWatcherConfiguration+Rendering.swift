@@ -43,6 +43,7 @@ extension IPWatcherConfiguration {
         case "redis.client_name": return YAMLScalar.render(redis.clientName ?? "")
         case "redis.connect_timeout": return Self.renderedSeconds(redis.connectTimeout)
         case "redis.command_timeout": return Self.renderedSeconds(redis.commandTimeout)
+        case "redis.cluster": return String(redis.cluster)
         case "redis.tls.ca_file": return YAMLScalar.render(redis.tls.caFile ?? "")
         case "redis.tls.cert_file": return YAMLScalar.render(redis.tls.certFile ?? "")
         case "redis.tls.key_file": return YAMLScalar.render(redis.tls.keyFile ?? "")
@@ -56,6 +57,7 @@ extension IPWatcherConfiguration {
         case "queue.rejected_max": return String(queue.rejectedMax)
         case "queue.delivery": return queue.delivery.rawValue
         case "queue.worker_id": return YAMLScalar.render(queue.workerID ?? "")
+        case "queue.shards": return String(queue.shards)
         case "detection.mode": return detection.mode.rawValue
         case "detection.threshold": return String(detection.threshold)
         case "detection.window": return String(detection.window)

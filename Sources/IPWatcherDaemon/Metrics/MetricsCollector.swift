@@ -11,8 +11,8 @@ struct MetricsCollector: Sendable {
     let statistics: WorkerStatistics
     let live: LiveDetectionSettings
     let progress: WatchdogProgress
-    let popClient: RedisClient
-    let writeClient: RedisClient
+    let popClient: RedisRouter
+    let writeClient: RedisRouter
     /// See ``WorkerHealth/progressLimit(blockTimeout:)``.
     let progressLimit: Duration
 

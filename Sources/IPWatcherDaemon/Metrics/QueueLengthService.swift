@@ -6,12 +6,12 @@ import ServiceLifecycle
 /// Reads the queue's length (`LLEN`) about once a second into ``WorkerMetrics``, so a scrape never waits on
 /// Redis.
 ///
-/// It shares the write connection: an `LLEN` is one O(1) command beside each batch. It never cancels a command
+/// It shares the write connection: an `LLEN` per queue shard is an O(1) command beside each batch. It never cancels a command
 /// it sent — the client closes a connection whose command was abandoned, which would fail the batch writes
 /// beside it — so on graceful shutdown it only stops waiting for the next round. While the connection is
 /// down it sends nothing, and the gauge keeps its last value.
 public struct QueueLengthService: Service {
-    private let client: RedisClient
+    private let client: RedisRouter
     private let keys: [String]
     private let metrics: WorkerMetrics
     private let interval: Duration
@@ -19,7 +19,7 @@ public struct QueueLengthService: Service {
 
     /// Creates the service; `keys` are the lists whose lengths are reported.
     public init(
-        client: RedisClient, keys: [String], metrics: WorkerMetrics, interval: Duration = .seconds(1), logger: Logger
+        client: RedisRouter, keys: [String], metrics: WorkerMetrics, interval: Duration = .seconds(1), logger: Logger
     ) {
         self.client = client
         self.keys = keys
@@ -51,11 +51,9 @@ public struct QueueLengthService: Service {
         }
     }
 
-    /// One `LLEN` per key, in one pipeline.
+    /// One `LLEN` per key, in one pipeline (one per node of a cluster).
     private func refresh() async throws {
-        var encoder = RESPCommandEncoder()
-        for key in keys { encoder.encode("LLEN", key) }
-        let replies = try await client.pipeline(encoder)
+        let replies = try await client.pipeline(keys.map { RedisRoutedCommand(RESPCommand("LLEN", $0), key: $0) })
         for (key, reply) in zip(keys, replies) {
             if let length = try reply.throwingServerError().int { metrics.setQueueLength(Int(length), key: key) }
         }

@@ -29,15 +29,17 @@ struct RunCommand: AsyncParsableCommand {
             logger.warning("\(CommandLinePasswordScrubber.warning)")
         }
         let endpoint: RedisEndpoint
+        let clusterSeeds: [RedisEndpoint]?
         do {
             endpoint = try configuration.endpoint
+            clusterSeeds = try configuration.clusterSeeds
         } catch {
             FileHandle.standardError.write(Data("ipwatcher: configuration: \(error)\n".utf8))
             throw ExitCode(78)
         }
         let options = self.options
         let worker = IPWatcherWorker(
-            endpoint: endpoint, settings: configuration.workerSettings,
+            endpoint: endpoint, clusterSeeds: clusterSeeds, settings: configuration.workerSettings,
             redisConfiguration: configuration.redisConnectionConfiguration, logger: logger,
             workerTag: WorkerIdentity.tag
         ) {

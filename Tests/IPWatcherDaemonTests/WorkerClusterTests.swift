@@ -1,0 +1,261 @@
+import Detection
+import Foundation
+import IPWatcherDaemon
+import LocalRedis
+import RESP
+import RedisClient
+import SystemdNotify
+import Testing
+
+/// Workers against a real local Redis Cluster with a sharded queue: exact totals with several workers, and the
+/// workers carrying on through a slot migration (MOVED) and a failover.
+@Suite(
+    "Workers: Redis Cluster and a sharded queue", .needsRedisServer, .needsRedisCLI, .timeLimit(.minutes(3)),
+    .loadsMachine)
+struct WorkerClusterTests {
+    static let shards = 6
+
+    @Test("three workers drain a 6-shard queue on a 3-master cluster: exact counts, every bot blocked, one event per block")
+    func threeWorkersDrainShardedQueue() async throws {
+        try await withWorkerCluster { cluster, client in
+            let workers = clusterWorkers(3, cluster: cluster)
+            let subscriber = try await ChannelSubscriber(port: cluster.masters[0].port, channel: "ipwatcher:events")
+            let entries = Self.traffic(addresses: 600, hitsEach: 20, seed: 11)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for worker in workers { group.addTask { try await worker.run() } }
+                try await pushSharded(entries, client: client)
+                try await waitUntil("the workers count every entry", within: .seconds(60), every: .milliseconds(50)) {
+                    workers.map { $0.statistics.snapshot.counted }.reduce(0, +) >= entries.count
+                }
+                let shares = workers.map { $0.statistics.snapshot.counted }
+                print("cluster: entries counted per worker \(shares)")
+                #expect(shares.reduce(0, +) == entries.count, "\(shares)")
+                #expect(shares.allSatisfy { $0 > 0 }, "a worker got no share: \(shares)")
+
+                let counts = try await countsPerUnit(client)
+                #expect(counts.count == 600)
+                #expect(counts.values.allSatisfy { $0 == 20 }, "an address counted other than 20 times")
+                #expect(try await client.send(RESPCommand("SCARD", "blocklist"), key: "blocklist").int == 600)
+                let bans = try await client.send(
+                    RESPCommand("ZCARD", "ipwatcher:bans:{blocklist}"), key: "ipwatcher:bans:{blocklist}")
+                #expect(bans.int == 600, "the ban set lives beside the blocklist, in its slot")
+                var blocks = 0
+                while let message = try await subscriber.nextMessage(within: .seconds(2)) {
+                    if try PublishedEvent(json: message).event == "block" { blocks += 1 }
+                }
+                #expect(blocks == 600, "block events published")
+
+                try await waitUntil("every batch is released from the processing hashes", within: .seconds(10)) {
+                    try await clusterKeys("ipwatcher:processing:*", client).isEmpty
+                }
+                let queued = try await client.pipeline(
+                    QueueShards(baseKey: "ips", count: Self.shards).keys.map { ($0, RESPCommand("LLEN", $0)) })
+                #expect(queued.allSatisfy { $0.int == 0 })
+                group.cancelAll()
+                try? await group.waitForAll()
+            }
+        }
+    }
+
+    @Test("after the slot of a queue shard moves to another master, the workers follow MOVED and count the next wave exactly")
+    func workersFollowSlotMigration() async throws {
+        try await withWorkerCluster { cluster, client in
+            let workers = clusterWorkers(2, cluster: cluster)
+            let first = Self.traffic(addresses: 200, hitsEach: 5, seed: 3)
+            let second = Self.traffic(addresses: 200, hitsEach: 5, seed: 4)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for worker in workers { group.addTask { try await worker.run() } }
+                try await pushSharded(first, client: client)
+                try await waitUntil("the first wave is counted", within: .seconds(30), every: .milliseconds(50)) {
+                    workers.map { $0.statistics.snapshot.counted }.reduce(0, +) >= first.count
+                }
+                // Move shard 0's slot, with its processing hashes and landing lists, to another master.
+                let slot = RedisHashSlot(key: "ips:{0}")
+                let source = try #require(cluster.masters.first { $0.slots.contains { $0.contains(Int(slot.rawValue)) } })
+                let target = try #require(cluster.masters.first { $0.port != source.port })
+                try await moveSlot(slot, from: source, to: target, in: cluster)
+
+                try await pushSharded(second, client: client)
+                try await waitUntil("the second wave is counted", within: .seconds(30), every: .milliseconds(50)) {
+                    workers.map { $0.statistics.snapshot.counted }.reduce(0, +) >= first.count + second.count
+                }
+                #expect(workers.map { $0.statistics.snapshot.counted }.reduce(0, +) == first.count + second.count)
+                let counts = try await countsPerUnit(client)
+                #expect(counts.values.reduce(0, +) == first.count + second.count)
+                let onTarget = try await cluster.redisCLI(on: target, ["CLUSTER", "COUNTKEYSINSLOT", String(slot.rawValue)])
+                #expect(onTarget.trimmingCharacters(in: .whitespacesAndNewlines) != "", "redis-cli said nothing")
+                group.cancelAll()
+                try? await group.waitForAll()
+            }
+        }
+    }
+
+    @Test("a master is killed and its replica promoted: the workers carry on and count every entry pushed after")
+    func workersCarryOnThroughFailover() async throws {
+        try await withWorkerCluster(replicasPerMaster: 1) { cluster, client in
+            let workers = clusterWorkers(2, cluster: cluster)
+            let before = Self.traffic(addresses: 200, hitsEach: 5, seed: 5)
+            let after = Self.traffic(addresses: 200, hitsEach: 5, seed: 6)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for worker in workers { group.addTask { try await worker.run() } }
+                try await pushSharded(before, client: client)
+                try await waitUntil("the first wave is counted", within: .seconds(30), every: .milliseconds(50)) {
+                    workers.map { $0.statistics.snapshot.counted }.reduce(0, +) >= before.count
+                }
+                // Replication is asynchronous: give the replicas a moment to have everything, then kill the master
+                // of shard 0's slot.
+                try await Task.sleep(for: .milliseconds(300))
+                let slot = Int(RedisHashSlot(key: "ips:{0}").rawValue)
+                let victim = try #require(cluster.masters.first { $0.slots.contains { $0.contains(slot) } })
+                await cluster.kill(victim)
+                let killedAt = ContinuousClock.now
+                try await pushSharded(after, client: client, retryingFor: .seconds(30))
+                let total = before.count + after.count
+                try await waitUntil("the second wave is counted", within: .seconds(40), every: .milliseconds(50)) {
+                    workers.map { $0.statistics.snapshot.counted }.reduce(0, +) >= total
+                }
+                print("cluster failover: all entries counted \(ContinuousClock.now - killedAt) after the kill")
+                let counts = try await countsPerUnit(client)
+                let expected = Dictionary(Self.units(of: before + after).map { ($0, 1) }, uniquingKeysWith: +)
+                for (unit, hits) in expected {
+                    // At least once: a batch whose writes failed during the failover may be written twice.
+                    let counted = counts[unit] ?? 0
+                    #expect(counted >= hits && counted <= 2 * hits, "\(unit): \(counted) for \(hits) hits")
+                }
+                group.cancelAll()
+                try? await group.waitForAll()
+            }
+        }
+    }
+
+    // MARK: - Helpers
+
+    /// `hitsEach` entries for each of `addresses` addresses, shuffled.
+    static func traffic(addresses: Int, hitsEach: Int, seed: UInt64) -> [String] {
+        var entries: [String] = []
+        for index in 0..<addresses {
+            entries += Array(repeating: "10.\(seed).\(index / 250).\(index % 250)", count: hitsEach)
+        }
+        var generator = SplitMix64(seed: seed)
+        entries.shuffle(using: &generator)
+        return entries
+    }
+
+    /// The unit (an IPv4 address is its own /32 unit) of each entry.
+    static func units(of entries: [String]) -> [String] { entries }
+
+    /// In-process workers on the cluster, each with its own worker id.
+    func clusterWorkers(_ count: Int, cluster: LocalRedisCluster) -> [IPWatcherWorker] {
+        let seeds = cluster.masters.map { RedisEndpoint.Address.tcp(host: $0.host, port: $0.port) }
+            .map { RedisEndpoint(address: $0) }
+        return (1...count).map { index in
+            var settings = WorkerSettings.forTests
+            settings.workerID = "cluster-\(index)"
+            settings.batchSize = 500
+            settings.queueShards = Self.shards
+            settings.detection.rule.windowSeconds = 3600
+            settings.detection.rule.threshold = 5
+            return IPWatcherWorker(
+                endpoint: seeds[0], clusterSeeds: seeds, settings: settings,
+                redisConfiguration: RedisConnectionConfiguration(
+                    connectTimeout: .seconds(1), commandTimeout: .seconds(2), clientName: "ipwatcher-\(index)",
+                    backoff: RedisBackoff(maximum: .milliseconds(200))),
+                logger: workerTestLogger, notifier: SystemdNotifier(enabled: false),
+                workerTag: "cluster-\(index)-run", shutdownSignals: [])
+        }
+    }
+}
+
+extension Trait where Self == ConditionTrait {
+    /// Runs the suite only where redis-cli exists too (it forms the cluster), except under CI, where its absence fails.
+    static var needsRedisCLI: Self {
+        .enabled(
+            if: LocalRedisServer.executablePath(named: "redis-cli") != nil || DaemonRedisFixture.isCI,
+            "needs redis-cli on PATH (redis-tools); skipped locally when missing, fails when CI is set")
+    }
+}
+
+/// Starts a 3-master local cluster and a cluster client for the test, runs `body`, and stops both.
+private func withWorkerCluster(
+    replicasPerMaster: Int = 0,
+    _ body: @escaping @Sendable (LocalRedisCluster, RedisClusterClient) async throws -> Void
+) async throws {
+    let cluster = try await LocalRedisCluster.start(masters: 3, replicasPerMaster: replicasPerMaster)
+    do {
+        let seeds = try RedisEndpoint.clusterSeeds(
+            url: "redis+cluster://" + cluster.nodes.map(\.address).joined(separator: ","))
+        let client = RedisClusterClient(
+            seeds: seeds, configuration: RedisConnectionConfiguration(commandTimeout: .seconds(2)))
+        try await withTestDeadline(.seconds(150)) {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await client.run() }
+                defer { group.cancelAll() }
+                try await body(cluster, client)
+            }
+        }
+        await cluster.stop()
+    } catch {
+        await cluster.stop()
+        throw error
+    }
+}
+
+/// Pushes each entry to the shard `QueueShards` picks for it, as producers do, 500 per `LPUSH`; with
+/// `retryingFor`, a push that fails (its master is down) is tried again until that time has passed.
+private func pushSharded(
+    _ entries: [String], client: RedisClusterClient, retryingFor patience: Duration = .zero
+) async throws {
+    let shards = QueueShards(baseKey: "ips", count: WorkerClusterTests.shards)
+    let byShard = Dictionary(grouping: entries, by: { shards.key(forEntry: $0) })
+    for (key, shardEntries) in byShard.sorted(by: { $0.key < $1.key }) {
+        for start in stride(from: 0, to: shardEntries.count, by: 500) {
+            let chunk = Array(shardEntries[start..<min(start + 500, shardEntries.count)])
+            let deadline = ContinuousClock.now + patience
+            while true {
+                do {
+                    _ = try await client.send(RESPCommand("LPUSH", key, chunk), key: key)
+                    break
+                } catch {
+                    guard ContinuousClock.now < deadline else { throw error }
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+            }
+        }
+    }
+}
+
+/// The keys matching `pattern` on every master.
+private func clusterKeys(_ pattern: String, _ client: RedisClusterClient) async throws -> [String] {
+    try await client.sendToEveryMaster(RESPCommand("KEYS", pattern)).flatMap { $0.array?.compactMap(\.string) ?? [] }
+}
+
+/// Each unit's count summed over its fixed-window counters, wherever in the cluster they live.
+private func countsPerUnit(_ client: RedisClusterClient) async throws -> [String: Int] {
+    let keys = try await clusterKeys("ipwatcher:fixed:*", client)
+    let values = try await client.pipeline(keys.map { ($0, RESPCommand("GET", $0)) })
+    var counts: [String: Int] = [:]
+    for (key, value) in zip(keys, values) {
+        counts[String(key.split(separator: ":").last ?? ""), default: 0] += Int(value.string ?? "0") ?? 0
+    }
+    return counts
+}
+
+/// Moves `slot` and every key in it from `source` to `target`, the way `redis-cli --cluster reshard` does.
+private func moveSlot(
+    _ slot: RedisHashSlot, from source: LocalRedisClusterNode, to target: LocalRedisClusterNode,
+    in cluster: LocalRedisCluster
+) async throws {
+    let slotText = String(slot.rawValue)
+    _ = try await cluster.redisCLI(on: target, ["CLUSTER", "SETSLOT", slotText, "IMPORTING", source.id])
+    _ = try await cluster.redisCLI(on: source, ["CLUSTER", "SETSLOT", slotText, "MIGRATING", target.id])
+    let keys = try await cluster.redisCLI(on: source, ["CLUSTER", "GETKEYSINSLOT", slotText, "1000"])
+        .split(whereSeparator: \.isNewline).map(String.init).filter { !$0.isEmpty }
+    if !keys.isEmpty {
+        let migrated = try await cluster.redisCLI(
+            on: source, ["MIGRATE", target.host, String(target.port), "", "0", "5000", "KEYS"] + keys)
+        #expect(migrated.contains("OK"), "MIGRATE said: \(migrated)")
+    }
+    for master in [target] + cluster.masters.filter({ $0.port != target.port }) {
+        _ = try await cluster.redisCLI(on: master, ["CLUSTER", "SETSLOT", slotText, "NODE", target.id])
+    }
+}
