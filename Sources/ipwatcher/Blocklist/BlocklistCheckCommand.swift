@@ -18,7 +18,7 @@ struct BlocklistCheckCommand: AsyncParsableCommand {
     func run() async throws {
         let context = try await BlocklistContext(options: options)
         let unit = try context.unit(for: address).name
-        let entry = try await context.withStore { try await $0.lookup(unit) }
+        let entry = try await context.withStore { try await $0.lookupUnit(unit) }
         if let entry {
             if !quiet {
                 let left = BlocklistContext.remaining(entry.expiresAt, now: WallClock().nowMilliseconds())

@@ -16,11 +16,32 @@ struct BlocklistContext {
     }
 
     /// Runs `body` with a connected store; a Redis failure ends the command with status 2 and a one-line message.
-    func withStore<Result>(
-        _ body: (BlocklistStore<RedisConnection>) async throws -> Result
-    ) async throws -> Result {
+    ///
+    /// One server is reached over one connection, as before; a Redis Cluster (`redis.cluster`, or a
+    /// `redis+cluster://` URL) through a router whose commands all go where the blocklist key lives, with the
+    /// ban set named in its slot (``WorkerSettings/bansKey``).
+    func withStore<Result>(_ body: (any BlocklistOperations) async throws -> Result) async throws -> Result {
         var logger = Logger(label: "ipwatcher.blocklist")
         logger.logLevel = .error
+        let clusterSeeds: [RedisEndpoint]?
+        do {
+            clusterSeeds = try configuration.clusterSeeds
+        } catch {
+            FileHandle.standardError.write(Data("ipwatcher: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        if let clusterSeeds, let first = clusterSeeds.first {
+            let router = RedisRouter(
+                endpoint: first, clusterSeeds: clusterSeeds, configuration: configuration.redisConnectionConfiguration,
+                logger: logger)
+            return try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await router.run() }
+                defer { group.cancelAll() }
+                let store = BlocklistStore(
+                    router: router, blocklistKey: settings.blocklistKey, bansKey: settings.bansKey)
+                return try await Self.reportingFailure { try await body(store) }
+            }
+        }
         let connection: RedisConnection
         do {
             connection = try await RedisConnection.connect(
@@ -30,17 +51,24 @@ struct BlocklistContext {
             FileHandle.standardError.write(Data("ipwatcher: \(error)\n".utf8))
             throw ExitCode(2)
         }
-        let store = BlocklistStore(
-            client: connection, blocklistKey: settings.blocklistKey, bansKey: settings.keys.bansKey)
+        let store = BlocklistStore(client: connection, blocklistKey: settings.blocklistKey, bansKey: settings.bansKey)
         do {
-            let result = try await body(store)
+            let result = try await Self.reportingFailure { try await body(store) }
             await connection.close()
             return result
-        } catch let error as ExitCode {
-            await connection.close()
-            throw error
         } catch {
             await connection.close()
+            throw error
+        }
+    }
+
+    /// Runs `body`, turning any failure but an exit status into status 2 with a one-line message.
+    private static func reportingFailure<Result>(_ body: () async throws -> Result) async throws -> Result {
+        do {
+            return try await body()
+        } catch let error as ExitCode {
+            throw error
+        } catch {
             FileHandle.standardError.write(Data("ipwatcher: \(error)\n".utf8))
             throw ExitCode(2)
         }

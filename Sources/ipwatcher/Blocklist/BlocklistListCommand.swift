@@ -13,7 +13,7 @@ struct BlocklistListCommand: AsyncParsableCommand {
 
     func run() async throws {
         let context = try await BlocklistContext(options: options)
-        let entries = try await context.withStore { try await $0.list() }
+        let entries = try await context.withStore { try await $0.listUnits() }
         let now = WallClock().nowMilliseconds()
         if json {
             let items = entries.map { entry in
