@@ -15,8 +15,11 @@ public struct FeedConfiguration: Sendable, Hashable {
     public var rate: Double?
     /// Whether entries carry event times (`ADDR TIME_MS`); forced on for scenarios that need them.
     public var withTime: Bool
-    /// The list to `LPUSH` to.
+    /// The list to `LPUSH` to, or with ``queueShards`` above 1 the base name of its shards.
     public var queueKey: String
+    /// How many lists the queue is split into (`queue.shards`): 1 pushes to ``queueKey`` itself, more push each
+    /// entry to the shard ``QueueShards`` picks by the CRC-32 of its address, as web-tier producers do.
+    public var queueShards: Int = 1
     /// Entries per `LPUSH` command.
     public var entriesPerCommand: Int = 500
     /// Entries per pipeline written in one go, when not paced.
@@ -43,6 +46,9 @@ public struct FeedConfiguration: Sendable, Hashable {
         self.withTime = withTime
         self.queueKey = queueKey
     }
+
+    /// The queue's shard keys and the rule that picks one per entry.
+    public var shards: QueueShards { QueueShards(baseKey: queueKey, count: max(queueShards, 1)) }
 
     /// Whether the entries will carry event times: asked for, or needed by the scenario.
     public var sendsEventTimes: Bool { withTime || scenario.requiresEventTimes }
@@ -79,6 +85,10 @@ public struct FeedConfiguration: Sendable, Hashable {
             return "scenarios need a threshold of at least 2, so that users can stay below it"
         }
         if queueKey.isEmpty { return "the queue key must not be empty" }
+        if !(1...1024).contains(queueShards) { return "the number of queue shards must be between 1 and 1024" }
+        if queueShards > 1, queueKey.contains(where: { $0 == "{" || $0 == "}" }) {
+            return "the queue key must not contain { or } with more than one shard (each shard is <key>:{n})"
+        }
         if entriesPerCommand < 1 || entriesPerPipeline < 1 || pipelinesInFlight < 1 || chunkSize < 1 {
             return "batch sizes must be positive"
         }

@@ -8,8 +8,14 @@ import RedisClient
 /// The subscription starts before the first request, so every block is heard; the feeder tells it how many
 /// of each unit's requests were sent when its block arrived. The demo runs this in-process beside a worker.
 public struct FeedRunner: Sendable {
-    /// Where Redis is.
+    /// Where Redis is; for a cluster, unused (see ``clusterSeeds``).
     public var endpoint: RedisEndpoint
+    /// The seed nodes of a Redis Cluster to feed and read back from instead of ``endpoint``; nil for one server.
+    ///
+    /// The queue length is summed over the shards through each shard's master, the blocklist is read where its
+    /// key lives, and block events are heard on the first seed that accepts the subscription (a cluster
+    /// delivers every `PUBLISH` to every node).
+    public var clusterSeeds: [RedisEndpoint]?
     /// What to send.
     public var configuration: FeedConfiguration
     /// Where the worker's results are; nil sends without a report.
@@ -21,11 +27,13 @@ public struct FeedRunner: Sendable {
 
     /// Creates a runner.
     public init(
-        endpoint: RedisEndpoint, configuration: FeedConfiguration, report: ReportSettings? = nil,
+        endpoint: RedisEndpoint, clusterSeeds: [RedisEndpoint]? = nil, configuration: FeedConfiguration,
+        report: ReportSettings? = nil,
         connectionConfiguration: RedisConnectionConfiguration = RedisConnectionConfiguration(clientName: "ipwatcher-feed"),
         logger: Logger = Logger(label: "ipwatcher.feed")
     ) {
         self.endpoint = endpoint
+        self.clusterSeeds = clusterSeeds
         self.configuration = configuration
         self.report = report
         self.connectionConfiguration = connectionConfiguration
@@ -40,16 +48,31 @@ public struct FeedRunner: Sendable {
     public func run(progress: (@Sendable (FeedProgress) -> Void)? = nil) async throws -> FeedOutcome {
         if let problem = configuration.validate() { throw FeedError.invalidConfiguration(problem) }
         let feeder = TrafficFeeder(
-            endpoint: endpoint, configuration: configuration, connectionConfiguration: connectionConfiguration,
-            logger: logger)
+            endpoint: endpoint, clusterSeeds: clusterSeeds, configuration: configuration,
+            connectionConfiguration: connectionConfiguration, logger: logger)
         guard let report else {
             return FeedOutcome(summary: try await feeder.run(progress: progress), report: nil, drain: nil, warnings: [])
         }
+        if let clusterSeeds, !clusterSeeds.isEmpty {
+            let client = RedisClusterClient(seeds: clusterSeeds, configuration: connectionConfiguration, logger: logger)
+            return try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await client.run() }
+                defer { group.cancelAll() }
+                return try await run(feeder: feeder, report: report, redis: .cluster(client), progress: progress)
+            }
+        }
         let redis = try await RedisConnection.connect(to: endpoint, configuration: connectionConfiguration, logger: logger)
+        return try await run(feeder: feeder, report: report, redis: .server(redis), progress: progress)
+    }
+
+    /// Subscribes to the block events, feeds and judges; closes what it opened, `redis` included.
+    private func run(
+        feeder: TrafficFeeder, report: ReportSettings, redis: FeedTransport,
+        progress: (@Sendable (FeedProgress) -> Void)?
+    ) async throws -> FeedOutcome {
         let recorder: BlockEventRecorder
         do {
-            recorder = try await BlockEventRecorder.subscribe(
-                endpoint: endpoint, channel: report.eventsChannel, configuration: connectionConfiguration, logger: logger)
+            recorder = try await subscribe(channel: report.eventsChannel)
         } catch {
             await redis.closeNow()
             throw error
@@ -67,17 +90,40 @@ public struct FeedRunner: Sendable {
         }
     }
 
+    /// The recorder, subscribed on the server or on the first cluster seed that accepts; the last seed's error
+    /// is thrown when none does.
+    private func subscribe(channel: String) async throws -> BlockEventRecorder {
+        let endpoints = clusterSeeds.flatMap { $0.isEmpty ? nil : $0 } ?? [endpoint]
+        for candidate in endpoints.dropLast() {
+            do {
+                return try await BlockEventRecorder.subscribe(
+                    endpoint: candidate, channel: channel, configuration: connectionConfiguration, logger: logger)
+            } catch {
+                logger.notice("cannot subscribe on a cluster seed; trying the next", metadata: ["error": "\(error)"])
+            }
+        }
+        return try await BlockEventRecorder.subscribe(
+            endpoint: endpoints[endpoints.count - 1], channel: channel, configuration: connectionConfiguration,
+            logger: logger)
+    }
+
+    /// The queue's name for messages: the key, or its shards' range.
+    private var queueName: String {
+        let shards = configuration.shards
+        return shards.count == 1 ? shards.baseKey : "\(shards.key(ofShard: 0)) … \(shards.key(ofShard: shards.count - 1))"
+    }
+
     private func feedAndJudge(
-        feeder: TrafficFeeder, report: ReportSettings, redis: RedisConnection, recorder: BlockEventRecorder,
+        feeder: TrafficFeeder, report: ReportSettings, redis: FeedTransport, recorder: BlockEventRecorder,
         progress: (@Sendable (FeedProgress) -> Void)?
     ) async throws -> FeedOutcome {
         var warnings: [String] = []
-        let queued = try await redis.send("LLEN", configuration.queueKey).int ?? 0
+        let queued = try await redis.queueLength(of: configuration.shards)
         if queued > 0 {
             warnings.append(
-                "\(configuration.queueKey) already holds \(NumberText.grouped(Int(queued))) entries: the worker counts them too")
+                "\(queueName) already holds \(NumberText.grouped(queued)) entries: the worker counts them too")
         }
-        let listed = try await redis.send("SCARD", report.blocklistKey).int ?? 0
+        let listed = try await redis.send(RESPCommand("SCARD", report.blocklistKey), key: report.blocklistKey).int ?? 0
         if listed > 0 {
             warnings.append(
                 "\(report.blocklistKey) already has \(NumberText.grouped(Int(listed))) members: units of this feed among them "
@@ -85,10 +131,11 @@ public struct FeedRunner: Sendable {
         }
 
         let summary = try await feeder.run(recorder: recorder, progress: progress)
-        if summary.reconnects > 0 {
-            // Redis went away during the feed, and this connection with it; the drain needs a live one.
-            let fresh = try await RedisConnection.connect(
-                to: endpoint, configuration: connectionConfiguration, logger: logger)
+        if summary.reconnects > 0, case .server = redis {
+            // Redis went away during the feed, and this connection with it; the drain needs a live one. (A
+            // cluster client reconnects by itself.)
+            let fresh = FeedTransport.server(
+                try await RedisConnection.connect(to: endpoint, configuration: connectionConfiguration, logger: logger))
             do {
                 let outcome = try await judge(
                     summary, report: report, redis: fresh, recorder: recorder, warnings: warnings, progress: progress)
@@ -105,7 +152,7 @@ public struct FeedRunner: Sendable {
 
     /// Waits for the worker to drain the queue, then compares the blocklist with the feed's ground truth.
     private func judge(
-        _ summary: FeedSummary, report: ReportSettings, redis: RedisConnection, recorder: BlockEventRecorder,
+        _ summary: FeedSummary, report: ReportSettings, redis: FeedTransport, recorder: BlockEventRecorder,
         warnings: [String], progress: (@Sendable (FeedProgress) -> Void)?
     ) async throws -> FeedOutcome {
         var warnings = warnings
@@ -114,8 +161,9 @@ public struct FeedRunner: Sendable {
         }
         let clock = ContinuousClock()
         let drainStart = clock.now
-        let drain = try await QueueDrainer(queueKey: configuration.queueKey, timeout: report.drainTimeout).wait(on: redis) {
-            remaining in
+        let shards = configuration.shards
+        let drainer = QueueDrainer(queueKey: configuration.queueKey, timeout: report.drainTimeout)
+        let drain = try await drainer.wait(polling: { try await redis.queueLength(of: shards) }) { remaining in
             progress?(
                 FeedProgress(
                     stage: .draining(remaining: remaining), sent: summary.sent, planned: summary.sent,
@@ -123,7 +171,7 @@ public struct FeedRunner: Sendable {
         }
         try await Task.sleep(for: report.grace)
         recorder.resolveRemaining(with: summary.truth)
-        let members = try await redis.send("SMEMBERS", report.blocklistKey)
+        let members = try await redis.send(RESPCommand("SMEMBERS", report.blocklistKey), key: report.blocklistKey)
         var blocked: Set<String> = []
         if let elements = members.array {
             for element in elements { if let name = element.string { blocked.insert(name) } }

@@ -1,8 +1,8 @@
-import RESP
-
-/// A pipeline of `LPUSH` commands whose reply never came: the error, and the pipeline itself, to send again.
+/// `LPUSH` commands whose replies never came: the error, and the work itself, to send again.
 struct UnansweredPipeline: Error {
-    let encoder: RESPCommandEncoder
+    let work: FeedWork
     let entries: Int
     let error: any Error
+    /// The cluster node the work went to (`host:port`), for the log; nil on a single server.
+    let node: String?
 }

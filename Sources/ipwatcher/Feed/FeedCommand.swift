@@ -18,7 +18,9 @@ struct FeedCommand: AsyncParsableCommand {
             total: blocked by the rule), mixed (all interleaved). Addresses come from documentation and shared \
             ranges (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24, 100.64.0.0/10, 2001:db8::/32). \
             The same --seed sends the same traffic. --threshold, --window and --mode must match the worker's for the \
-            ground truth to be right. Exit status: 0; 1 when --report finds the queue not drained in time.
+            ground truth to be right. With --shards N (the worker's queue.shards) each entry goes to \
+            <queue>:{CRC-32 of its address mod N}, as web-tier producers push; a redis+cluster:// URL (or --cluster) \
+            feeds a Redis Cluster. Exit status: 0; 1 when --report finds the queue not drained in time.
             """
     )
 
@@ -46,9 +48,18 @@ struct FeedCommand: AsyncParsableCommand {
     @Option(help: "Queue list key.")
     var queue: String = "ips"
 
+    @Option(help: "Queue shards, as the worker's queue.shards: above 1, each entry goes to <queue>:{CRC-32 of its address mod N}.")
+    var shards: Int = 1
+
+    @Flag(help: "The --redis-url is a node of a Redis Cluster (implied by redis+cluster:// and rediss+cluster:// URLs).")
+    var cluster = false
+
     @Option(
         name: .customLong("redis-url"),
-        help: "Redis URL: redis://, rediss:// or unix:// (default: $IPWATCHER_REDIS_URL, else redis://127.0.0.1:6379).")
+        help: """
+            Redis URL: redis://, rediss://, unix://, or redis+cluster://host:port,host:port for a Redis Cluster \
+            (default: $IPWATCHER_REDIS_URL, else redis://127.0.0.1:6379).
+            """)
     var redisURL: String?
 
     @Option(help: "Requests per window that make a bot, as the worker has it.")
@@ -98,21 +109,40 @@ struct FeedCommand: AsyncParsableCommand {
             if let ip, let address = IPAddress(ip) { .single(address) } else { scenario.flatMap(TrafficScenario.init(name:)) ?? .mixed }
         let limit: FeedLimit =
             if let duration { .duration(.milliseconds(Int64((duration * 1000).rounded()))) } else { .count(count ?? 10_000) }
-        return FeedConfiguration(
+        var configuration = FeedConfiguration(
             scenario: chosen,
             rule: DetectionRule(mode: DetectionRule.Mode(rawValue: mode) ?? .fixed, threshold: threshold, windowSeconds: window),
             seed: seed, limit: limit, rate: rate, withTime: withTime, queueKey: queue)
+        configuration.queueShards = shards
+        return configuration
+    }
+
+    /// The endpoint, and the cluster's seeds when `url` names a cluster (or `--cluster` says it is one).
+    func redisTargets(url: String) throws -> (endpoint: RedisEndpoint, clusterSeeds: [RedisEndpoint]?) {
+        let lowered = url.lowercased()
+        let seeds: [RedisEndpoint]?
+        do {
+            if lowered.hasPrefix("redis+cluster://") || lowered.hasPrefix("rediss+cluster://") {
+                seeds = try RedisEndpoint.clusterSeeds(url: url)
+            } else {
+                let endpoint = try RedisEndpoint(url: url)
+                guard cluster else { return (endpoint, nil) }
+                seeds = [endpoint]
+            }
+        } catch {
+            throw ValidationError("--redis-url: \(error)")
+        }
+        guard let seeds, let first = seeds.first else { throw ValidationError("--redis-url: no cluster hosts") }
+        if case .unix = first.address {
+            throw ValidationError("--redis-url: a Redis Cluster is reached over TCP: give redis://host:port, not unix://")
+        }
+        return (first, seeds)
     }
 
     func run() async throws {
         LoggingSetup.bootstrap(level: .warning)
         let url = redisURL ?? ProcessInfo.processInfo.environment["IPWATCHER_REDIS_URL"] ?? "redis://127.0.0.1:6379"
-        let endpoint: RedisEndpoint
-        do {
-            endpoint = try RedisEndpoint(url: url)
-        } catch {
-            throw ValidationError("--redis-url: \(error)")
-        }
+        let (endpoint, clusterSeeds) = try redisTargets(url: url)
         let configuration = feedConfiguration
         let printer = FeedProgressPrinter()
         for warning in configuration.warnings { printer.note("note: \(warning)") }
@@ -125,7 +155,8 @@ struct FeedCommand: AsyncParsableCommand {
                 eventsChannel: eventsChannel, blocklistKey: blocklist,
                 drainTimeout: .milliseconds(Int64((drainTimeout * 1000).rounded())))
             : nil
-        let runner = FeedRunner(endpoint: endpoint, configuration: configuration, report: settings)
+        let runner = FeedRunner(
+            endpoint: endpoint, clusterSeeds: clusterSeeds, configuration: configuration, report: settings)
         let outcome: FeedOutcome
         do {
             outcome = try await runner.run { printer.show($0) }
@@ -148,7 +179,7 @@ struct FeedCommand: AsyncParsableCommand {
         if let drain = outcome.drain, !drain.drained {
             FileHandle.standardError.write(
                 Data(
-                    ("ipwatcher feed: \(queue) still held \(drain.remaining) entries after \(NumberText.seconds(.milliseconds(Int64(drain.waitedSeconds * 1000))))"
+                    ("ipwatcher feed: \(shards > 1 ? "\(queue):{0…\(shards - 1)}" : queue) still held \(drain.remaining) entries after \(NumberText.seconds(.milliseconds(Int64(drain.waitedSeconds * 1000))))"
                         + ": is a worker running on this queue? The report above is incomplete.\n").utf8))
             throw ExitCode.failure
         }
