@@ -71,21 +71,28 @@ func withFeedServer<Result: Sendable>(
     options.tcp = false
     let server = try await LocalRedisServer.start(options)
     do {
-        let result = try await withThrowingTaskGroup(of: Result?.self) { group in
-            group.addTask { try await body(server) }
-            group.addTask {
-                try await Task.sleep(for: deadline)
-                return nil
-            }
-            defer { group.cancelAll() }
-            if let first = try await group.next(), let result = first { return result }
-            throw FeedTestDeadlineExceeded(limit: deadline)
-        }
+        let result = try await withFeedDeadline(deadline) { try await body(server) }
         await server.stop()
         return result
     } catch {
         await server.stop()
         throw error
+    }
+}
+
+/// Runs `body`, cancelling it and throwing ``FeedTestDeadlineExceeded`` when it has not finished by `deadline`.
+func withFeedDeadline<Result: Sendable>(
+    _ deadline: Duration, _ body: @escaping @Sendable () async throws -> Result
+) async throws -> Result {
+    try await withThrowingTaskGroup(of: Result?.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(for: deadline)
+            return nil
+        }
+        defer { group.cancelAll() }
+        if let first = try await group.next(), let result = first { return result }
+        throw FeedTestDeadlineExceeded(limit: deadline)
     }
 }
 
