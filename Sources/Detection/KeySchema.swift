@@ -88,6 +88,11 @@ public struct KeySchema: Hashable, Sendable {
         !hashTag(of: key).contains("}")
     }
 
+    /// The hash of worker leases: `<prefix>workers`, field = worker id, value = when its lease ends, in Unix
+    /// milliseconds of the Redis server's clock. A worker renews its own; another worker takes over the processing
+    /// hashes of one whose lease has ended.
+    public var workersKey: String { "\(prefix)workers" }
+
     /// The hash of running totals: `<prefix>stats`.
     public var statsKey: String { "\(prefix)stats" }
 }

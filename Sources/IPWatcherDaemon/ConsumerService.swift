@@ -26,6 +26,7 @@ public final class ConsumerService: Service {
     private let workerTag: String
     private let logger: Logger
     private let clock = WallClock()
+    private let leaseLog: RateLimitedLogger
 
     /// Creates the loop.
     ///
@@ -46,6 +47,7 @@ public final class ConsumerService: Service {
         self.progress = progress
         self.workerTag = workerTag
         self.logger = logger
+        self.leaseLog = RateLimitedLogger(logger: logger, limit: 1, interval: .seconds(60))
         self.onConsuming = onConsuming
     }
 
@@ -81,8 +83,16 @@ public final class ConsumerService: Service {
         if let processing {
             await recoverUnfinishedBatches(from: processing, with: &processor)
         }
+        let lease = processing == nil ? nil : settings.lease.map {
+            WorkerLease(client: writeClient, settings: settings, duration: $0)
+        }
+        var nextTakeover = ContinuousClock.now
         var popped = PoppedBatch.empty
         while true {
+            if let lease, ContinuousClock.now >= nextTakeover, !isStopping {
+                await takeOverExpiredLeases(lease, with: &processor)
+                nextTakeover = .now + lease.duration / 3
+            }
             if popped.entries.isEmpty {
                 if isStopping { break }
                 popped = await pop(source)
@@ -122,26 +132,78 @@ public final class ConsumerService: Service {
         }
     }
 
-    /// Counts again the batches a previous run of this worker took but did not finish (it crashed, or Redis
-    /// went away as it stopped), before taking anything new.
+    /// Counts and releases the batches of every worker whose lease ran out (``WorkerLease``), then forgets
+    /// those workers. A failure to claim is left for the next round: it is Redis being away, which the loop's
+    /// own pops and writes report.
+    private func takeOverExpiredLeases(_ lease: WorkerLease, with processor: inout BatchProcessor) async {
+        let claimed: [(workerID: String, claimedUntil: String)]
+        do {
+            claimed = try await lease.claimExpired()
+        } catch {
+            // Redis away is reported by the loop's own pops and writes; a refusal (an ACL without +time) is not.
+            leaseLog.log(
+                level: (error as? RedisError)?.serverErrorCode == nil ? .debug : .warning,
+                "cannot look for workers whose lease ran out", metadata: ["error": "\(error)"])
+            return
+        }
+        for dead in claimed {
+            var deadSettings = settings
+            deadSettings.workerID = dead.workerID
+            let reader = ProcessingQueuePopper(client: writeClient, settings: deadSettings, runTag: workerTag)
+            var claimEnd = dead.claimedUntil
+            // The claim lasts one lease; each batch first extends it, so a slow takeover is not claimed twice.
+            let finished = await recoverUnfinishedBatches(from: reader, with: &processor, of: dead.workerID) {
+                guard let extended = try? await lease.extendClaim(dead.workerID, claimedUntil: claimEnd) else {
+                    return false
+                }
+                claimEnd = extended
+                return true
+            }
+            guard finished else { continue }
+            do {
+                try await lease.forget(dead.workerID, claimedUntil: claimEnd)
+            } catch {
+                logger.debug("cannot forget a taken-over worker", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    /// Counts again the batches in `processing` that a worker took but did not finish, and releases them: this
+    /// worker's own from an earlier run (it crashed, or Redis went away as it stopped), before taking anything new,
+    /// or those of the worker `owner` whose lease ran out. Returns false if it stopped first.
+    @discardableResult
+    ///
+    /// `stillMine` is asked before each batch; when it says no, recovery stops there (another worker has the
+    /// batches now) and this returns false.
     private func recoverUnfinishedBatches(
-        from processing: ProcessingQueuePopper, with processor: inout BatchProcessor
-    ) async {
+        from processing: ProcessingQueuePopper, with processor: inout BatchProcessor, of owner: String? = nil,
+        stillMine: () async -> Bool = { true }
+    ) async -> Bool {
         guard
             let receipts = await retrying("list unfinished batches in \(processing.processingKeys.joined(separator: ", "))", {
                 try await processing.unfinishedBatches()
             })
-        else { return }
-        guard !receipts.isEmpty else { return }
-        logger.notice(
-            "recovering unfinished batches of an earlier run",
-            metadata: ["batches": "\(receipts.count)", "worker_id": "\(settings.workerID)"])
+        else { return false }
+        guard !receipts.isEmpty else { return true }
+        if let owner {
+            logger.notice(
+                "taking over the unfinished batches of a worker whose lease ran out",
+                metadata: ["batches": "\(receipts.count)", "from_worker_id": "\(owner)"])
+        } else {
+            logger.notice(
+                "recovering unfinished batches of an earlier run",
+                metadata: ["batches": "\(receipts.count)", "worker_id": "\(settings.workerID)"])
+        }
         var recovered = 0
         for receipt in receipts {
+            guard await stillMine() else {
+                logger.notice("another worker took over these batches", metadata: ["of_worker_id": "\(owner ?? settings.workerID)"])
+                return false
+            }
             guard let read = await retrying("read unfinished batch \(receipt)", {
                 try await processing.entries(of: receipt)
             })
-            else { return }
+            else { return false }
             let entries = read ?? []
             if read == nil {
                 logger.error(
@@ -151,13 +213,15 @@ public final class ConsumerService: Service {
             let popped = PoppedBatch(entries: entries, receipt: receipt)
             if !entries.isEmpty {
                 let batch = processor.prepare(entries, detection: live.current, now: clock.nowMilliseconds())
-                guard await write(batch, with: processor) else { return }
+                guard await write(batch, with: processor) else { return false }
             }
-            guard await acknowledge(popped, source: processing) else { return }
+            guard await acknowledge(popped, source: processing) else { return false }
             recovered += entries.count
         }
         statistics.record { $0.recovered += recovered }
-        logger.notice("recovered unfinished batches", metadata: ["entries": "\(recovered)"])
+        logger.notice(
+            "recovered unfinished batches", metadata: ["entries": "\(recovered)", "of_worker_id": "\(owner ?? settings.workerID)"])
+        return true
     }
 
     /// One pop, retried after a pause until it reaches Redis or the service stops; empty on timeout or stop.

@@ -98,6 +98,11 @@ public struct IPWatcherWorker: Sendable {
         ]
         services += try await metricsServices(
             popClient: popClient, writeClient: writeClient, progress: progress, logger: logger)
+        if settings.delivery == .atLeastOnce, let duration = settings.lease {
+            services.append(
+                WorkerLeaseService(
+                    lease: WorkerLease(client: writeClient, settings: settings, duration: duration), logger: logger))
+        }
         if let reload {
             services.append(ReloadService(live: live, notifier: notifier, logger: logger, load: reload))
         }

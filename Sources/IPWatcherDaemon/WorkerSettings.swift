@@ -29,6 +29,8 @@ public struct WorkerSettings: Sendable, Hashable {
     /// Whether Redis is a cluster, so keys that a script or transaction touches together carry one hash tag
     /// (see ``bansKey`` and ``processingKey(shardKey:)``).
     public var clusterKeys = false
+    /// How long a worker's lease lasts without renewal; nil: no leases, no takeover. See ``WorkerLease``.
+    public var lease: Duration? = .seconds(30)
     /// Most entries handled as one batch.
     public var batchSize: Int = 10_000
     /// How long one blocking pop waits on an empty queue; bounds how quickly shutdown and reloads are noticed.

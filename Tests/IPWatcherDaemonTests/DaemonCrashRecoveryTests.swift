@@ -113,6 +113,48 @@ struct DaemonCrashRecoveryTests {
         }
     }
 
+    @Test("kill -9 of one of two workers that never comes back: the other takes over its batches once its lease ran out")
+    func survivorTakesOverDeadWorker() async throws {
+        try await withRedisServer(deadline: .seconds(120)) { server in
+            try await withScratchDirectory { scratch in
+                let config = try scratch.write(Self.configuration, to: "ipwatcher.yaml")
+                let arguments = ["run", "--config", config, "--redis-url", server.url]
+                func environment(_ id: String) -> [String: String] {
+                    ["IPWATCHER_QUEUE_WORKER_ID": id, "IPWATCHER_QUEUE_LEASE": "2"]
+                }
+                try await withTestConnection(server.url) { redis in
+                    let entries = Self.traffic()
+                    try await Self.push(entries, to: redis)
+                    try await withDaemon(arguments, in: scratch, extraEnvironment: environment("survivor")) { survivor in
+                        var leftBehind: [String] = []
+                        try await withDaemon(arguments, in: scratch, extraEnvironment: environment("victim")) { victim in
+                            try await waitUntil("the victim holds a batch", within: .seconds(30), every: .milliseconds(1)) {
+                                guard try await Self.queueLength(redis) <= entries.count - 3_000 else { return false }
+                                return !(try await redis.allKeys(matching: "ipwatcher:processing:victim*")).isEmpty
+                            }
+                            victim.deliver(SIGKILL)
+                            _ = try await victim.waitForExit(within: .seconds(5))
+                            leftBehind = try await redis.allKeys(matching: "ipwatcher:processing:victim*")
+                        }
+                        #expect(!leftBehind.isEmpty, "the kill caught no batch in hand; the test proved nothing")
+                        try await waitUntil("the survivor drains the queue and the victim's batches", within: .seconds(60)) {
+                            let left = try await redis.allKeys(matching: "ipwatcher:processing*")
+                            return try await Self.queueLength(redis) == 0 && left.isEmpty
+                        }
+                        try await waitUntil("the victim is forgotten") {
+                            try await redis.send("HEXISTS", "ipwatcher:workers", "victim").int == 0
+                        }
+                        if !leftBehind.isEmpty {
+                            #expect(survivor.standardError.contains("taking over the unfinished batches"))
+                        }
+                    }
+                    let surplus = Self.expectNothingLost(try await redis.countsPerUnit())
+                    print("kill -9 of one of two workers: the survivor took over; \(surplus) entries counted twice")
+                }
+            }
+        }
+    }
+
     @Test("Redis killed and restarted mid-stream: the worker says so in STATUS=, resumes, and loses nothing")
     func redisRestartLosesNothing() async throws {
         var options = LocalRedisServerOptions()

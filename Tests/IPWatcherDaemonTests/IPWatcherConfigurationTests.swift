@@ -204,6 +204,7 @@ struct IPWatcherConfigurationTests {
         ("queue.delivery", "at-most-once", [:]),
         ("queue.worker_id", "web-1", [:]),
         ("queue.shards", "8", [:]),
+        ("queue.lease", "0", [:]),
         ("detection.mode", "rolling", [:]),
         ("detection.threshold", "1", [:]),
         ("detection.window", "86400", [:]),

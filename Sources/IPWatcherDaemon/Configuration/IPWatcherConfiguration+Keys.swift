@@ -77,6 +77,7 @@ extension IPWatcherConfiguration {
         KeySpec("queue.delivery"),
         KeySpec("queue.worker_id"),
         KeySpec("queue.shards"),
+        KeySpec("queue.lease"),
         KeySpec("detection.mode"),
         KeySpec("detection.threshold"),
         KeySpec("detection.window"),

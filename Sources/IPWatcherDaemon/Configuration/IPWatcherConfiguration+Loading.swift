@@ -147,7 +147,8 @@ extension IPWatcherConfiguration {
             rejectedMax: try values.integer("queue.rejected_max", default: defaults.rejectedMax, minimum: 1),
             delivery: try values.choice("queue.delivery", default: defaults.delivery),
             workerID: workerID,
-            shards: try values.integer("queue.shards", default: defaults.shards, minimum: 1, maximum: 1024))
+            shards: try values.integer("queue.shards", default: defaults.shards, minimum: 1, maximum: 1024),
+            lease: try values.integer("queue.lease", default: defaults.lease, minimum: 0, maximum: 86400))
     }
 
     /// The `detection` section.

@@ -38,13 +38,18 @@ extension IPWatcherConfiguration {
         /// How many lists the queue is split into, 1...1024: 1 is ``key`` itself, more are `<key>:{0}` …
         /// (see ``Detection/QueueShards``); producers pick a list by the address's CRC-32.
         public var shards: Int
+        /// Seconds a worker's lease lasts without renewal (it renews every third of it); after that another worker
+        /// counts and releases the batches the silent worker left in its processing hashes. 0 turns leases off:
+        /// a worker's batches then wait for it to start again with the same id.
+        public var lease: Int
 
         /// Creates the section; every parameter defaults to the documented default.
         public init(
             key: String = "ips", pop: PopSide = .left, batch: Int = 10_000, blockTimeout: Duration = .seconds(1),
             rejectedKey: String? = nil, rejectedMax: Int = 10000, delivery: Delivery = .atLeastOnce,
-            workerID: String? = nil, shards: Int = 1
+            workerID: String? = nil, shards: Int = 1, lease: Int = 30
         ) {
+            self.lease = lease
             self.shards = shards
             self.key = key
             self.pop = pop

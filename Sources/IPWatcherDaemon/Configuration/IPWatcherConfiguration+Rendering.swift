@@ -58,6 +58,7 @@ extension IPWatcherConfiguration {
         case "queue.delivery": return queue.delivery.rawValue
         case "queue.worker_id": return YAMLScalar.render(queue.workerID ?? "")
         case "queue.shards": return String(queue.shards)
+        case "queue.lease": return String(queue.lease)
         case "detection.mode": return detection.mode.rawValue
         case "detection.threshold": return String(detection.threshold)
         case "detection.window": return String(detection.window)
