@@ -18,6 +18,10 @@ struct ClusterConfigurationTests {
         #expect(settings.clusterKeys && settings.queueShards == 12)
         #expect(settings.bansKey == "ipwatcher:bans:{blocklist}")
         #expect(settings.processingKey(shardKey: "ips:{3}").hasSuffix(":{3}"))
+        // check-config says what the URL implies, since `cluster: false` alone would mislead.
+        let rendered = configuration.renderedYAML()
+        #expect(rendered.contains("# Redis Cluster, seeds: 10.0.0.1:7000, 10.0.0.2:7001.\n"))
+        #expect(rendered.contains("# Queue shards: ips:{0} … ips:{11}.\n"))
     }
 
     @Test("redis.cluster: true makes the one URL a seed; without it there are no seeds and the old key names")

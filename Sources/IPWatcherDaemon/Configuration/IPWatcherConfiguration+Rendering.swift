@@ -17,6 +17,16 @@ extension IPWatcherConfiguration {
             lines.append(
                 "# Worker id: \(WorkerID.defaultID(queueKey: queue.key, keyPrefix: detection.keyPrefix)) (the default).")
         }
+        if usesCluster, let seeds = try? clusterSeeds {
+            let addresses = seeds.map { seed -> String in
+                if case .tcp(let host, let port) = seed.address { return "\(host):\(port)" }
+                return "\(seed.address)"
+            }
+            lines.append("# Redis Cluster, seeds: \(addresses.joined(separator: ", ")).")
+        }
+        if queue.shards > 1 {
+            lines.append("# Queue shards: \(queue.key):{0} … \(queue.key):{\(queue.shards - 1)}.")
+        }
         var openSections: [Substring] = []
         for spec in Self.schema {
             let parts = spec.name.split(separator: ".")

@@ -7,7 +7,7 @@ struct ConfigurationOptions: ParsableArguments {
     @Option(help: "Configuration file (default: /etc/ipwatcher/ipwatcher.yaml when it exists).")
     var config: String?
 
-    @Option(name: .customLong("redis-url"), help: "Redis URL: redis://, rediss:// or unix:// (redis.url).")
+    @Option(name: .customLong("redis-url"), help: "Redis URL: redis://, rediss://, unix://, or redis+cluster://host:port,host:port for a cluster (redis.url).")
     var redisURL: String?
 
     @Option(help: "Queue list key (queue.key).")
