@@ -39,7 +39,7 @@ extension RedisRouter {
             }
         }
 
-        /// The commands an encoder holds, each re-encoded from its parsed elements.
+        /// The commands an encoder holds, each as the slice of the encoder's bytes that encodes it.
         static func commands(in encoder: RESPCommandEncoder) throws -> [RESPCommand] {
             var remaining = encoder.buffer
             var parser = RESPParser()
@@ -49,23 +49,12 @@ extension RedisRouter {
                 let token: RESPToken?
                 do { token = try parser.next(from: &remaining) } catch { throw RedisError.protocolViolation(error) }
                 // An encoder writes only whole commands, each an array of bulk strings.
-                guard let token, let elements = token.array else {
+                guard let token, token.array != nil else {
                     preconditionFailure("RESPCommandEncoder holds bytes that are not a whole command")
                 }
-                commands.append(RESPCommand(EncodedElements(elements: Array(elements))))
+                commands.append(RESPCommand(encoded: token.base))
             }
             return commands
-        }
-    }
-
-    /// A parsed command's bulk strings, written back as they were.
-    private struct EncodedElements: RESPArgument {
-        let elements: [RESPToken]
-
-        var respArgumentCount: Int { elements.count }
-
-        func encodeRESP(into buffer: inout ByteBuffer) {
-            for element in elements { buffer.writeImmutableBuffer(element.base) }
         }
     }
 }
