@@ -90,6 +90,47 @@ struct WorkerClusterTests {
         }
     }
 
+    @Test("while a queue shard's slot migrates the workers keep counting, following ASK, and count every entry exactly once it has moved")
+    func workersCarryOnThroughMigration() async throws {
+        try await withWorkerCluster { cluster, client in
+            let workers = clusterWorkers(2, cluster: cluster)
+            let first = Self.traffic(addresses: 200, hitsEach: 5, seed: 8)
+            let second = Self.traffic(addresses: 200, hitsEach: 5, seed: 9)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for worker in workers { group.addTask { try await worker.run() } }
+                try await pushSharded(first, client: client)
+                try await waitUntil("the first wave is counted", within: .seconds(30), every: .milliseconds(50)) {
+                    workers.map { $0.statistics.snapshot.counted }.reduce(0, +) >= first.count
+                }
+                let slot = RedisHashSlot(key: "ips:{0}")
+                let slotText = String(slot.rawValue)
+                let source = try #require(cluster.masters.first { $0.slots.contains { $0.contains(Int(slot.rawValue)) } })
+                let target = try #require(cluster.masters.first { $0.port != source.port })
+                _ = try await cluster.redisCLI(on: target, ["CLUSTER", "SETSLOT", slotText, "IMPORTING", source.id])
+                _ = try await cluster.redisCLI(on: source, ["CLUSTER", "SETSLOT", slotText, "MIGRATING", target.id])
+
+                // Mid-migration: new pushes to shard 0 land on the target by ASK. The workers' moves for shard 0 follow
+                // ASK too, or get TRYAGAIN while the shard's keys are split between the nodes, until the slot has moved.
+                try await pushSharded(second, client: client)
+                let shardZero = second.filter {
+                    QueueShards(baseKey: "ips", count: Self.shards).shard(forEntry: $0) == 0
+                }.count
+                try await waitUntil("the other shards' entries are counted mid-migration", within: .seconds(30)) {
+                    workers.map { $0.statistics.snapshot.counted }.reduce(0, +)
+                        >= first.count + second.count - shardZero
+                }
+                try await moveSlot(slot, from: source, to: target, in: cluster)
+                try await waitUntil("shard 0's entries are counted after the migration", within: .seconds(30)) {
+                    workers.map { $0.statistics.snapshot.counted }.reduce(0, +) >= first.count + second.count
+                }
+                let counts = try await countsPerUnit(client)
+                #expect(counts.values.reduce(0, +) == first.count + second.count)
+                group.cancelAll()
+                try? await group.waitForAll()
+            }
+        }
+    }
+
     @Test("a master is killed and its replica promoted: the workers carry on and count every entry pushed after")
     func workersCarryOnThroughFailover() async throws {
         try await withWorkerCluster(replicasPerMaster: 1) { cluster, client in
