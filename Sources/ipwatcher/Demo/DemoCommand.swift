@@ -14,14 +14,16 @@ import UnixSignals
 ///
 /// Starts a private redis-server (unless given a URL), runs the worker in this process, feeds the `mixed`
 /// scenario, prints each bot as it is blocked, then the detection report, and stops everything it started —
-/// also on Ctrl-C.
+/// also on Ctrl-C. With `--cluster` it starts a private 3-master Redis Cluster instead and runs three workers
+/// on a queue of 12 shards: the scale-out setup of the README, on one machine.
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
         abstract: "Run a private Redis, the worker and a synthetic feed, and report what was caught.",
         discussion: """
             With --redis-url the demo uses that server instead, under its own keys (ipwatcher:demo:*), so it \
-            never touches a real queue or blocklist.
+            never touches a real queue or blocklist. With --cluster it starts a private 3-master Redis Cluster \
+            (redis-server and redis-cli needed) and runs three workers on a queue of 12 shards.
             """
     )
 
@@ -49,15 +51,27 @@ struct DemoCommand: AsyncParsableCommand {
     @Flag(help: "Print the report as JSON.")
     var json = false
 
+    @Flag(help: "Start a private 3-master Redis Cluster and run three workers on a queue of 12 shards.")
+    var cluster = false
+
+    /// Workers and queue shards of the `--cluster` demo.
+    static let clusterWorkers = 3
+    static let clusterShards = 12
+
     func validate() throws {
         guard DetectionRule.Mode(rawValue: mode) != nil else { throw ValidationError("--mode must be fixed or rolling") }
         guard count > 0 else { throw ValidationError("--count must be positive") }
         guard rate >= 0 else { throw ValidationError("--rate must be 0 or more") }
         guard threshold >= 2 else { throw ValidationError("--threshold must be at least 2") }
         guard window >= 1 else { throw ValidationError("--window must be at least 1") }
+        if cluster && redisURL != nil { throw ValidationError("--cluster starts its own cluster; leave out --redis-url") }
     }
 
     func run() async throws {
+        if cluster {
+            try await runOnPrivateCluster()
+            return
+        }
         var server: LocalRedisServer?
         let endpoint: RedisEndpoint
         var settings = WorkerSettings()
@@ -91,7 +105,7 @@ struct DemoCommand: AsyncParsableCommand {
         settings.detection.rule = DetectionRule(
             mode: DetectionRule.Mode(rawValue: mode) ?? .fixed, threshold: threshold, windowSeconds: window)
         do {
-            try await runDemo(endpoint: endpoint, settings: settings)
+            try await runDemo(endpoint: endpoint, clusterSeeds: nil, settings: settings, workers: 1)
         } catch {
             await server?.stop()
             if error is DemoInterrupted {
@@ -104,21 +118,69 @@ struct DemoCommand: AsyncParsableCommand {
         if server != nil { note("stopped the private redis-server") }
     }
 
-    private func runDemo(endpoint: RedisEndpoint, settings: WorkerSettings) async throws {
+    /// `--cluster`: a private 3-master cluster, three workers, a sharded queue; everything stopped at the end.
+    private func runOnPrivateCluster() async throws {
+        guard LocalRedisServer.executablePath(named: "redis-server") != nil,
+            LocalRedisServer.executablePath(named: "redis-cli") != nil
+        else {
+            FileHandle.standardError.write(
+                Data(
+                    """
+                    ipwatcher demo --cluster needs redis-server and redis-cli.
+                      Debian/Ubuntu: sudo apt-get install redis-server redis-tools   (or: scripts/setup)
+                      macOS:         brew install redis
+
+                    """.utf8))
+            throw ExitCode.failure
+        }
+        let started = try await LocalRedisCluster.start(masters: 3)
+        let seeds = started.masters.map { RedisEndpoint(address: .tcp(host: $0.host, port: $0.port)) }
+        note(
+            "started a private Redis Cluster: 3 masters at "
+                + started.masters.map(\.address).joined(separator: ", ") + " (temporary, no persistence)")
+        var settings = WorkerSettings()
+        settings.queueShards = Self.clusterShards
+        settings.clusterKeys = true
+        settings.blockTimeout = .milliseconds(200)
+        settings.detection.rule = DetectionRule(
+            mode: DetectionRule.Mode(rawValue: mode) ?? .fixed, threshold: threshold, windowSeconds: window)
+        do {
+            try await runDemo(endpoint: seeds[0], clusterSeeds: seeds, settings: settings, workers: Self.clusterWorkers)
+        } catch {
+            await started.stop()
+            if error is DemoInterrupted {
+                note("interrupted; stopped everything the demo started")
+                throw ExitCode(130)
+            }
+            throw error
+        }
+        await started.stop()
+        note("stopped the private Redis Cluster")
+    }
+
+    private func runDemo(
+        endpoint: RedisEndpoint, clusterSeeds: [RedisEndpoint]?, settings: WorkerSettings, workers workerCount: Int
+    ) async throws {
         var logger = Logger(label: "ipwatcher.demo")
         logger.logLevel = .error
-        let worker = IPWatcherWorker(
-            endpoint: endpoint, settings: settings,
-            redisConfiguration: RedisConnectionConfiguration(clientName: "ipwatcher-demo"), logger: logger,
-            notifier: SystemdNotifier(enabled: false), workerTag: "demo-\(ProcessInfo.processInfo.processIdentifier)",
-            shutdownSignals: [])
+        let processID = ProcessInfo.processInfo.processIdentifier
+        let workers = (1...workerCount).map { index in
+            var own = settings
+            if workerCount > 1 { own.workerID = "\(settings.workerID)-demo-\(index)" }
+            return IPWatcherWorker(
+                endpoint: endpoint, clusterSeeds: clusterSeeds, settings: own,
+                redisConfiguration: RedisConnectionConfiguration(clientName: "ipwatcher-demo"), logger: logger,
+                notifier: SystemdNotifier(enabled: false), workerTag: "demo-\(processID)-\(index)",
+                shutdownSignals: [])
+        }
         let printer = FeedProgressPrinter()
         var feed = FeedConfiguration(
             scenario: .mixed, rule: settings.detection.rule, seed: seed, limit: .count(count),
             rate: rate > 0 ? rate : nil, withTime: false, queueKey: settings.queueKey)
+        feed.queueShards = settings.queueShards
         feed.progressInterval = .milliseconds(200)
         let runner = FeedRunner(
-            endpoint: endpoint, configuration: feed,
+            endpoint: endpoint, clusterSeeds: clusterSeeds, configuration: feed,
             report: ReportSettings(
                 eventsChannel: settings.eventsChannel ?? "ipwatcher:events", blocklistKey: settings.blocklistKey,
                 drainTimeout: .seconds(60), grace: .seconds(1)),
@@ -126,6 +188,7 @@ struct DemoCommand: AsyncParsableCommand {
         let rule = settings.detection.rule
         note(
             "worker: \(rule.mode.rawValue) windows of \(rule.windowSeconds) s, threshold \(rule.threshold); "
+                + (workers.count > 1 ? "\(workers.count) workers on \(settings.queueShards) queue shards; " : "")
                 + "feeding \(NumberText.grouped(count)) requests of the mixed scenario"
                 + (rate > 0 ? " at \(NumberText.grouped(Int(rate)))/s" : ""))
 
@@ -142,9 +205,11 @@ struct DemoCommand: AsyncParsableCommand {
         let outcome: FeedOutcome
         do {
             outcome = try await withThrowingTaskGroup(of: FeedOutcome?.self) { group in
-                group.addTask {
-                    try await worker.run()
-                    return nil
+                for worker in workers {
+                    group.addTask {
+                        try await worker.run()
+                        return nil
+                    }
                 }
                 group.addTask {
                     for await _ in signals { throw DemoInterrupted() }
@@ -167,10 +232,13 @@ struct DemoCommand: AsyncParsableCommand {
         printer.finishLine()
         await watcher.closeNow()
         for warning in outcome.warnings { note("warning: \(warning)") }
-        let totals = worker.statistics.snapshot
-        note(
-            "worker: processed \(NumberText.grouped(totals.popped)), blocked \(NumberText.grouped(totals.blocked)), "
-                + "rejected \(NumberText.grouped(totals.rejectedTotal))")
+        for (index, worker) in workers.enumerated() {
+            let totals = worker.statistics.snapshot
+            note(
+                (workers.count > 1 ? "worker \(index + 1)" : "worker")
+                    + ": processed \(NumberText.grouped(totals.popped)), blocked \(NumberText.grouped(totals.blocked)), "
+                    + "rejected \(NumberText.grouped(totals.rejectedTotal))")
+        }
         if let report = outcome.report {
             if json {
                 let encoder = JSONEncoder()
