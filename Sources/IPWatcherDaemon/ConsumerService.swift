@@ -171,18 +171,18 @@ public final class ConsumerService: Service {
     /// Counts again the batches in `processing` that a worker took but did not finish, and releases them: this
     /// worker's own from an earlier run (it crashed, or Redis went away as it stopped), before taking anything new,
     /// or those of the worker `owner` whose lease ran out. Returns false if it stopped first.
-    @discardableResult
     ///
     /// `stillMine` is asked before each batch; when it says no, recovery stops there (another worker has the
     /// batches now) and this returns false.
+    @discardableResult
     private func recoverUnfinishedBatches(
         from processing: ProcessingQueuePopper, with processor: inout BatchProcessor, of owner: String? = nil,
         stillMine: () async -> Bool = { true }
     ) async -> Bool {
         guard
-            let receipts = await retrying("list unfinished batches in \(processing.processingKeys.joined(separator: ", "))", {
-                try await processing.unfinishedBatches()
-            })
+            let receipts = await retrying(
+                "list unfinished batches in \(processing.processingKeys.joined(separator: ", "))",
+                { try await processing.unfinishedBatches() })
         else { return false }
         guard !receipts.isEmpty else { return true }
         if let owner {
@@ -197,7 +197,8 @@ public final class ConsumerService: Service {
         var recovered = 0
         for receipt in receipts {
             guard await stillMine() else {
-                logger.notice("another worker took over these batches", metadata: ["of_worker_id": "\(owner ?? settings.workerID)"])
+                logger.notice(
+                    "another worker took over these batches", metadata: ["of_worker_id": "\(owner ?? settings.workerID)"])
                 return false
             }
             guard let read = await retrying("read unfinished batch \(receipt)", {
@@ -220,7 +221,8 @@ public final class ConsumerService: Service {
         }
         statistics.record { $0.recovered += recovered }
         logger.notice(
-            "recovered unfinished batches", metadata: ["entries": "\(recovered)", "of_worker_id": "\(owner ?? settings.workerID)"])
+            "recovered unfinished batches",
+            metadata: ["entries": "\(recovered)", "of_worker_id": "\(owner ?? settings.workerID)"])
         return true
     }
 
