@@ -38,9 +38,16 @@ final class ProcessingQueuePopper: BatchSource {
     let workerID: String
     /// Distinguishes this run's batch names from a previous run's, whose batches may still await recovery.
     let runTag: String
-    /// The number in the next batch's name; advanced only when a batch was taken, so a retry reuses the name.
-    private let sequence = Mutex<UInt64>(1)
+    /// Batch names: the number in the next fresh name, and the name each shard must be asked with again after
+    /// a move on it failed. A failed move may have taken a batch whose reply was lost; asking that shard again
+    /// with the same name returns that batch instead of taking another.
+    private let names = Mutex(BatchNames())
     private let cursor: ShardCursor
+
+    struct BatchNames {
+        var sequence: UInt64 = 1
+        var pending: [Int: String] = [:]
+    }
 
     /// The longest block on one shard of several, so entries arriving in the others wait no longer than this.
     static let shardedBlockLimit: Duration = .milliseconds(100)
@@ -65,34 +72,58 @@ final class ProcessingQueuePopper: BatchSource {
     /// The processing hashes, for messages.
     var processingKeys: [String] { shards.map(\.processing) }
 
+    /// Takes a batch from the first shard that has one, starting at the cursor; blocks on one shard when none has.
+    ///
+    /// A shard whose move fails (its master is failing over, its slot is migrating) is passed over for this
+    /// round, so one unavailable shard does not stop the others; only when no shard gave a batch and one failed
+    /// is the failure thrown, and the caller pauses before the next round.
     func pop() async throws -> PoppedBatch {
-        let name = "\(runTag)-\(sequence.withLock { $0 })"
+        var failure: (any Error)?
         for shard in cursor.round {
-            cursor.trying(shard)
-            let entries = try await take(from: shard, into: name)
-            cursor.settled(shard)
-            if !entries.isEmpty { return taken(entries, shard: shard, name: name) }
+            do {
+                let (entries, name) = try await take(from: shard)
+                cursor.settled(shard)
+                if !entries.isEmpty { return PoppedBatch(entries: entries, receipt: BatchReceipt(shard: shard, name: name)) }
+            } catch {
+                cursor.settled(shard)
+                failure = error
+            }
         }
+        if let failure { throw failure }
         let shard = cursor.current
-        cursor.trying(shard)
+        defer { cursor.settled(shard) }
         let keys = shards[shard]
         let moved = try await client.sendBlocking(
             RESPCommand(
                 "BLMOVE", keys.queue, keys.landing, side == .left ? "LEFT" : "RIGHT", "RIGHT",
                 QueuePopper.blockTimeoutArgument(blockTimeout)),
             key: keys.queue, blockFor: blockTimeout)
-        if moved.isNull {
-            cursor.settled(shard)
-            return .empty
-        }
-        let entries = try await take(from: shard, into: name)
-        cursor.settled(shard)
-        return entries.isEmpty ? .empty : taken(entries, shard: shard, name: name)
+        if moved.isNull { return .empty }
+        let (entries, name) = try await take(from: shard)
+        return entries.isEmpty ? .empty : PoppedBatch(entries: entries, receipt: BatchReceipt(shard: shard, name: name))
     }
 
-    private func taken(_ entries: [ByteBuffer], shard: Int, name: String) -> PoppedBatch {
-        sequence.withLock { $0 += 1 }
-        return PoppedBatch(entries: entries, receipt: BatchReceipt(shard: shard, name: name))
+    /// Runs the move script on shard `index` under the name that shard must use: the one of a failed move on it,
+    /// else a fresh one. A name that took a batch, or that may have, is never given to another move.
+    private func take(from index: Int) async throws -> (entries: [ByteBuffer], name: String) {
+        let name = names.withLock { $0.pending[index] ?? "\(runTag)-\($0.sequence)" }
+        let entries: [ByteBuffer]
+        do {
+            entries = try await take(from: index, into: name)
+        } catch {
+            names.withLock { names in
+                if names.pending[index] == nil {
+                    names.pending[index] = name
+                    names.sequence += 1
+                }
+            }
+            throw error
+        }
+        names.withLock { names in
+            let wasPending = names.pending.removeValue(forKey: index) != nil
+            if !entries.isEmpty && !wasPending { names.sequence += 1 }
+        }
+        return (entries, name)
     }
 
     func acknowledge(_ batch: PoppedBatch) async throws {

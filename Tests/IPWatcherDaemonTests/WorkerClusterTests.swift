@@ -90,7 +90,7 @@ struct WorkerClusterTests {
         }
     }
 
-    @Test("while a queue shard's slot migrates the workers keep counting, following ASK, and count every entry exactly once it has moved")
+    @Test("while a queue shard's slot migrates with its keys split (TRYAGAIN) the workers keep counting the other shards, and count every entry exactly once it has moved")
     func workersCarryOnThroughMigration() async throws {
         try await withWorkerCluster { cluster, client in
             let workers = clusterWorkers(2, cluster: cluster)
@@ -106,11 +106,16 @@ struct WorkerClusterTests {
                 let slotText = String(slot.rawValue)
                 let source = try #require(cluster.masters.first { $0.slots.contains { $0.contains(Int(slot.rawValue)) } })
                 let target = try #require(cluster.masters.first { $0.port != source.port })
+                // Each worker's processing hash for shard 0 stays on the source with a field the running worker
+                // never reads, while new entries for shard 0 land on the target: the shard's keys are split, and
+                // every move on it is refused (TRYAGAIN) until the slot has moved. Other shards must not wait.
+                for id in ["cluster-1", "cluster-2"] {
+                    let key = "ipwatcher:processing:\(id):{0}"
+                    _ = try await client.send(RESPCommand("HSET", key, "not-this-run", "x"), key: key)
+                }
                 _ = try await cluster.redisCLI(on: target, ["CLUSTER", "SETSLOT", slotText, "IMPORTING", source.id])
                 _ = try await cluster.redisCLI(on: source, ["CLUSTER", "SETSLOT", slotText, "MIGRATING", target.id])
 
-                // Mid-migration: new pushes to shard 0 land on the target by ASK. The workers' moves for shard 0 follow
-                // ASK too, or get TRYAGAIN while the shard's keys are split between the nodes, until the slot has moved.
                 try await pushSharded(second, client: client)
                 let shardZero = second.filter {
                     QueueShards(baseKey: "ips", count: Self.shards).shard(forEntry: $0) == 0
@@ -119,12 +124,23 @@ struct WorkerClusterTests {
                     workers.map { $0.statistics.snapshot.counted }.reduce(0, +)
                         >= first.count + second.count - shardZero
                 }
+                // By now every worker has met the refused shard; a third wave for the other shards must still flow.
+                try await Task.sleep(for: .milliseconds(500))
+                let third = Self.traffic(addresses: 200, hitsEach: 5, seed: 10).filter {
+                    QueueShards(baseKey: "ips", count: Self.shards).shard(forEntry: $0) != 0
+                }
+                try await pushSharded(third, client: client)
+                try await waitUntil("a third wave for the other shards is counted mid-migration", within: .seconds(30)) {
+                    workers.map { $0.statistics.snapshot.counted }.reduce(0, +)
+                        >= first.count + second.count - shardZero + third.count
+                }
                 try await moveSlot(slot, from: source, to: target, in: cluster)
+                let total = first.count + second.count + third.count
                 try await waitUntil("shard 0's entries are counted after the migration", within: .seconds(30)) {
-                    workers.map { $0.statistics.snapshot.counted }.reduce(0, +) >= first.count + second.count
+                    workers.map { $0.statistics.snapshot.counted }.reduce(0, +) >= total
                 }
                 let counts = try await countsPerUnit(client)
-                #expect(counts.values.reduce(0, +) == first.count + second.count)
+                #expect(counts.values.reduce(0, +) == total)
                 group.cancelAll()
                 try? await group.waitForAll()
             }
