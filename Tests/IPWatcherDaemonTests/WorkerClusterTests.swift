@@ -21,11 +21,10 @@ struct WorkerClusterTests {
             let workers = clusterWorkers(3, cluster: cluster)
             let subscriber = try await ChannelSubscriber(port: cluster.masters[0].port, channel: "ipwatcher:events")
             let entries = Self.traffic(addresses: 600, hitsEach: 20, seed: 11)
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for worker in workers { group.addTask { try await worker.run() } }
+            try await running(workers) {
                 try await pushSharded(entries, client: client)
                 try await waitUntil("the workers count every entry", within: .seconds(60), every: .milliseconds(50)) {
-                    workers.map { $0.statistics.snapshot.counted }.reduce(0, +) >= entries.count
+                    workers.counted >= entries.count
                 }
                 let shares = workers.map { $0.statistics.snapshot.counted }
                 print("cluster: entries counted per worker \(shares)")
@@ -51,8 +50,6 @@ struct WorkerClusterTests {
                 let queued = try await client.pipeline(
                     QueueShards(baseKey: "ips", count: Self.shards).keys.map { ($0, RESPCommand("LLEN", $0)) })
                 #expect(queued.allSatisfy { $0.int == 0 })
-                group.cancelAll()
-                try? await group.waitForAll()
             }
         }
     }
@@ -63,11 +60,10 @@ struct WorkerClusterTests {
             let workers = clusterWorkers(2, cluster: cluster)
             let first = Self.traffic(addresses: 200, hitsEach: 5, seed: 3)
             let second = Self.traffic(addresses: 200, hitsEach: 5, seed: 4)
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for worker in workers { group.addTask { try await worker.run() } }
+            try await running(workers) {
                 try await pushSharded(first, client: client)
                 try await waitUntil("the first wave is counted", within: .seconds(30), every: .milliseconds(50)) {
-                    workers.map { $0.statistics.snapshot.counted }.reduce(0, +) >= first.count
+                    workers.counted >= first.count
                 }
                 // Move shard 0's slot, with its processing hashes and landing lists, to another master.
                 let slot = RedisHashSlot(key: "ips:{0}")
@@ -77,15 +73,13 @@ struct WorkerClusterTests {
 
                 try await pushSharded(second, client: client)
                 try await waitUntil("the second wave is counted", within: .seconds(30), every: .milliseconds(50)) {
-                    workers.map { $0.statistics.snapshot.counted }.reduce(0, +) >= first.count + second.count
+                    workers.counted >= first.count + second.count
                 }
-                #expect(workers.map { $0.statistics.snapshot.counted }.reduce(0, +) == first.count + second.count)
+                #expect(workers.counted == first.count + second.count)
                 let counts = try await countsPerUnit(client)
                 #expect(counts.values.reduce(0, +) == first.count + second.count)
                 let onTarget = try await cluster.redisCLI(on: target, ["CLUSTER", "COUNTKEYSINSLOT", String(slot.rawValue)])
                 #expect(onTarget.trimmingCharacters(in: .whitespacesAndNewlines) != "", "redis-cli said nothing")
-                group.cancelAll()
-                try? await group.waitForAll()
             }
         }
     }
@@ -96,11 +90,10 @@ struct WorkerClusterTests {
             let workers = clusterWorkers(2, cluster: cluster)
             let first = Self.traffic(addresses: 200, hitsEach: 5, seed: 8)
             let second = Self.traffic(addresses: 200, hitsEach: 5, seed: 9)
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for worker in workers { group.addTask { try await worker.run() } }
+            try await running(workers) {
                 try await pushSharded(first, client: client)
                 try await waitUntil("the first wave is counted", within: .seconds(30), every: .milliseconds(50)) {
-                    workers.map { $0.statistics.snapshot.counted }.reduce(0, +) >= first.count
+                    workers.counted >= first.count
                 }
                 let slot = RedisHashSlot(key: "ips:{0}")
                 let slotText = String(slot.rawValue)
@@ -121,7 +114,7 @@ struct WorkerClusterTests {
                     QueueShards(baseKey: "ips", count: Self.shards).shard(forEntry: $0) == 0
                 }.count
                 try await waitUntil("the other shards' entries are counted mid-migration", within: .seconds(30)) {
-                    workers.map { $0.statistics.snapshot.counted }.reduce(0, +)
+                    workers.counted
                         >= first.count + second.count - shardZero
                 }
                 // By now every worker has met the refused shard; a third wave for the other shards must still flow.
@@ -131,18 +124,16 @@ struct WorkerClusterTests {
                 }
                 try await pushSharded(third, client: client)
                 try await waitUntil("a third wave for the other shards is counted mid-migration", within: .seconds(30)) {
-                    workers.map { $0.statistics.snapshot.counted }.reduce(0, +)
+                    workers.counted
                         >= first.count + second.count - shardZero + third.count
                 }
                 try await moveSlot(slot, from: source, to: target, in: cluster)
                 let total = first.count + second.count + third.count
                 try await waitUntil("shard 0's entries are counted after the migration", within: .seconds(30)) {
-                    workers.map { $0.statistics.snapshot.counted }.reduce(0, +) >= total
+                    workers.counted >= total
                 }
                 let counts = try await countsPerUnit(client)
                 #expect(counts.values.reduce(0, +) == total)
-                group.cancelAll()
-                try? await group.waitForAll()
             }
         }
     }
@@ -153,11 +144,10 @@ struct WorkerClusterTests {
             let workers = clusterWorkers(2, cluster: cluster)
             let before = Self.traffic(addresses: 200, hitsEach: 5, seed: 5)
             let after = Self.traffic(addresses: 200, hitsEach: 5, seed: 6)
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for worker in workers { group.addTask { try await worker.run() } }
+            try await running(workers) {
                 try await pushSharded(before, client: client)
                 try await waitUntil("the first wave is counted", within: .seconds(30), every: .milliseconds(50)) {
-                    workers.map { $0.statistics.snapshot.counted }.reduce(0, +) >= before.count
+                    workers.counted >= before.count
                 }
                 // Replication is asynchronous: give the replicas a moment to have everything, then kill the master
                 // of shard 0's slot.
@@ -169,7 +159,7 @@ struct WorkerClusterTests {
                 try await pushSharded(after, client: client, retryingFor: .seconds(30))
                 let total = before.count + after.count
                 try await waitUntil("the second wave is counted", within: .seconds(40), every: .milliseconds(50)) {
-                    workers.map { $0.statistics.snapshot.counted }.reduce(0, +) >= total
+                    workers.counted >= total
                 }
                 print("cluster failover: all entries counted \(ContinuousClock.now - killedAt) after the kill")
                 let counts = try await countsPerUnit(client)
@@ -179,8 +169,6 @@ struct WorkerClusterTests {
                     let counted = counts[unit] ?? 0
                     #expect(counted >= hits && counted <= 2 * hits, "\(unit): \(counted) for \(hits) hits")
                 }
-                group.cancelAll()
-                try? await group.waitForAll()
             }
         }
     }
@@ -229,6 +217,22 @@ extension Trait where Self == ConditionTrait {
         .enabled(
             if: LocalRedisServer.executablePath(named: "redis-cli") != nil || DaemonRedisFixture.isCI,
             "needs redis-cli on PATH (redis-tools); skipped locally when missing, fails when CI is set")
+    }
+}
+
+extension [IPWatcherWorker] {
+    /// Entries the workers have counted, together.
+    var counted: Int { map { $0.statistics.snapshot.counted }.reduce(0, +) }
+}
+
+/// Runs `workers` while `body` runs, then cancels them and waits for them to end.
+private func running(_ workers: [IPWatcherWorker], _ body: () async throws -> Void) async throws {
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        for worker in workers { group.addTask { try await worker.run() } }
+        defer { group.cancelAll() }
+        try await body()
+        group.cancelAll()
+        try? await group.waitForAll()
     }
 }
 
