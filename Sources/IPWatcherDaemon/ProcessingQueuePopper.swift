@@ -35,7 +35,6 @@ final class ProcessingQueuePopper: BatchSource {
     let side: WorkerSettings.PopSide
     let batchSize: Int
     let blockTimeout: Duration
-    let workerID: String
     /// Distinguishes this run's batch names from a previous run's, whose batches may still await recovery.
     let runTag: String
     /// Batch names: the number in the next fresh name, and the name each shard must be asked with again after
@@ -64,7 +63,6 @@ final class ProcessingQueuePopper: BatchSource {
         self.batchSize = settings.batchSize
         self.blockTimeout =
             settings.queueShards > 1 ? min(settings.blockTimeout, Self.shardedBlockLimit) : settings.blockTimeout
-        self.workerID = settings.workerID
         self.runTag = runTag
         self.cursor = ShardCursor(count: shards.count)
     }
@@ -74,22 +72,13 @@ final class ProcessingQueuePopper: BatchSource {
 
     /// Takes a batch from the first shard that has one, starting at the cursor; blocks on one shard when none has.
     ///
-    /// A shard whose move fails (its master is failing over, its slot is migrating) is passed over for this
-    /// round, so one unavailable shard does not stop the others; only when no shard gave a batch and one failed
-    /// is the failure thrown, and the caller pauses before the next round.
+    /// A shard whose move fails is passed over for this round (``ShardCursor/firstResult(_:)``).
     func pop() async throws -> PoppedBatch {
-        var failure: (any Error)?
-        for shard in cursor.round {
-            do {
-                let (entries, name) = try await take(from: shard)
-                cursor.settled(shard)
-                if !entries.isEmpty { return PoppedBatch(entries: entries, receipt: BatchReceipt(shard: shard, name: name)) }
-            } catch {
-                cursor.settled(shard)
-                failure = error
-            }
+        let found = try await cursor.firstResult { shard -> PoppedBatch? in
+            let (entries, name) = try await take(from: shard)
+            return entries.isEmpty ? nil : PoppedBatch(entries: entries, receipt: BatchReceipt(shard: shard, name: name))
         }
-        if let failure { throw failure }
+        if let found { return found }
         let shard = cursor.current
         defer { cursor.settled(shard) }
         let keys = shards[shard]

@@ -44,19 +44,11 @@ final class QueuePopper: BatchSource {
     /// The next batch, or an empty array when the queue stayed empty for the block timeout.
     private func popEntries() async throws -> [ByteBuffer] {
         if keys.count > 1 {
-            // A failing shard is passed over, as in ProcessingQueuePopper; its error is thrown only if no shard
-            // gave entries.
-            var failure: (any Error)?
-            for shard in cursor.round {
-                defer { cursor.settled(shard) }
-                do {
-                    let entries = try await popWithoutBlocking(keys[shard])
-                    if !entries.isEmpty { return entries }
-                } catch {
-                    failure = error
-                }
+            let found = try await cursor.firstResult { shard -> [ByteBuffer]? in
+                let entries = try await popWithoutBlocking(keys[shard])
+                return entries.isEmpty ? nil : entries
             }
-            if let failure { throw failure }
+            if let found { return found }
         }
         let shard = cursor.current
         defer { cursor.settled(shard) }

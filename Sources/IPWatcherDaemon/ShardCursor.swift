@@ -27,4 +27,23 @@ final class ShardCursor: Sendable {
     func settled(_ index: Int) {
         position.withLock { $0 = (index + 1) % count }
     }
+
+    /// Asks the shards of one round, from the cursor on, until one gives a result, moving the cursor past each.
+    ///
+    /// A shard whose `ask` throws (its master is failing over, its slot is migrating) is passed over, so one
+    /// unavailable shard never stops the others. Returns nil when every shard answered with nothing; throws the
+    /// last failure when none gave a result and one failed, so the caller pauses before the next round.
+    func firstResult<Result>(_ ask: (_ shard: Int) async throws -> Result?) async throws -> Result? {
+        var failure: (any Error)?
+        for shard in round {
+            defer { settled(shard) }
+            do {
+                if let result = try await ask(shard) { return result }
+            } catch {
+                failure = error
+            }
+        }
+        if let failure { throw failure }
+        return nil
+    }
 }

@@ -75,4 +75,25 @@ struct ShardCursorTests {
         #expect(cursor.current == 0)
         #expect(cursor.round == [0, 1, 2])
     }
+
+    struct Refused: Error {}
+
+    @Test("firstResult passes over a failing shard, throws only when no shard gave a result, and moves past each")
+    func firstResultPassesOverFailures() async throws {
+        let cursor = ShardCursor(count: 3)
+        let found = try await cursor.firstResult { shard -> Int? in
+            if shard == 0 { throw Refused() }
+            return shard == 1 ? 1 : nil
+        }
+        #expect(found == 1)
+        #expect(cursor.current == 2)
+        await #expect(throws: Refused.self) {
+            _ = try await cursor.firstResult { shard -> Int? in
+                if shard == 0 { throw Refused() }
+                return nil
+            }
+        }
+        #expect(cursor.current == 2, "a full round ends where it began")
+        #expect(try await cursor.firstResult { _ -> Int? in nil } == nil)
+    }
 }
