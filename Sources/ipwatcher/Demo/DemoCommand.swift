@@ -74,7 +74,7 @@ struct DemoCommand: AsyncParsableCommand {
         }
         var server: LocalRedisServer?
         let endpoint: RedisEndpoint
-        var settings = WorkerSettings()
+        var settings = demoSettings()
         if let redisURL {
             endpoint = try RedisEndpoint(url: redisURL)
             settings.queueKey = "ipwatcher:demo:ips"
@@ -101,21 +101,36 @@ struct DemoCommand: AsyncParsableCommand {
             endpoint = try RedisEndpoint(url: started.url)
             note("started a private redis-server at \(started.url) (temporary, no persistence)")
         }
+        try await running({
+            try await runDemo(endpoint: endpoint, clusterSeeds: nil, settings: settings, workers: 1)
+        }, thenStop: {
+            await server?.stop()
+        })
+        if server != nil { note("stopped the private redis-server") }
+    }
+
+    /// The worker settings both demos start from: a short block, and the rule given on the command line.
+    private func demoSettings() -> WorkerSettings {
+        var settings = WorkerSettings()
         settings.blockTimeout = .milliseconds(200)
         settings.detection.rule = DetectionRule(
             mode: DetectionRule.Mode(rawValue: mode) ?? .fixed, threshold: threshold, windowSeconds: window)
+        return settings
+    }
+
+    /// Runs `body`, then `stop`, also when `body` fails; an interruption (Ctrl-C, SIGTERM) exits with 130.
+    private func running(_ body: () async throws -> Void, thenStop stop: () async -> Void) async throws {
         do {
-            try await runDemo(endpoint: endpoint, clusterSeeds: nil, settings: settings, workers: 1)
+            try await body()
         } catch {
-            await server?.stop()
+            await stop()
             if error is DemoInterrupted {
                 note("interrupted; stopped everything the demo started")
                 throw ExitCode(130)
             }
             throw error
         }
-        await server?.stop()
-        if server != nil { note("stopped the private redis-server") }
+        await stop()
     }
 
     /// `--cluster`: a private 3-master cluster, three workers, a sharded queue; everything stopped at the end.
@@ -138,23 +153,14 @@ struct DemoCommand: AsyncParsableCommand {
         note(
             "started a private Redis Cluster: 3 masters at "
                 + started.masters.map(\.address).joined(separator: ", ") + " (temporary, no persistence)")
-        var settings = WorkerSettings()
+        var settings = demoSettings()
         settings.queueShards = Self.clusterShards
         settings.clusterKeys = true
-        settings.blockTimeout = .milliseconds(200)
-        settings.detection.rule = DetectionRule(
-            mode: DetectionRule.Mode(rawValue: mode) ?? .fixed, threshold: threshold, windowSeconds: window)
-        do {
+        try await running({
             try await runDemo(endpoint: seeds[0], clusterSeeds: seeds, settings: settings, workers: Self.clusterWorkers)
-        } catch {
+        }, thenStop: {
             await started.stop()
-            if error is DemoInterrupted {
-                note("interrupted; stopped everything the demo started")
-                throw ExitCode(130)
-            }
-            throw error
-        }
-        await started.stop()
+        })
         note("stopped the private Redis Cluster")
     }
 
