@@ -33,6 +33,24 @@ public struct KeySchema: Hashable, Sendable {
     /// Everything of ``rollingKey(unitName:)`` before the unit name.
     public var rollingKeyPrefix: String { "\(prefix)rolling:" }
 
+    /// The marker that one chunk of one batch's fixed-window counters was applied:
+    /// `<prefix>applied:<batch tag>:<chunk>`.
+    ///
+    /// The counter script sets it atomically with the increments, so a call repeated after a lost reply finds
+    /// it and adds nothing a second time. It expires with the chunk's counters.
+    public func appliedKey(batchTag: String, chunk: Int) -> String {
+        "\(prefix)applied:\(batchTag):\(chunk)"
+    }
+
+    /// The marker of ``appliedKey(batchTag:chunk:)`` for one counter in a Redis Cluster, where each counter is
+    /// updated by a call of its own: `<prefix>applied:{<counter key>}:<batch tag>`, in the counter's slot.
+    ///
+    /// Counter keys hold no braces (the prefix is refused with them, unit names are address text), so the
+    /// whole counter key is the hash tag.
+    public func appliedKey(counterKey: String, batchTag: String) -> String {
+        "\(prefix)applied:{\(counterKey)}:\(batchTag)"
+    }
+
     /// The sorted set of banned units scored by ban expiry time: `<prefix>bans`.
     public var bansKey: String { "\(prefix)bans" }
 

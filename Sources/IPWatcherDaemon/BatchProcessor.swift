@@ -15,12 +15,13 @@ struct BatchProcessor {
     private let writer: BlocklistWriter
     private let fixed: FixedWindowCounter
     private let rolling: RollingWindowCounter
-    private let workerTag: String
+    /// Random per processor, so batch tags never repeat across runs, hosts or reused process ids.
+    private let runID: String
     private var batchSequence: UInt64 = 0
     private var aggregator: BatchAggregator
     private var aggregatorSettings: DetectionSettings
 
-    init(client: RedisRouter, settings: WorkerSettings, statistics: WorkerStatistics, workerTag: String, logger: Logger) {
+    init(client: RedisRouter, settings: WorkerSettings, statistics: WorkerStatistics, logger: Logger) {
         self.client = client
         self.settings = settings
         self.statistics = statistics
@@ -29,7 +30,10 @@ struct BatchProcessor {
         self.writer = BlocklistWriter(client: client, settings: settings, logger: logger)
         self.fixed = FixedWindowCounter(keys: settings.keys)
         self.rolling = RollingWindowCounter(keys: settings.keys)
-        self.workerTag = workerTag
+        // 48 random bits in 12 hex digits: short, since rolling members carry the tag.
+        let random = UInt64.random(in: 0..<(1 << 48))
+        let hex = String(random, radix: 16)
+        self.runID = String(repeating: "0", count: 12 - hex.count) + hex
         self.aggregatorSettings = settings.detection
         self.aggregator = Self.makeAggregator(settings.detection)
     }
@@ -47,7 +51,7 @@ struct BatchProcessor {
         }
         aggregator.reset()
         batchSequence &+= 1
-        var batch = PreparedBatch(detection: detection, now: now, tag: "\(workerTag)-\(batchSequence)")
+        var batch = PreparedBatch(detection: detection, now: now, tag: "\(runID)-\(batchSequence)")
         batch.popped = entries.count
         for entry in entries {
             let parsed = entry.withUnsafeReadableBytes { QueueEntryParser.parse($0) }
@@ -97,42 +101,51 @@ struct BatchProcessor {
         return entry.readableBytes > 64 ? text + "…(\(entry.readableBytes) bytes)" : text
     }
 
-    /// Writes a prepared batch: counters, then blocks, then dead letters. Safe to call again after a failure.
-    func write(_ batch: PreparedBatch) async throws {
-        let rule = batch.detection.rule
-        var counts: [WindowCount] = []
-        if !batch.groups.isEmpty {
-            let decoded =
-                switch rule.mode {
-                case .fixed: try await fixed.count(batch, on: client)
-                case .rolling: try await rolling.count(batch, on: client)
+    /// Writes a prepared batch: counters, then blocks, then dead letters, each step once.
+    ///
+    /// Safe to call again after a failure: ``PreparedBatch/progress`` records each step as Redis confirms it, so
+    /// a retry resumes where the last attempt stopped, and the server-side steps are safe to repeat when only
+    /// their reply was lost (see ``BatchWriteProgress``).
+    ///
+    /// - Throws: ``BatchWriteRefusal`` when Redis refuses a step for a lasting reason (the batch must be kept
+    ///   and tried again later), or the error of a failed connection or a transient refusal.
+    func write(_ batch: inout PreparedBatch) async throws {
+        if batch.progress.counts == nil {
+            var counts: [WindowCount] = []
+            if !batch.groups.isEmpty {
+                counts =
+                    switch batch.detection.rule.mode {
+                    case .fixed: try await fixed.count(batch, on: client)
+                    case .rolling: try await rolling.count(batch, on: client)
+                    }
+            }
+            batch.progress.counts = counts
+            batch.progress.pendingBans = writer.candidates(counts, detection: batch.detection, now: batch.now)
+        }
+        if var pending = batch.progress.pendingBans, !pending.isEmpty {
+            defer { batch.progress.pendingBans = pending }
+            batch.progress.blocked += try await writer.block(&pending, detection: batch.detection, now: batch.now)
+        }
+        if !batch.progress.deadLettersWritten {
+            if let rejectedKey = settings.rejectedKey, !batch.rejectedEntries.isEmpty {
+                let commands = [
+                    RedisRoutedCommand(RESPCommand("LPUSH", rejectedKey, batch.rejectedEntries), key: rejectedKey),
+                    RedisRoutedCommand(
+                        RESPCommand("LTRIM", rejectedKey, 0, settings.rejectedMax - 1), key: rejectedKey),
+                ]
+                for reply in try await client.pipeline(commands) {
+                    guard let error = reply.serverError else { continue }
+                    if error.isTransient { throw RedisError.server(error) }
+                    throw BatchWriteRefusal(step: .deadLetters, key: rejectedKey, error: error)
                 }
-            counts = decoded.counts
-            try report(decoded.errors)
+            }
+            batch.progress.deadLettersWritten = true
         }
-        let blocked = try await writer.block(counts, detection: batch.detection, now: batch.now)
-        if let rejectedKey = settings.rejectedKey, !batch.rejectedEntries.isEmpty {
-            let commands = [
-                RedisRoutedCommand(RESPCommand("LPUSH", rejectedKey, batch.rejectedEntries), key: rejectedKey),
-                RedisRoutedCommand(RESPCommand("LTRIM", rejectedKey, 0, settings.rejectedMax - 1), key: rejectedKey),
-            ]
-            for reply in try await client.pipeline(commands) { _ = try reply.throwingServerError() }
-        }
+        let finished = batch
         statistics.record { totals in
-            totals.counted += batch.counted
-            totals.blocked += blocked.count
+            totals.counted += finished.counted
+            totals.blocked += finished.progress.blocked
             totals.batches += 1
         }
-    }
-
-    /// Server errors on individual counters mean the data in Redis is not what the worker expects (a key of
-    /// the wrong type, memory full); they are logged and the batch goes on, since retrying cannot fix them.
-    /// A transient one (`LOADING` after a restart) is thrown instead, so the whole batch is written again.
-    private func report(_ errors: [RedisServerError]) throws {
-        guard let first = errors.first else { return }
-        if let transient = errors.first(where: \.isTransient) { throw RedisError.server(transient) }
-        statistics.record { $0.redisErrors += errors.count }
-        logger.error(
-            "Redis refused counter updates", metadata: ["count": "\(errors.count)", "first_error": "\(first.message)"])
     }
 }

@@ -7,18 +7,34 @@ public enum BlocklistScripts {
     ///
     /// KEYS[1] blocklist set, KEYS[2] expiry sorted set; ARGV: unit, expiry in Unix ms (0 = permanent),
     /// channel ('' = none), event JSON. Returns 1 when the unit was newly added, 0 when it was already there.
+    ///
+    /// All or nothing: when Redis refuses a step (the blocklist key holds a list, the user may not publish on
+    /// the channel), the steps before it are undone and the error names the key or channel, so the block is
+    /// offered again whole once the cause is gone, and no unit is left banned without its expiry.
     public static let ban = RedisScript(
         """
-        if redis.call('SADD', KEYS[1], ARGV[1]) == 1 then
-            if tonumber(ARGV[2]) > 0 then
-                redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
-            else
-                redis.call('ZREM', KEYS[2], ARGV[1])
-            end
-            if ARGV[3] ~= '' then redis.call('PUBLISH', ARGV[3], ARGV[4]) end
-            return 1
+        local added = redis.pcall('SADD', KEYS[1], ARGV[1])
+        if type(added) == 'table' then return redis.error_reply(added.err .. ' (key ' .. KEYS[1] .. ')') end
+        if added == 0 then return 0 end
+        local indexed
+        if tonumber(ARGV[2]) > 0 then
+            indexed = redis.pcall('ZADD', KEYS[2], ARGV[2], ARGV[1])
+        else
+            indexed = redis.pcall('ZREM', KEYS[2], ARGV[1])
         end
-        return 0
+        if type(indexed) == 'table' then
+            redis.call('SREM', KEYS[1], ARGV[1])
+            return redis.error_reply(indexed.err .. ' (key ' .. KEYS[2] .. ')')
+        end
+        if ARGV[3] ~= '' then
+            local published = redis.pcall('PUBLISH', ARGV[3], ARGV[4])
+            if type(published) == 'table' then
+                redis.call('SREM', KEYS[1], ARGV[1])
+                if tonumber(ARGV[2]) > 0 then redis.call('ZREM', KEYS[2], ARGV[1]) end
+                return redis.error_reply(published.err .. ' (key ' .. ARGV[3] .. ')')
+            end
+        end
+        return 1
         """)
 
     /// Removes units whose ban expired at or before ARGV[1] (Unix ms), at most ARGV[2] per call.

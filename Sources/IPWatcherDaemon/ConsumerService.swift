@@ -27,6 +27,7 @@ public final class ConsumerService: Service {
     private let logger: Logger
     private let clock = WallClock()
     private let leaseLog: RateLimitedLogger
+    private let refusalLog: RateLimitedLogger
 
     /// Creates the loop.
     ///
@@ -48,6 +49,7 @@ public final class ConsumerService: Service {
         self.workerTag = workerTag
         self.logger = logger
         self.leaseLog = RateLimitedLogger(logger: logger, limit: 1, interval: .seconds(60))
+        self.refusalLog = RateLimitedLogger(logger: logger, limit: 1, interval: .seconds(60))
         self.onConsuming = onConsuming
     }
 
@@ -78,7 +80,7 @@ public final class ConsumerService: Service {
             source = QueuePopper(client: popClient, settings: settings)
         }
         var processor = BatchProcessor(
-            client: writeClient, settings: settings, statistics: statistics, workerTag: workerTag, logger: logger)
+            client: writeClient, settings: settings, statistics: statistics, logger: logger)
         await announceWhenRedisAnswers()
         if let processing {
             await recoverUnfinishedBatches(from: processing, with: &processor)
@@ -240,11 +242,17 @@ public final class ConsumerService: Service {
     }
 
     /// Writes `batch`, retrying until it succeeds (true) or the service is asked to stop (false).
+    ///
+    /// Each retry writes only what the last attempt did not (``BatchWriteProgress``). While Redis refuses a step
+    /// for a lasting reason (``BatchWriteRefusal``), the batch is kept and the step tried again every
+    /// ``refusalRetryInterval``, so the worker resumes by itself once an operator removed the cause.
     private func write(_ batch: PreparedBatch, with processor: BatchProcessor) async -> Bool {
         let started = ContinuousClock.now
-        let written: Void? = await retrying("write a batch of \(batch.popped)") { try await processor.write(batch) }
+        var batch = batch
+        let written: Void? = await retrying("write a batch of \(batch.popped)") { try await processor.write(&batch) }
         if written != nil {
             statistics.recordBatch(entries: batch.popped, duration: ContinuousClock.now - started)
+            if statistics.clearRefusal() { logger.notice("Redis accepts the worker's writes again") }
         } else {
             logger.error(
                 "shutting down with a batch not written",
@@ -285,8 +293,28 @@ public final class ConsumerService: Service {
         }
     }
 
+    /// How often a write Redis refused for a lasting reason is tried again.
+    static let refusalRetryInterval: Duration = .seconds(1)
+
     /// Logs a Redis failure and waits a little longer each time, up to a second, so an outage is no busy loop.
+    ///
+    /// A refusal (``BatchWriteRefusal``) is logged once a minute with the key it names, counted per step, and
+    /// reported by `/healthz` until a write succeeds.
     private func pause(after error: any Error, failures: Int, doing what: String) async {
+        if let refusal = error as? BatchWriteRefusal {
+            statistics.record { totals in
+                totals.refusals[refusal.step, default: 0] += 1
+                totals.refusing = refusal
+            }
+            refusalLog.log(
+                level: .error, "Redis refuses a write; the batch is kept and the write tried again every second",
+                metadata: [
+                    "step": "\(refusal.step.rawValue)", "key": "\(refusal.key)", "error": "\(refusal.error.message)",
+                    "failures": "\(failures)",
+                ])
+            try? await Task.sleep(for: Self.refusalRetryInterval)
+            return
+        }
         statistics.record { $0.redisErrors += 1 }
         if failures == 1 || failures % 20 == 0 {
             logger.warning("cannot \(what); retrying", metadata: ["error": "\(error)", "failures": "\(failures)"])

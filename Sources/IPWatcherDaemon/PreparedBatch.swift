@@ -4,7 +4,8 @@ import NIOCore
 /// A popped batch after parsing and adding up: what must be written to Redis, and what was refused.
 ///
 /// Preparing is pure and happens once; writing may be retried with the same prepared batch when Redis
-/// goes away, so a retry never parses or counts an entry twice on the worker's side.
+/// goes away or refuses a write, so a retry never parses or counts an entry twice on the worker's side, and
+/// ``progress`` keeps it from writing a finished step again.
 struct PreparedBatch {
     /// Counts per unit and window.
     var groups: [UnitCount] = []
@@ -24,6 +25,9 @@ struct PreparedBatch {
     var detection: DetectionSettings
     /// The worker's clock when the batch was prepared.
     var now: Int64
-    /// Distinguishes this batch's rolling-window members from every other batch's.
+    /// Distinguishes this batch from every other batch of every worker: names its rolling-window members and
+    /// its counters' applied-markers.
     var tag: String
+    /// What of the batch has been written so far.
+    var progress = BatchWriteProgress()
 }

@@ -34,11 +34,4 @@ final class RecentBlockCache: Sendable {
             return admitted
         }
     }
-
-    /// Forgets `counts`, so a failed offer is retried with the batch.
-    func forget(_ counts: [WindowCount]) {
-        state.withLock { state in
-            for count in counts { state.until[count.group.unit] = nil }
-        }
-    }
 }

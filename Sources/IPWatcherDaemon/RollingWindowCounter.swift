@@ -10,11 +10,19 @@ import RedisClient
 /// millisecond stay distinct. The set keeps at most threshold+1 newest members: enough to know that a unit is
 /// over the threshold, so a flood costs O(threshold) memory, not O(requests). One call handles a chunk of
 /// units, so the per-command cost of Redis is paid once per chunk rather than once per unit.
+///
+/// A call repeated after a lost reply or a refused key adds no event twice: the members it adds are named by
+/// the batch's tag, so they are already there. Only its "before" count then includes the batch's own events.
 struct RollingWindowCounter: WindowCounter {
     let keys: KeySchema
 
     /// Units per script call: bounds how long one call holds Redis.
     static let chunkSize = 200
+
+    /// Repeating a call adds nothing: its members are named by the batch's tag, so `ZADD` finds them there.
+    static let usesMarker = false
+
+    var keyDescription: String { keys.rollingKeyPrefix + "…" }
 
     /// KEYS: the units' sets. ARGV: now, window ms, cap, tag, then for each key the number of its events
     /// followed by the event times. Returns before and after counts, two per key.
@@ -31,7 +39,8 @@ struct RollingWindowCounter: WindowCounter {
             local key = KEYS[k]
             local n = tonumber(ARGV[a])
             a = a + 1
-            redis.call('ZREMRANGEBYSCORE', key, '-inf', cutoff)
+            local trimmed = redis.pcall('ZREMRANGEBYSCORE', key, '-inf', cutoff)
+            if type(trimmed) == 'table' then return redis.error_reply(trimmed.err .. ' (key ' .. key .. ')') end
             local before = redis.call('ZCARD', key)
             local args = {}
             for i = 1, n do
@@ -55,7 +64,8 @@ struct RollingWindowCounter: WindowCounter {
         """)
 
     func encode(
-        _ slice: ArraySlice<UnitCount>, of batch: PreparedBatch, sha: String, into encoder: inout RESPCommandEncoder
+        _ slice: ArraySlice<UnitCount>, of batch: PreparedBatch, marker: String?, sha: String,
+        into encoder: inout RESPCommandEncoder
     ) {
         let rule = batch.detection.rule
         encoder.encode(

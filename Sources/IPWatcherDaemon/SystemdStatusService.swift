@@ -71,7 +71,9 @@ public struct SystemdStatusService: Service {
             "processed \(snapshot.popped), rejected \(snapshot.rejectedTotal), blocked \(snapshot.blocked), "
             + "unblocked \(snapshot.unblocked), \(Int(rate.rounded()))/s"
         switch redis {
-        case .ready: return figures
+        case .ready:
+            guard let refusal = snapshot.refusing else { return figures }
+            return "held: \(refusal.description); " + figures
         default: return "waiting for Redis at \(endpoint) (\(redis)); " + figures
         }
     }

@@ -9,16 +9,26 @@ import RedisClient
 protocol WindowCounter: Sendable {
     /// The script run once per chunk.
     static var script: RedisScript { get }
+    /// Names the keys the calls touch.
+    var keys: KeySchema { get }
     /// Units per script call on a single server.
     static var chunkSize: Int { get }
-    /// Appends the script call for the units of `slice`, all from `batch`.
-    func encode(_ slice: ArraySlice<UnitCount>, of batch: PreparedBatch, sha: String, into encoder: inout RESPCommandEncoder)
+    /// Whether each call carries an applied-marker key (see ``FixedWindowCounter``); a counter whose script is
+    /// idempotent by itself needs none.
+    static var usesMarker: Bool { get }
+    /// Appends the script call for the units of `slice`, all from `batch`; `marker` is the call's
+    /// applied-marker key when ``usesMarker``.
+    func encode(
+        _ slice: ArraySlice<UnitCount>, of batch: PreparedBatch, marker: String?, sha: String,
+        into encoder: inout RESPCommandEncoder)
     /// The key of `group`'s counter, which routes its call in a Redis Cluster.
     func key(of group: UnitCount, in batch: PreparedBatch) -> String
     /// Reads the counts from the replies of calls of `chunkSize` units each, in group order; failed calls are
     /// reported, not counted.
     func decode(_ replies: [RESPToken], groups: [UnitCount], chunkSize: Int)
         -> (counts: [WindowCount], errors: [RedisServerError])
+    /// The key named when a call fails without naming one.
+    var keyDescription: String { get }
 }
 
 extension WindowCounter {
@@ -35,26 +45,38 @@ extension WindowCounter {
     /// On a single server the calls take ``chunkSize`` units each and go as one pipeline. A Redis Cluster runs a
     /// script only on keys of one slot, and the units' counters are spread over all slots, so there each unit gets
     /// a call of its own, routed to its counter's master; the calls still go as one pipeline per node.
-    func count(_ batch: PreparedBatch, on client: RedisRouter) async throws
-        -> (counts: [WindowCount], errors: [RedisServerError])
-    {
+    ///
+    /// Safe to repeat after any failure, also one whose replies were lost: each call is all or nothing, and one
+    /// that already ran adds nothing again (see ``BatchWriteProgress``).
+    ///
+    /// - Throws: ``BatchWriteRefusal`` when Redis refused a call for a lasting reason (the first such, naming
+    ///   its key), ``RedisError/server(_:)`` for a transient one, or the connection's error.
+    func count(_ batch: PreparedBatch, on client: RedisRouter) async throws -> [WindowCount] {
         let groups = batch.groups
+        let decoded: (counts: [WindowCount], errors: [RedisServerError])
         switch client.backend {
         case .server(let server):
             let replies = try await server.evaluatePipelined(Self.script, count: Self.calls(for: groups.count)) {
                 index, sha, encoder in
-                encode(Self.chunk(index, of: groups), of: batch, sha: sha, into: &encoder)
+                let marker = Self.usesMarker ? keys.appliedKey(batchTag: batch.tag, chunk: index) : nil
+                encode(Self.chunk(index, of: groups), of: batch, marker: marker, sha: sha, into: &encoder)
             }
-            return decode(replies, groups: groups, chunkSize: Self.chunkSize)
+            decoded = decode(replies, groups: groups, chunkSize: Self.chunkSize)
         case .cluster:
             var encoder = RESPCommandEncoder()
             let replies = try await client.evaluatePipelined(Self.script, count: groups.count) { index, sha in
                 encoder.reset()
-                encode(groups[index...index], of: batch, sha: sha, into: &encoder)
-                return RedisRoutedCommand(
-                    RESPCommand(encoded: encoder.buffer), key: key(of: groups[index], in: batch))
+                let key = key(of: groups[index], in: batch)
+                let marker = Self.usesMarker ? keys.appliedKey(counterKey: key, batchTag: batch.tag) : nil
+                encode(groups[index...index], of: batch, marker: marker, sha: sha, into: &encoder)
+                return RedisRoutedCommand(RESPCommand(encoded: encoder.buffer), key: key)
             }
-            return decode(replies, groups: groups, chunkSize: 1)
+            decoded = decode(replies, groups: groups, chunkSize: 1)
         }
+        if let transient = decoded.errors.first(where: \.isTransient) { throw RedisError.server(transient) }
+        if let refused = decoded.errors.first {
+            throw BatchWriteRefusal(step: .counters, scriptError: refused, fallbackKey: keyDescription)
+        }
+        return decoded.counts
     }
 }

@@ -27,6 +27,11 @@ public final class WorkerStatistics: Sendable {
         public var redisErrors = 0
         /// Entries of unfinished batches from an earlier run, counted again at start (at-least-once delivery).
         public var recovered = 0
+        /// Write attempts Redis refused for a lasting reason, per step (``BatchWriteRefusal``).
+        public var refusals: [BatchWriteRefusal.Step: Int] = [:]
+        /// The refusal the worker is stuck on now: set by a refused write, cleared by the next write that
+        /// succeeds. Not a total: `/healthz` and the systemd status report it while it lasts.
+        public var refusing: BatchWriteRefusal?
 
         /// Entries refused for any reason.
         public var rejectedTotal: Int { rejected.values.reduce(0, +) }
@@ -46,6 +51,14 @@ public final class WorkerStatistics: Sendable {
     /// Applies a batch's figures in one step.
     public func record(_ update: (inout Snapshot) -> Void) {
         totals.withLock { update(&$0) }
+    }
+
+    /// Clears ``Snapshot/refusing`` after a write succeeded; returns whether a refusal was set.
+    public func clearRefusal() -> Bool {
+        totals.withLock { totals in
+            defer { totals.refusing = nil }
+            return totals.refusing != nil
+        }
     }
 
     /// Records one written batch: its entries and the time from the first write attempt to success.

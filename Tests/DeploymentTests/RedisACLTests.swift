@@ -170,7 +170,7 @@ struct RedisACLTests {
         #expect(try redis.run(["SELECT", "2"], user: user) == "OK")
 
         let denied: [[String]] = [
-            ["GET", "ipwatcher:probe"],
+            ["GETSET", "ipwatcher:probe", "x"],
             ["SET", "ips", "x"],
             ["SMEMBERS", "blocklist"],
             ["DEL", "blocklist"],

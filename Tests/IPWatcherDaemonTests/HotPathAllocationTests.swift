@@ -39,7 +39,7 @@ import Testing
         let client = RedisClient(endpoint: try RedisEndpoint(url: "redis://127.0.0.1:1"))
         let settings = WorkerSettings()
         var processor = BatchProcessor(
-            client: RedisRouter(.server(client)), settings: settings, statistics: WorkerStatistics(), workerTag: "alloc",
+            client: RedisRouter(.server(client)), settings: settings, statistics: WorkerStatistics(),
             logger: Logger(label: "alloc-test"))
         let counter = FixedWindowCounter(keys: settings.keys)
         var encoder = RESPCommandEncoder()
@@ -51,7 +51,9 @@ import Testing
             let before = ipwatcher_thread_allocations()
             let batch = processor.prepare(Self.entries, detection: settings.detection, now: now)
             for chunk in 0..<FixedWindowCounter.calls(for: batch.groups.count) {
-                counter.encode(FixedWindowCounter.chunk(chunk, of: batch.groups), of: batch, sha: sha, into: &encoder)
+                counter.encode(
+                    FixedWindowCounter.chunk(chunk, of: batch.groups), of: batch,
+                    marker: settings.keys.appliedKey(batchTag: batch.tag, chunk: chunk), sha: sha, into: &encoder)
             }
             let after = ipwatcher_thread_allocations()
             return (after - before, batch.groups.count, encoder.buffer.readableBytes)

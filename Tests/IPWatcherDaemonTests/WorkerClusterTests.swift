@@ -173,6 +173,39 @@ struct WorkerClusterTests {
         }
     }
 
+    @Test("a blocklist key holding a list on a cluster holds the batches: no entry counted twice through the retries, the bot blocked once it is fixed")
+    func poisonedBlocklistOnClusterCountsOnce() async throws {
+        try await withWorkerCluster { cluster, client in
+            let workers = clusterWorkers(1, cluster: cluster)
+            _ = try await client.send(RESPCommand("LPUSH", "blocklist", "poison"), key: "blocklist")
+            let users = (1...50).map { "198.51.100.\($0)" }
+            let bot = "203.0.113.9"
+            let entries = users + Array(repeating: bot, count: 20)
+            try await running(workers) {
+                try await pushSharded(entries, client: client)
+                try await waitUntil("Redis refuses the blocklist write three times", within: .seconds(20)) {
+                    workers[0].statistics.snapshot.refusals[.blocklist, default: 0] >= 3
+                }
+                #expect(workers[0].statistics.snapshot.refusing?.key == "blocklist")
+                // The worker is stuck on the first batch it took; the other shards' entries wait in the queue.
+                let held = try await countsPerUnit(client)
+                #expect(held.values.allSatisfy { $0 <= 20 }, "\(held)")
+                #expect(users.allSatisfy { held[$0, default: 0] <= 1 }, "a user counted more than once: \(held)")
+
+                _ = try await client.send(RESPCommand("DEL", "blocklist"), key: "blocklist")
+                try await waitUntil("the worker counts every entry", within: .seconds(20)) {
+                    workers.counted >= entries.count
+                }
+                let counts = try await countsPerUnit(client)
+                #expect(counts[bot] == 20, "\(counts)")
+                #expect(users.allSatisfy { counts[$0] == 1 }, "a user counted other than once: \(counts)")
+                let members = try await client.send(RESPCommand("SMEMBERS", "blocklist"), key: "blocklist")
+                #expect(members.array?.compactMap(\.string) == [bot])
+                #expect(workers[0].statistics.snapshot.refusing == nil)
+            }
+        }
+    }
+
     // MARK: - Helpers
 
     /// `hitsEach` entries for each of `addresses` addresses, shuffled.

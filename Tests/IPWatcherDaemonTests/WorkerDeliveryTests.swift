@@ -167,11 +167,6 @@ extension RedisConnection {
     /// Each unit's count summed over every fixed window it has a counter in (a run may straddle a window
     /// boundary). Only for IPv4 units: the unit is what follows the key's last colon.
     func countsPerUnit() async throws -> [String: Int] {
-        var counts: [String: Int] = [:]
-        for key in try await allKeys(matching: "ipwatcher:fixed:*") {
-            let unit = String(key.split(separator: ":").last ?? "")
-            counts[unit, default: 0] += Int(try await send("GET", key).string ?? "0") ?? 0
-        }
-        return counts
+        try await counts(mode: .fixed)
     }
 }

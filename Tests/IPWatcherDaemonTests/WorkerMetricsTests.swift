@@ -60,8 +60,8 @@ struct WorkerMetricsTests {
             "ipwatcher_entries_rejected_total": "counter", "ipwatcher_entries_stale_total": "counter",
             "ipwatcher_entries_allowlisted_total": "counter", "ipwatcher_blocks_total": "counter",
             "ipwatcher_unblocks_total": "counter", "ipwatcher_redis_errors_total": "counter",
-            "ipwatcher_entries_recovered_total": "counter",
-            "ipwatcher_redis_reconnects_total": "counter", "ipwatcher_redis_connected": "gauge",
+            "ipwatcher_entries_recovered_total": "counter", "ipwatcher_write_refusals_total": "counter",
+            "ipwatcher_write_refused": "gauge", "ipwatcher_redis_reconnects_total": "counter", "ipwatcher_redis_connected": "gauge",
             "ipwatcher_queue_length": "gauge", "ipwatcher_batch_size": "histogram",
             "ipwatcher_batch_duration_seconds": "histogram", "ipwatcher_detection_threshold": "gauge",
             "ipwatcher_detection_window_seconds": "gauge", "ipwatcher_detection_dry_run": "gauge",
@@ -136,5 +136,36 @@ struct WorkerMetricsTests {
         #expect(problem(.shutdown, .ready, .seconds(1)) == "Redis pop connection not ready: shut down")
         #expect(problem(.ready, .ready, nil) == "the consumer loop has not started")
         #expect(problem(.ready, .ready, .milliseconds(12_340)) == "the consumer loop made no progress for 12.3 s (limit 5.0 s)")
+        let refusal = BatchWriteRefusal(
+            step: .blocklist, key: "blocklist",
+            error: RedisServerError(message: "WRONGTYPE Operation against a key holding the wrong kind of value (key blocklist)"))
+        let refused = WorkerHealth(
+            popConnection: .ready, writeConnection: .ready, sinceProgress: .seconds(1), progressLimit: limit,
+            refusal: refusal)
+        #expect(
+            refused.problem
+                == "Redis refuses the blocklist write to blocklist: WRONGTYPE Operation against a key holding the wrong kind of value (key blocklist)"
+        )
+    }
+
+    @Test("a refusal names the key a script error names at its end, else the step's own key")
+    func refusalNamesTheKey() {
+        func key(_ message: String) -> String {
+            BatchWriteRefusal(step: .counters, scriptError: RedisServerError(message: message), fallbackKey: "fallback").key
+        }
+        #expect(key("WRONGTYPE Operation against a key (key ipwatcher:fixed:60:1:10.0.0.1)") == "ipwatcher:fixed:60:1:10.0.0.1")
+        #expect(key("WRONGTYPE x (key a (key b)") == "b")
+        #expect(key("OOM command not allowed when used memory > 'maxmemory'.") == "fallback")
+        #expect(key("ERR something (key )") == "fallback")
+        #expect(key("ERR (key ") == "fallback")
+    }
+
+    @Test("the systemd status says when Redis refuses a write and the batch is held")
+    func statusLineNamesARefusal() {
+        var snapshot = WorkerStatistics.Snapshot()
+        snapshot.refusing = BatchWriteRefusal(
+            step: .deadLetters, key: "ipwatcher:rejected", error: RedisServerError(message: "OOM command not allowed"))
+        let line = SystemdStatusService.statusLine(snapshot, rate: 0, redis: .ready, endpoint: "redis://x")
+        #expect(line.hasPrefix("held: Redis refuses the dead-letter write to ipwatcher:rejected: OOM command not allowed; "))
     }
 }

@@ -34,6 +34,7 @@ struct MetricsCollector: Sendable {
     func health() -> WorkerHealth {
         WorkerHealth(
             popConnection: popClient.state, writeConnection: writeClient.state,
-            sinceProgress: progress.timeSinceLastProgress, progressLimit: progressLimit)
+            sinceProgress: progress.timeSinceLastProgress, progressLimit: progressLimit,
+            refusal: statistics.snapshot.refusing)
     }
 }

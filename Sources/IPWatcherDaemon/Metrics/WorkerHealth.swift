@@ -1,7 +1,7 @@
 import RedisClient
 
-/// Whether the worker is doing its job, as `/healthz` reports it: both Redis connections up and the consumer
-/// loop moving.
+/// Whether the worker is doing its job, as `/healthz` reports it: both Redis connections up, Redis accepting
+/// the worker's writes, and the consumer loop moving.
 ///
 /// "Moving" means the loop finished an iteration — a pop that returned entries or timed out, a batch written, a
 /// failed attempt — within ``progressLimit``. An idle queue still moves the loop once per block timeout, so
@@ -15,16 +15,19 @@ public struct WorkerHealth: Sendable, Hashable {
     public var sinceProgress: Duration?
     /// The longest silence of the loop that still counts as healthy.
     public var progressLimit: Duration
+    /// The write Redis refuses now, holding up the queue; nil while writes go through.
+    public var refusal: BatchWriteRefusal?
 
     /// Creates a reading.
     public init(
         popConnection: RedisConnectionState, writeConnection: RedisConnectionState, sinceProgress: Duration?,
-        progressLimit: Duration
+        progressLimit: Duration, refusal: BatchWriteRefusal? = nil
     ) {
         self.popConnection = popConnection
         self.writeConnection = writeConnection
         self.sinceProgress = sinceProgress
         self.progressLimit = progressLimit
+        self.refusal = refusal
     }
 
     /// The progress limit for a worker whose pops block for `blockTimeout`: three of them, at least 5 s, so
@@ -37,6 +40,8 @@ public struct WorkerHealth: Sendable, Hashable {
     public var problem: String? {
         if !writeConnection.isReady { return "Redis write connection not ready: \(writeConnection)" }
         if !popConnection.isReady { return "Redis pop connection not ready: \(popConnection)" }
+        // A loop that retries a refused write moves, but the queue does not drain: that is not healthy.
+        if let refusal { return refusal.description }
         guard let sinceProgress else { return "the consumer loop has not started" }
         if sinceProgress > progressLimit {
             return "the consumer loop made no progress for \(sinceProgress.secondsDouble.formattedSeconds) s "

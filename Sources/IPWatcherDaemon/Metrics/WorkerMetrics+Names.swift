@@ -10,6 +10,8 @@ extension WorkerMetrics {
         static let unblocks = "ipwatcher_unblocks_total"
         static let redisErrors = "ipwatcher_redis_errors_total"
         static let recovered = "ipwatcher_entries_recovered_total"
+        static let refusals = "ipwatcher_write_refusals_total"
+        static let refusing = "ipwatcher_write_refused"
         static let reconnects = "ipwatcher_redis_reconnects_total"
         static let connected = "ipwatcher_redis_connected"
         static let queueLength = "ipwatcher_queue_length"
@@ -32,6 +34,8 @@ extension WorkerMetrics {
         Name.unblocks: "Units whose ban ended and that were removed from the blocklist.",
         Name.redisErrors: "Failed Redis commands of the consumer loop (pops, batch writes); each is retried.",
         Name.recovered: "Entries of unfinished batches an earlier run left in its processing hash, counted at start.",
+        Name.refusals: "Batch write attempts Redis refused for a lasting reason (WRONGTYPE, NOPERM, OOM), by step.",
+        Name.refusing: "1 while Redis refuses a write and the worker holds its batch, else 0.",
         Name.reconnects: "Redis connections re-established after the first, by connection.",
         Name.connected: "1 while the Redis connection is up, else 0, by connection.",
         Name.queueLength: "Entries waiting in the queue list (LLEN, refreshed about once a second).",

@@ -60,6 +60,8 @@ public final class WorkerMetrics: Sendable {
     private let unblocks: CoreMetrics.Counter
     private let redisErrors: CoreMetrics.Counter
     private let recovered: CoreMetrics.Counter
+    private let refusals: [BatchWriteRefusal.Step: CoreMetrics.Counter]
+    private let refusing: Gauge
     private let reconnects: [String: CoreMetrics.Counter]
     private let connected: [String: Gauge]
     private let queueLength: [String: Gauge]
@@ -109,6 +111,11 @@ public final class WorkerMetrics: Sendable {
         unblocks = counter(Name.unblocks)
         redisErrors = counter(Name.redisErrors)
         recovered = counter(Name.recovered)
+        refusals = Dictionary(
+            uniqueKeysWithValues: BatchWriteRefusal.Step.allCases.map {
+                ($0, counter(Name.refusals, [("step", $0.rawValue)]))
+            })
+        refusing = gauge(Name.refusing)
         reconnects = Dictionary(
             uniqueKeysWithValues: Self.connectionRoles.map { ($0, counter(Name.reconnects, [("connection", $0)])) })
         connected = Dictionary(
@@ -155,6 +162,10 @@ public final class WorkerMetrics: Sendable {
             unblocks.increment(by: max(0, new.unblocked - old.unblocked))
             redisErrors.increment(by: max(0, new.redisErrors - old.redisErrors))
             recovered.increment(by: max(0, new.recovered - old.recovered))
+            for (step, counter) in refusals {
+                counter.increment(by: max(0, new.refusals[step, default: 0] - old.refusals[step, default: 0]))
+            }
+            refusing.record(new.refusing == nil ? 0 : 1)
             applied.statistics = new
             for (role, connection) in readings.connections {
                 connected[role]?.record(connection.isReady ? 1 : 0)

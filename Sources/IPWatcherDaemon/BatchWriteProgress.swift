@@ -1,0 +1,22 @@
+/// How far the writes of one prepared batch got, so a retry repeats only what has not been written.
+///
+/// Counter updates are not idempotent: running them again after the blocklist write failed would count every
+/// entry of the batch once more, and a user with one request would be blocked after a dozen retries. So each
+/// step is recorded as done the moment Redis confirms it, and a retry resumes at the first step not done.
+/// A step whose confirmation was lost on the way is safe to repeat on the server's side: fixed-window counters
+/// carry an applied-marker (``FixedWindowCounter``), rolling members are named by the batch, and the ban
+/// script's `SADD` adds a unit once.
+struct BatchWriteProgress {
+    /// Counts before and after the batch, once the counters are written; nil until then.
+    var counts: [WindowCount]?
+    /// Units over the threshold still to be offered to the blocklist (or announced, in a dry run); nil until
+    /// the counters are written and the candidates chosen.
+    var pendingBans: [WindowCount]?
+    /// Units newly blocked by this batch so far.
+    var blocked = 0
+    /// Whether the rejected entries are in the dead-letter list (or there were none to write).
+    var deadLettersWritten = false
+
+    /// Whether every step is done.
+    var isComplete: Bool { counts != nil && pendingBans?.isEmpty == true && deadLettersWritten }
+}
