@@ -72,8 +72,8 @@ public struct IPWatcherWorker: Sendable {
         let notifier = self.notifier
         let endpointText = clusterSeeds.map { "Redis Cluster " + $0.map { "\($0)" }.joined(separator: ",") }
             ?? "\(endpoint)"
-        let settings = self.settings
         let logger = self.logger
+        let settings = Self.blockingWithinWatchdog(self.settings, interval: notifier.watchdogInterval, logger: logger)
         let consumer = ConsumerService(
             popClient: popClient, writeClient: writeClient, settings: settings, live: live,
             statistics: statistics, progress: progress, workerTag: workerTag, logger: logger
@@ -116,6 +116,29 @@ public struct IPWatcherWorker: Sendable {
                 cancellationSignals: [],
                 logger: logger))
         try await group.run()
+    }
+}
+
+extension IPWatcherWorker {
+    /// `settings` with the blocking pop cut to half the watchdog interval (at least 10 ms) when that is shorter
+    /// than `queue.block_timeout`.
+    ///
+    /// The watchdog is pinged only after the consumer loop made progress, and an idle loop makes progress once
+    /// per pop, when the pop's block times out. With `WatchdogSec=0.4s` (a ping every 200 ms) and the default
+    /// block of 1 s, an idle, healthy worker would be pinged once a second and killed by systemd; a block of at
+    /// most half the ping interval lets every ping find progress, while a wedged loop still makes none.
+    static func blockingWithinWatchdog(
+        _ settings: WorkerSettings, interval: Duration?, logger: Logger
+    ) -> WorkerSettings {
+        guard let interval else { return settings }
+        let limit = max(interval / 2, .milliseconds(10))
+        guard settings.blockTimeout > limit else { return settings }
+        var settings = settings
+        logger.info(
+            "blocking pops cut to half the watchdog interval",
+            metadata: ["block_timeout_s": "\(limit.secondsDouble)", "watchdog_interval_s": "\(interval.secondsDouble)"])
+        settings.blockTimeout = limit
+        return settings
     }
 }
 

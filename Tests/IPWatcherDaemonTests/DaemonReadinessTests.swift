@@ -69,4 +69,30 @@ struct DaemonReadinessTests {
             }
         }
     }
+
+    @Test(
+        "with WatchdogSec=0.4s and the default 1 s blocking pop, an idle worker still pings the watchdog every 200 ms",
+        .measuresTime)
+    func idleWorkerPingsWithinTheWatchdogInterval() async throws {
+        try await withRedisServer { server in
+            try await withScratchDirectory { scratch in
+                // The default queue.block_timeout (1 s), unlike the other tests here.
+                let config = try scratch.write("log:\n  level: info\n", to: "ipwatcher.yaml")
+                let notify = try NotifyDatagramSocket(in: scratch)
+                try await withDaemon(
+                    ["run", "--config", config, "--redis-url", server.url], in: scratch,
+                    extraEnvironment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "400000"]
+                ) { daemon in
+                    try await notify.waitFor("READY=1", within: .seconds(10))
+                    let idle = try await notify.collect(for: .seconds(3))
+                    let pings = idle.filter { NotifyDatagramSocket.message($0, has: "WATCHDOG=1") }.count
+                    // A ping every 200 ms is 15 in 3 s; one per 1 s pop, as before, would be 3.
+                    #expect(pings >= 9, "\(pings) WATCHDOG=1 in 3 s of idling")
+                    daemon.deliver(SIGTERM)
+                    let outcome = try #require(try await daemon.waitForExit(within: .seconds(5)))
+                    #expect(outcome.status == 0, "\(outcome)")
+                }
+            }
+        }
+    }
 }
