@@ -33,11 +33,11 @@ struct FixedWindowCounter: WindowCounter {
         """)
 
     func encode(
-        _ slice: ArraySlice<UnitCount>, of batch: PreparedBatch, sha: String, into encoder: inout RESPCommandEncoder
+        _ slice: ArraySlice<UnitCount>, of batch: PreparedBatch, head: RedisScriptCall, into encoder: inout RESPCommandEncoder
     ) {
         let rule = batch.detection.rule
         encoder.encode(
-            "EVALSHA", sha, slice.count, CounterKeys(groups: slice, keys: keys, windowSeconds: rule.windowSeconds),
+            head, slice.count, CounterKeys(groups: slice, keys: keys, windowSeconds: rule.windowSeconds),
             IncrementsAndExpiries(groups: slice, window: rule.fixedWindow))
     }
 

@@ -55,11 +55,11 @@ struct RollingWindowCounter: WindowCounter {
         """)
 
     func encode(
-        _ slice: ArraySlice<UnitCount>, of batch: PreparedBatch, sha: String, into encoder: inout RESPCommandEncoder
+        _ slice: ArraySlice<UnitCount>, of batch: PreparedBatch, head: RedisScriptCall, into encoder: inout RESPCommandEncoder
     ) {
         let rule = batch.detection.rule
         encoder.encode(
-            "EVALSHA", sha, slice.count, RollingKeys(groups: slice, prefix: keys.rollingKeyPrefix), batch.now,
+            head, slice.count, RollingKeys(groups: slice, prefix: keys.rollingKeyPrefix), batch.now,
             rule.windowMilliseconds, rule.threshold + 1, batch.tag, EventTimes(groups: slice))
     }
 

@@ -12,7 +12,8 @@ protocol WindowCounter: Sendable {
     /// Units per script call on a single server.
     static var chunkSize: Int { get }
     /// Appends the script call for the units of `slice`, all from `batch`.
-    func encode(_ slice: ArraySlice<UnitCount>, of batch: PreparedBatch, sha: String, into encoder: inout RESPCommandEncoder)
+    func encode(
+        _ slice: ArraySlice<UnitCount>, of batch: PreparedBatch, head: RedisScriptCall, into encoder: inout RESPCommandEncoder)
     /// The key of `group`'s counter, which routes its call in a Redis Cluster.
     func key(of group: UnitCount, in batch: PreparedBatch) -> String
     /// Reads the counts from the replies of calls of `chunkSize` units each, in group order; failed calls are
@@ -41,16 +42,17 @@ extension WindowCounter {
         let groups = batch.groups
         switch client.backend {
         case .server(let server):
-            let replies = try await server.evaluatePipelined(Self.script, count: Self.calls(for: groups.count)) {
-                index, sha, encoder in
-                encode(Self.chunk(index, of: groups), of: batch, sha: sha, into: &encoder)
+            let replies = try await server.evaluatePipelined(
+                Self.script, count: Self.calls(for: groups.count), functions: client.functions
+            ) { index, head, encoder in
+                encode(Self.chunk(index, of: groups), of: batch, head: head, into: &encoder)
             }
             return decode(replies, groups: groups, chunkSize: Self.chunkSize)
         case .cluster:
             var encoder = RESPCommandEncoder()
-            let replies = try await client.evaluatePipelined(Self.script, count: groups.count) { index, sha in
+            let replies = try await client.evaluatePipelined(Self.script, count: groups.count) { index, head in
                 encoder.reset()
-                encode(groups[index...index], of: batch, sha: sha, into: &encoder)
+                encode(groups[index...index], of: batch, head: head, into: &encoder)
                 return RedisRoutedCommand(
                     RESPCommand(encoded: encoder.buffer), key: key(of: groups[index], in: batch))
             }

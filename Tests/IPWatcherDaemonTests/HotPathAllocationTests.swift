@@ -44,14 +44,14 @@ import Testing
         let counter = FixedWindowCounter(keys: settings.keys)
         var encoder = RESPCommandEncoder()
         let now: Int64 = 1_764_000_000_000
-        let sha = String(repeating: "a", count: 40)
+        let head = RedisScriptCall.evalsha(String(repeating: "a", count: 40))
 
         func oneBatch() -> (allocations: UInt64, groups: Int, bytes: Int) {
             encoder.reset()
             let before = ipwatcher_thread_allocations()
             let batch = processor.prepare(Self.entries, detection: settings.detection, now: now)
             for chunk in 0..<FixedWindowCounter.calls(for: batch.groups.count) {
-                counter.encode(FixedWindowCounter.chunk(chunk, of: batch.groups), of: batch, sha: sha, into: &encoder)
+                counter.encode(FixedWindowCounter.chunk(chunk, of: batch.groups), of: batch, head: head, into: &encoder)
             }
             let after = ipwatcher_thread_allocations()
             return (after - before, batch.groups.count, encoder.buffer.readableBytes)
