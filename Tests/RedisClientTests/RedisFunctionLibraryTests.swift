@@ -1,3 +1,4 @@
+import LocalRedis
 import RESP
 import RedisClient
 import Testing
@@ -59,6 +60,43 @@ struct RedisFunctionLibraryTests {
                     try await router.checkFunctionsInstalled()
                 }
                 #expect(missing?.description.contains("ipwatcher redis install-functions") == true)
+            }
+        }
+    }
+}
+
+/// install-functions and FCALL through a ``RedisRouter`` on a real 3-master cluster.
+@Suite(
+    "Scripts as Redis Functions on a Redis Cluster", .serialized, .requiresRedisCluster, .loadsMachine,
+    .timeLimit(.minutes(2)))
+struct RedisFunctionLibraryClusterTests {
+    @Test("The library is loaded on every master, calls on keys of every master go by FCALL, and a master without it is reported")
+    func installsOnEveryMaster() async throws {
+        try await withCluster { cluster in
+            let increment = RedisScript(RedisFunctionLibraryTests.incrementBy)
+            let library = RedisFunctionLibrary(prefix: "test", functions: [.init("increment", increment)])
+            let seeds = try RedisEndpoint.clusterSeeds(
+                url: "redis+cluster://" + cluster.nodes.map(\.address).joined(separator: ","))
+            let router = RedisRouter(.cluster(RedisClusterClient(seeds: seeds)), functions: library)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await router.run() }
+                defer { group.cancelAll() }
+                #expect(try await router.installFunctions(library).count == 3)
+                try await router.installFunctions(library)
+                for master in cluster.masters {
+                    let list = try await cluster.redisCLI(on: master, ["FUNCTION", "LIST"])
+                    #expect(list.contains(library.libraryName), "\(master) has no \(library.libraryName)")
+                }
+                try await router.checkFunctionsInstalled()
+                for index in 0..<30 {
+                    let reply = try await router.evaluate(increment, keys: ["spread:\(index)"], arguments: ["2"])
+                    #expect(reply.int == 2)
+                }
+                #expect(increment.sha1 == nil, "nothing went through SCRIPT LOAD")
+
+                let flushed = try #require(cluster.masters.last)
+                _ = try await cluster.redisCLI(on: flushed, ["FUNCTION", "FLUSH"])
+                await #expect(throws: RedisFunctionsMissingError.self) { try await router.checkFunctionsInstalled() }
             }
         }
     }
