@@ -142,6 +142,7 @@ run install -m 0755 "${owner_args[@]}" "$binary" "$destdir$bin_path"
 run install -m 0644 "${owner_args[@]}" "$unit_rendered" "$destdir$unit_path"
 run install -m 0644 "${owner_args[@]}" "$script_dir/README.md" "$destdir$doc_dir/README.md"
 run install -m 0644 "${owner_args[@]}" "$script_dir/redis-acl.conf" "$destdir$doc_dir/redis-acl.conf"
+run install -m 0644 "${owner_args[@]}" "$script_dir/redis-acl-functions.conf" "$destdir$doc_dir/redis-acl-functions.conf"
 run install -m 0644 "${owner_args[@]}" "$script_dir/redis-password.conf" "$destdir$doc_dir/redis-password.conf"
 
 # --- configuration: created once, never overwritten ------------------------------------------------------------
@@ -196,6 +197,7 @@ if [ -z "$dropin_note" ]; then
     say "  # Redis needs a password? Put it in $password_path (chmod 600) and run this script again."
 fi
 say "  # Redis ACL user with only what ipwatcher needs: $doc_dir/redis-acl.conf"
+say "  # Redis >= 7: $doc_dir/redis-acl-functions.conf (no Lua of its own; ipwatcher redis install-functions)"
 if [ "$systemd_running" -eq 1 ] && systemctl is-active --quiet ipwatcher.service 2>/dev/null; then
     say "  systemctl restart ipwatcher         # it is running the old binary"
 else

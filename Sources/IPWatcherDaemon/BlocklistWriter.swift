@@ -92,11 +92,11 @@ struct BlocklistWriter {
         let bansKey = settings.bansKey
         // Both keys share the blocklist's slot (see WorkerSettings.bansKey), so a cluster runs each call on one node.
         let slot = RedisHashSlot(key: blocklistKey)
-        return try await client.evaluatePipelined(BlocklistScripts.ban, count: candidates.count) { index, sha in
+        return try await client.evaluatePipelined(BlocklistScripts.ban, count: candidates.count) { index, head in
             let count = candidates[index]
             return RedisRoutedCommand(
                 RESPCommand(
-                    "EVALSHA", sha, 2, blocklistKey, bansKey, count.group.unit.name, expiresAt ?? 0, channel,
+                    head, 2, blocklistKey, bansKey, count.group.unit.name, expiresAt ?? 0, channel,
                     channel.isEmpty ? "" : event(for: count, detection: detection, now: now, expiresAt: expiresAt)),
                 slot: slot)
         }

@@ -10,7 +10,8 @@ import SystemdNotify
 ///
 /// Redis errors never end the loop: a failed pop is retried after a pause, and a batch whose writes failed is
 /// written again with the same prepared counts until it succeeds (so an entry may be counted twice across
-/// an outage, never silently dropped), unless shutdown comes first. With at-least-once delivery a batch stays
+/// an outage, never silently dropped), unless shutdown comes first. Only a missing function library ends it,
+/// before it starts (``RedisClient/RedisFunctionsMissingError``). With at-least-once delivery a batch stays
 /// in the worker's processing hash until it is written, and a start first counts whatever an earlier run left
 /// there, so neither a crash nor a shutdown with Redis away loses entries. Every turn of the loop, including a pop
 /// that found the queue empty and a failed attempt, counts as progress for the systemd watchdog: only a
@@ -56,8 +57,8 @@ public final class ConsumerService: Service {
     public func run() async throws {
         let popClient = self.popClient
         let writeClient = self.writeClient
-        await withGracefulShutdownHandler {
-            await consume()
+        try await withGracefulShutdownHandler {
+            try await consume()
         } onGracefulShutdown: {
             // With Redis away, a pop or write would wait up to the command timeout for a connection before the
             // loop could notice the shutdown; the batch in hand stays in the processing hash instead.
@@ -67,8 +68,9 @@ public final class ConsumerService: Service {
         logger.info("consumer stopped")
     }
 
-    /// The loop itself: recover, then pop, prepare and write until shutdown.
-    private func consume() async {
+    /// The loop itself: recover, then pop, prepare and write until shutdown; throws only
+    /// ``RedisClient/RedisFunctionsMissingError``, which no retry can fix.
+    private func consume() async throws {
         let source: any BatchSource
         var processing: ProcessingQueuePopper?
         switch settings.delivery {
@@ -81,7 +83,7 @@ public final class ConsumerService: Service {
         }
         var processor = BatchProcessor(
             client: writeClient, settings: settings, statistics: statistics, logger: logger)
-        await announceWhenRedisAnswers()
+        try await announceWhenRedisAnswers()
         if let processing {
             await recoverUnfinishedBatches(from: processing, with: &processor)
         }
@@ -118,14 +120,21 @@ public final class ConsumerService: Service {
     private var isStopping: Bool { Task.isCancelled || Task.isShuttingDownGracefully }
 
     /// Waits until Redis answers on the popping connection, then reports readiness once.
-    private func announceWhenRedisAnswers() async {
+    ///
+    /// With `redis.scripts: functions` the worker's library must be loaded first: otherwise this throws
+    /// ``RedisClient/RedisFunctionsMissingError`` and the worker exits, since waiting would look healthy to
+    /// systemd while the queue grows, and only an operator running `install-functions` can fix it.
+    private func announceWhenRedisAnswers() async throws {
         var failures = 0
         while !isStopping {
             do {
                 _ = try await popClient.sendToAnyNode(RESPCommand("PING"))
+                try await popClient.checkFunctionsInstalled()
                 progress.progress()
                 onConsuming()
                 return
+            } catch let error as RedisFunctionsMissingError {
+                throw error
             } catch {
                 progress.progress()
                 failures += 1

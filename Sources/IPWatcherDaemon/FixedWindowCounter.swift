@@ -58,7 +58,7 @@ struct FixedWindowCounter: WindowCounter {
         """)
 
     func encode(
-        _ slice: ArraySlice<UnitCount>, of batch: PreparedBatch, marker: String?, sha: String,
+        _ slice: ArraySlice<UnitCount>, of batch: PreparedBatch, marker: String?, head: RedisScriptCall,
         into encoder: inout RESPCommandEncoder
     ) {
         let rule = batch.detection.rule
@@ -67,7 +67,7 @@ struct FixedWindowCounter: WindowCounter {
         // counter to count twice in a window that is still read.
         let markerExpiry = slice.reduce(Int64.min) { max($0, window.counterExpiry(of: $1.windowIndex)) }
         encoder.encode(
-            "EVALSHA", sha, slice.count + 1, marker ?? keys.appliedKey(batchTag: batch.tag, chunk: 0),
+            head, slice.count + 1, marker ?? keys.appliedKey(batchTag: batch.tag, chunk: 0),
             CounterKeys(groups: slice, keys: keys, windowSeconds: rule.windowSeconds), markerExpiry,
             IncrementsAndExpiries(groups: slice, window: window))
     }

@@ -64,10 +64,13 @@ public struct IPWatcherWorker: Sendable {
     public func run() async throws {
         var popConfiguration = redisConfiguration
         popConfiguration.clientName = redisConfiguration.clientName.map { $0 + "-pop" }
+        let functions = settings.scripts == .functions ? IPWatcherFunctions.library : nil
         let popClient = RedisRouter(
-            endpoint: endpoint, clusterSeeds: clusterSeeds, configuration: popConfiguration, logger: logger)
+            endpoint: endpoint, clusterSeeds: clusterSeeds, configuration: popConfiguration, logger: logger,
+            functions: functions)
         let writeClient = RedisRouter(
-            endpoint: endpoint, clusterSeeds: clusterSeeds, configuration: redisConfiguration, logger: logger)
+            endpoint: endpoint, clusterSeeds: clusterSeeds, configuration: redisConfiguration, logger: logger,
+            functions: functions)
         let progress = WatchdogProgress()
         let notifier = self.notifier
         let endpointText = clusterSeeds.map { "Redis Cluster " + $0.map { "\($0)" }.joined(separator: ",") }

@@ -168,14 +168,14 @@ final class ProcessingQueuePopper: BatchSource {
     /// is when it already exists (the previous call's reply was lost).
     ///
     /// KEYS: queue, processing hash, landing list. ARGV: most entries, LEFT|RIGHT, batch name. The landing
-    /// list is emptied first: its entry was popped before any of the queue's.
+    /// list is emptied first: its entry was popped before any of the queue's. Both are popped with a count, never
+    /// trimmed, so the worker's ACL needs no `LTRIM` on the queue.
     static let takeScript = RedisScript(
         """
         local packed = redis.call('HGET', KEYS[2], ARGV[3])
         if packed then return cmsgpack.unpack(packed) end
         local most = tonumber(ARGV[1])
-        local entries = redis.call('LRANGE', KEYS[3], 0, most - 1)
-        if #entries > 0 then redis.call('LTRIM', KEYS[3], #entries, -1) end
+        local entries = redis.call('LPOP', KEYS[3], most) or {}
         if #entries < most then
             local popped = redis.call(ARGV[2] == 'LEFT' and 'LPOP' or 'RPOP', KEYS[1], most - #entries)
             if popped then

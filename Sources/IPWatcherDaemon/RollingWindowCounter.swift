@@ -64,12 +64,12 @@ struct RollingWindowCounter: WindowCounter {
         """)
 
     func encode(
-        _ slice: ArraySlice<UnitCount>, of batch: PreparedBatch, marker: String?, sha: String,
+        _ slice: ArraySlice<UnitCount>, of batch: PreparedBatch, marker: String?, head: RedisScriptCall,
         into encoder: inout RESPCommandEncoder
     ) {
         let rule = batch.detection.rule
         encoder.encode(
-            "EVALSHA", sha, slice.count, RollingKeys(groups: slice, prefix: keys.rollingKeyPrefix), batch.now,
+            head, slice.count, RollingKeys(groups: slice, prefix: keys.rollingKeyPrefix), batch.now,
             rule.windowMilliseconds, rule.threshold + 1, batch.tag, EventTimes(groups: slice))
     }
 

@@ -16,10 +16,10 @@ protocol WindowCounter: Sendable {
     /// Whether each call carries an applied-marker key (see ``FixedWindowCounter``); a counter whose script is
     /// idempotent by itself needs none.
     static var usesMarker: Bool { get }
-    /// Appends the script call for the units of `slice`, all from `batch`; `marker` is the call's
-    /// applied-marker key when ``usesMarker``.
+    /// Appends the script call for the units of `slice`, all from `batch`, after `head` (`EVALSHA sha` or
+    /// `FCALL name`); `marker` is the call's applied-marker key when ``usesMarker``.
     func encode(
-        _ slice: ArraySlice<UnitCount>, of batch: PreparedBatch, marker: String?, sha: String,
+        _ slice: ArraySlice<UnitCount>, of batch: PreparedBatch, marker: String?, head: RedisScriptCall,
         into encoder: inout RESPCommandEncoder)
     /// The key of `group`'s counter, which routes its call in a Redis Cluster.
     func key(of group: UnitCount, in batch: PreparedBatch) -> String
@@ -56,19 +56,20 @@ extension WindowCounter {
         let decoded: (counts: [WindowCount], errors: [RedisServerError])
         switch client.backend {
         case .server(let server):
-            let replies = try await server.evaluatePipelined(Self.script, count: Self.calls(for: groups.count)) {
-                index, sha, encoder in
+            let replies = try await server.evaluatePipelined(
+                Self.script, count: Self.calls(for: groups.count), functions: client.functions
+            ) { index, head, encoder in
                 let marker = Self.usesMarker ? keys.appliedKey(batchTag: batch.tag, chunk: index) : nil
-                encode(Self.chunk(index, of: groups), of: batch, marker: marker, sha: sha, into: &encoder)
+                encode(Self.chunk(index, of: groups), of: batch, marker: marker, head: head, into: &encoder)
             }
             decoded = decode(replies, groups: groups, chunkSize: Self.chunkSize)
         case .cluster:
             var encoder = RESPCommandEncoder()
-            let replies = try await client.evaluatePipelined(Self.script, count: groups.count) { index, sha in
+            let replies = try await client.evaluatePipelined(Self.script, count: groups.count) { index, head in
                 encoder.reset()
                 let key = key(of: groups[index], in: batch)
                 let marker = Self.usesMarker ? keys.appliedKey(counterKey: key, batchTag: batch.tag) : nil
-                encode(groups[index...index], of: batch, marker: marker, sha: sha, into: &encoder)
+                encode(groups[index...index], of: batch, marker: marker, head: head, into: &encoder)
                 return RedisRoutedCommand(RESPCommand(encoded: encoder.buffer), key: key)
             }
             decoded = decode(replies, groups: groups, chunkSize: 1)

@@ -25,6 +25,7 @@ extension WorkerSettings {
         metricsListen = configuration.metrics.listen
         queueShards = configuration.queue.shards
         clusterKeys = configuration.usesCluster
+        scripts = configuration.redis.scripts
         lease = configuration.queue.lease > 0 ? .seconds(configuration.queue.lease) : nil
     }
 }

@@ -29,6 +29,8 @@ public struct WorkerSettings: Sendable, Hashable {
     /// Whether Redis is a cluster, so keys that a script or transaction touches together carry one hash tag
     /// (see ``bansKey`` and ``processingKey(shardKey:)``).
     public var clusterKeys = false
+    /// `EVALSHA` or `FCALL` of ``IPWatcherFunctions/library``.
+    public var scripts: IPWatcherConfiguration.Redis.Scripts = .eval
     /// How long a worker's lease lasts without renewal; nil: no leases, no takeover. See ``WorkerLease``.
     public var lease: Duration? = .seconds(30)
     /// Most entries handled as one batch.

@@ -21,29 +21,35 @@ public final class RedisRouter: Sendable {
 
     /// Where commands go.
     public let backend: Backend
+    /// The library whose functions run this router's scripts with `FCALL`; nil runs them with `EVALSHA`.
+    public let functions: RedisFunctionLibrary?
 
-    /// Wraps a client of either kind.
-    public init(_ backend: Backend) {
+    /// Wraps a client of either kind; `functions` is the library to call scripts in, nil for `EVALSHA`.
+    public init(_ backend: Backend, functions: RedisFunctionLibrary? = nil) {
         self.backend = backend
+        self.functions = functions
     }
 
     /// A router for one server at `endpoint`, or for the cluster `clusterSeeds` name when there are any.
     public convenience init(
         endpoint: RedisEndpoint, clusterSeeds: [RedisEndpoint]?, configuration: RedisConnectionConfiguration,
-        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, logger: Logger
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, logger: Logger,
+        functions: RedisFunctionLibrary? = nil
     ) {
         if let clusterSeeds, !clusterSeeds.isEmpty {
             self.init(
                 .cluster(
                     RedisClusterClient(
                         seeds: clusterSeeds, configuration: configuration, eventLoopGroup: eventLoopGroup,
-                        logger: logger)))
+                        logger: logger)),
+                functions: functions)
         } else {
             self.init(
                 .server(
                     RedisClient(
                         endpoint: endpoint, configuration: configuration, eventLoopGroup: eventLoopGroup,
-                        logger: logger)))
+                        logger: logger)),
+                functions: functions)
         }
     }
 
@@ -165,10 +171,14 @@ public final class RedisRouter: Sendable {
         }
     }
 
-    /// Runs `script` on `keys` (all of one slot) with `EVALSHA`, loading it first if needed and again after
-    /// `NOSCRIPT`; an error reply is thrown as ``RedisError/server(_:)``.
+    /// Runs `script` on `keys` (all of one slot) with `FCALL` when it is one of ``functions``, else with
+    /// `EVALSHA`, loading it first if needed and again after `NOSCRIPT`; an error reply is thrown as
+    /// ``RedisError/server(_:)``.
     public func evaluate(_ script: RedisScript, keys: [String], arguments: [String] = []) async throws -> RESPToken {
         let slot = keys.first.map { RedisHashSlot(key: $0) } ?? RedisHashSlot(rawValue: 0)!
+        if let name = functions?.functionName(of: script) {
+            return try await send(RESPCommand(RedisScriptCall.fcall(name), keys.count, keys, arguments), slot: slot)
+        }
         let sha: String
         if let known = script.sha1 { sha = known } else { sha = try await load(script) }
         do {
@@ -179,22 +189,58 @@ public final class RedisRouter: Sendable {
         }
     }
 
-    /// Runs `count` calls of `script`, call `index` built by `call(index, sha)` as an `EVALSHA`, and returns the
-    /// replies in order (error replies as tokens). Calls answered `NOSCRIPT` did not run and are sent again after
-    /// loading the script.
+    /// Runs `count` calls of `script`, call `index` built by `call(index, head)` after `head` (`FCALL <function>`
+    /// or `EVALSHA <sha1>`, as in ``evaluate(_:keys:arguments:)``), and returns the replies in order (error replies
+    /// as tokens). Calls answered `NOSCRIPT` did not run and are sent again after loading the script.
     public func evaluatePipelined(
         _ script: RedisScript, count: Int, timeout: Duration? = nil,
-        call: (_ index: Int, _ sha: String) -> RedisRoutedCommand
+        call: (_ index: Int, _ head: RedisScriptCall) -> RedisRoutedCommand
     ) async throws -> [RESPToken] {
         guard count > 0 else { return [] }
+        if let name = functions?.functionName(of: script) {
+            return try await pipeline((0..<count).map { call($0, .fcall(name)) }, timeout: timeout)
+        }
         let sha: String
         if let known = script.sha1 { sha = known } else { sha = try await load(script) }
-        var replies = try await pipeline((0..<count).map { call($0, sha) }, timeout: timeout)
+        var replies = try await pipeline((0..<count).map { call($0, .evalsha(sha)) }, timeout: timeout)
         let missing = replies.indices.filter { replies[$0].serverError?.code == "NOSCRIPT" }
         guard !missing.isEmpty else { return replies }
         let reloaded = try await load(script)
-        let retried = try await pipeline(missing.map { call($0, reloaded) }, timeout: timeout)
+        let retried = try await pipeline(missing.map { call($0, .evalsha(reloaded)) }, timeout: timeout)
         for (index, reply) in zip(missing, retried) { replies[index] = reply }
         return replies
+    }
+
+    /// Loads `library` with `FUNCTION LOAD REPLACE` on the server, or on every master of a cluster (replicas get
+    /// it from their master); loading the same library again changes nothing. Returns the nodes' replies.
+    @discardableResult
+    public func installFunctions(_ library: RedisFunctionLibrary) async throws -> [RESPToken] {
+        let command = RESPCommand("FUNCTION", "LOAD", "REPLACE", library.source)
+        switch backend {
+        case .server(let client): return [try await client.send(command).throwingServerError()]
+        case .cluster(let client): return try await client.sendToEveryMaster(command).map { try $0.throwingServerError() }
+        }
+    }
+
+    /// Throws ``RedisFunctionsMissingError`` unless ``functions`` is loaded on the server, or on every master of a
+    /// cluster; does nothing when scripts run with `EVALSHA`.
+    public func checkFunctionsInstalled() async throws {
+        guard let library = functions else { return }
+        let command = RESPCommand("FCALL", library.versionFunctionName, 0)
+        let replies: [RESPToken]
+        do {
+            switch backend {
+            case .server(let client): replies = [try await client.send(command).throwingServerError()]
+            case .cluster(let client): replies = try await client.sendToEveryMaster(command)
+            }
+        } catch RedisError.server(let error) where error.message.contains("not found") {
+            throw RedisFunctionsMissingError(libraryName: library.libraryName, reply: error.message)
+        }
+        for reply in replies {
+            if let error = reply.serverError, error.message.contains("not found") {
+                throw RedisFunctionsMissingError(libraryName: library.libraryName, reply: error.message)
+            }
+            _ = try reply.throwingServerError()
+        }
     }
 }

@@ -1,7 +1,8 @@
 import RESP
 import Synchronization
 
-/// A Lua script run with `EVALSHA`, loaded on first use and again whenever the server has forgotten it.
+/// A Lua script run with `EVALSHA`, loaded on first use and again whenever the server has forgotten it, or as a
+/// function of a ``RedisFunctionLibrary`` with `FCALL`.
 ///
 /// The SHA1 digest is learned from `SCRIPT LOAD` and cached, so steady-state calls send only the digest.
 public final class RedisScript: Sendable {
@@ -56,30 +57,35 @@ extension RedisCommandExecutor {
 }
 
 extension RedisCommandExecutor {
-    /// Runs `count` calls of `script` as one pipeline, each encoded by `encode(index, sha, &encoder)` as an
-    /// `EVALSHA`, and returns the replies in order.
+    /// Runs `count` calls of `script` as one pipeline, each encoded by `encode(index, head, &encoder)` after
+    /// `head`, and returns the replies in order.
     ///
-    /// The script is loaded first if its digest is unknown. Calls answered `NOSCRIPT` (the server restarted
-    /// or flushed its scripts) did not run, so exactly those are sent again after reloading.
+    /// When `script` is one of `functions`, `head` is `FCALL <function>`. Otherwise it is `EVALSHA <sha1>`: the
+    /// script is loaded first if its digest is unknown, and calls answered `NOSCRIPT` (the server restarted or
+    /// flushed its scripts) did not run, so exactly those are sent again after reloading.
     public func evaluatePipelined(
-        _ script: RedisScript, count: Int, timeout: Duration? = nil,
-        encode: (_ index: Int, _ sha: String, _ encoder: inout RESPCommandEncoder) -> Void
+        _ script: RedisScript, count: Int, functions: RedisFunctionLibrary? = nil, timeout: Duration? = nil,
+        encode: (_ index: Int, _ head: RedisScriptCall, _ encoder: inout RESPCommandEncoder) -> Void
     ) async throws -> [RESPToken] {
         guard count > 0 else { return [] }
+        var encoder = RESPCommandEncoder()
+        if let name = functions?.functionName(of: script) {
+            for index in 0..<count { encode(index, .fcall(name), &encoder) }
+            return try await pipeline(encoder, timeout: timeout)
+        }
         let sha: String
         if let known = script.sha1 {
             sha = known
         } else {
             sha = try await script.load(on: self)
         }
-        var encoder = RESPCommandEncoder()
-        for index in 0..<count { encode(index, sha, &encoder) }
+        for index in 0..<count { encode(index, .evalsha(sha), &encoder) }
         var replies = try await pipeline(encoder, timeout: timeout)
         let missing = replies.indices.filter { replies[$0].serverError?.code == "NOSCRIPT" }
         guard !missing.isEmpty else { return replies }
         let reloaded = try await script.load(on: self)
         encoder.reset()
-        for index in missing { encode(index, reloaded, &encoder) }
+        for index in missing { encode(index, .evalsha(reloaded), &encoder) }
         let retried = try await pipeline(encoder, timeout: timeout)
         for (index, reply) in zip(missing, retried) { replies[index] = reply }
         return replies

@@ -44,7 +44,7 @@ import Testing
         let counter = FixedWindowCounter(keys: settings.keys)
         var encoder = RESPCommandEncoder()
         let now: Int64 = 1_764_000_000_000
-        let sha = String(repeating: "a", count: 40)
+        let head = RedisScriptCall.evalsha(String(repeating: "a", count: 40))
 
         func oneBatch() -> (allocations: UInt64, groups: Int, bytes: Int) {
             encoder.reset()
@@ -53,7 +53,7 @@ import Testing
             for chunk in 0..<FixedWindowCounter.calls(for: batch.groups.count) {
                 counter.encode(
                     FixedWindowCounter.chunk(chunk, of: batch.groups), of: batch,
-                    marker: settings.keys.appliedKey(batchTag: batch.tag, chunk: chunk), sha: sha, into: &encoder)
+                    marker: settings.keys.appliedKey(batchTag: batch.tag, chunk: chunk), head: head, into: &encoder)
             }
             let after = ipwatcher_thread_allocations()
             return (after - before, batch.groups.count, encoder.buffer.readableBytes)

@@ -190,6 +190,7 @@ struct IPWatcherConfigurationTests {
         ("redis.connect_timeout", "0.5", [:]),
         ("redis.command_timeout", "10", [:]),
         ("redis.cluster", "true", [:]),
+        ("redis.scripts", "functions", [:]),
         ("redis.tls.ca_file", sampleConfigurationPath, ["IPWATCHER_REDIS_URL": "rediss://h:6380"]),
         ("redis.tls.cert_file", sampleConfigurationPath, ["IPWATCHER_REDIS_URL": "rediss://h:6380?cert=/c.pem&key=/k.pem"]),
         ("redis.tls.key_file", sampleConfigurationPath, ["IPWATCHER_REDIS_URL": "rediss://h:6380?cert=/c.pem&key=/k.pem"]),

@@ -33,6 +33,7 @@ struct IPWatcherConfigurationValidationTests {
             "detection.key_prefix", "",
             #"detection.key_prefix: "" must be non-empty, without spaces or control characters"#
         ),
+        ("redis.scripts", "lua", #"redis.scripts: "lua" is not one of eval, functions"#),
         ("queue.key", "", #"queue.key: "" is empty; this key needs a value"#),
         ("queue.pop", "middle", #"queue.pop: "middle" is not one of left, right"#),
         ("queue.batch", "0", #"queue.batch: "0" is not an integer from 1 to 100000"#),

@@ -63,6 +63,7 @@ extension IPWatcherConfiguration {
         KeySpec("redis.connect_timeout"),
         KeySpec("redis.command_timeout"),
         KeySpec("redis.cluster"),
+        KeySpec("redis.scripts"),
         KeySpec("redis.tls.ca_file"),
         KeySpec("redis.tls.cert_file"),
         KeySpec("redis.tls.key_file"),

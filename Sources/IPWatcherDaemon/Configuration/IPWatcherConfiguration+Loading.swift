@@ -127,7 +127,8 @@ extension IPWatcherConfiguration {
         return Redis(
             url: url, passwordFile: passwordFile, clientName: clientName, connectTimeout: connectTimeout,
             commandTimeout: commandTimeout, tls: tls,
-            cluster: try values.bool("redis.cluster", default: defaults.cluster))
+            cluster: try values.bool("redis.cluster", default: defaults.cluster),
+            scripts: try values.choice("redis.scripts", default: defaults.scripts))
     }
 
     /// The `queue` section.

@@ -6,6 +6,15 @@ extension IPWatcherConfiguration {
     /// Its `description`, `debugDescription` and mirror show the URL with its password replaced by `***`, so
     /// printing or dumping a configuration cannot leak the password.
     public struct Redis: Sendable, Hashable {
+        /// How the worker runs its Lua scripts.
+        public enum Scripts: String, Sendable, Hashable, CaseIterable {
+            /// `EVALSHA`, loading each script with `SCRIPT LOAD`: any Redis, and an ACL that may load any script.
+            case eval
+            /// `FCALL` of the functions `ipwatcher redis install-functions` loaded (Redis ≥ 7.0): the ACL needs
+            /// no `SCRIPT LOAD` or `EVALSHA`.
+            case functions
+        }
+
         /// `redis://`, `rediss://` or `unix://` URL, in the form ``RedisClient/RedisEndpoint/init(url:)`` accepts;
         /// it may contain a password, so show it only through ``IPWatcherConfiguration/redactedURL``.
         public var url: String
@@ -25,14 +34,18 @@ extension IPWatcherConfiguration {
         /// Whether ``url`` names a seed node of a Redis Cluster rather than a single server. A
         /// `redis+cluster://` or `rediss+cluster://` URL (several seeds, comma-separated) implies it.
         public var cluster: Bool
+        /// How scripts run; `functions` needs the library installed first.
+        public var scripts: Scripts
 
         /// Creates the section; every parameter defaults to the documented default.
         public init(
             url: String = "redis://127.0.0.1:6379", passwordFile: String? = nil, password: RedisPassword? = nil,
             clientName: String? = "ipwatcher", connectTimeout: Duration = .seconds(5),
-            commandTimeout: Duration = .seconds(5), tls: TLS = TLS(), cluster: Bool = false
+            commandTimeout: Duration = .seconds(5), tls: TLS = TLS(), cluster: Bool = false,
+            scripts: Scripts = .eval
         ) {
             self.cluster = cluster
+            self.scripts = scripts
             self.url = url
             self.passwordFile = passwordFile
             self.password = password
@@ -49,7 +62,8 @@ extension IPWatcherConfiguration.Redis: CustomStringConvertible, CustomDebugStri
     public var description: String {
         "Redis(url: \(IPWatcherConfiguration.redactedURL(url)), passwordFile: \(passwordFile ?? "nil"), "
             + "password: \(password == nil ? "nil" : "***"), clientName: \(clientName ?? "nil"), "
-            + "connectTimeout: \(connectTimeout), commandTimeout: \(commandTimeout), tls: \(tls), cluster: \(cluster))"
+            + "connectTimeout: \(connectTimeout), commandTimeout: \(commandTimeout), tls: \(tls), cluster: \(cluster), "
+            + "scripts: \(scripts.rawValue))"
     }
 
     /// Same as ``description``: a debug print must not show the password either.

@@ -54,6 +54,7 @@ extension IPWatcherConfiguration {
         case "redis.connect_timeout": return Self.renderedSeconds(redis.connectTimeout)
         case "redis.command_timeout": return Self.renderedSeconds(redis.commandTimeout)
         case "redis.cluster": return String(redis.cluster)
+        case "redis.scripts": return redis.scripts.rawValue
         case "redis.tls.ca_file": return YAMLScalar.render(redis.tls.caFile ?? "")
         case "redis.tls.cert_file": return YAMLScalar.render(redis.tls.certFile ?? "")
         case "redis.tls.key_file": return YAMLScalar.render(redis.tls.keyFile ?? "")

@@ -51,6 +51,10 @@ struct RunCommand: AsyncParsableCommand {
             // A taken port is not a configuration error: the port may be free again at the next restart.
             FileHandle.standardError.write(Data("ipwatcher: \(error)\n".utf8))
             throw ExitCode.failure
+        } catch let error as RedisFunctionsMissingError {
+            // Restarting cannot load the functions: status 78, which the systemd unit does not restart.
+            FileHandle.standardError.write(Data("ipwatcher: \(error)\n".utf8))
+            throw ExitCode(78)
         } catch let error as RedisError {
             logger.critical("\(error)")
             if let code = error.serverErrorCode, RedisConnectionConfiguration.authenticationErrorCodes.contains(code) {

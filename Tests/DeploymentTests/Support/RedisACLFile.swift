@@ -7,15 +7,21 @@ enum RedisACLFile {
 
     /// The rules after `user ipwatcher`, with the placeholder password replaced by `password`.
     static func rules(password: String) throws -> [String] {
-        let text = try String(contentsOf: RepositoryLayout.redisACL, encoding: .utf8)
-        let lines = text.split(separator: "\n").filter { $0.hasPrefix("user ipwatcher ") }
+        try rules(of: "ipwatcher", in: RepositoryLayout.redisACL, password: password)
+    }
+
+    /// The rules after `user <user>` in `file`, with its placeholder password (`>CHANGE_ME…`) replaced by
+    /// `password`; a line commented out as an example (`# user …`) counts when `commented` is true.
+    static func rules(of user: String, in file: URL, password: String, commented: Bool = false) throws -> [String] {
+        let text = try String(contentsOf: file, encoding: .utf8)
+        let prefix = (commented ? "# " : "") + "user \(user) "
+        let lines = text.split(separator: "\n").filter { $0.hasPrefix(prefix) }
         guard lines.count == 1 else {
-            throw DeploymentTestError("deploy/redis-acl.conf should have exactly one `user ipwatcher` line, has \(lines.count)")
+            throw DeploymentTestError("\(file.lastPathComponent) should have exactly one `\(prefix)` line, has \(lines.count)")
         }
-        var words = lines[0].split(separator: " ").map(String.init)
-        words.removeFirst(2)
-        guard let index = words.firstIndex(of: placeholder) else {
-            throw DeploymentTestError("the `user ipwatcher` line has no \(placeholder) password to replace")
+        var words = lines[0].dropFirst(prefix.count).split(separator: " ").map(String.init)
+        guard let index = words.firstIndex(where: { $0.hasPrefix(placeholder) }) else {
+            throw DeploymentTestError("the `\(prefix)` line has no \(placeholder) password to replace")
         }
         words[index] = ">" + password
         return words

@@ -21,6 +21,9 @@ enum RepositoryLayout {
     /// `deploy/redis-acl.conf`.
     static let redisACL = deploy.appending(path: "redis-acl.conf")
 
+    /// `deploy/redis-acl-functions.conf`, the user for `redis.scripts: functions`.
+    static let redisACLFunctions = deploy.appending(path: "redis-acl-functions.conf")
+
     /// `deploy/install.sh`.
     static let installScript = deploy.appending(path: "install.sh")
 
