@@ -48,7 +48,7 @@ struct BlocklistWriter {
     private func offer(_ candidates: [WindowCount], detection: DetectionSettings, now: Int64) async throws
         -> [WindowCount]
     {
-        let expiresAt: Int64? = detection.banSeconds > 0 ? now + Int64(detection.banSeconds) * 1000 : nil
+        let expiresAt = BanExpiry.expiresAt(now: now, banSeconds: detection.banSeconds)
         let channel = settings.eventsChannel ?? ""
         let blocklistKey = settings.blocklistKey
         let bansKey = settings.bansKey
