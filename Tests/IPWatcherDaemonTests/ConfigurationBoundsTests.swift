@@ -146,6 +146,16 @@ struct ConfigurationBoundsTests {
         _ = shards.key(ofShard: settings.queueShards - 1)
     }
 
+    @Test("metrics.listen refuses a port beyond 65535 however many digits it has")
+    func metricsPortIsBounded() async {
+        for port in ["65536", "-1", "\(Int64.max)", "9223372036854775808", String(repeating: "9", count: 400)] {
+            let error = await loadingError(overrides: ["metrics.listen": "127.0.0.1:\(port)"])
+            #expect(error?.key == "metrics.listen", "port \(port)")
+        }
+        let configuration = try? await loadConfiguration(overrides: ["metrics.listen": "127.0.0.1:65535"])
+        #expect(configuration?.metrics.listen?.port == 65535)
+    }
+
     @Test("ban expiry, rolling cap and lease maths saturate for values only code can set")
     func arithmeticSaturatesBeyondTheBounds() {
         #expect(BanExpiry.expiresAt(now: WallClock().nowMilliseconds(), banSeconds: .max) == .max)
