@@ -2,8 +2,9 @@
 ///
 /// Values that come from Redis (unit names in the blocklist, entries of the queue) may hold anything, so nothing
 /// is pasted into JSON unescaped: strings follow RFC 8259, with every control character escaped, and also
-/// U+2028/U+2029, which JavaScript before ES2019 reads as line ends. Appends to one `String`, so an event costs a
-/// single allocation in the usual case, and Foundation stays out of the worker.
+/// U+2028/U+2029, which JavaScript before ES2019 reads as line ends. Appends to one reserved `String`: a block
+/// event costs two allocations (that buffer and the finished copy; JSONObjectWriterAllocationTests), whatever it
+/// escapes, and Foundation stays out of the worker.
 public struct JSONObjectWriter: Sendable {
     private var text: String
     private var isEmpty = true
@@ -60,41 +61,54 @@ public struct JSONObjectWriter: Sendable {
         text += ":"
     }
 
-    /// Appends `value` in quotes; runs of characters that need no escape are copied as one slice.
+    /// Appends `value` in quotes, walking its UTF-8: runs that need no escape are copied as one slice, and every
+    /// escape is a small string, so nothing here allocates while the reserved capacity lasts.
     private static func appendQuoted(_ value: String, to text: inout String) {
         text += "\""
-        let scalars = value.unicodeScalars
-        var runStart = scalars.startIndex
+        let bytes = value.utf8
+        var runStart = bytes.startIndex
         var index = runStart
-        while index != scalars.endIndex {
-            let scalar = scalars[index]
-            let escape: String? =
-                switch scalar {
-                case "\"": "\\\""
-                case "\\": "\\\\"
-                case "\n": "\\n"
-                case "\r": "\\r"
-                case "\t": "\\t"
-                case "\u{08}": "\\b"
-                case "\u{0C}": "\\f"
-                case "\u{2028}": "\\u2028"
-                case "\u{2029}": "\\u2029"
-                default: scalar.value < 0x20 ? unicodeEscape(scalar.value) : nil
+        while index != bytes.endIndex {
+            let byte = bytes[index]
+            var length = 1
+            let escape: String?
+            switch byte {
+            case UInt8(ascii: "\""): escape = "\\\""
+            case UInt8(ascii: "\\"): escape = "\\\\"
+            case UInt8(ascii: "\n"): escape = "\\n"
+            case UInt8(ascii: "\r"): escape = "\\r"
+            case UInt8(ascii: "\t"): escape = "\\t"
+            case 0x08: escape = "\\b"
+            case 0x0C: escape = "\\f"
+            case ..<0x20: escape = "\\u00" + hexDigit(byte >> 4) + hexDigit(byte & 0xF)
+            case 0xE2:
+                // U+2028 and U+2029 are E2 80 A8 and E2 80 A9.
+                let second = bytes.index(after: index)
+                let third = second == bytes.endIndex ? second : bytes.index(after: second)
+                if third != bytes.endIndex, bytes[second] == 0x80, bytes[third] == 0xA8 || bytes[third] == 0xA9 {
+                    escape = bytes[third] == 0xA8 ? "\\u2028" : "\\u2029"
+                    length = 3
+                } else {
+                    escape = nil
                 }
-            if let escape {
-                text.unicodeScalars.append(contentsOf: scalars[runStart..<index])
-                text += escape
-                runStart = scalars.index(after: index)
+            default: escape = nil
             }
-            index = scalars.index(after: index)
+            if let escape {
+                // Both ends lie on scalar boundaries (an ASCII byte or a lead byte), so the slice is valid text.
+                text += value[runStart..<index]
+                text += escape
+                index = bytes.index(index, offsetBy: length)
+                runStart = index
+            } else {
+                index = bytes.index(after: index)
+            }
         }
-        text.unicodeScalars.append(contentsOf: scalars[runStart..<index])
+        text += value[runStart..<index]
         text += "\""
     }
 
-    /// `\u00XX` for a control character.
-    private static func unicodeEscape(_ value: UInt32) -> String {
-        let hex = String(value, radix: 16)
-        return "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+    /// The lowercase hexadecimal digit for `nibble` (0...15).
+    private static func hexDigit(_ nibble: UInt8) -> String {
+        String(UnicodeScalar(nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10))
     }
 }
