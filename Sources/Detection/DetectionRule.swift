@@ -25,6 +25,10 @@ public struct DetectionRule: Hashable, Sendable {
     /// Networks that are never counted or blocked.
     public var allowlist: [IPNetwork] = DetectionRule.defaultAllowlist
 
+    /// The highest threshold configuration accepts: far above any real traffic per window, and low enough that
+    /// ``rollingCap`` and every count compared with it stay exact in Lua numbers (doubles).
+    public static let maximumThreshold = 1_000_000_000
+
     /// Loopback (`127.0.0.0/8` and `::1/128`), so health checks and local tools can never block themselves.
     public static let defaultAllowlist: [IPNetwork] = [
         IPNetwork(address: .v4(0x7F00_0000), prefixLength: 8),
@@ -53,6 +57,14 @@ public struct DetectionRule: Hashable, Sendable {
 
     /// The window length in milliseconds, as ``FixedWindow`` computes it (at least one second).
     public var windowMilliseconds: Int64 { fixedWindow.lengthMilliseconds }
+
+    /// Members a rolling window keeps per unit: one more than the threshold, enough to tell that the unit is over it.
+    ///
+    /// Saturates at `Int.max`, so a rule built in code with `threshold: .max` cannot trap here.
+    public var rollingCap: Int {
+        let (cap, overflow) = max(threshold, 0).addingReportingOverflow(1)
+        return overflow ? .max : cap
+    }
 
     /// Whether any allowlisted network contains `address`; an IPv4-mapped address is checked as IPv4.
     public func isAllowlisted(_ address: IPAddress) -> Bool {

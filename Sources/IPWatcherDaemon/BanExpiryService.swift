@@ -62,7 +62,8 @@ public struct BanExpiryService: Service {
             arguments: ["\(now)", "\(Self.perCall)", settings.eventsChannel ?? ""])
         guard let units = reply.array, !units.isEmpty else { return 0 }
         for unit in units {
-            logger.notice("ban ended: unblocking \(unit.string ?? "?")", metadata: ["unit": "\(unit.string ?? "?")"])
+            // The unit only in metadata, quoted there: a member added by hand may hold text that reads as more fields.
+            logger.notice("ban ended: unblocking", metadata: ["unit": "\(unit.string ?? "?")"])
         }
         statistics.record { $0.unblocked += units.count }
         return units.count

@@ -41,6 +41,10 @@ public enum BlocklistScripts {
     ///
     /// KEYS[1] blocklist set, KEYS[2] expiry sorted set; ARGV[3] channel ('' = none) gets one event per unit.
     /// Returns the removed units.
+    ///
+    /// The event is `cjson.encode`d: a member may hold anything someone added by hand, quotes and line breaks
+    /// included. cjson prints numbers with 14 significant digits, which keeps Unix milliseconds whole until the
+    /// year 5138.
     public static let expire = RedisScript(
         """
         local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
@@ -48,8 +52,9 @@ public enum BlocklistScripts {
             redis.call('SREM', KEYS[1], unpack(expired))
             redis.call('ZREM', KEYS[2], unpack(expired))
             if ARGV[3] ~= '' then
+                local at = tonumber(ARGV[1])
                 for _, unit in ipairs(expired) do
-                    redis.call('PUBLISH', ARGV[3], '{"event":"unblock","unit":"' .. unit .. '","at":' .. ARGV[1] .. '}')
+                    redis.call('PUBLISH', ARGV[3], cjson.encode({event = 'unblock', unit = unit, at = at}))
                 end
             end
         end

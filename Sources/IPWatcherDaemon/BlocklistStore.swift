@@ -1,3 +1,4 @@
+import Detection
 import RESP
 import RedisClient
 
@@ -40,7 +41,7 @@ public struct BlocklistStore<Executor: RedisCommandExecutor>: Sendable {
         for unit in units { encoder.encode("ZSCORE", bansKey, unit) }
         let scores = try await client.pipeline(encoder)
         return zip(units, scores).map { unit, score in
-            Entry(unit: unit, expiresAt: score.double.map { Int64($0) })
+            Entry(unit: unit, expiresAt: score.double.flatMap(Self.milliseconds))
         }
     }
 
@@ -51,18 +52,27 @@ public struct BlocklistStore<Executor: RedisCommandExecutor>: Sendable {
         encoder.encode("ZSCORE", bansKey, unit)
         let replies = try await client.pipeline(encoder)
         guard replies.count == 2, try replies[0].throwingServerError().bool == true else { return nil }
-        return Entry(unit: unit, expiresAt: replies[1].double.map { Int64($0) })
+        return Entry(unit: unit, expiresAt: replies[1].double.flatMap(Self.milliseconds))
     }
 
     /// Blocks `unit` for `banSeconds` from `now` (0: for good), replacing any expiry it had.
     public func add(_ unit: String, banSeconds: Int, now: Int64) async throws {
         var commands = [RESPCommand("SADD", blocklistKey, unit)]
-        if banSeconds > 0 {
-            commands.append(RESPCommand("ZADD", bansKey, now + Int64(banSeconds) * 1000, unit))
+        if let expiresAt = BanExpiry.expiresAt(now: now, banSeconds: banSeconds) {
+            commands.append(RESPCommand("ZADD", bansKey, expiresAt, unit))
         } else {
             commands.append(RESPCommand("ZREM", bansKey, unit))
         }
         for reply in try await client.pipeline(commands) { _ = try reply.throwingServerError() }
+    }
+
+    /// A ban score as Unix milliseconds, pinned to `Int64`'s range; nil for NaN. Someone may `ZADD` any score by
+    /// hand, `+inf` included, and `Int64(_:)` traps on those.
+    private static func milliseconds(_ score: Double) -> Int64? {
+        if score.isNaN { return nil }
+        if score >= 0x1p63 { return .max }
+        if score <= -0x1p63 { return .min }
+        return Int64(score)
     }
 
     /// Unblocks `unit`; returns whether it was blocked.

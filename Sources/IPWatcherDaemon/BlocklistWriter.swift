@@ -86,7 +86,7 @@ struct BlocklistWriter {
     private func offer(_ candidates: [WindowCount], detection: DetectionSettings, now: Int64) async throws
         -> [RESPToken]
     {
-        let expiresAt: Int64? = detection.banSeconds > 0 ? now + Int64(detection.banSeconds) * 1000 : nil
+        let expiresAt = BanExpiry.expiresAt(now: now, banSeconds: detection.banSeconds)
         let channel = settings.eventsChannel ?? ""
         let blocklistKey = settings.blocklistKey
         let bansKey = settings.bansKey
@@ -112,13 +112,17 @@ struct BlocklistWriter {
             ])
     }
 
-    /// The event published for a block; unit names hold only address characters, so no escaping is needed.
+    /// The event published for a block, from ``JSONObjectWriter`` so no unit name can change its fields.
     private func event(for count: WindowCount, detection: DetectionSettings, now: Int64, expiresAt: Int64?) -> String {
-        let expiry = expiresAt.map { "\($0)" } ?? "null"
-        return """
-            {"event":"block","unit":"\(count.group.unit.name)","count":\(count.after),\
-            "window":\(detection.rule.windowSeconds),"mode":"\(detection.rule.mode.rawValue)",\
-            "expires_at":\(expiry),"at":\(now),"dry_run":\(detection.dryRun)}
-            """
+        var event = JSONObjectWriter()
+        event.add("event", "block")
+        event.add("unit", count.group.unit.name)
+        event.add("count", count.after)
+        event.add("window", detection.rule.windowSeconds)
+        event.add("mode", detection.rule.mode.rawValue)
+        event.add("expires_at", expiresAt)
+        event.add("at", now)
+        event.add("dry_run", detection.dryRun)
+        return event.json
     }
 }

@@ -70,7 +70,7 @@ struct RollingWindowCounter: WindowCounter {
         let rule = batch.detection.rule
         encoder.encode(
             head, slice.count, RollingKeys(groups: slice, prefix: keys.rollingKeyPrefix), batch.now,
-            rule.windowMilliseconds, rule.threshold + 1, batch.tag, EventTimes(groups: slice))
+            rule.windowMilliseconds, rule.rollingCap, batch.tag, EventTimes(groups: slice))
     }
 
     func key(of group: UnitCount, in batch: PreparedBatch) -> String {

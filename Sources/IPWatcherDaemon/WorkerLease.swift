@@ -28,7 +28,7 @@ struct WorkerLease: Sendable {
 
     private var durationMilliseconds: Int64 {
         let parts = duration.components
-        return max(1, parts.seconds * 1000 + parts.attoseconds / 1_000_000_000_000_000)
+        return max(1, parts.seconds.saturatingMultiply(1000).saturatingAdd(parts.attoseconds / 1_000_000_000_000_000))
     }
 
     /// Renews this worker's lease for one more ``duration`` from now.

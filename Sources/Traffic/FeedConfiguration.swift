@@ -79,8 +79,11 @@ public struct FeedConfiguration: Sendable, Hashable {
         default: break
         }
         if let rate, !(rate > 0 && rate.isFinite) { return "the rate must be a positive number" }
-        if rule.threshold < 1 { return "the threshold must be at least 1" }
-        if rule.windowSeconds < 1 { return "the window must be at least 1 second" }
+        // The worker's configuration bounds, so ground truth never computes with values the worker refuses.
+        if !(1...DetectionRule.maximumThreshold).contains(rule.threshold) {
+            return "the threshold must be from 1 to \(DetectionRule.maximumThreshold)"
+        }
+        if !(1...86400).contains(rule.windowSeconds) { return "the window must be from 1 to 86400 seconds" }
         if !scenario.isSingle, rule.threshold < 2 {
             return "scenarios need a threshold of at least 2, so that users can stay below it"
         }

@@ -8,9 +8,9 @@ import Testing
 struct IPWatcherConfigurationValidationTests {
     /// A bad raw value for a key and the exact one-line error it must produce.
     static let invalidValues: [(key: String, value: String, description: String)] = [
-        ("detection.threshold", "abc", #"detection.threshold: "abc" is not an integer ≥ 1"#),
-        ("detection.threshold", "0", #"detection.threshold: "0" is not an integer ≥ 1"#),
-        ("detection.threshold", "1.5", #"detection.threshold: "1.5" is not an integer ≥ 1"#),
+        ("detection.threshold", "abc", #"detection.threshold: "abc" is not an integer from 1 to 1000000000"#),
+        ("detection.threshold", "0", #"detection.threshold: "0" is not an integer from 1 to 1000000000"#),
+        ("detection.threshold", "1.5", #"detection.threshold: "1.5" is not an integer from 1 to 1000000000"#),
         ("detection.window", "86401", #"detection.window: "86401" is not an integer from 1 to 86400"#),
         ("detection.window", "0", #"detection.window: "0" is not an integer from 1 to 86400"#),
         ("detection.ipv4_prefix", "33", #"detection.ipv4_prefix: "33" is not an integer from 0 to 32"#),
@@ -40,7 +40,7 @@ struct IPWatcherConfigurationValidationTests {
         ("queue.batch", "100001", #"queue.batch: "100001" is not an integer from 1 to 100000"#),
         ("queue.block_timeout", "0.001", #"queue.block_timeout: "0.001" is not a number of seconds from 0.01 to 60"#),
         ("queue.block_timeout", "61", #"queue.block_timeout: "61" is not a number of seconds from 0.01 to 60"#),
-        ("queue.rejected_max", "0", #"queue.rejected_max: "0" is not an integer ≥ 1"#),
+        ("queue.rejected_max", "0", #"queue.rejected_max: "0" is not an integer from 1 to 10000000"#),
         (
             "queue.delivery", "exactly-once",
             #"queue.delivery: "exactly-once" is not one of at-least-once, at-most-once"#
@@ -48,7 +48,7 @@ struct IPWatcherConfigurationValidationTests {
         ("queue.worker_id", "web 1", #"queue.worker_id: "web 1" may hold only letters, digits and - _ . @"#),
         ("queue.worker_id", "{0}", #"queue.worker_id: "{0}" may hold only letters, digits and - _ . @"#),
         ("blocklist.key", "", #"blocklist.key: "" is empty; this key needs a value"#),
-        ("blocklist.ban_seconds", "-1", #"blocklist.ban_seconds: "-1" is not an integer ≥ 0"#),
+        ("blocklist.ban_seconds", "-1", #"blocklist.ban_seconds: "-1" is not an integer from 0 to 315360000"#),
         (
             "redis.connect_timeout", "0",
             #"redis.connect_timeout: "0" is not a number of seconds > 0 (at most 86400)"#
@@ -76,7 +76,7 @@ struct IPWatcherConfigurationValidationTests {
             "redis.tls.ca_file", "/nonexistent/ca.pem",
             #"redis.tls.ca_file: "/nonexistent/ca.pem" is set, but redis.url is not a rediss:// (TLS) URL"#
         ),
-        ("detection.threshold", "12\nab", #"detection.threshold: "12\nab" is not an integer ≥ 1"#),
+        ("detection.threshold", "12\nab", #"detection.threshold: "12\nab" is not an integer from 1 to 1000000000"#),
     ]
 
     @Test("an invalid value from the environment or an override names the key and shows the value")
@@ -97,7 +97,7 @@ struct IPWatcherConfigurationValidationTests {
         try await withTemporaryDirectory { directory in
             let path = try writeFile("detection:\n  threshold: abc\n", to: directory + "/c.yaml")
             let error = try #require(await loadingError(file: path))
-            #expect(error.description == #"detection.threshold: "abc" is not an integer ≥ 1"#)
+            #expect(error.description == #"detection.threshold: "abc" is not an integer from 1 to 1000000000"#)
             // A valid override hides the file's bad value, as precedence says.
             #expect(try await loadConfiguration(file: path, overrides: ["detection.threshold": "3"]).detection.threshold == 3)
         }

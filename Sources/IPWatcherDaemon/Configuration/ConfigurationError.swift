@@ -1,8 +1,8 @@
 /// A configuration value, key or file that cannot be used; the daemon exits with status 78 (`EX_CONFIG`) on it.
 ///
 /// ``description`` is always a single line that names the dotted key and shows the offending value, for example
-/// `detection.threshold: "abc" is not an integer ≥ 1`. Values of secret keys are never part of it: Redis URLs are
-/// shown with their password replaced by `***`, and the password itself is never shown.
+/// `detection.threshold: "abc" is not an integer from 1 to 1000000000`. Values of secret keys are never part of
+/// it: Redis URLs are shown with their password replaced by `***`, and the password itself is never shown.
 public struct ConfigurationError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The dotted key the error is about, such as `detection.threshold`; empty when it concerns the configuration
     /// file as a whole (missing, unreadable, not YAML).

@@ -53,14 +53,16 @@ struct ConfigurationValueReader {
         return value
     }
 
-    /// A decimal integer of at least `minimum` and at most `maximum` (no limit if nil); `defaultValue` if unset.
+    /// A decimal integer of at least `minimum` and at most `maximum`; `defaultValue` if unset.
+    ///
+    /// The maximum is required: every number is multiplied or added to somewhere, and a bound chosen per key is
+    /// what keeps those sums in range.
     func integer(
-        _ key: String, default defaultValue: Int, minimum: Int, maximum: Int? = nil
+        _ key: String, default defaultValue: Int, minimum: Int, maximum: Int
     ) throws(ConfigurationError) -> Int {
         guard let raw = try text(key) else { return defaultValue }
-        let expectation =
-            maximum.map { "is not an integer from \(minimum) to \($0)" } ?? "is not an integer ≥ \(minimum)"
-        guard let value = Int(Self.trimmed(raw)), value >= minimum, value <= (maximum ?? Int.max) else {
+        let expectation = "is not an integer from \(minimum) to \(maximum)"
+        guard let value = Int(Self.trimmed(raw)), value >= minimum, value <= maximum else {
             throw ConfigurationError.invalid(key, raw, expectation)
         }
         return value

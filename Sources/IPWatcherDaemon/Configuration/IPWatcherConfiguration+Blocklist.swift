@@ -3,7 +3,8 @@ extension IPWatcherConfiguration {
     public struct Blocklist: Sendable, Hashable {
         /// The key blocked addresses are written to.
         public var key: String
-        /// How long a block lasts in seconds; 0 blocks for good.
+        /// How long a block lasts in seconds, at most ``Detection/BanExpiry/maximumSeconds`` (ten years); 0 blocks
+        /// for good.
         public var banSeconds: Int
         /// Pub/sub channel each new block is published on; nil publishes nothing.
         public var eventsChannel: String?

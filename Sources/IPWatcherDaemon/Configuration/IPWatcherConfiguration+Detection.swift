@@ -3,7 +3,8 @@ extension IPWatcherConfiguration {
     public struct Detection: Sendable, Hashable {
         /// How requests are counted.
         public var mode: DetectionMode
-        /// Requests within ``window`` at which an address is blocked, ≥ 1.
+        /// Requests within ``window`` at which an address is blocked, 1 to
+        /// ``Detection/DetectionRule/maximumThreshold``.
         public var threshold: Int
         /// Length of the counting window in seconds, 1...86400.
         public var window: Int

@@ -1,4 +1,5 @@
 import Configuration
+import Detection
 import Logging
 
 extension IPWatcherConfiguration {
@@ -145,7 +146,8 @@ extension IPWatcherConfiguration {
             blockTimeout: try values.seconds(
                 "queue.block_timeout", default: defaults.blockTimeout, minimum: 0.01, maximum: 60),
             rejectedKey: try values.optionalString("queue.rejected_key", default: defaults.rejectedKey),
-            rejectedMax: try values.integer("queue.rejected_max", default: defaults.rejectedMax, minimum: 1),
+            rejectedMax: try values.integer(
+                "queue.rejected_max", default: defaults.rejectedMax, minimum: 1, maximum: Queue.maximumRejectedMax),
             delivery: try values.choice("queue.delivery", default: defaults.delivery),
             workerID: workerID,
             shards: try values.integer("queue.shards", default: defaults.shards, minimum: 1, maximum: 1024),
@@ -156,7 +158,8 @@ extension IPWatcherConfiguration {
     private static func readDetection(_ values: ConfigurationValueReader) throws(ConfigurationError) -> Detection {
         let defaults = Detection()
         let mode = try values.choice("detection.mode", default: defaults.mode)
-        let threshold = try values.integer("detection.threshold", default: defaults.threshold, minimum: 1)
+        let threshold = try values.integer(
+            "detection.threshold", default: defaults.threshold, minimum: 1, maximum: DetectionRule.maximumThreshold)
         let window = try values.integer("detection.window", default: defaults.window, minimum: 1, maximum: 86400)
         let ipv4Prefix = try values.integer(
             "detection.ipv4_prefix", default: defaults.ipv4Prefix, minimum: 0, maximum: 32)
@@ -183,7 +186,8 @@ extension IPWatcherConfiguration {
         let defaults = Blocklist()
         return Blocklist(
             key: try values.nonEmptyString("blocklist.key", default: defaults.key),
-            banSeconds: try values.integer("blocklist.ban_seconds", default: defaults.banSeconds, minimum: 0),
+            banSeconds: try values.integer(
+                "blocklist.ban_seconds", default: defaults.banSeconds, minimum: 0, maximum: BanExpiry.maximumSeconds),
             eventsChannel: try values.optionalString("blocklist.events_channel", default: defaults.eventsChannel))
     }
 

@@ -28,7 +28,8 @@ extension IPWatcherConfiguration {
         public var blockTimeout: Duration
         /// List that keeps entries that are not addresses; nil drops them after logging.
         public var rejectedKey: String?
-        /// Length the rejected list is trimmed to (`LTRIM`), ≥ 1, so bad input cannot fill Redis.
+        /// Length the rejected list is trimmed to (`LTRIM`), 1...``maximumRejectedMax``, so bad input cannot fill
+        /// Redis.
         public var rejectedMax: Int
         /// Whether a popped batch is kept in a processing hash until it is written.
         public var delivery: Delivery
@@ -42,6 +43,10 @@ extension IPWatcherConfiguration {
         /// counts and releases the batches the silent worker left in its processing hashes. 0 turns leases off:
         /// a worker's batches then wait for it to start again with the same id.
         public var lease: Int
+
+        /// The highest `rejected_max`: ten million entries, about a gigabyte of Redis at worst, which is as much
+        /// dead letter as anyone reads.
+        public static let maximumRejectedMax = 10_000_000
 
         /// Creates the section; every parameter defaults to the documented default.
         public init(

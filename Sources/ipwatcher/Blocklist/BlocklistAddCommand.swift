@@ -1,4 +1,5 @@
 import ArgumentParser
+import Detection
 import IPWatcherDaemon
 
 /// `ipwatcher blocklist add ADDR`: block by hand.
@@ -11,11 +12,16 @@ struct BlocklistAddCommand: AsyncParsableCommand {
     @Argument(help: "An IPv4 or IPv6 address (or a unit name such as 198.51.100.0/24).")
     var address: String
 
-    @Option(help: "How long the block lasts; 0 for good (default: blocklist.ban_seconds).")
+    @Option(
+        help: ArgumentHelp(
+            "Seconds the block lasts, at most \(BanExpiry.maximumSeconds) (ten years); 0 for good "
+                + "(default: blocklist.ban_seconds)."))
     var banSeconds: Int?
 
     func validate() throws {
-        if let banSeconds, banSeconds < 0 { throw ValidationError("--ban-seconds must be 0 or more") }
+        if let banSeconds, !(0...BanExpiry.maximumSeconds).contains(banSeconds) {
+            throw ValidationError("--ban-seconds must be from 0 to \(BanExpiry.maximumSeconds) (ten years)")
+        }
     }
 
     func run() async throws {

@@ -17,19 +17,28 @@ struct BlocklistListCommand: AsyncParsableCommand {
         let now = WallClock().nowMilliseconds()
         if json {
             let items = entries.map { entry in
-                "{\"unit\":\"\(entry.unit)\",\"expires_at\":\(entry.expiresAt.map { "\($0)" } ?? "null")}"
+                var item = JSONObjectWriter(capacity: 64)
+                item.add("unit", entry.unit)
+                item.add("expires_at", entry.expiresAt)
+                return item.json
             }
-            print("[" + items.joined(separator: ",") + "]")
+            print(JSONObjectWriter.array(items))
             return
         }
         if entries.isEmpty {
             print("the blocklist is empty")
             return
         }
-        let width = entries.map(\.unit.count).max() ?? 0
-        for entry in entries {
-            let padding = String(repeating: " ", count: width - entry.unit.count)
-            print("\(entry.unit)\(padding)  \(BlocklistContext.remaining(entry.expiresAt, now: now))")
+        // A member added by hand may hold spaces, quotes or line breaks: such a name is shown quoted and escaped,
+        // so each entry stays one line and its name cannot run into the next column.
+        let names = entries.map { entry in
+            entry.unit.allSatisfy { $0.isLetter || $0.isNumber || ".:/_-".contains($0) }
+                ? entry.unit : "\"" + LogLineFormatter.escaped(entry.unit) + "\""
+        }
+        let width = names.map(\.count).max() ?? 0
+        for (name, entry) in zip(names, entries) {
+            let padding = String(repeating: " ", count: width - name.count)
+            print("\(name)\(padding)  \(BlocklistContext.remaining(entry.expiresAt, now: now))")
         }
     }
 }

@@ -62,8 +62,10 @@ struct DemoCommand: AsyncParsableCommand {
         guard DetectionRule.Mode(rawValue: mode) != nil else { throw ValidationError("--mode must be fixed or rolling") }
         guard count > 0 else { throw ValidationError("--count must be positive") }
         guard rate >= 0 else { throw ValidationError("--rate must be 0 or more") }
-        guard threshold >= 2 else { throw ValidationError("--threshold must be at least 2") }
-        guard window >= 1 else { throw ValidationError("--window must be at least 1") }
+        guard (2...DetectionRule.maximumThreshold).contains(threshold) else {
+            throw ValidationError("--threshold must be from 2 to \(DetectionRule.maximumThreshold)")
+        }
+        guard (1...86400).contains(window) else { throw ValidationError("--window must be from 1 to 86400") }
         if cluster && redisURL != nil { throw ValidationError("--cluster starts its own cluster; leave out --redis-url") }
     }
 
