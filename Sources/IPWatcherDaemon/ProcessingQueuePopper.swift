@@ -139,7 +139,8 @@ final class ProcessingQueuePopper: BatchSource {
         let processing = shards[receipt.shard].processing
         let reply: RESPToken
         do {
-            reply = try await client.evaluate(Self.readScript, keys: [processing], arguments: [receipt.name])
+            reply = try await client.evaluate(
+                Self.readScript, keys: [processing], arguments: [receipt.name, String(QueuePopper.cutLength)])
         } catch RedisError.server(let error) where !error.isTransient && error.code != "MOVED" && error.code != "ASK" {
             return nil
         }
@@ -159,20 +160,23 @@ final class ProcessingQueuePopper: BatchSource {
         let keys = shards[index]
         let reply = try await client.evaluate(
             Self.takeScript, keys: [keys.queue, keys.processing, keys.landing],
-            arguments: [String(batchSize), side == .left ? "LEFT" : "RIGHT", name])
+            arguments: [String(batchSize), side == .left ? "LEFT" : "RIGHT", name, String(QueuePopper.cutLength)])
         guard let list = reply.array else { return [] }
-        return QueuePopper.payloads(of: list)
+        return try QueuePopper.payloads(of: list, limit: batchSize, command: "move script (\(batchSize) entries asked)")
     }
 
     /// Moves up to ARGV[1] entries into the field ARGV[3] of the processing hash, or returns that batch as it
     /// is when it already exists (the previous call's reply was lost).
     ///
-    /// KEYS: queue, processing hash, landing list. ARGV: most entries, LEFT|RIGHT, batch name. The landing
-    /// list is emptied first: its entry was popped before any of the queue's.
+    /// KEYS: queue, processing hash, landing list. ARGV: most entries, LEFT|RIGHT, batch name, cut length. The
+    /// landing list is emptied first: its entry was popped before any of the queue's. Entries longer than the cut
+    /// length are cut to it before they are stored, so a 64 MB entry costs the worker 257 bytes, not 64 MB, and is
+    /// still refused and counted as too long; a batch stored by an older version is cut when it is returned.
     static let takeScript = RedisScript(
-        """
+        QueuePopper.cutFunction(cutArgument: 4) + """
+
         local packed = redis.call('HGET', KEYS[2], ARGV[3])
-        if packed then return cmsgpack.unpack(packed) end
+        if packed then return cutLong(cmsgpack.unpack(packed)) end
         local most = tonumber(ARGV[1])
         local entries = redis.call('LRANGE', KEYS[3], 0, most - 1)
         if #entries > 0 then redis.call('LTRIM', KEYS[3], #entries, -1) end
@@ -187,15 +191,18 @@ final class ProcessingQueuePopper: BatchSource {
             end
         end
         if #entries == 0 then return entries end
+        cutLong(entries)
         redis.call('HSET', KEYS[2], ARGV[3], cmsgpack.pack(entries))
         return entries
         """)
 
-    /// Returns the entries of batch ARGV[1] in the processing hash KEYS[1], or an empty array.
+    /// Returns the entries of batch ARGV[1] in the processing hash KEYS[1], entries longer than ARGV[2] bytes cut
+    /// to that length (a batch an older version stored may hold them), or an empty array.
     static let readScript = RedisScript(
-        """
+        QueuePopper.cutFunction(cutArgument: 2) + """
+
         local packed = redis.call('HGET', KEYS[1], ARGV[1])
         if not packed then return {} end
-        return cmsgpack.unpack(packed)
+        return cutLong(cmsgpack.unpack(packed))
         """)
 }
