@@ -15,7 +15,9 @@ import Synchronization
 ///
 /// When the queue is empty the worker blocks in `BLMOVE` into a landing list
 /// (``WorkerSettings/landingKey(shardKey:)``), so even the first entry after a quiet spell is never only in
-/// memory; the next move takes it from there together with whatever else arrived.
+/// memory; the next move takes it from there together with whatever else arrived. `BLMOVE` replies with that entry
+/// whole, so an entry over the connection's bulk limit fails the pop and costs a reconnect, but stays in the landing
+/// list, and the next move, which runs before any blocking, takes it cut short.
 ///
 /// A sharded queue has a processing hash and a landing list per shard, in the shard's hash slot (the script
 /// touches all three, which a Redis Cluster allows only within one slot). Pops go round the shards
