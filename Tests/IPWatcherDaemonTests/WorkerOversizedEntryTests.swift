@@ -92,14 +92,15 @@ struct WorkerOversizedEntryTests {
                             try await redis.send("LLEN", Self.rejectedKey).int == Int64(Self.longCount)
                         }
                         let after = try #require(ResidentMemory.peak(pid: daemon.pid))
-                        print("WorkerOversizedEntryTests \(delivery): daemon VmHWM \(before / 1024) KiB → \(after / 1024) KiB")
+                        print("WorkerOversizedEntryTests \(delivery): VmHWM \(before >> 10) → \(after >> 10) KiB")
                         #expect(after - before < Self.longBytes, "peak resident memory grew by \(after - before) bytes")
                         try await Self.expectCutDeadLetters(redis)
                     }
                     try await waitUntil("the metrics show every entry handled") {
                         let samples = PrometheusSamples(try await HTTPTestClient.send("/metrics", port: port).body)
+                        let tooLong = samples[#"ipwatcher_entries_rejected_total{reason="too_long"}"#]
                         return samples["ipwatcher_entries_processed_total"] == Double(Self.longCount + Self.validCount)
-                            && samples[#"ipwatcher_entries_rejected_total{reason="too_long"}"#] == Double(Self.longCount)
+                            && tooLong == Double(Self.longCount)
                     }
                 }
             }

@@ -23,9 +23,9 @@ extension IPWatcherConfiguration {
         /// Largest bulk string the worker's connections accept in a reply, in bytes (`redis.max_bulk_bytes`).
         ///
         /// No reply ipwatcher asks for holds a bulk string near this: queue entries reach it at most
-        /// ``Detection/QueueEntryParser/maximumLength`` + 1 bytes long, since the pop scripts cut longer ones down in Redis, and
-        /// a batch's packed processing-hash value is unpacked in Redis, never sent. A bigger bulk closes the
-        /// connection from its header, before its payload is buffered.
+        /// ``Detection/QueueEntryParser/maximumLength`` + 1 bytes long, since the pop scripts cut longer ones
+        /// down in Redis, and a batch's packed processing-hash value is unpacked in Redis, never sent. A bigger
+        /// bulk closes the connection from its header, before its payload is buffered.
         public var maxBulkBytes: Int
         /// TLS settings that override or add to the `rediss://` URL's options.
         public var tls: TLS
@@ -64,7 +64,8 @@ extension IPWatcherConfiguration.Redis: CustomStringConvertible, CustomDebugStri
     public var description: String {
         "Redis(url: \(IPWatcherConfiguration.redactedURL(url)), passwordFile: \(passwordFile ?? "nil"), "
             + "password: \(password == nil ? "nil" : "***"), clientName: \(clientName ?? "nil"), "
-            + "connectTimeout: \(connectTimeout), commandTimeout: \(commandTimeout), maxBulkBytes: \(maxBulkBytes), tls: \(tls), cluster: \(cluster))"
+            + "connectTimeout: \(connectTimeout), commandTimeout: \(commandTimeout), maxBulkBytes: \(maxBulkBytes), "
+            + "tls: \(tls), cluster: \(cluster))"
     }
 
     /// Same as ``description``: a debug print must not show the password either.
