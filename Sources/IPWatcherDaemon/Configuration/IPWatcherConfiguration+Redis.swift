@@ -51,10 +51,10 @@ extension IPWatcherConfiguration {
             self.tls = tls
         }
 
-        /// 4 MiB: over ten times a `CLUSTER NODES` reply of a 1,000-node cluster, far under the 1 GiB that two
-        /// 520 MB replies once cost.
+        /// 4 MiB: 16,000 times the longest entry the pop scripts let through, room for any host name or id in
+        /// cluster topology replies, and far under the 1 GiB that two 520 MB replies once cost.
         public static let defaultMaxBulkBytes = 4 * 1024 * 1024
-        /// The smallest `redis.max_bulk_bytes` accepted, so a typo cannot refuse `INFO` or cluster topology replies.
+        /// The smallest `redis.max_bulk_bytes` accepted, so a typo cannot make ordinary replies fail.
         public static let minimumMaxBulkBytes = 64 * 1024
     }
 }
