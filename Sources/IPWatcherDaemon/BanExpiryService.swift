@@ -55,12 +55,21 @@ public struct BanExpiryService: Service {
     static let perCall = 500
 
     /// Lifts the bans that ended at or before `now`; returns how many.
+    ///
+    /// A reply with more than ``perCall`` units throws ``OversizedReplyError`` and counts as a Redis error,
+    /// without logging or counting any of its units as unblocked.
     @discardableResult
     public func expireOnce(now: Int64) async throws -> Int {
         let reply = try await client.evaluate(
             BlocklistScripts.expire, keys: [settings.blocklistKey, settings.bansKey],
             arguments: ["\(now)", "\(Self.perCall)", settings.eventsChannel ?? ""])
         guard let units = reply.array, !units.isEmpty else { return 0 }
+        do {
+            try OversizedReplyError.check(units.count, limit: Self.perCall, command: "ban-expiry script")
+        } catch {
+            statistics.record { $0.redisErrors += 1 }
+            throw error
+        }
         for unit in units {
             // The unit only in metadata, quoted there: a member added by hand may hold text that reads as more fields.
             logger.notice("ban ended: unblocking", metadata: ["unit": "\(unit.string ?? "?")"])

@@ -11,6 +11,7 @@ public enum IPWatcherFunctions {
         functions: [
             .init("take_batch", ProcessingQueuePopper.takeScript),
             .init("read_batch", ProcessingQueuePopper.readScript),
+            .init("pop_batch", QueuePopper.popScript),
             .init("count_fixed", FixedWindowCounter.script),
             .init("count_rolling", RollingWindowCounter.script),
             .init("ban", BlocklistScripts.ban),

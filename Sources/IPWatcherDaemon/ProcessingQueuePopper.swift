@@ -15,7 +15,9 @@ import Synchronization
 ///
 /// When the queue is empty the worker blocks in `BLMOVE` into a landing list
 /// (``WorkerSettings/landingKey(shardKey:)``), so even the first entry after a quiet spell is never only in
-/// memory; the next move takes it from there together with whatever else arrived.
+/// memory; the next move takes it from there together with whatever else arrived. `BLMOVE` replies with that entry
+/// whole, so an entry over the connection's bulk limit fails the pop and costs a reconnect, but stays in the landing
+/// list, and the next move, which runs before any blocking, takes it cut short.
 ///
 /// A sharded queue has a processing hash and a landing list per shard, in the shard's hash slot (the script
 /// touches all three, which a Redis Cluster allows only within one slot). Pops go round the shards
@@ -139,7 +141,8 @@ final class ProcessingQueuePopper: BatchSource {
         let processing = shards[receipt.shard].processing
         let reply: RESPToken
         do {
-            reply = try await client.evaluate(Self.readScript, keys: [processing], arguments: [receipt.name])
+            reply = try await client.evaluate(
+                Self.readScript, keys: [processing], arguments: [receipt.name, String(QueuePopper.cutLength)])
         } catch RedisError.server(let error) where !error.isTransient && error.code != "MOVED" && error.code != "ASK" {
             return nil
         }
@@ -159,21 +162,24 @@ final class ProcessingQueuePopper: BatchSource {
         let keys = shards[index]
         let reply = try await client.evaluate(
             Self.takeScript, keys: [keys.queue, keys.processing, keys.landing],
-            arguments: [String(batchSize), side == .left ? "LEFT" : "RIGHT", name])
+            arguments: [String(batchSize), side == .left ? "LEFT" : "RIGHT", name, String(QueuePopper.cutLength)])
         guard let list = reply.array else { return [] }
-        return QueuePopper.payloads(of: list)
+        return try QueuePopper.payloads(of: list, limit: batchSize, command: "move script (\(batchSize) entries asked)")
     }
 
     /// Moves up to ARGV[1] entries into the field ARGV[3] of the processing hash, or returns that batch as it
     /// is when it already exists (the previous call's reply was lost).
     ///
-    /// KEYS: queue, processing hash, landing list. ARGV: most entries, LEFT|RIGHT, batch name. The landing
-    /// list is emptied first: its entry was popped before any of the queue's. Both are popped with a count, never
-    /// trimmed, so the worker's ACL needs no `LTRIM` on the queue.
+    /// KEYS: queue, processing hash, landing list. ARGV: most entries, LEFT|RIGHT, batch name, cut length. The
+    /// landing list is emptied first: its entry was popped before any of the queue's. Both are popped with a count,
+    /// never trimmed, so the worker's ACL needs no `LTRIM` on the queue. Entries longer than the cut length are cut
+    /// to it before they are stored, so a 64 MB entry costs the worker 257 bytes, not 64 MB, and is still refused
+    /// and counted as too long; a batch stored by an older version is cut when it is returned.
     static let takeScript = RedisScript(
-        """
+        QueuePopper.cutFunction(cutArgument: 4) + """
+
         local packed = redis.call('HGET', KEYS[2], ARGV[3])
-        if packed then return cmsgpack.unpack(packed) end
+        if packed then return cutLong(cmsgpack.unpack(packed)) end
         local most = tonumber(ARGV[1])
         local entries = redis.call('LPOP', KEYS[3], most) or {}
         if #entries < most then
@@ -187,15 +193,18 @@ final class ProcessingQueuePopper: BatchSource {
             end
         end
         if #entries == 0 then return entries end
+        cutLong(entries)
         redis.call('HSET', KEYS[2], ARGV[3], cmsgpack.pack(entries))
         return entries
         """)
 
-    /// Returns the entries of batch ARGV[1] in the processing hash KEYS[1], or an empty array.
+    /// Returns the entries of batch ARGV[1] in the processing hash KEYS[1], entries longer than ARGV[2] bytes cut
+    /// to that length (a batch an older version stored may hold them), or an empty array.
     static let readScript = RedisScript(
-        """
+        QueuePopper.cutFunction(cutArgument: 2) + """
+
         local packed = redis.call('HGET', KEYS[1], ARGV[1])
         if not packed then return {} end
-        return cmsgpack.unpack(packed)
+        return cutLong(cmsgpack.unpack(packed))
         """)
 }

@@ -1,4 +1,5 @@
 import Detection
+import RESP
 import RedisClient
 
 extension WorkerSettings {
@@ -49,8 +50,8 @@ extension IPWatcherConfiguration {
     /// The worker settings this configuration describes.
     public var workerSettings: WorkerSettings { WorkerSettings(configuration: self) }
 
-    /// Timeouts and client name for the worker's Redis connections; refused credentials end the worker,
-    /// since retrying cannot fix them.
+    /// Timeouts, client name and reply limits for the worker's Redis connections; refused credentials end the
+    /// worker, since retrying cannot fix them.
     ///
     /// Reconnects back off to at most half a second, so the worker resumes within about that once Redis
     /// answers again; two attempts a second against an absent server are no load.
@@ -59,6 +60,7 @@ extension IPWatcherConfiguration {
             connectTimeout: redis.connectTimeout,
             commandTimeout: redis.commandTimeout,
             clientName: redis.clientName,
+            parserLimits: RESPParserLimits(maxBulkLength: redis.maxBulkBytes),
             backoff: RedisBackoff(maximum: .milliseconds(500)),
             fatalConnectErrorCodes: RedisConnectionConfiguration.authenticationErrorCodes)
     }

@@ -25,6 +25,9 @@ struct ConfigurationBoundsTests {
     static let numericKeys: [NumericKey] = [
         NumericKey("redis.connect_timeout", 0...86400, decimalSeconds: true),
         NumericKey("redis.command_timeout", 0...86400, decimalSeconds: true),
+        NumericKey(
+            "redis.max_bulk_bytes",
+            IPWatcherConfiguration.Redis.minimumMaxBulkBytes...IPWatcherConfiguration.Redis.maximumMaxBulkBytes),
         NumericKey("queue.batch", 1...100_000),
         NumericKey("queue.block_timeout", 0...60, decimalSeconds: true),
         NumericKey("queue.rejected_max", 1...IPWatcherConfiguration.Queue.maximumRejectedMax),

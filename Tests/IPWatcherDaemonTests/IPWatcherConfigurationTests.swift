@@ -189,6 +189,7 @@ struct IPWatcherConfigurationTests {
         ("redis.client_name", "other", [:]),
         ("redis.connect_timeout", "0.5", [:]),
         ("redis.command_timeout", "10", [:]),
+        ("redis.max_bulk_bytes", "65536", [:]),
         ("redis.cluster", "true", [:]),
         ("redis.scripts", "functions", [:]),
         ("redis.tls.ca_file", sampleConfigurationPath, ["IPWATCHER_REDIS_URL": "rediss://h:6380"]),

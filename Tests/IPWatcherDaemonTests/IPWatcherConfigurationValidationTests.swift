@@ -36,6 +36,7 @@ struct IPWatcherConfigurationValidationTests {
         ("redis.scripts", "lua", #"redis.scripts: "lua" is not one of eval, functions"#),
         ("queue.key", "", #"queue.key: "" is empty; this key needs a value"#),
         ("queue.pop", "middle", #"queue.pop: "middle" is not one of left, right"#),
+        ("redis.max_bulk_bytes", "4096", #"redis.max_bulk_bytes: "4096" is not an integer from 65536 to 536870912"#),
         ("queue.batch", "0", #"queue.batch: "0" is not an integer from 1 to 100000"#),
         ("queue.batch", "100001", #"queue.batch: "100001" is not an integer from 1 to 100000"#),
         ("queue.block_timeout", "0.001", #"queue.block_timeout: "0.001" is not a number of seconds from 0.01 to 60"#),

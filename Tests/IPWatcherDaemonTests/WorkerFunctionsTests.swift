@@ -48,4 +48,20 @@ struct WorkerFunctionsTests {
             #expect(fcall.contains("rejected_calls=0,failed_calls=0"), "\(fcall)")
         }
     }
+
+    @Test("at-most-once delivery pops through its function too, with no EVALSHA")
+    func atMostOncePopRunsAsAFunction() async throws {
+        var settings = Self.settings(mode: .fixed)
+        settings.delivery = .atMostOnce
+        try await withWorker(settings) { redis in
+            _ = try await redis.send("FUNCTION", "LOAD", "REPLACE", IPWatcherFunctions.library.source)
+            _ = try await redis.send("CONFIG", "RESETSTAT")
+        } _: { run in
+            _ = try await run.redis.send("LPUSH", "ips", Array(repeating: "203.0.113.51", count: 20))
+            try await run.waitUntilHandled(20)
+            let stats = try await run.redis.send("INFO", "commandstats").string ?? ""
+            #expect(!stats.contains("cmdstat_evalsha:") && !stats.contains("cmdstat_script"), "\(stats)")
+            #expect(stats.contains("cmdstat_fcall:"), "\(stats)")
+        }
+    }
 }

@@ -89,8 +89,11 @@ let workerTestLogger: Logger = {
 ///
 /// The worker runs in a child task of a task group, without shutdown signals; the body's end cancels the group.
 /// A worker that stops on its own before that is recorded as an issue, since nothing in these tests should stop it.
+/// `redisConfiguration` replaces the connection configuration tests use by default (no reply limits beyond the
+/// client's own), e.g. with the one `ipwatcher run` derives from its configuration.
 func withWorker<Result: Sendable>(
     _ settings: WorkerSettings = .forTests,
+    redisConfiguration: RedisConnectionConfiguration? = nil,
     serverOptions: LocalRedisServerOptions = LocalRedisServerOptions(),
     deadline: Duration = .seconds(30),
     sourceLocation: SourceLocation = #_sourceLocation,
@@ -101,9 +104,10 @@ func withWorker<Result: Sendable>(
         let endpoint = try RedisEndpoint(url: server.url)
         let worker = IPWatcherWorker(
             endpoint: endpoint, settings: settings,
-            redisConfiguration: RedisConnectionConfiguration(
-                connectTimeout: .seconds(5), commandTimeout: .seconds(5), clientName: "ipwatcher",
-                fatalConnectErrorCodes: RedisConnectionConfiguration.authenticationErrorCodes),
+            redisConfiguration: redisConfiguration
+                ?? RedisConnectionConfiguration(
+                    connectTimeout: .seconds(5), commandTimeout: .seconds(5), clientName: "ipwatcher",
+                    fatalConnectErrorCodes: RedisConnectionConfiguration.authenticationErrorCodes),
             logger: workerTestLogger, notifier: SystemdNotifier(enabled: false),
             workerTag: "e2e-\(UUID().uuidString.prefix(8))", shutdownSignals: [])
         return try await withTestConnection(server.url) { redis in

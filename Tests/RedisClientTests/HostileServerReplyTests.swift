@@ -102,6 +102,41 @@ struct HostileServerReplyTests {
         }
     }
 
+    @Test("a bulk string over the connection's configured limit is refused from its header, then the client reconnects")
+    func bulkOverConfiguredLimitIsRefusedFromItsHeader() async throws {
+        // 5 MiB declared against a 4 MiB limit (ipwatcher's redis.max_bulk_bytes default), far under the 512 MiB
+        // default; only 16 payload bytes follow, so waiting for the payload would end in a timeout instead.
+        let reply = HostileReply(
+            name: "bulk string declaring 5 MiB", bytes: Array("$5242880\r\n0123456789abcdef".utf8),
+            code: .lengthLimitExceeded)
+        let configuration = {
+            var configuration = Self.configuration
+            configuration.parserLimits = RESPParserLimits(maxBulkLength: 4 * 1024 * 1024)
+            return configuration
+        }()
+        try await withFakeServer(reply) { server in
+            let client = RedisClient(endpoint: try RedisEndpoint(url: server.url), configuration: configuration)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await client.run() }
+                defer { group.cancelAll() }
+                try #require(await eventually { client.state.isReady }, "never connected; state \(client.state)")
+                let started = ContinuousClock.now
+                let error = await #expect(throws: RedisError.self) { try await client.send("GET", "key") }
+                guard case .protocolViolation(let violation) = error else {
+                    Issue.record("expected protocolViolation, got \(String(describing: error))")
+                    return
+                }
+                #expect(violation.code == .lengthLimitExceeded, "\(violation)")
+                #expect(ContinuousClock.now - started < .seconds(10), "refused only after waiting for the payload")
+                try #require(
+                    await eventually { try await client.send("GET", "key").string == "ok" },
+                    "no successful GET after the refused reply; state \(client.state), server \(server.snapshot)")
+                #expect(server.snapshot.closed.contains(1))
+                #expect(client.connectionCount >= 2)
+            }
+        }
+    }
+
     /// Starts a fake server answering the first GET with `reply`, runs `body` under a deadline, stops the server.
     private func withFakeServer(
         _ reply: HostileReply, _ body: @escaping @Sendable (FakeRedisServer) async throws -> Void

@@ -62,6 +62,7 @@ extension IPWatcherConfiguration {
         KeySpec("redis.client_name"),
         KeySpec("redis.connect_timeout"),
         KeySpec("redis.command_timeout"),
+        KeySpec("redis.max_bulk_bytes"),
         KeySpec("redis.cluster"),
         KeySpec("redis.scripts"),
         KeySpec("redis.tls.ca_file"),

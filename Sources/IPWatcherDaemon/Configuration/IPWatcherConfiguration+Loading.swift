@@ -118,6 +118,9 @@ extension IPWatcherConfiguration {
             "redis.connect_timeout", default: defaults.connectTimeout, minimum: nil, maximum: 86400)
         let commandTimeout = try values.seconds(
             "redis.command_timeout", default: defaults.commandTimeout, minimum: nil, maximum: 86400)
+        let maxBulkBytes = try values.integer(
+            "redis.max_bulk_bytes", default: defaults.maxBulkBytes, minimum: Redis.minimumMaxBulkBytes,
+            maximum: Redis.maximumMaxBulkBytes)
         let tls = Redis.TLS(
             caFile: try values.optionalString("redis.tls.ca_file", default: defaults.tls.caFile),
             certFile: try values.optionalString("redis.tls.cert_file", default: defaults.tls.certFile),
@@ -127,7 +130,7 @@ extension IPWatcherConfiguration {
                 "redis.tls.verify", default: defaults.tls.verify, among: [.full, .noHostname, .none]))
         return Redis(
             url: url, passwordFile: passwordFile, clientName: clientName, connectTimeout: connectTimeout,
-            commandTimeout: commandTimeout, tls: tls,
+            commandTimeout: commandTimeout, maxBulkBytes: maxBulkBytes, tls: tls,
             cluster: try values.bool("redis.cluster", default: defaults.cluster),
             scripts: try values.choice("redis.scripts", default: defaults.scripts))
     }

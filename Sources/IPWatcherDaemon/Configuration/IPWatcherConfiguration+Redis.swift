@@ -29,6 +29,13 @@ extension IPWatcherConfiguration {
         public var connectTimeout: Duration
         /// Longest wait for a reply to an ordinary command.
         public var commandTimeout: Duration
+        /// Largest bulk string the worker's connections accept in a reply, in bytes (`redis.max_bulk_bytes`).
+        ///
+        /// No reply ipwatcher asks for holds a bulk string near this: queue entries reach it at most
+        /// ``Detection/QueueEntryParser/maximumLength`` + 1 bytes long, since the pop scripts cut longer ones
+        /// down in Redis, and a batch's packed processing-hash value is unpacked in Redis, never sent. A bigger
+        /// bulk closes the connection from its header, before its payload is buffered.
+        public var maxBulkBytes: Int
         /// TLS settings that override or add to the `rediss://` URL's options.
         public var tls: TLS
         /// Whether ``url`` names a seed node of a Redis Cluster rather than a single server. A
@@ -41,8 +48,8 @@ extension IPWatcherConfiguration {
         public init(
             url: String = "redis://127.0.0.1:6379", passwordFile: String? = nil, password: RedisPassword? = nil,
             clientName: String? = "ipwatcher", connectTimeout: Duration = .seconds(5),
-            commandTimeout: Duration = .seconds(5), tls: TLS = TLS(), cluster: Bool = false,
-            scripts: Scripts = .eval
+            commandTimeout: Duration = .seconds(5), maxBulkBytes: Int = Redis.defaultMaxBulkBytes, tls: TLS = TLS(),
+            cluster: Bool = false, scripts: Scripts = .eval
         ) {
             self.cluster = cluster
             self.scripts = scripts
@@ -52,8 +59,17 @@ extension IPWatcherConfiguration {
             self.clientName = clientName
             self.connectTimeout = connectTimeout
             self.commandTimeout = commandTimeout
+            self.maxBulkBytes = maxBulkBytes
             self.tls = tls
         }
+
+        /// 4 MiB: 16,000 times the longest entry the pop scripts let through, room for any host name or id in
+        /// cluster topology replies, and far under the 1 GiB that two 520 MB replies once cost.
+        public static let defaultMaxBulkBytes = 4 * 1024 * 1024
+        /// The smallest `redis.max_bulk_bytes` accepted, so a typo cannot make ordinary replies fail.
+        public static let minimumMaxBulkBytes = 64 * 1024
+        /// The largest `redis.max_bulk_bytes` accepted: Redis's own largest string.
+        public static let maximumMaxBulkBytes = 512 * 1024 * 1024
     }
 }
 
@@ -62,8 +78,8 @@ extension IPWatcherConfiguration.Redis: CustomStringConvertible, CustomDebugStri
     public var description: String {
         "Redis(url: \(IPWatcherConfiguration.redactedURL(url)), passwordFile: \(passwordFile ?? "nil"), "
             + "password: \(password == nil ? "nil" : "***"), clientName: \(clientName ?? "nil"), "
-            + "connectTimeout: \(connectTimeout), commandTimeout: \(commandTimeout), tls: \(tls), cluster: \(cluster), "
-            + "scripts: \(scripts.rawValue))"
+            + "connectTimeout: \(connectTimeout), commandTimeout: \(commandTimeout), maxBulkBytes: \(maxBulkBytes), "
+            + "tls: \(tls), cluster: \(cluster), scripts: \(scripts.rawValue))"
     }
 
     /// Same as ``description``: a debug print must not show the password either.
@@ -76,7 +92,7 @@ extension IPWatcherConfiguration.Redis: CustomStringConvertible, CustomDebugStri
             children: [
                 "url": IPWatcherConfiguration.redactedURL(url), "passwordFile": passwordFile as Any,
                 "password": password as Any, "clientName": clientName as Any, "connectTimeout": connectTimeout,
-                "commandTimeout": commandTimeout, "tls": tls,
+                "commandTimeout": commandTimeout, "maxBulkBytes": maxBulkBytes, "tls": tls,
             ], displayStyle: .struct)
     }
 }

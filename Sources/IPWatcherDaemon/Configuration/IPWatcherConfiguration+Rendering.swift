@@ -53,6 +53,7 @@ extension IPWatcherConfiguration {
         case "redis.client_name": return YAMLScalar.render(redis.clientName ?? "")
         case "redis.connect_timeout": return Self.renderedSeconds(redis.connectTimeout)
         case "redis.command_timeout": return Self.renderedSeconds(redis.commandTimeout)
+        case "redis.max_bulk_bytes": return String(redis.maxBulkBytes)
         case "redis.cluster": return String(redis.cluster)
         case "redis.scripts": return redis.scripts.rawValue
         case "redis.tls.ca_file": return YAMLScalar.render(redis.tls.caFile ?? "")

@@ -83,8 +83,12 @@ struct WorkerBenchReport: Codable, Sendable {
         var microseconds: [String: Int]
 
         /// The worker's pops: the batch move script with at-least-once delivery (its `HGET`, which nothing else
-        /// calls while batches flow), else `BLMPOP`, or `BLPOP` with `LPOP` on servers before Redis 7.
-        var pops: Int { (calls["hget"] ?? 0) + (calls["blmpop"] ?? 0) + (calls["blpop"] ?? 0) }
+        /// calls while batches flow), else the pop script (its one `LPOP` or `RPOP`; the move script pops too, so
+        /// those count only when there is no `HGET`).
+        var pops: Int {
+            let moves = calls["hget"] ?? 0
+            return moves > 0 ? moves : (calls["lpop"] ?? 0) + (calls["rpop"] ?? 0)
+        }
     }
 
     /// One drain of a pre-filled queue.
