@@ -7,10 +7,13 @@ import ServiceLifecycle
 /// A small HTTP/1.1 server for two paths: `/metrics` (Prometheus text) and `/healthz`.
 ///
 /// Plain SwiftNIO, no web framework: `GET` and `HEAD` on the two paths, 404 elsewhere, 405 for other methods,
-/// keep-alive as the client asks. ``bind(listen:logger:port:eventLoopGroup:metrics:health:)`` listens — before
+/// keep-alive as the client asks. ``bind(listen:logger:port:limits:eventLoopGroup:metrics:health:)`` listens — before
 /// the worker's services start, so a taken port ends the worker at once with one clear error rather than after
 /// its other services began — and ``run()`` serves until graceful shutdown, then stops listening and closes
 /// every connection.
+///
+/// ``MetricsConnectionLimits`` bound what clients can hold: connections (at the cap the oldest one not being
+/// answered is closed), time per request, idle keep-alive time and request size.
 ///
 /// The two handlers are plain closures, so the server knows nothing of the worker; ``MetricsCollector`` supplies
 /// them.
@@ -31,22 +34,24 @@ public struct MetricsServer: Service {
     /// - Parameters:
     ///   - listen: Where to listen; port 0 takes any free port, reported through `port` and the log.
     ///   - port: Receives the bound port while the server runs, for callers that asked for port 0.
+    ///   - limits: Connections, timeouts and request size the server allows.
     ///   - metrics: The `/metrics` body, computed per request.
     ///   - health: Nil when healthy (`/healthz` answers 200 `ok`), else the one-line reason for a 503.
     /// - Throws: ``MetricsServerError`` when the address cannot be bound or resolved.
     public static func bind(
         listen: MetricsListenAddress, logger: Logger, port: ListeningPort? = nil,
+        limits: MetricsConnectionLimits = .productDefault,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         metrics: @escaping @Sendable () -> String, health: @escaping @Sendable () -> String?
     ) async throws(MetricsServerError) -> MetricsServer {
         let server: NIOAsyncChannel<Connection, Never>
+        let registry = MetricsConnectionRegistry(maxConnections: limits.maxConnections)
         do {
             server = try await ServerBootstrap(group: eventLoopGroup)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .bind(host: listen.host, port: listen.port) { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                        return try Connection(wrappingChannelSynchronously: channel)
+                        try configure(channel, limits: limits, registry: registry, logger: logger)
                     }
                 }
         } catch {

@@ -1,0 +1,27 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+
+extension MetricsServer {
+    /// Admits a new connection under the cap, closing the one it displaces, and sets up its pipeline: the
+    /// HTTP codec between a byte counter and a phase tracker that enforce ``MetricsConnectionLimits``.
+    static func configure(
+        _ channel: any Channel, limits: MetricsConnectionLimits, registry: MetricsConnectionRegistry, logger: Logger
+    ) throws -> Connection {
+        let (id, evicted) = registry.admit(channel)
+        if let evicted {
+            // Debug only: during a flood this happens for every connection.
+            logger.debug(
+                "metrics connection cap reached; closing the oldest idle connection",
+                metadata: ["max_connections": "\(registry.maxConnections)"])
+            evicted.close(promise: nil)
+        }
+        channel.closeFuture.whenComplete { _ in registry.remove(id) }
+        let connectionGuard = MetricsConnectionGuard(channel: channel, limits: limits, registry: registry, id: id)
+        let pipeline = channel.pipeline.syncOperations
+        try pipeline.configureHTTPServerPipeline(withErrorHandling: true)
+        try pipeline.addHandler(MetricsRequestBytesHandler(connectionGuard), position: .first)
+        try pipeline.addHandler(MetricsRequestPhaseHandler(connectionGuard))
+        return try Connection(wrappingChannelSynchronously: channel)
+    }
+}
