@@ -23,6 +23,7 @@ extension WorkerSettings {
         eventsChannel = configuration.blocklist.eventsChannel
         detection = DetectionSettings(configuration: configuration)
         metricsListen = configuration.metrics.listen
+        metricsLimits.maxConnections = configuration.metrics.maxConnections
         queueShards = configuration.queue.shards
         clusterKeys = configuration.usesCluster
         lease = configuration.queue.lease > 0 ? .seconds(configuration.queue.lease) : nil

@@ -90,6 +90,7 @@ extension IPWatcherConfiguration {
         KeySpec("blocklist.ban_seconds"),
         KeySpec("blocklist.events_channel"),
         KeySpec("metrics.listen"),
+        KeySpec("metrics.max_connections"),
         KeySpec("log.level"),
     ]
 
