@@ -27,10 +27,12 @@ final class RawTestConnection: Sendable {
         self.collector = collector
     }
 
-    /// Connects to 127.0.0.1:`port`.
-    static func open(port: Int) async throws -> RawTestConnection {
+    /// Connects to 127.0.0.1:`port` on `group`.
+    static func open(
+        port: Int, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async throws -> RawTestConnection {
         let collector = Collector()
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        let channel = try await ClientBootstrap(group: group)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(collector) }
             }

@@ -9,12 +9,12 @@ extension MetricsServer {
         _ channel: any Channel, limits: MetricsConnectionLimits, registry: MetricsConnectionRegistry, logger: Logger
     ) throws -> Connection {
         let (id, evicted) = registry.admit(channel)
-        if let evicted {
+        if !evicted.isEmpty {
             // Debug only: during a flood this happens for every connection.
             logger.debug(
-                "metrics connection cap reached; closing the oldest idle connection",
-                metadata: ["max_connections": "\(registry.maxConnections)"])
-            evicted.close(promise: nil)
+                "metrics connection cap reached; closing the oldest waiting connection",
+                metadata: ["max_connections": "\(registry.maxConnections)", "closed": "\(evicted.count)"])
+            for channel in evicted { channel.close(promise: nil) }
         }
         channel.closeFuture.whenComplete { _ in registry.remove(id) }
         let connectionGuard = MetricsConnectionGuard(channel: channel, limits: limits, registry: registry, id: id)

@@ -45,10 +45,12 @@ public struct MetricsServer: Service {
         metrics: @escaping @Sendable () -> String, health: @escaping @Sendable () -> String?
     ) async throws(MetricsServerError) -> MetricsServer {
         let server: NIOAsyncChannel<Connection, Never>
-        let registry = MetricsConnectionRegistry(maxConnections: limits.maxConnections)
+        let registry = MetricsConnectionRegistry(limits: limits)
         do {
             server = try await ServerBootstrap(group: eventLoopGroup)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                // NIO's 128 overflows under a flood, and a scrape whose SYN is dropped waits a second to resend it.
+                .serverChannelOption(.backlog, value: 1024)
                 .bind(host: listen.host, port: listen.port) { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try configure(channel, limits: limits, registry: registry, logger: logger)
