@@ -79,6 +79,14 @@ final class MetricsConnectionRegistry: Sendable {
         state.withLock { $0.entries[id]?.answering = answering }
     }
 
+    /// Forgets every connection and returns them, for closing at shutdown.
+    func removeAll() -> [any Channel] {
+        state.withLock { state in
+            defer { state.entries.removeAll() }
+            return state.entries.values.map(\.channel)
+        }
+    }
+
     /// Forgets connection `id` once it closed.
     func remove(_ id: UInt64) {
         _ = state.withLock { $0.entries.removeValue(forKey: id) }

@@ -3,11 +3,13 @@ import NIOCore
 import NIOHTTP1
 
 extension MetricsServer {
-    /// Admits a new connection under the cap, closing the one it displaces, and sets up its pipeline: the
-    /// HTTP codec between a byte counter and a phase tracker that enforce ``MetricsConnectionLimits``.
+    /// Admits a new connection under the cap, closing the ones it displaces, and sets up its pipeline: the
+    /// HTTP codec between a byte counter and a phase tracker that enforce ``MetricsConnectionLimits``, then the
+    /// handler that answers.
     static func configure(
-        _ channel: any Channel, limits: MetricsConnectionLimits, registry: MetricsConnectionRegistry, logger: Logger
-    ) throws -> Connection {
+        _ channel: any Channel, limits: MetricsConnectionLimits, registry: MetricsConnectionRegistry,
+        routes: MetricsRoutes, logger: Logger
+    ) throws {
         let (id, evicted) = registry.admit(channel)
         if !evicted.isEmpty {
             // Debug only: during a flood this happens for every connection.
@@ -22,6 +24,6 @@ extension MetricsServer {
         try pipeline.configureHTTPServerPipeline(withErrorHandling: true)
         try pipeline.addHandler(MetricsRequestBytesHandler(connectionGuard), position: .first)
         try pipeline.addHandler(MetricsRequestPhaseHandler(connectionGuard))
-        return try Connection(wrappingChannelSynchronously: channel)
+        try pipeline.addHandler(MetricsRequestHandler(routes: routes))
     }
 }
