@@ -89,6 +89,20 @@ struct MetricsServerLimitsTests {
         }
     }
 
+    @Test("a body that takes a request over the size limit after its head arrived is answered 413 and closed")
+    func oversizedBodyIsRefused() async throws {
+        try await withServer { port in
+            let connection = try await RawTestConnection.open(port: port)
+            let size = Self.limits.maxRequestBytes * 2
+            try await connection.send("POST /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: \(size)\r\n\r\n")
+            // Apart, so that the decoder has produced the head before the body arrives.
+            try await Task.sleep(for: .milliseconds(100))
+            try? await connection.send(String(repeating: "b", count: size))
+            _ = try #require(try await connection.closeDelay(within: Self.slack))
+            #expect(connection.received.hasPrefix("HTTP/1.1 413 Content Too Large\r\n"), "\(connection.received)")
+        }
+    }
+
     @Test("a request head just under the size limit is answered")
     func headUnderLimitIsAnswered() async throws {
         try await withServer { port in
