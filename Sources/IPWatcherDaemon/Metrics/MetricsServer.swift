@@ -52,10 +52,8 @@ public struct MetricsServer: Service {
                 .serverChannelOption(.backlog, value: 1024)
                 .serverChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        // Out of descriptors, accept fails at once; without a pause the loop retries it
-                        // thousands of times a second. The async bind path adds this handler; this one does not.
                         try channel.pipeline.syncOperations.addHandler(
-                            AcceptBackoffHandler(shouldForwardIOErrorCaught: false) { _ in .milliseconds(100) })
+                            MetricsAcceptBackoffHandler(pause: .milliseconds(100), logger: logger))
                     }
                 }
                 .childChannelInitializer { channel in
