@@ -88,9 +88,9 @@ struct DaemonMetricsFloodTests {
                     #expect(flood.statuses.allSatisfy { $0 == 200 }, "\(summary)")
                     #expect(flood.statuses.count >= 10, "\(summary)")
                     // The median, not every probe: heavy tests may run beside this one (TestLoadGate keeps only
-                    // timing tests away), and the flood's client shares the cores with the worker. Run alone,
-                    // the 95th percentile is 16–26 ms (README). No probe may wait for a dropped SYN's resend,
-                    // which takes a second.
+                    // timing tests away), and the flood's client shares the cores with the worker. Run alone, the
+                    // 95th percentile was 16–45 ms over four runs (README). No probe may wait for a dropped SYN's
+                    // resend, which takes a second.
                     #expect(flood.latency(percentile: 50) < .milliseconds(100), "\(summary)")
                     #expect(flood.maxLatency < .seconds(1), "\(summary)")
                     #expect(flood.peakRSS - idleRSS < 10_240, "\(summary)")
