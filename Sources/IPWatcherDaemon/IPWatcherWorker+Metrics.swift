@@ -21,7 +21,8 @@ extension IPWatcherWorker {
         return [
             QueueLengthService(client: writeClient, keys: settings.shards.keys, metrics: metrics, logger: logger),
             try await MetricsServer.bind(
-                listen: listen, logger: logger, port: metricsPort, metrics: collector.metricsText,
+                listen: listen, logger: logger, port: metricsPort, limits: settings.metricsLimits,
+                metrics: collector.metricsText,
                 health: { collector.health().problem }),
         ]
     }

@@ -24,6 +24,7 @@ extension WorkerSettings {
         eventsChannel = configuration.blocklist.eventsChannel
         detection = DetectionSettings(configuration: configuration)
         metricsListen = configuration.metrics.listen
+        metricsLimits.maxConnections = configuration.metrics.maxConnections
         queueShards = configuration.queue.shards
         clusterKeys = configuration.usesCluster
         scripts = configuration.redis.scripts

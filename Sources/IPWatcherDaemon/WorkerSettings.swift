@@ -52,6 +52,8 @@ public struct WorkerSettings: Sendable, Hashable {
     /// Where `/metrics` and `/healthz` are served; nil serves nothing. Nil here, unlike the configuration's
     /// `127.0.0.1:9464`, so that workers built in code (tests, the demo) never contend for one port.
     public var metricsListen: MetricsListenAddress?
+    /// What clients of the metrics endpoint may hold; `metrics.max_connections` sets the connection cap.
+    public var metricsLimits = MetricsConnectionLimits.productDefault
 
     /// Creates settings with the product's defaults.
     public init() {}

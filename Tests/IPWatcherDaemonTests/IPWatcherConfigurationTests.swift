@@ -219,6 +219,7 @@ struct IPWatcherConfigurationTests {
         ("blocklist.ban_seconds", "0", [:]),
         ("blocklist.events_channel", "", [:]),
         ("metrics.listen", "[::1]:9100", [:]),
+        ("metrics.max_connections", "8", [:]),
         ("log.level", "trace", [:]),
     ]
 

@@ -2,8 +2,8 @@ import Foundation
 import IPWatcherDaemon
 import Testing
 
-/// `metrics.listen`: its default, the forms it takes, the values it refuses, and how it reaches the worker.
-@Suite("Metrics: the metrics.listen setting")
+/// `metrics.listen` and `metrics.max_connections`: their defaults, the forms it takes, the values it refuses, and how it reaches the worker.
+@Suite("Metrics: the metrics.listen and metrics.max_connections settings")
 struct MetricsConfigurationTests {
     @Test("the product default is 127.0.0.1:9464; workers built in code serve no metrics")
     func defaults() async throws {
@@ -77,11 +77,27 @@ struct MetricsConfigurationTests {
         for text in ["[::1]:9100", ""] {
             let original = try await loadConfiguration(environment: ["IPWATCHER_METRICS_LISTEN": text])
             let rendered = original.renderedYAML()
-            #expect(rendered.contains("\nmetrics:\n  listen: \"\(text)\"\nlog:\n"), "\(rendered)")
+            #expect(rendered.contains("\nmetrics:\n  listen: \"\(text)\"\n  max_connections: 64\nlog:\n"), "\(rendered)")
             try await withTemporaryDirectory { directory in
                 let file = try writeFile(rendered, to: directory + "/r.yaml")
                 #expect(try await loadConfiguration(file: file) == original)
             }
+        }
+    }
+
+    @Test("metrics.max_connections defaults to 64, reaches the worker, and takes 1 to 4096")
+    func maxConnections() async throws {
+        #expect(try await loadConfiguration().metrics.maxConnections == 64)
+        #expect(WorkerSettings().metricsLimits == .productDefault)
+        let fromEnvironment = try await loadConfiguration(environment: ["IPWATCHER_METRICS_MAX_CONNECTIONS": "8"])
+        #expect(fromEnvironment.workerSettings.metricsLimits.maxConnections == 8)
+        try await withTemporaryDirectory { directory in
+            let file = try writeFile("metrics:\n  max_connections: 4096\n", to: directory + "/m.yaml")
+            #expect(try await loadConfiguration(file: file).workerSettings.metricsLimits.maxConnections == 4096)
+        }
+        for value in ["0", "4097", "-1", "many", ""] {
+            let error = try #require(await loadingError(overrides: ["metrics.max_connections": value]), "\(value)")
+            #expect(error.description == "metrics.max_connections: \"\(value)\" is not an integer from 1 to 4096")
         }
     }
 

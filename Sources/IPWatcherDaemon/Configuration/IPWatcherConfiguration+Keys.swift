@@ -92,6 +92,7 @@ extension IPWatcherConfiguration {
         KeySpec("blocklist.ban_seconds"),
         KeySpec("blocklist.events_channel"),
         KeySpec("metrics.listen"),
+        KeySpec("metrics.max_connections"),
         KeySpec("log.level"),
     ]
 

@@ -84,6 +84,7 @@ extension IPWatcherConfiguration {
         case "blocklist.events_channel": return YAMLScalar.render(blocklist.eventsChannel ?? "")
         case "log.level": return log.level.rawValue
         case "metrics.listen": return YAMLScalar.quoted(metrics.listen?.description ?? "")
+        case "metrics.max_connections": return String(metrics.maxConnections)
         default: return "\"\""  // Unreachable while the schema and this switch agree; a test checks they do.
         }
     }

@@ -32,22 +32,4 @@ extension MetricsServer {
 
     /// The Prometheus text exposition format's content type.
     static let prometheusContentType = "text/plain; version=0.0.4; charset=utf-8"
-
-    /// Routes one request: the path decides 404, the method 405, then the endpoint answers.
-    func respond(to request: HTTPRequestHead) -> Response {
-        let path = request.uri.prefix { $0 != "?" && $0 != "#" }
-        guard path == "/metrics" || path == "/healthz" else {
-            return Response(status: .notFound, body: "not found; try /metrics or /healthz\n")
-        }
-        guard request.method == .GET || request.method == .HEAD else {
-            return Response(status: .methodNotAllowed, body: "method not allowed\n", allow: "GET, HEAD")
-        }
-        if path == "/metrics" {
-            return Response(status: .ok, contentType: Self.prometheusContentType, body: metricsText())
-        }
-        if let problem = healthProblem() {
-            return Response(status: .serviceUnavailable, body: problem + "\n")
-        }
-        return Response(status: .ok, body: "ok\n")
-    }
 }

@@ -28,6 +28,18 @@ struct RunCommand: AsyncParsableCommand {
         if CommandLinePasswordScrubber.scrubbedArgumentCount > 0 {
             logger.warning("\(CommandLinePasswordScrubber.warning)")
         }
+        // A soft limit of 1,024 (the default outside the unit's LimitNOFILE=) is what a flood of metrics
+        // connections exhausted, leaving no descriptor to reconnect to Redis.
+        do {
+            let (before, after) = try DescriptorLimit.raiseSoftLimitToHard()
+            if before == after {
+                logger.debug("open-file limit \(after)")
+            } else {
+                logger.info("raised the open-file limit from \(before.soft) to \(after.soft)")
+            }
+        } catch {
+            logger.warning("\(error)")
+        }
         let endpoint: RedisEndpoint
         let clusterSeeds: [RedisEndpoint]?
         do {
