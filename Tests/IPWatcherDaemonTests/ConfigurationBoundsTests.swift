@@ -38,6 +38,7 @@ struct ConfigurationBoundsTests {
         NumericKey("detection.ipv4_prefix", 0...32),
         NumericKey("detection.ipv6_prefix", 0...128),
         NumericKey("blocklist.ban_seconds", 0...BanExpiry.maximumSeconds),
+        NumericKey("metrics.max_connections", IPWatcherConfiguration.metricsMaxConnectionsRange),
     ]
 
     /// 2^53: the largest whole number that doubles (Lua numbers, Redis scores) still hold exactly.
