@@ -77,7 +77,7 @@ struct FixedWindowCounter: WindowCounter {
             + group.unit.name
     }
 
-    func decode(_ replies: [RESPToken], groups: [UnitCount], chunkSize: Int)
+    func decode(_ replies: [RESPToken], groups: [UnitCount], chunkSize: Int) throws(CounterReplyError)
         -> (counts: [WindowCount], errors: [RedisServerError])
     {
         var counts: [WindowCount] = []
@@ -88,13 +88,17 @@ struct FixedWindowCounter: WindowCounter {
                 errors.append(error)
                 continue
             }
-            guard let values = reply.array else { continue }
+            let expected = Self.units(ofCall: index, groups: groups.count, chunkSize: chunkSize)
+            guard let values = reply.array, values.count == expected else {
+                throw CounterReplyError(call: index, count: reply.array?.count ?? 0, expected: expected)
+            }
             var position = index * chunkSize
-            for value in values where position < groups.count {
-                if let after = value.int {
-                    let group = groups[position]
-                    counts.append(WindowCount(group: group, before: Int(after) - group.count, after: Int(after)))
+            for value in values {
+                guard let after = value.int else {
+                    throw CounterReplyError(call: index, count: values.count, expected: expected)
                 }
+                let group = groups[position]
+                counts.append(WindowCount(group: group, before: Int(after) - group.count, after: Int(after)))
                 position += 1
             }
         }

@@ -77,7 +77,7 @@ struct RollingWindowCounter: WindowCounter {
         keys.rollingKey(unitName: group.unit.name)
     }
 
-    func decode(_ replies: [RESPToken], groups: [UnitCount], chunkSize: Int)
+    func decode(_ replies: [RESPToken], groups: [UnitCount], chunkSize: Int) throws(CounterReplyError)
         -> (counts: [WindowCount], errors: [RedisServerError])
     {
         var counts: [WindowCount] = []
@@ -88,15 +88,19 @@ struct RollingWindowCounter: WindowCounter {
                 errors.append(error)
                 continue
             }
-            guard let values = reply.array else { continue }
+            // Two values per unit: the count before and after the call.
+            let expected = 2 * Self.units(ofCall: index, groups: groups.count, chunkSize: chunkSize)
+            guard let values = reply.array, values.count == expected else {
+                throw CounterReplyError(call: index, count: reply.array?.count ?? 0, expected: expected)
+            }
             var position = index * chunkSize
             var before: Int64?
             for value in values {
-                guard let number = value.int else { continue }
+                guard let number = value.int else {
+                    throw CounterReplyError(call: index, count: values.count, expected: expected)
+                }
                 if let first = before {
-                    if position < groups.count {
-                        counts.append(WindowCount(group: groups[position], before: Int(first), after: Int(number)))
-                    }
+                    counts.append(WindowCount(group: groups[position], before: Int(first), after: Int(number)))
                     position += 1
                     before = nil
                 } else {

@@ -25,13 +25,20 @@ protocol WindowCounter: Sendable {
     func key(of group: UnitCount, in batch: PreparedBatch) -> String
     /// Reads the counts from the replies of calls of `chunkSize` units each, in group order; failed calls are
     /// reported, not counted.
-    func decode(_ replies: [RESPToken], groups: [UnitCount], chunkSize: Int)
+    ///
+    /// - Throws: ``CounterReplyError`` when a call's reply does not hold exactly what its units need.
+    func decode(_ replies: [RESPToken], groups: [UnitCount], chunkSize: Int) throws(CounterReplyError)
         -> (counts: [WindowCount], errors: [RedisServerError])
     /// The key named when a call fails without naming one.
     var keyDescription: String { get }
 }
 
 extension WindowCounter {
+    /// Units of call `index` when calls take `chunkSize` units each.
+    static func units(ofCall index: Int, groups: Int, chunkSize: Int) -> Int {
+        max(0, min(chunkSize, groups - index * chunkSize))
+    }
+
     /// Number of script calls for `groups` units on a single server.
     static func calls(for groups: Int) -> Int { (groups + chunkSize - 1) / chunkSize }
 
@@ -62,7 +69,7 @@ extension WindowCounter {
                 let marker = Self.usesMarker ? keys.appliedKey(batchTag: batch.tag, chunk: index) : nil
                 encode(Self.chunk(index, of: groups), of: batch, marker: marker, head: head, into: &encoder)
             }
-            decoded = decode(replies, groups: groups, chunkSize: Self.chunkSize)
+            decoded = try decode(replies, groups: groups, chunkSize: Self.chunkSize)
         case .cluster:
             var encoder = RESPCommandEncoder()
             let replies = try await client.evaluatePipelined(Self.script, count: groups.count) { index, head in
@@ -72,7 +79,7 @@ extension WindowCounter {
                 encode(groups[index...index], of: batch, marker: marker, head: head, into: &encoder)
                 return RedisRoutedCommand(RESPCommand(encoded: encoder.buffer), key: key)
             }
-            decoded = decode(replies, groups: groups, chunkSize: 1)
+            decoded = try decode(replies, groups: groups, chunkSize: 1)
         }
         if let transient = decoded.errors.first(where: \.isTransient) { throw RedisError.server(transient) }
         if let refused = decoded.errors.first {

@@ -42,10 +42,10 @@ struct RedisACLTests {
 
         static let all: [Scenario] = [
             Scenario(
-                name: "fixed windows, BLMPOP LEFT, database 0, password in the URL", mode: "fixed", pop: "left",
+                name: "fixed windows, pop left, database 0, password in the URL", mode: "fixed", pop: "left",
                 database: 0, passwordFromFile: false, dryRun: false, address: "203.0.113.7", unit: "203.0.113.7"),
             Scenario(
-                name: "rolling windows, BLMPOP RIGHT, database 2 (SELECT), password from a file", mode: "rolling",
+                name: "rolling windows, pop right, database 2 (SELECT), password from a file", mode: "rolling",
                 pop: "right", database: 2, passwordFromFile: true, dryRun: false, address: "2001:db8::7",
                 unit: "2001:db8::/64"),
             Scenario(
@@ -165,7 +165,7 @@ struct RedisACLTests {
 
         // The server included deploy/redis-acl.conf as it is, placeholder password and all.
         let included = try redis.run(["ACL", "GETUSER", "ipwatcher"])
-        #expect(included.contains("+blmpop"), "the included file did not define the user:\n\(included)")
+        #expect(included.contains("+blmove"), "the included file did not define the user:\n\(included)")
 
         let password = RedisACLFile.randomPassword()
         #expect(try redis.run(["ACL", "SETUSER", "ipwatcher"] + RedisACLFile.rules(password: password)) == "OK")
