@@ -34,8 +34,11 @@ struct MetricsServerLimitsTests {
     @Test("a connection that sends nothing is closed at the request deadline, not before")
     func silentConnectionIsClosed() async throws {
         try await withServer { port in
+            // Before the connect: the server's deadline starts at its accept, which the client may see late.
+            let start = ContinuousClock.now
             let connection = try await RawTestConnection.open(port: port)
-            let delay = try #require(try await connection.closeDelay(within: Self.limits.requestTimeout + Self.slack))
+            let delay = try #require(
+                try await connection.closeDelay(since: start, within: Self.limits.requestTimeout + Self.slack))
             #expect(delay >= Self.limits.requestTimeout - .milliseconds(50), "\(delay)")
             #expect(connection.received.isEmpty)
         }
@@ -44,8 +47,9 @@ struct MetricsServerLimitsTests {
     @Test("a request trickled a byte at a time is closed at the request deadline; trickling does not extend it")
     func tricklingRequestIsClosed() async throws {
         try await withServer { port in
-            let connection = try await RawTestConnection.open(port: port)
+            // Before the connect, as above.
             let start = ContinuousClock.now
+            let connection = try await RawTestConnection.open(port: port)
             for byte in "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n" {
                 guard connection.isOpen else { break }
                 try? await connection.send(String(byte))
@@ -68,12 +72,15 @@ struct MetricsServerLimitsTests {
             // Past the request deadline: a keep-alive pause is not a slow request.
             try await Task.sleep(for: Self.limits.requestTimeout + .milliseconds(200))
             #expect(connection.isOpen)
-            // The next request on the same connection is answered and restarts the idle deadline.
+            // The next request on the same connection is answered and restarts the idle deadline, which cannot
+            // start before the request is sent.
+            let start = ContinuousClock.now
             try await connection.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
             try await waitUntil("the second response arrives") {
                 connection.received.components(separatedBy: "HTTP/1.1 200 OK").count == 3
             }
-            let delay = try #require(try await connection.closeDelay(within: Self.limits.idleTimeout + Self.slack))
+            let delay = try #require(
+                try await connection.closeDelay(since: start, within: Self.limits.idleTimeout + Self.slack))
             #expect(delay >= Self.limits.idleTimeout - .milliseconds(50), "\(delay)")
         }
     }

@@ -51,9 +51,14 @@ final class RawTestConnection: Sendable {
     /// Whether the connection is still open.
     var isOpen: Bool { channel.isActive }
 
-    /// How long, from now, the server took to close the connection; nil if it was still open after `limit`.
-    func closeDelay(within limit: Duration) async throws -> Duration? {
-        let start = ContinuousClock.now
+    /// How long, from `start` (by default now), the server took to close the connection; nil if it was still
+    /// open `limit` after `start`.
+    ///
+    /// To check that a deadline did not fire early, pass a `start` taken before whatever starts the server's
+    /// timer (the connect, the request): the client notices events later than the server, never earlier.
+    func closeDelay(
+        since start: ContinuousClock.Instant = .now, within limit: Duration
+    ) async throws -> Duration? {
         while channel.isActive {
             guard ContinuousClock.now - start < limit else { return nil }
             try await Task.sleep(for: .milliseconds(5))
