@@ -41,8 +41,16 @@ final class MetricsRequestBytesHandler: ChannelInboundHandler, RemovableChannelH
             "HTTP/1.1 \(status)\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: \(body.utf8.count)\r\n"
             + "Connection: close\r\n\r\n\(body)"
         let channel = context.channel
+        let loop = context.eventLoop
         context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: response))).whenComplete { _ in
-            channel.close(promise: nil)
+            // A lingering close: closing outright with the rest of the request unread makes the kernel send a
+            // reset, which can destroy the answer before the client read it. Shut the write side instead, keep
+            // dropping what arrives (channelRead above), and close once the client has closed or a second passed.
+            channel.close(mode: .output, promise: nil)
+            loop.scheduleTask(in: Self.lingering) { channel.close(promise: nil) }
         }
     }
+
+    /// How long a refused connection may keep sending before it is closed outright.
+    static let lingering: TimeAmount = .seconds(1)
 }
