@@ -15,7 +15,7 @@ struct BatchProcessor {
     private let writer: BlocklistWriter
     private let fixed: FixedWindowCounter
     private let rolling: RollingWindowCounter
-    /// Random per processor, so batch tags never repeat across runs, hosts or reused process ids.
+    /// Random per processor (``randomRunID()``), so batch tags never repeat across runs, hosts or reused process ids.
     private let runID: String
     private var batchSequence: UInt64 = 0
     private var aggregator: BatchAggregator
@@ -30,12 +30,18 @@ struct BatchProcessor {
         self.writer = BlocklistWriter(client: client, settings: settings, logger: logger)
         self.fixed = FixedWindowCounter(keys: settings.keys)
         self.rolling = RollingWindowCounter(keys: settings.keys)
-        // 48 random bits in 12 hex digits: short, since rolling members carry the tag.
-        let random = UInt64.random(in: 0..<(1 << 48))
-        let hex = String(random, radix: 16)
-        self.runID = String(repeating: "0", count: 12 - hex.count) + hex
+        self.runID = Self.randomRunID()
         self.aggregatorSettings = settings.detection
         self.aggregator = Self.makeAggregator(settings.detection)
+    }
+
+    /// Eight random letters and digits, about 47 bits: short, since every rolling member carries the tag.
+    static func randomRunID() -> String {
+        let alphabet = Array("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ".unicodeScalars)
+        var generator = SystemRandomNumberGenerator()
+        var id = ""
+        for _ in 0..<8 { id.unicodeScalars.append(alphabet[Int(generator.next(upperBound: UInt64(alphabet.count)))]) }
+        return id
     }
 
     private static func makeAggregator(_ detection: DetectionSettings) -> BatchAggregator {
