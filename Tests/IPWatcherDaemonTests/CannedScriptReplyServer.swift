@@ -22,10 +22,12 @@ final class CannedScriptReplyServer: Sendable {
         self.channel = channel
     }
 
-    /// Starts a server on a free loopback port.
-    static func start(scriptReply: ByteBuffer) async throws -> CannedScriptReplyServer {
+    /// Starts a server on a free loopback port, its connections on `group`.
+    static func start(
+        scriptReply: ByteBuffer, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async throws -> CannedScriptReplyServer {
         let box = Mutex<CannedScriptReplyServer?>(nil)
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { child in
                 child.eventLoop.makeCompletedFuture {

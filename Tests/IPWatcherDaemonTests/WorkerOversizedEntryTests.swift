@@ -61,8 +61,9 @@ struct WorkerOversizedEntryTests {
             let totals = try await run.waitUntilHandled(Self.longCount + Self.validCount, within: .seconds(60))
             #expect(totals.rejected == [.tooLong: Self.longCount], "\(totals)")
             #expect(totals.counted == Self.validCount, "\(totals)")
-            // The blocking pop woken by a long entry got it whole: refused from its header, then a reconnect.
-            #expect(totals.redisErrors == 1, "\(totals)")
+            // A blocking pop woken by a long entry gets it whole: refused from its header, then a reconnect. At most
+            // once: on a loaded machine the pop may have timed out before the push, and the script took them cut.
+            #expect(totals.redisErrors <= 1, "\(totals)")
             try await Self.expectCutDeadLetters(run.redis)
             #expect(try await run.redis.send("LLEN", "ips").int == 0)
         }

@@ -2,6 +2,7 @@ import Foundation
 import IPWatcherDaemon
 import Logging
 import NIOCore
+import NIOPosix
 import RESP
 import RedisClient
 import Synchronization
@@ -55,7 +56,11 @@ struct WorkerReplyLimitTests {
         let count = 16_777_215
         var reply = ByteBuffer(string: "*\(count)\r\n")
         reply.writeString(String(repeating: "+u\r\n", count: count))
-        let server = try await CannedScriptReplyServer.start(scriptReply: reply)
+        // Both ends on an event loop of their own: reading 64 MiB of reply holds a debug build's loop for seconds,
+        // which on the shared loops stalled other tests' connections (a fake server saw no EOF within 5 s).
+        let loop = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        defer { loop.shutdownGracefully { _ in } }
+        let server = try await CannedScriptReplyServer.start(scriptReply: reply, group: loop)
         do {
             try await withTestDeadline(.seconds(90)) {
                 let lines = LineCounter.Lines()
@@ -63,7 +68,8 @@ struct WorkerReplyLimitTests {
                 // The daemon's limits, with time for a debug build to scan 64 MiB of reply.
                 var configuration = Self.daemonConfiguration
                 configuration.commandTimeout = .seconds(60)
-                let client = RedisClient(endpoint: try RedisEndpoint(url: server.url), configuration: configuration)
+                let client = RedisClient(
+                    endpoint: try RedisEndpoint(url: server.url), configuration: configuration, eventLoopGroup: loop)
                 let statistics = WorkerStatistics()
                 let expiry = BanExpiryService(
                     client: RedisRouter(.server(client)), settings: .forTests, statistics: statistics, logger: logger)
