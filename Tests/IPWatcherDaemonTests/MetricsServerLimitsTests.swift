@@ -59,27 +59,36 @@ struct MetricsServerLimitsTests {
             // Before the connect, as above.
             let start = ContinuousClock.now
             let connection = try await RawTestConnection.open(port: port)
-            for byte in "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n" {
+            // 44 bytes a byte per 50 ms: 2.2 s, more than twice the deadline. A deadline that each byte pushed back
+            // would let every byte through; one that holds cuts the connection before the last.
+            let request = Array("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX: y\r\n")
+            var sent = 0
+            for byte in request {
                 guard connection.isOpen else { break }
                 try? await connection.send(String(byte))
+                sent += 1
                 try await Task.sleep(for: .milliseconds(50))
             }
             _ = try #require(try await connection.closeDelay(within: Self.slack))
             let elapsed = ContinuousClock.now - start
             #expect(elapsed >= Self.limits.requestTimeout - .milliseconds(50), "\(elapsed)")
-            #expect(elapsed < Self.limits.requestTimeout + Self.slack, "\(elapsed)")
+            #expect(sent < request.count, "every byte of the trickled request was let through")
             #expect(connection.received.isEmpty)
         }
     }
 
     @Test("an idle keep-alive connection outlives the request deadline and is closed at the idle one")
     func idleKeepAliveIsClosed() async throws {
-        try await withServer { port in
+        // An idle deadline well past the request deadline: a test task starved for seconds between the answer and
+        // the check must not find the idle deadline already passed.
+        var limits = Self.limits
+        limits.idleTimeout = .seconds(6)
+        try await withServer(limits) { port in
             let connection = try await RawTestConnection.open(port: port)
             try await connection.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
             try await waitUntil("the first response arrives") { connection.received.hasSuffix("ok\n") }
             // Past the request deadline: a keep-alive pause is not a slow request.
-            try await Task.sleep(for: Self.limits.requestTimeout + .milliseconds(200))
+            try await Task.sleep(for: limits.requestTimeout + .milliseconds(500))
             #expect(connection.isOpen)
             // The next request on the same connection is answered and restarts the idle deadline, which cannot
             // start before the request is sent.
@@ -89,8 +98,8 @@ struct MetricsServerLimitsTests {
                 connection.received.components(separatedBy: "HTTP/1.1 200 OK").count == 3
             }
             let delay = try #require(
-                try await connection.closeDelay(since: start, within: Self.limits.idleTimeout + Self.slack))
-            #expect(delay >= Self.limits.idleTimeout - .milliseconds(50), "\(delay)")
+                try await connection.closeDelay(since: start, within: limits.idleTimeout + Self.slack))
+            #expect(delay >= limits.idleTimeout - .milliseconds(50), "\(delay)")
         }
     }
 
