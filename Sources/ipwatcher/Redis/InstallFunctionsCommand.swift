@@ -22,15 +22,7 @@ struct InstallFunctionsCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try await options.load()
-        let endpoint: RedisEndpoint
-        let clusterSeeds: [RedisEndpoint]?
-        do {
-            endpoint = try configuration.endpoint
-            clusterSeeds = try configuration.clusterSeeds
-        } catch {
-            FileHandle.standardError.write(Data("ipwatcher: configuration: \(error)\n".utf8))
-            throw ExitCode(78)
-        }
+        let (endpoint, clusterSeeds) = try ConfigurationOptions.redisTargets(of: configuration)
         var logger = Logger(label: "ipwatcher.redis")
         logger.logLevel = .error
         let library = IPWatcherFunctions.library

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import IPWatcherDaemon
+import RedisClient
 
 /// The options that locate and override the configuration, shared by `run` and `check-config`.
 struct ConfigurationOptions: ParsableArguments {
@@ -58,6 +59,19 @@ struct ConfigurationOptions: ParsableArguments {
             return try await IPWatcherConfiguration.load(
                 file: filePath, fileIsExplicit: config != nil,
                 environment: ProcessInfo.processInfo.environment, overrides: overrides)
+        } catch {
+            FileHandle.standardError.write(Data("ipwatcher: configuration: \(error)\n".utf8))
+            throw ExitCode(78)
+        }
+    }
+
+    /// Where `configuration` says Redis is: its endpoint, and the cluster's seeds when it names a cluster; a
+    /// URL that does not parse ends the process with status 78 and one line, as a bad value does in ``load()``.
+    static func redisTargets(
+        of configuration: IPWatcherConfiguration
+    ) throws -> (endpoint: RedisEndpoint, clusterSeeds: [RedisEndpoint]?) {
+        do {
+            return (try configuration.endpoint, try configuration.clusterSeeds)
         } catch {
             FileHandle.standardError.write(Data("ipwatcher: configuration: \(error)\n".utf8))
             throw ExitCode(78)

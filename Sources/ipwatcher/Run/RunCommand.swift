@@ -40,15 +40,7 @@ struct RunCommand: AsyncParsableCommand {
         } catch {
             logger.warning("\(error)")
         }
-        let endpoint: RedisEndpoint
-        let clusterSeeds: [RedisEndpoint]?
-        do {
-            endpoint = try configuration.endpoint
-            clusterSeeds = try configuration.clusterSeeds
-        } catch {
-            FileHandle.standardError.write(Data("ipwatcher: configuration: \(error)\n".utf8))
-            throw ExitCode(78)
-        }
+        let (endpoint, clusterSeeds) = try ConfigurationOptions.redisTargets(of: configuration)
         let options = self.options
         let worker = IPWatcherWorker(
             endpoint: endpoint, clusterSeeds: clusterSeeds, settings: configuration.workerSettings,
