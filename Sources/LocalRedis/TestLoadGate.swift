@@ -1,21 +1,26 @@
 import Synchronization
 
-/// Keeps the few tests that load the machine heavily from running beside the tests that measure time.
+/// Keeps the tests that measure time apart from the tests that load the machine.
 ///
-/// The whole test suite runs in one process and, by default, all at once; on a 2-core machine a test that
-/// pushes tens of megabytes or drains 100,000 entries through a debug build starves everything else for
-/// seconds, and a test that checks "within a second" then fails for a reason that has nothing to do with
-/// what it checks. Timing tests and heavy tests never run at the same time: each kind waits while the other
-/// runs. Heavy tests may run beside each other (they check counts, not times), so the heavy phase stays short
-/// and a timing test never waits long.
+/// The whole test suite runs in one process and, by default, all at once; on a 2-core machine the first
+/// seconds start a hundred redis-servers and worker processes, and a test that checks "within two seconds"
+/// then fails for a reason that has nothing to do with what it checks. So the tests come in two kinds that
+/// never run at the same time: timing tests, and load — every test that starts a redis-server or a cluster
+/// (the fixtures enter the gate through ``load(_:)``) or is marked heavy. Tests of one kind run beside each
+/// other. The kinds take turns in arrival order: a waiting test holds back later arrivals of the other kind,
+/// so neither kind waits for more than one phase of the other.
 public final class TestLoadGate: Sendable {
     /// The gate every test of the process shares.
     public static let shared = TestLoadGate()
 
+    /// Whether the current task already passed the gate, so that a fixture inside a gated test does not wait
+    /// for a phase its own test holds back.
+    @TaskLocal public static var isHeld = false
+
     private struct State {
         var timing = 0
-        var heavy = 0
-        var waiting: [(heavy: Bool, continuation: CheckedContinuation<Void, Never>)] = []
+        var load = 0
+        var waiting: [(load: Bool, continuation: CheckedContinuation<Void, Never>)] = []
     }
 
     private let state = Mutex(State())
@@ -23,59 +28,63 @@ public final class TestLoadGate: Sendable {
     /// Creates a gate; tests use ``shared``.
     public init() {}
 
-    /// Runs a test that measures time, never beside a heavy one.
+    /// Runs a test that measures time, never beside a loading one.
     public func timing<Result>(_ body: () async throws -> Result) async rethrows -> Result {
-        await enter(heavy: false)
-        defer { leave(heavy: false) }
-        return try await body()
+        try await pass(load: false, body)
     }
 
     /// Runs a test that loads the machine, never beside a timing one.
     public func heavy<Result>(_ body: () async throws -> Result) async rethrows -> Result {
-        await enter(heavy: true)
-        defer { leave(heavy: true) }
-        return try await body()
+        try await pass(load: true, body)
     }
 
-    private func enter(heavy: Bool) async {
+    /// Runs a fixture that starts servers: as load, unless the calling test already passed the gate.
+    public func load<Result>(_ body: () async throws -> Result) async rethrows -> Result {
+        if Self.isHeld { return try await body() }
+        return try await pass(load: true, body)
+    }
+
+    private func pass<Result>(load: Bool, _ body: () async throws -> Result) async rethrows -> Result {
+        await enter(load: load)
+        defer { leave(load: load) }
+        return try await Self.$isHeld.withValue(true) { try await body() }
+    }
+
+    private func enter(load: Bool) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let admitted = state.withLock { state -> Bool in
-                if Self.admits(heavy: heavy, state) {
-                    Self.admit(heavy: heavy, &state)
+                // Behind anyone already waiting: otherwise a steady stream of one kind starves the other.
+                if state.waiting.isEmpty && Self.admits(load: load, state) {
+                    Self.admit(load: load, &state)
                     return true
                 }
-                state.waiting.append((heavy, continuation))
+                state.waiting.append((load, continuation))
                 return false
             }
             if admitted { continuation.resume() }
         }
     }
 
-    private func leave(heavy: Bool) {
+    private func leave(load: Bool) {
         let resumed = state.withLock { state -> [CheckedContinuation<Void, Never>] in
-            if heavy { state.heavy -= 1 } else { state.timing -= 1 }
-            // Admit, in arrival order, every waiter the gate now allows.
+            if load { state.load -= 1 } else { state.timing -= 1 }
+            // Admit waiters in arrival order up to the first the gate does not allow yet.
             var resumed: [CheckedContinuation<Void, Never>] = []
-            var remaining: [(heavy: Bool, continuation: CheckedContinuation<Void, Never>)] = []
-            for waiter in state.waiting {
-                if Self.admits(heavy: waiter.heavy, state) {
-                    Self.admit(heavy: waiter.heavy, &state)
-                    resumed.append(waiter.continuation)
-                } else {
-                    remaining.append(waiter)
-                }
+            while let waiter = state.waiting.first, Self.admits(load: waiter.load, state) {
+                Self.admit(load: waiter.load, &state)
+                resumed.append(waiter.continuation)
+                state.waiting.removeFirst()
             }
-            state.waiting = remaining
             return resumed
         }
         for continuation in resumed { continuation.resume() }
     }
 
-    private static func admits(heavy: Bool, _ state: State) -> Bool {
-        heavy ? state.timing == 0 : state.heavy == 0
+    private static func admits(load: Bool, _ state: State) -> Bool {
+        load ? state.timing == 0 : state.load == 0
     }
 
-    private static func admit(heavy: Bool, _ state: inout State) {
-        if heavy { state.heavy += 1 } else { state.timing += 1 }
+    private static func admit(load: Bool, _ state: inout State) {
+        if load { state.load += 1 } else { state.timing += 1 }
     }
 }

@@ -56,7 +56,7 @@ struct RedisACLTests {
 
     @Test(
         .requires("redis-server", package: "redis-server"), .requires("redis-cli", package: "redis-tools"),
-        .requiresBuiltExecutable, .timeLimit(.minutes(2)), arguments: Scenario.all)
+        .requiresBuiltExecutable, .timeLimit(.minutes(3)), arguments: Scenario.all)
     func workerBlocksAndUnblocksAsTheACLUserWithoutPermissionErrors(_ scenario: Scenario) async throws {
         let redisServer = try ExternalTools.require("redis-server", package: "redis-server")
         let redisCLI = try ExternalTools.require("redis-cli", package: "redis-tools")
@@ -207,7 +207,7 @@ struct RedisACLTests {
             if: ExternalTools.runningAsRoot && ExternalTools.path("setpriv") != nil,
             "needs root and setpriv to drop privileges as the unit does"),
         .requires("redis-server", package: "redis-server"), .requires("redis-cli", package: "redis-tools"),
-        .requiresBuiltExecutable, .timeLimit(.minutes(1)))
+        .requiresBuiltExecutable, .timeLimit(.minutes(3)))
     func workerReachesRedisOverTCPWithoutAnyPrivilege() async throws {
         let redisServer = try ExternalTools.require("redis-server", package: "redis-server")
         let redisCLI = try ExternalTools.require("redis-cli", package: "redis-tools")

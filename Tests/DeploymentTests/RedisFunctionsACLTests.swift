@@ -44,7 +44,7 @@ struct RedisFunctionsACLTests {
 
     @Test(
         .requires("redis-server", package: "redis-server"), .requires("redis-cli", package: "redis-tools"),
-        .requiresBuiltExecutable, .timeLimit(.minutes(2)), arguments: ["fixed", "rolling"])
+        .requiresBuiltExecutable, .timeLimit(.minutes(3)), arguments: ["fixed", "rolling"])
     func workerBlocksAndUnblocksWithFunctionsAndNoPermissionError(mode: String) async throws {
         let redisServer = try ExternalTools.require("redis-server", package: "redis-server")
         let redisCLI = try ExternalTools.require("redis-cli", package: "redis-tools")
@@ -100,7 +100,7 @@ struct RedisFunctionsACLTests {
 
     @Test(
         .requires("redis-server", package: "redis-server"), .requires("redis-cli", package: "redis-tools"),
-        .requiresBuiltExecutable, .timeLimit(.minutes(1)))
+        .requiresBuiltExecutable, .timeLimit(.minutes(3)))
     func workerWithoutItsFunctionsExitsWithOneLineNamingInstallFunctions() async throws {
         let redisServer = try ExternalTools.require("redis-server", package: "redis-server")
         let redisCLI = try ExternalTools.require("redis-cli", package: "redis-tools")

@@ -3,7 +3,7 @@ import LocalRedis
 import Testing
 
 /// `ipwatcher run` against a Redis that refuses its credentials exits 78 at once instead of retrying forever.
-@Suite("ipwatcher run: refused credentials", .needsRedisServer, .timeLimit(.minutes(1)), .measuresTime)
+@Suite("ipwatcher run: refused credentials", .needsRedisServer, .timeLimit(.minutes(3)), .measuresTime)
 struct DaemonAuthenticationExitTests {
     static var passwordOptions: LocalRedisServerOptions {
         var options = LocalRedisServerOptions()

@@ -9,7 +9,7 @@ import Glibc
 
 /// The real `ipwatcher run` binary serves metrics: it logs where, a scrape shows what it did, and a taken or
 /// invalid `metrics.listen` ends it with one line naming the key.
-@Suite("ipwatcher run: metrics endpoint", .needsRedisServer, .timeLimit(.minutes(1)))
+@Suite("ipwatcher run: metrics endpoint", .needsRedisServer, .timeLimit(.minutes(3)))
 struct DaemonMetricsTests {
     static let configuration = """
         queue:

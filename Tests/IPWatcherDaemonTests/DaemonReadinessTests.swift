@@ -8,7 +8,7 @@ import Glibc
 #endif
 
 /// `ipwatcher run` under a stand-in systemd notify socket: `READY=1` only once Redis answered.
-@Suite("ipwatcher run: readiness (sd_notify)", .needsRedisServer, .timeLimit(.minutes(1)))
+@Suite("ipwatcher run: readiness (sd_notify)", .needsRedisServer, .timeLimit(.minutes(3)))
 struct DaemonReadinessTests {
     /// A configuration file for the daemon tests: a short blocking pop, the rest default.
     static let configuration = """

@@ -93,18 +93,20 @@ func withRedisServer<Result: Sendable>(
     sourceLocation: SourceLocation = #_sourceLocation,
     _ body: @escaping @Sendable (LocalRedisServer) async throws -> Result
 ) async throws -> Result {
-    guard DaemonRedisFixture.executable != nil else {
-        Issue.record("\(DaemonRedisFixture.missingMessage)", sourceLocation: sourceLocation)
-        throw RedisServerMissing()
-    }
-    let server = try await LocalRedisServer.start(options)
-    do {
-        let result = try await withTestDeadline(deadline) { try await body(server) }
-        await server.stop()
-        return result
-    } catch {
-        await server.stop()
-        throw error
+    try await TestLoadGate.shared.load {
+        guard DaemonRedisFixture.executable != nil else {
+            Issue.record("\(DaemonRedisFixture.missingMessage)", sourceLocation: sourceLocation)
+            throw RedisServerMissing()
+        }
+        let server = try await LocalRedisServer.start(options)
+        do {
+            let result = try await withTestDeadline(deadline) { try await body(server) }
+            await server.stop()
+            return result
+        } catch {
+            await server.stop()
+            throw error
+        }
     }
 }
 

@@ -8,7 +8,7 @@ import Glibc
 #endif
 
 /// `ipwatcher run` reloads its file on SIGHUP: new detection settings, same Redis connections.
-@Suite("ipwatcher run: reload on SIGHUP", .needsRedisServer, .timeLimit(.minutes(1)))
+@Suite("ipwatcher run: reload on SIGHUP", .needsRedisServer, .timeLimit(.minutes(3)))
 struct DaemonReloadTests {
     static func configuration(threshold: Int) -> String {
         """

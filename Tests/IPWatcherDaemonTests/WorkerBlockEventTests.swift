@@ -4,7 +4,7 @@ import RedisClient
 import Testing
 
 /// Each new block is announced once, as JSON on `ipwatcher:events`.
-@Suite("Worker: block events", .needsRedisServer, .timeLimit(.minutes(1)))
+@Suite("Worker: block events", .needsRedisServer, .timeLimit(.minutes(3)))
 struct WorkerBlockEventTests {
     @Test("a new block is published once with unit, count, window, mode and expires_at",
         arguments: DetectionRule.Mode.allCases)

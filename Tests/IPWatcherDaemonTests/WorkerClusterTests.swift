@@ -274,23 +274,25 @@ private func withWorkerCluster(
     replicasPerMaster: Int = 0,
     _ body: @escaping @Sendable (LocalRedisCluster, RedisClusterClient) async throws -> Void
 ) async throws {
-    let cluster = try await LocalRedisCluster.start(masters: 3, replicasPerMaster: replicasPerMaster)
-    do {
-        let seeds = try RedisEndpoint.clusterSeeds(
-            url: "redis+cluster://" + cluster.nodes.map(\.address).joined(separator: ","))
-        let client = RedisClusterClient(
-            seeds: seeds, configuration: RedisConnectionConfiguration(commandTimeout: .seconds(2)))
-        try await withTestDeadline(.seconds(150)) {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await client.run() }
-                defer { group.cancelAll() }
-                try await body(cluster, client)
+    try await TestLoadGate.shared.load {
+        let cluster = try await LocalRedisCluster.start(masters: 3, replicasPerMaster: replicasPerMaster)
+        do {
+            let seeds = try RedisEndpoint.clusterSeeds(
+                url: "redis+cluster://" + cluster.nodes.map(\.address).joined(separator: ","))
+            let client = RedisClusterClient(
+                seeds: seeds, configuration: RedisConnectionConfiguration(commandTimeout: .seconds(2)))
+            try await withTestDeadline(.seconds(150)) {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { try await client.run() }
+                    defer { group.cancelAll() }
+                    try await body(cluster, client)
+                }
             }
+            await cluster.stop()
+        } catch {
+            await cluster.stop()
+            throw error
         }
-        await cluster.stop()
-    } catch {
-        await cluster.stop()
-        throw error
     }
 }
 

@@ -4,7 +4,7 @@ import RedisClient
 import Testing
 
 /// The worker runs with the largest settings configuration accepts, and with larger ones set in code, without a trap.
-@Suite("Worker: extreme settings", .needsRedisServer, .timeLimit(.minutes(1)))
+@Suite("Worker: extreme settings", .needsRedisServer, .timeLimit(.minutes(3)))
 struct WorkerExtremeSettingsTests {
     @Test("a ban of the longest length blocks and records an exact expiry; longer ones saturate",
         arguments: [BanExpiry.maximumSeconds, Int.max])

@@ -4,7 +4,7 @@ import RedisClient
 import Testing
 
 /// A burst that straddles a fixed-window boundary: the rolling window sees all of it, fixed windows see it split.
-@Suite("Worker: burst straddling a fixed-window boundary", .needsRedisServer, .timeLimit(.minutes(1)))
+@Suite("Worker: burst straddling a fixed-window boundary", .needsRedisServer, .timeLimit(.minutes(3)))
 struct WorkerWindowStraddleTests {
     static let window: Int64 = 60_000
     static let address = "198.51.100.99"

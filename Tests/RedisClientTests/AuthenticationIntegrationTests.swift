@@ -4,7 +4,7 @@ import RESP
 import RedisClient
 import Testing
 
-@Suite("Authentication against a real redis-server", .serialized, .requiresRedisServer, .timeLimit(.minutes(1)), .measuresTime)
+@Suite("Authentication against a real redis-server", .serialized, .requiresRedisServer, .timeLimit(.minutes(3)), .measuresTime)
 struct AuthenticationIntegrationTests {
     static let password = "s3cret"
 

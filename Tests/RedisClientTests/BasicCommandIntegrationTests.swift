@@ -4,7 +4,7 @@ import RESP
 import RedisClient
 import Testing
 
-@Suite("Basic commands against a real redis-server", .serialized, .requiresRedisServer, .timeLimit(.minutes(1)))
+@Suite("Basic commands against a real redis-server", .serialized, .requiresRedisServer, .timeLimit(.minutes(3)))
 struct BasicCommandIntegrationTests {
     @Test("PING answers PONG over TCP in RESP3")
     func pingAnswersPong() async throws {

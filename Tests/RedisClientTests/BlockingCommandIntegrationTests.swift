@@ -2,7 +2,7 @@ import RESP
 import RedisClient
 import Testing
 
-@Suite("Blocking commands against a real redis-server", .serialized, .requiresRedisServer, .timeLimit(.minutes(1)), .measuresTime)
+@Suite("Blocking commands against a real redis-server", .serialized, .requiresRedisServer, .timeLimit(.minutes(3)), .measuresTime)
 struct BlockingCommandIntegrationTests {
     @Test("BLPOP on an empty list returns null after its block time, not an error and not a hang")
     func blpopOnEmptyListReturnsNullAfterBlockTime() async throws {

@@ -3,7 +3,7 @@ import RESP
 import RedisClient
 import Testing
 
-@Suite("Server failures and reconnects", .serialized, .requiresRedisServer, .timeLimit(.minutes(1)), .measuresTime)
+@Suite("Server failures and reconnects", .serialized, .requiresRedisServer, .timeLimit(.minutes(3)), .measuresTime)
 struct ConnectionFailureIntegrationTests {
     @Test("RedisClient reconnects after the server is killed and restarted, passing through backingOff")
     func clientReconnectsAfterRestart() async throws {

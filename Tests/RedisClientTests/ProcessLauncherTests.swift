@@ -7,7 +7,7 @@ import Glibc
 #endif
 
 /// `ProcessLauncher.ending(of:)` reads a child's end from the kernel, whether or not Foundation has noticed it yet.
-@Suite("Process launcher")
+@Suite("Process launcher", .measuresTime)
 struct ProcessLauncherTests {
     private func launch(_ executable: String, _ arguments: [String]) throws -> Process {
         let process = Process()

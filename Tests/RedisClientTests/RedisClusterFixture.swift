@@ -55,15 +55,17 @@ func withCluster<Result: Sendable>(
     deadline: Duration = .seconds(30),
     _ body: @escaping @Sendable (LocalRedisCluster) async throws -> Result
 ) async throws -> Result {
-    let cluster = try await LocalRedisCluster.start(
-        masters: masters, replicasPerMaster: replicasPerMaster, nodeTimeout: nodeTimeout)
-    do {
-        let result = try await withDeadline(deadline) { try await body(cluster) }
-        await cluster.stop()
-        return result
-    } catch {
-        await cluster.stop()
-        throw error
+    try await TestLoadGate.shared.load {
+        let cluster = try await LocalRedisCluster.start(
+            masters: masters, replicasPerMaster: replicasPerMaster, nodeTimeout: nodeTimeout)
+        do {
+            let result = try await withDeadline(deadline) { try await body(cluster) }
+            await cluster.stop()
+            return result
+        } catch {
+            await cluster.stop()
+            throw error
+        }
     }
 }
 

@@ -106,18 +106,20 @@ func withServer<Result: Sendable>(
     sourceLocation: SourceLocation = #_sourceLocation,
     _ body: @escaping @Sendable (LocalRedisServer) async throws -> Result
 ) async throws -> Result {
-    guard RedisServerFixture.executable != nil else {
-        Issue.record("\(RedisServerFixture.missingMessage)", sourceLocation: sourceLocation)
-        throw RedisServerUnavailable()
-    }
-    let server = try await LocalRedisServer.start(options)
-    do {
-        let result = try await withDeadline(deadline) { try await body(server) }
-        await server.stop()
-        return result
-    } catch {
-        await server.stop()
-        throw error
+    try await TestLoadGate.shared.load {
+        guard RedisServerFixture.executable != nil else {
+            Issue.record("\(RedisServerFixture.missingMessage)", sourceLocation: sourceLocation)
+            throw RedisServerUnavailable()
+        }
+        let server = try await LocalRedisServer.start(options)
+        do {
+            let result = try await withDeadline(deadline) { try await body(server) }
+            await server.stop()
+            return result
+        } catch {
+            await server.stop()
+            throw error
+        }
     }
 }
 

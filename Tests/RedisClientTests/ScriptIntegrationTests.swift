@@ -2,7 +2,7 @@ import RESP
 import RedisClient
 import Testing
 
-@Suite("Lua scripts against a real redis-server", .serialized, .requiresRedisServer, .timeLimit(.minutes(1)))
+@Suite("Lua scripts against a real redis-server", .serialized, .requiresRedisServer, .timeLimit(.minutes(3)))
 struct ScriptIntegrationTests {
     static let incrementBy = "return redis.call('INCRBY', KEYS[1], ARGV[1])"
 

@@ -23,7 +23,7 @@ final class FirstWriteSignal: ChannelOutboundHandler {
     }
 }
 
-@Suite("Shutdown of clients and connections", .serialized, .requiresRedisServer, .timeLimit(.minutes(1)), .measuresTime)
+@Suite("Shutdown of clients and connections", .serialized, .requiresRedisServer, .timeLimit(.minutes(3)), .measuresTime)
 struct ShutdownIntegrationTests {
     @Test("withClient returns the body's result; afterwards the client is shut down and sends fail with shutdown")
     func withClientEndsInShutdownState() async throws {

@@ -2,7 +2,7 @@ import RESP
 import RedisClient
 import Testing
 
-@Suite("Transactions and WATCH against a real redis-server", .serialized, .requiresRedisServer, .timeLimit(.minutes(1)))
+@Suite("Transactions and WATCH against a real redis-server", .serialized, .requiresRedisServer, .timeLimit(.minutes(3)))
 struct TransactionIntegrationTests {
     /// The tutorial's `buyitem` failed because the item has no stock left.
     struct OutOfStock: Error {}

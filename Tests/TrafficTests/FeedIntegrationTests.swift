@@ -5,7 +5,7 @@ import Synchronization
 import Testing
 import Traffic
 
-@Suite("feed: sends exactly what it says", .feedNeedsRedisServer, .timeLimit(.minutes(2)), .measuresTime)
+@Suite("feed: sends exactly what it says", .feedNeedsRedisServer, .timeLimit(.minutes(3)), .measuresTime)
 struct FeedIntegrationTests {
     static let rule = DetectionRule(mode: .fixed, threshold: 15, windowSeconds: 60)
 

@@ -8,7 +8,7 @@ import SystemdNotify
 import Testing
 import Traffic
 
-@Suite("feed --report against the real worker, in-process", .feedNeedsRedisServer, .timeLimit(.minutes(2)), .measuresTime)
+@Suite("feed --report against the real worker, in-process", .feedNeedsRedisServer, .timeLimit(.minutes(3)), .measuresTime)
 struct FeedReportIntegrationTests {
     /// Runs an in-process worker with `rule` on a private redis-server while `body` runs, then cancels it.
     func withWorker<Result: Sendable>(

@@ -12,7 +12,7 @@ import Traffic
 /// cluster.
 @Suite(
     "feed and blocklist: sharded queues and a Redis Cluster", .feedNeedsRedisCluster, .loadsMachine,
-    .timeLimit(.minutes(2)))
+    .timeLimit(.minutes(3)))
 struct ShardedFeedIntegrationTests {
     static let rule = DetectionRule(mode: .fixed, threshold: 15, windowSeconds: 60)
 

@@ -3,7 +3,7 @@ import RedisClient
 import Testing
 import Traffic
 
-@Suite("feed: the send time of each unit's threshold-crossing request", .feedNeedsRedisServer, .timeLimit(.minutes(2)))
+@Suite("feed: the send time of each unit's threshold-crossing request", .feedNeedsRedisServer, .timeLimit(.minutes(3)))
 struct ThresholdCrossingLogTests {
     static let rule = DetectionRule(mode: .fixed, threshold: 15, windowSeconds: 60)
 

@@ -35,13 +35,15 @@ func withFeedCluster<Result: Sendable>(
     deadline: Duration = .seconds(30),
     _ body: @escaping @Sendable (LocalRedisCluster) async throws -> Result
 ) async throws -> Result {
-    let cluster = try await LocalRedisCluster.start(masters: 3)
-    do {
-        let result = try await withFeedDeadline(deadline) { try await body(cluster) }
-        await cluster.stop()
-        return result
-    } catch {
-        await cluster.stop()
-        throw error
+    try await TestLoadGate.shared.load {
+        let cluster = try await LocalRedisCluster.start(masters: 3)
+        do {
+            let result = try await withFeedDeadline(deadline) { try await body(cluster) }
+            await cluster.stop()
+            return result
+        } catch {
+            await cluster.stop()
+            throw error
+        }
     }
 }

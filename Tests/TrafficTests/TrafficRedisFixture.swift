@@ -63,20 +63,22 @@ func withFeedServer<Result: Sendable>(
     sourceLocation: SourceLocation = #_sourceLocation,
     _ body: @escaping @Sendable (LocalRedisServer) async throws -> Result
 ) async throws -> Result {
-    guard TrafficRedisFixture.executable != nil else {
-        Issue.record("\(TrafficRedisFixture.missingMessage)", sourceLocation: sourceLocation)
-        throw FeedRedisServerMissing()
-    }
-    var options = LocalRedisServerOptions()
-    options.tcp = false
-    let server = try await LocalRedisServer.start(options)
-    do {
-        let result = try await withFeedDeadline(deadline) { try await body(server) }
-        await server.stop()
-        return result
-    } catch {
-        await server.stop()
-        throw error
+    try await TestLoadGate.shared.load {
+        guard TrafficRedisFixture.executable != nil else {
+            Issue.record("\(TrafficRedisFixture.missingMessage)", sourceLocation: sourceLocation)
+            throw FeedRedisServerMissing()
+        }
+        var options = LocalRedisServerOptions()
+        options.tcp = false
+        let server = try await LocalRedisServer.start(options)
+        do {
+            let result = try await withFeedDeadline(deadline) { try await body(server) }
+            await server.stop()
+            return result
+        } catch {
+            await server.stop()
+            throw error
+        }
     }
 }
 
