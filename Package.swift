@@ -88,6 +88,9 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
+        // Writes the commit being built (read from .git's files, no git process) for `ipwatcher --version`.
+        .executableTarget(name: "CommitStamp"),
+        .plugin(name: "CommitStampPlugin", capability: .buildTool(), dependencies: ["CommitStamp"]),
         .executableTarget(
             name: "ipwatcher",
             dependencies: [
@@ -103,7 +106,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            plugins: ["CommitStampPlugin"]
         ),
         .testTarget(
             name: "RESPTests",

@@ -23,29 +23,33 @@ struct FeedReconnector: Sendable {
 
     /// A new connection in place of `lost`, once Redis answers again.
     ///
-    /// Retries until it connects or the task is cancelled, logging the first failure and every 20th; refused
-    /// credentials end the feed instead, since waiting cannot fix them.
+    /// Retries until it connects or the task is cancelled, logging as ``ConnectionFailureReporter`` decides (the
+    /// first failure, a change of cause, every 30 s, the return); refused credentials end the feed instead, since
+    /// waiting cannot fix them.
     func connection(replacing lost: RedisConnection) async throws -> RedisConnection {
         await lost.closeNow()
-        var failures = 0
+        var failures = ConnectionFailureReporter()
+        var attempts = 0
         while true {
             try Task.checkCancellation()
             do {
                 let connection = try await RedisConnection.connect(
                     to: endpoint, configuration: configuration, logger: logger)
-                logger.notice("reconnected to Redis", metadata: ["failed_attempts": "\(failures)"])
+                if let report = failures.connected(at: .now) {
+                    report.log(to: logger, failure: "cannot reconnect to Redis", recovery: "reconnected to Redis")
+                } else {
+                    logger.notice("reconnected to Redis")
+                }
                 return connection
             } catch let error as RedisError
                 where error.serverErrorCode.map(RedisConnectionConfiguration.authenticationErrorCodes.contains) == true
             {
                 throw error
             } catch {
-                failures += 1
-                if failures == 1 || failures % 20 == 0 {
-                    logger.warning(
-                        "cannot reconnect to Redis; retrying", metadata: ["error": "\(error)", "failures": "\(failures)"])
-                }
-                try await Task.sleep(for: configuration.backoff.delay(attempt: failures))
+                attempts += 1
+                failures.failed(RedisConnectFailure.cause(of: error), at: .now)?
+                    .log(to: logger, failure: "cannot reconnect to Redis", recovery: "reconnected to Redis")
+                try await Task.sleep(for: configuration.backoff.delay(attempt: attempts))
             }
         }
     }

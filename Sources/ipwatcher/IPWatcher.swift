@@ -7,6 +7,7 @@ struct IPWatcher: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ipwatcher",
         abstract: "Counts client addresses from a Redis queue and blocklists the ones that flood.",
+        version: Version.text,
         subcommands: [RunCommand.self, CheckConfigCommand.self, BlocklistCommand.self, RedisCommand.self, BenchCommand.self, FeedCommand.self, DemoCommand.self]
     )
 

@@ -99,7 +99,61 @@ struct BlocklistCommandTests {
                 ["blocklist", "check", "192.0.2.1", "--redis-url", "redis://127.0.0.1:1"], in: scratch)
             #expect(result.outcome.status == 2)
             #expect(result.stderr.count == 1)
-            #expect(result.stderr.first?.contains("cannot connect") == true)
+            #expect(result.stderr.first == "ipwatcher: cannot connect to redis://127.0.0.1:1: connection refused")
+        }
+    }
+
+    @Test("--redis-url and --blocklist work before the subcommand's name as after it")
+    func connectionOptionsBeforeTheSubcommand() async throws {
+        try await withRedisServer { server in
+            try await withScratchDirectory { scratch in
+                let before = ["blocklist", "--redis-url", server.url, "--blocklist", "bl-before"]
+                let added = try await runIPWatcher(before + ["add", "192.0.2.20"], in: scratch)
+                #expect(added.outcome.status == 0, "\(added.stderr)")
+                let checkedAfter = try await runIPWatcher(
+                    ["blocklist", "check", "192.0.2.20", "--redis-url", server.url, "--blocklist", "bl-before"],
+                    in: scratch)
+                #expect(checkedAfter.outcome.status == 0, "\(checkedAfter.stderr)")
+                let listedBefore = try await runIPWatcher(before + ["list"], in: scratch)
+                #expect(listedBefore.stdout.contains("192.0.2.20"), "\(listedBefore)")
+                let removed = try await runIPWatcher(before + ["remove", "192.0.2.20"], in: scratch)
+                #expect(removed.outcome.status == 0, "\(removed.stderr)")
+                try await withTestConnection(server.url) { connection async throws in
+                    #expect(try await connection.send("SCARD", "bl-before").int == 0)
+                }
+                // Before and after, mixed: the later --blocklist wins, as a repeated option does.
+                let mixed = try await runIPWatcher(
+                    ["blocklist", "--redis-url", server.url, "--blocklist", "ignored", "add", "192.0.2.21",
+                     "--blocklist", "bl-after"], in: scratch)
+                #expect(mixed.outcome.status == 0, "\(mixed.stderr)")
+                try await withTestConnection(server.url) { connection async throws in
+                    #expect(try await connection.send("SISMEMBER", "bl-after", "192.0.2.21").bool == true)
+                    #expect(try await connection.send("EXISTS", "ignored").int == 0)
+                }
+                // A config file named before the subcommand is read.
+                let config = try scratch.write("blocklist:\n  key: bl-config\n", to: "ipwatcher.yaml")
+                let fromFile = try await runIPWatcher(
+                    ["blocklist", "--config", config, "--redis-url", server.url, "add", "192.0.2.22"], in: scratch)
+                #expect(fromFile.outcome.status == 0, "\(fromFile.stderr)")
+                try await withTestConnection(server.url) { connection async throws in
+                    #expect(try await connection.send("SISMEMBER", "bl-config", "192.0.2.22").bool == true)
+                }
+            }
+        }
+    }
+
+    @Test("redis --redis-url URL install-functions reaches the server named before the subcommand")
+    func installFunctionsWithOptionsBefore() async throws {
+        try await withRedisServer { server in
+            try await withScratchDirectory { scratch in
+                let result = try await runIPWatcher(
+                    ["redis", "--redis-url", server.url, "install-functions"], in: scratch)
+                #expect(result.outcome.status == 0, "\(result.stderr)")
+                try await withTestConnection(server.url) { connection async throws in
+                    let libraries = try await connection.send("FUNCTION", "LIST")
+                    #expect("\(libraries)".contains("ipwatcher"), "\(libraries)")
+                }
+            }
         }
     }
 }

@@ -33,6 +33,26 @@ struct DaemonConfigurationExitTests {
     }
 
     @Test(
+        "a misspelt IPWATCHER_ variable exits 78 with one line naming it and the variable it most likely means",
+        arguments: [["check-config"], ["run"], ["blocklist", "list"], ["redis", "install-functions"]])
+    func misspeltEnvironmentVariable(command: [String]) async throws {
+        try await withScratchDirectory { scratch in
+            let config = try scratch.write("log:\n  level: info\n", to: "ipwatcher.yaml")
+            let process = try DaemonProcess(
+                command + ["--config", config, "--redis-url", Self.unusedURL], in: scratch,
+                extraEnvironment: ["IPWATCHER_DETECTION_TRESHOLD": "5"])
+            let outcome = try await process.waitForExit(within: .seconds(10))
+            if outcome == nil { await process.killAndReap() }
+            let stderr = process.standardErrorLines
+            #expect(outcome?.status == 78, "\(String(describing: outcome)); stderr: \(stderr)")
+            #expect(stderr.count == 1, "\(stderr)")
+            let line = stderr.first ?? ""
+            #expect(line.contains("unknown environment variable IPWATCHER_DETECTION_TRESHOLD"), "\(line)")
+            #expect(line.contains("did you mean IPWATCHER_DETECTION_THRESHOLD?"), "\(line)")
+        }
+    }
+
+    @Test(
         "check-config prints the YAML with the URL's password hidden",
         arguments: [
             "redis://:s3cr3t-Pa55w0rd@127.0.0.1:6379",

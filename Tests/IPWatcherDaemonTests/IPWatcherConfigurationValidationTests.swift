@@ -159,9 +159,33 @@ struct IPWatcherConfigurationValidationTests {
                 == "unknown key detection.treshold in the command-line overrides (did you mean detection.threshold?)")
     }
 
-    @Test("unknown IPWATCHER_ environment variables are not an error")
+    @Test("a misspelt IPWATCHER_ variable is refused like a misspelt key, naming the variable it most likely means")
     func unknownEnvironmentVariable() async throws {
-        #expect(try await loadConfiguration(environment: ["IPWATCHER_QUEUE_BATCHSIZE": "5"]) == .defaults)
+        let cases: [(variable: String, description: String)] = [
+            ("IPWATCHER_DETECTION_TRESHOLD",
+             "unknown environment variable IPWATCHER_DETECTION_TRESHOLD (did you mean IPWATCHER_DETECTION_THRESHOLD?)"),
+            ("IPWATCHER_QUEUE_BATCHSIZE",
+             "unknown environment variable IPWATCHER_QUEUE_BATCHSIZE (did you mean IPWATCHER_QUEUE_BATCH?)"),
+            ("IPWATCHER_REDIS_PASWORD",
+             "unknown environment variable IPWATCHER_REDIS_PASWORD (did you mean IPWATCHER_REDIS_PASSWORD?)"),
+            ("IPWATCHER_COMPLETELY_DIFFERENT", "unknown environment variable IPWATCHER_COMPLETELY_DIFFERENT"),
+        ]
+        for (variable, description) in cases {
+            let error = try #require(await loadingError(environment: [variable: "s3cr3t-5"]), "\(variable)")
+            #expect(error.key == variable)
+            #expect(error.description == description)
+            // The value may be a password under a misspelt name: never shown.
+            #expect(!error.description.contains("s3cr3t"))
+        }
+    }
+
+    @Test("the project's other IPWATCHER_ variables and the password variables are not refused")
+    func otherEnvironmentVariablesPass() async throws {
+        let environment = [
+            "IPWATCHER_HOSTILE_SEED": "7", "IPWATCHER_TEST_LOG_LEVEL": "debug", "IPWATCHER_REDIS_PASSWORD": "pw",
+            "IPWATCHER_DETECTION_THRESHOLD": "5", "HOME": "/root", "IPWATCHERX": "1",
+        ]
+        #expect(try await loadConfiguration(environment: environment).detection.threshold == 5)
     }
 
     @Test("values of the wrong shape in the file are errors, not silent defaults")

@@ -73,9 +73,22 @@ struct ConnectionFailureIntegrationTests {
             }
             #expect(error?.kind == "connectFailed", "\(String(describing: error))")
             #expect(start.duration(to: clock.now) < .seconds(2))
-            if case .connectFailed(let endpoint, _) = error {
+            if case .connectFailed(let endpoint, let cause) = error {
                 #expect(endpoint == "redis://127.0.0.1:\(refusing.port)")
+                // NIO's nested NIOConnectionError, read as the one cause it carries.
+                #expect(cause == .refused, "\(cause)")
             }
+        }
+    }
+
+    @Test("Connecting to a Unix socket file that does not exist says no such socket file")
+    func missingUnixSocketIsNamed() async throws {
+        try await withDeadline {
+            let error = await #expect(throws: RedisError.self) {
+                try await withConnection("unix:///tmp/ipwatcher-no-such-\(UInt64.random(in: 0...UInt64.max)).sock") { _ in }
+            }
+            let message = error.map { "\($0)" } ?? ""
+            #expect(message.hasSuffix(": no such socket file"), "\(message)")
         }
     }
 

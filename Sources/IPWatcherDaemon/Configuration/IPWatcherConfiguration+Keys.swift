@@ -23,11 +23,34 @@ extension IPWatcherConfiguration {
         return names
     }
 
-    /// The `IPWATCHER_…` variables in `environment` that the daemon does not read, sorted; typos there are not
-    /// an error (other tools may share the prefix), so the CLI can warn about them.
+    /// `IPWATCHER_…` variables that are not configuration but belong to the project, so setting them is no typo:
+    /// the test suites' own switches (`IPWATCHER_HOSTILE_SEED` replays a hostile-input run,
+    /// `IPWATCHER_TEST_LOG_LEVEL` makes in-process workers verbose), which a developer may have exported in the
+    /// shell that also runs the binary.
+    public static let otherEnvironmentVariables: Set<String> = ["IPWATCHER_HOSTILE_SEED", "IPWATCHER_TEST_LOG_LEVEL"]
+
+    /// The `IPWATCHER_…` variables in `environment` that are neither configuration nor
+    /// ``otherEnvironmentVariables``, sorted: misspellings, which ``load(file:fileIsExplicit:environment:overrides:)``
+    /// refuses as it refuses an unknown key in the file.
     public static func unknownEnvironmentVariables(in environment: [String: String]) -> [String] {
-        let known = Set(environmentVariableNames())
+        let known = Set(environmentVariableNames()).union(otherEnvironmentVariables)
         return environment.keys.filter { $0.hasPrefix("IPWATCHER_") && !known.contains($0) }.sorted()
+    }
+
+    /// Throws for the first of ``unknownEnvironmentVariables(in:)``, naming the variable it most likely misspells.
+    ///
+    /// The value is not shown: the variable may be a misspelt `IPWATCHER_REDIS_PASSWORD`.
+    static func checkEnvironment(_ environment: [String: String]) throws(ConfigurationError) {
+        guard let unknown = unknownEnvironmentVariables(in: environment).first else { return }
+        let prefix = "IPWATCHER_"
+        // Compared without the shared prefix, so its length does not make any name look close.
+        let known = (environmentVariableNames() + otherEnvironmentVariables.sorted()).map { String($0.dropFirst(prefix.count)) }
+        let name = String(unknown.dropFirst(prefix.count))
+        let extended = known.filter { name.hasPrefix($0) || ($0.hasPrefix(name) && name.contains("_")) }
+        let hint = nearest(to: name, extending: extended, among: known).map { " (did you mean \(prefix)\($0)?)" } ?? ""
+        throw ConfigurationError(
+            key: unknown, message: "unknown environment variable\(hint)",
+            description: "unknown environment variable \(unknown)\(hint)")
     }
 
     /// The shape of a key's value.
@@ -110,13 +133,19 @@ extension IPWatcherConfiguration {
     /// (`queue.batchsize`, `redis.password`), else the nearest by edit distance if that is close enough.
     static func suggestion(forUnknownKey key: String) -> String? {
         let extended = schema.map(\.name).filter { key.hasPrefix($0) || ($0.hasPrefix(key) && key.contains(".")) }
+        return nearest(to: key, extending: extended, among: schema.map(\.name) + sectionNames.sorted())
+    }
+
+    /// The longest of `extended` (the known names `name` extends or that extend it), else the one of `candidates`
+    /// nearest to `name` by edit distance if that is close enough; for suggestions only.
+    private static func nearest(to name: String, extending extended: [String], among candidates: [String]) -> String? {
         if let longest = extended.max(by: { $0.count < $1.count }) { return longest }
         var best: (name: String, distance: Int)?
-        for candidate in schema.map(\.name) + sectionNames.sorted() {
-            let distance = editDistance(Array(key), Array(candidate))
+        for candidate in candidates {
+            let distance = editDistance(Array(name), Array(candidate))
             if distance < (best?.distance ?? Int.max) { best = (candidate, distance) }
         }
-        guard let best, best.distance <= max(2, key.count / 4) else { return nil }
+        guard let best, best.distance <= max(2, name.count / 4) else { return nil }
         return best.name
     }
 

@@ -16,11 +16,12 @@ extension IPWatcherConfiguration {
     ///     comma-separated text. An unknown key is an error, as in the file.
     /// - Returns: A configuration whose every value is in range, whose Redis URL and TLS settings combine into an
     ///   ``endpoint``, and whose password (from the environment or `redis.password_file`) is loaded.
-    /// - Throws: The first problem found, as a ``ConfigurationError``. Unknown `IPWATCHER_…` environment variables
-    ///   are not an error; see ``unknownEnvironmentVariables(in:)``.
+    /// - Throws: The first problem found, as a ``ConfigurationError``; an `IPWATCHER_…` environment variable that
+    ///   is not configuration is one (``unknownEnvironmentVariables(in:)``), as an unknown key in the file is.
     public static func load(
         file: String?, fileIsExplicit: Bool, environment: [String: String], overrides: [String: String]
     ) async throws(ConfigurationError) -> IPWatcherConfiguration {
+        try checkEnvironment(environment)
         var providers: [any ConfigProvider] = [
             try overridesProvider(overrides),
             // `ipwatcher.redis.url` encodes to IPWATCHER_REDIS_URL under the provider's own naming rules.

@@ -65,11 +65,16 @@ public struct IPWatcherWorker: Sendable {
         var popConfiguration = redisConfiguration
         popConfiguration.clientName = redisConfiguration.clientName.map { $0 + "-pop" }
         let functions = settings.scripts == .functions ? IPWatcherFunctions.library : nil
+        // Each connection's log lines say which one they are about, since both name the same server.
+        var popLogger = logger
+        popLogger[metadataKey: "connection"] = "pop"
+        var writeLogger = logger
+        writeLogger[metadataKey: "connection"] = "write"
         let popClient = RedisRouter(
-            endpoint: endpoint, clusterSeeds: clusterSeeds, configuration: popConfiguration, logger: logger,
+            endpoint: endpoint, clusterSeeds: clusterSeeds, configuration: popConfiguration, logger: popLogger,
             functions: functions)
         let writeClient = RedisRouter(
-            endpoint: endpoint, clusterSeeds: clusterSeeds, configuration: redisConfiguration, logger: logger,
+            endpoint: endpoint, clusterSeeds: clusterSeeds, configuration: redisConfiguration, logger: writeLogger,
             functions: functions)
         let progress = WatchdogProgress()
         let notifier = self.notifier

@@ -62,9 +62,12 @@ public final class RedisClient: RedisCommandExecutor {
     /// Keeps a connection up until the calling task is cancelled.
     ///
     /// Throws only when a connect attempt fails with one of
-    /// ``RedisConnectionConfiguration/fatalConnectErrorCodes``; every other failure is retried.
+    /// ``RedisConnectionConfiguration/fatalConnectErrorCodes``; every other failure is retried, and logged as
+    /// ``ConnectionFailureReporter`` decides.
     public func run() async throws {
         var attempt = 0
+        // An outage is logged when it starts, changes and ends, and every 30 s between: not at every attempt.
+        var failures = ConnectionFailureReporter()
         while !Task.isCancelled {
             attempt += 1
             setState(.connecting(attempt: attempt))
@@ -85,14 +88,15 @@ public final class RedisClient: RedisCommandExecutor {
                 let delay = configuration.backoff.delay(attempt: attempt)
                 shared.withLock { $0.lastError = "\(error)" }
                 setState(.backingOff(attempt: attempt, delay: delay, lastError: "\(error)"))
-                logger.warning(
-                    "cannot connect to Redis; retrying",
-                    metadata: ["error": "\(error)", "attempt": "\(attempt)", "retry_in_ms": "\(Int(delay.seconds * 1000))"])
+                failures.failed(RedisConnectFailure.cause(of: error), at: .now)?
+                    .log(to: logger, failure: "cannot connect to Redis", recovery: "reconnected to Redis")
                 try? await Task.sleep(for: delay)
                 continue
             }
             attempt = 0
             publish(connection)
+            failures.connected(at: .now)?
+                .log(to: logger, failure: "cannot connect to Redis", recovery: "reconnected to Redis")
             await withTaskCancellationHandler {
                 try? await connection.closeFuture.get()
             } onCancel: {

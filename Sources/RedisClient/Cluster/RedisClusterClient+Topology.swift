@@ -45,10 +45,20 @@ extension RedisClusterClient {
 
     /// Refreshes whenever asked, no more often than every ``minimumRefreshSpacing``, and again after
     /// ``failedRefreshDelay`` when no node answered. Ends when cancelled.
+    ///
+    /// A stretch of failed refreshes is logged when it starts, changes and ends, and every 30 s between.
     func refreshLoop() async {
+        var failures = ConnectionFailureReporter()
         for await _ in refreshRequests {
             let succeeded = await refreshOnce()
             if Task.isCancelled { return }
+            let report =
+                succeeded
+                ? failures.connected(at: .now)
+                : failures.failed(shared.withLock { $0.lastRefreshError } ?? "no node to ask", at: .now)
+            report?.log(
+                to: logger, failure: "cannot learn the Redis Cluster slot map from any node",
+                recovery: "learned the Redis Cluster slot map")
             try? await Task.sleep(for: succeeded ? minimumRefreshSpacing : failedRefreshDelay)
             if !succeeded { requestTopologyRefresh() }
         }
@@ -67,6 +77,9 @@ extension RedisClusterClient {
     }
 
     /// Asks the known masters, then the seeds, for the slot map until one answers; true when one did.
+    ///
+    /// When none does, the reasons are kept for ``refreshLoop()`` to log and for the error of a command waiting
+    /// for the map.
     func refreshOnce() async -> Bool {
         var candidates: [RedisEndpoint] = []
         var seen = Set<RedisClusterNodeAddress>()
@@ -90,12 +103,10 @@ extension RedisClusterClient {
                 apply(topology, from: candidate)
                 return true
             } catch {
-                failures.append("\(candidate): \(error)")
+                failures.append("\(candidate): \(RedisConnectFailure.cause(of: error))")
             }
         }
-        let summary = failures.joined(separator: "; ")
-        shared.withLock { $0.lastRefreshError = summary }
-        logger.warning("cannot learn the Redis Cluster slot map from any node", metadata: ["errors": "\(summary)"])
+        shared.withLock { $0.lastRefreshError = failures.joined(separator: "; ") }
         return false
     }
 

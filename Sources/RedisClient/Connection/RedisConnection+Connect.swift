@@ -9,7 +9,7 @@ extension RedisConnection {
     /// Opens a connection and completes the handshake: TLS if asked, then `HELLO 3` with `AUTH` and
     /// `SETNAME` (or `AUTH`/`CLIENT SETNAME` on servers without `HELLO`), then `SELECT` for a non-zero database.
     ///
-    /// Throws ``RedisError/connectFailed(endpoint:reason:)`` when the server is unreachable,
+    /// Throws ``RedisError/connectFailed(endpoint:cause:)`` when the server is unreachable,
     /// ``RedisError/server(_:)`` with `WRONGPASS` or `NOAUTH` when the credentials are refused, and
     /// ``RedisError/timeout(command:seconds:)`` when the whole handshake takes longer than the connect timeout.
     public static func connect(
@@ -52,11 +52,11 @@ extension RedisConnection {
                 channel = try await bootstrap.connect(unixDomainSocketPath: path).get()
             }
         } catch {
-            throw RedisError.connectFailed(endpoint: "\(endpoint)", reason: "\(error)")
+            throw RedisError.connectFailed(endpoint: "\(endpoint)", cause: RedisConnectFailure(error))
         }
         guard let handler = handlerBox.withLockedValue({ $0 }) else {
             try? await channel.close()
-            throw RedisError.connectFailed(endpoint: "\(endpoint)", reason: "the channel closed while connecting")
+            throw RedisError.connectFailed(endpoint: "\(endpoint)", cause: .closedDuringHandshake)
         }
 
         do {
@@ -69,7 +69,7 @@ extension RedisConnection {
         } catch {
             try? await channel.close()
             if case RedisError.connectionClosed(let reason) = error, sslContext != nil {
-                throw RedisError.connectFailed(endpoint: "\(endpoint)", reason: "TLS or handshake failed: \(reason)")
+                throw RedisError.connectFailed(endpoint: "\(endpoint)", cause: .tls(reason))
             }
             throw error
         }

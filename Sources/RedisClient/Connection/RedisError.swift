@@ -6,8 +6,8 @@ public enum RedisError: Error, Sendable, CustomStringConvertible {
     case server(RedisServerError)
     /// The connection closed before the reply arrived; the command may or may not have run.
     case connectionClosed(reason: String)
-    /// No connection could be made to the endpoint (the URL is shown without its password).
-    case connectFailed(endpoint: String, reason: String)
+    /// No connection could be made to the endpoint (the URL is shown without its password), for `cause`.
+    case connectFailed(endpoint: String, cause: RedisConnectFailure)
     /// No reply within the allowed time; the connection was closed, since a late reply would be matched with the next command.
     case timeout(command: String, seconds: Double)
     /// The server sent bytes that are not RESP; the connection was closed.
@@ -35,7 +35,7 @@ public enum RedisError: Error, Sendable, CustomStringConvertible {
         switch self {
         case .server(let error): return "Redis error: \(error.message)"
         case .connectionClosed(let reason): return "Redis connection closed: \(reason)"
-        case .connectFailed(let endpoint, let reason): return "cannot connect to \(endpoint): \(reason)"
+        case .connectFailed(let endpoint, let cause): return "cannot connect to \(endpoint): \(cause)"
         case .timeout(let command, let seconds): return "\(command) got no reply within \(seconds) s"
         case .protocolViolation(let error): return "\(error); connection closed"
         case .transactionAborted: return "transaction aborted: a watched key changed"

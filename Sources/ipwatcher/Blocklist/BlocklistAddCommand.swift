@@ -9,6 +9,8 @@ struct BlocklistAddCommand: AsyncParsableCommand {
 
     @OptionGroup var options: ConfigurationOptions
 
+    @ParentCommand var group: BlocklistCommand
+
     @Argument(help: "An IPv4 or IPv6 address (or a unit name such as 198.51.100.0/24).")
     var address: String
 
@@ -25,7 +27,7 @@ struct BlocklistAddCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let context = try await BlocklistContext(options: options)
+        let context = try await BlocklistContext(options: options.merging(group.connection))
         let unit = try context.unit(for: address).name
         let seconds = banSeconds ?? context.settings.detection.banSeconds
         try await context.withStore { try await $0.add(unit, banSeconds: seconds, now: WallClock().nowMilliseconds()) }

@@ -9,6 +9,8 @@ struct BlocklistCheckCommand: AsyncParsableCommand {
 
     @OptionGroup var options: ConfigurationOptions
 
+    @ParentCommand var group: BlocklistCommand
+
     @Argument(help: "An IPv4 or IPv6 address (or a unit name such as 2001:db8:1:2::/64).")
     var address: String
 
@@ -16,7 +18,7 @@ struct BlocklistCheckCommand: AsyncParsableCommand {
     var quiet = false
 
     func run() async throws {
-        let context = try await BlocklistContext(options: options)
+        let context = try await BlocklistContext(options: options.merging(group.connection))
         let unit = try context.unit(for: address).name
         let entry = try await context.withStore { try await $0.lookupUnit(unit) }
         if let entry {

@@ -8,11 +8,13 @@ struct BlocklistListCommand: AsyncParsableCommand {
 
     @OptionGroup var options: ConfigurationOptions
 
+    @ParentCommand var group: BlocklistCommand
+
     @Flag(help: "Print JSON instead of lines.")
     var json = false
 
     func run() async throws {
-        let context = try await BlocklistContext(options: options)
+        let context = try await BlocklistContext(options: options.merging(group.connection))
         let entries = try await context.withStore { try await $0.listUnits() }
         let now = WallClock().nowMilliseconds()
         if json {

@@ -20,8 +20,10 @@ struct InstallFunctionsCommand: AsyncParsableCommand {
 
     @OptionGroup var options: ConfigurationOptions
 
+    @ParentCommand var group: RedisCommand
+
     func run() async throws {
-        let configuration = try await options.load()
+        let configuration = try await options.merging(group.connection).load()
         let (endpoint, clusterSeeds) = try ConfigurationOptions.redisTargets(of: configuration)
         var logger = Logger(label: "ipwatcher.redis")
         logger.logLevel = .error

@@ -5,17 +5,11 @@ import RedisClient
 
 /// The options that locate and override the configuration, shared by `run` and `check-config`.
 struct ConfigurationOptions: ParsableArguments {
-    @Option(help: "Configuration file (default: /etc/ipwatcher/ipwatcher.yaml when it exists).")
-    var config: String?
-
-    @Option(name: .customLong("redis-url"), help: "Redis URL: redis://, rediss://, unix://, or redis+cluster://host:port,host:port for a cluster (redis.url).")
-    var redisURL: String?
+    /// `--config`, `--redis-url` and `--blocklist`, which command groups also take before a subcommand's name.
+    @OptionGroup var connection: ConnectionOptions
 
     @Option(help: "Queue list key (queue.key).")
     var queue: String?
-
-    @Option(help: "Blocklist set key (blocklist.key).")
-    var blocklist: String?
 
     @Option(help: "fixed or rolling (detection.mode).")
     var mode: String?
@@ -31,6 +25,24 @@ struct ConfigurationOptions: ParsableArguments {
 
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (log.level).")
     var logLevel: String?
+
+    /// The configuration file given with `--config`.
+    var config: String? {
+        get { connection.config }
+        set { connection.config = newValue }
+    }
+
+    /// The Redis URL given with `--redis-url`.
+    var redisURL: String? {
+        get { connection.redisURL }
+        set { connection.redisURL = newValue }
+    }
+
+    /// The blocklist key given with `--blocklist`.
+    var blocklist: String? {
+        get { connection.blocklist }
+        set { connection.blocklist = newValue }
+    }
 
     /// The flags as dotted configuration keys, the highest-precedence layer.
     var overrides: [String: String] {
