@@ -36,6 +36,16 @@ struct BatchRecoveryTests {
         return (recovery, committer, processor, statistics)
     }
 
+    /// Runs ``BatchRecovery/recoverOwn(with:committer:)`` to its end and returns how many entries it recovered.
+    static func recoverOwn(_ settings: WorkerSettings, url: String) async throws -> Int {
+        try await withRouter(url) { router in
+            let (recovery, committer, prepared, statistics) = Self.recovery(settings, on: router)
+            var processor = prepared
+            #expect(await recovery.recoverOwn(with: &processor, committer: committer))
+            return statistics.snapshot.recovered
+        }
+    }
+
     @Test("this worker's unfinished batches are counted once and released; an unreadable one is dropped")
     func recoversOwnBatches() async throws {
         let settings = Self.settings(workerID: "crashed", lease: nil)
@@ -45,21 +55,11 @@ struct BatchRecoveryTests {
                 try await redis.storeBatch(Array(repeating: "198.51.100.7", count: 5), named: "old-1", in: hash)
                 try await redis.storeBatch(["192.0.2.1", "192.0.2.2"], named: "old-2", in: hash)
                 _ = try await redis.send("HSET", hash, "old-3", "not msgpack").throwingServerError()
-                try await withRouter(server.url) { router in
-                    let (recovery, committer, prepared, statistics) = Self.recovery(settings, on: router)
-                    var processor = prepared
-                    #expect(await recovery.recoverOwn(with: &processor, committer: committer))
-                    #expect(statistics.snapshot.recovered == 7)
-                }
+                #expect(try await Self.recoverOwn(settings, url: server.url) == 7)
                 #expect(try await redis.counterTotal() == 7)
                 #expect(try await redis.allKeys(matching: hash) == [])
                 // Nothing left to recover: a second run counts nothing more.
-                try await withRouter(server.url) { router in
-                    let (recovery, committer, prepared, statistics) = Self.recovery(settings, on: router)
-                    var processor = prepared
-                    #expect(await recovery.recoverOwn(with: &processor, committer: committer))
-                    #expect(statistics.snapshot.recovered == 0)
-                }
+                #expect(try await Self.recoverOwn(settings, url: server.url) == 0)
                 #expect(try await redis.counterTotal() == 7)
             }
         }
