@@ -196,7 +196,8 @@ public final class RedisRouter: Sendable {
             return try await pipeline((0..<count).map { call($0, .fcall(name)) }, timeout: timeout)
         }
         return try await script.withDigestPipelined(count: count, load: { try await load(script) }) { indices, sha in
-            try await pipeline((indices ?? Array(0..<count)).map { call($0, .evalsha(sha)) }, timeout: timeout)
+            let calls = indices.map { $0.map { call($0, .evalsha(sha)) } } ?? (0..<count).map { call($0, .evalsha(sha)) }
+            return try await pipeline(calls, timeout: timeout)
         }
     }
 
