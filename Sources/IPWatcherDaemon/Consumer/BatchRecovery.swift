@@ -23,9 +23,10 @@ struct BatchRecovery: Sendable {
     private let clock = WallClock()
 
     /// Recovery of `own`, and takeover through `client` when `settings.lease` is set.
-    init(own: ProcessingQueuePopper, client: RedisRouter, settings: WorkerSettings, live: LiveDetectionSettings,
-        runTag: String, logger: Logger)
-    {
+    init(
+        own: ProcessingQueuePopper, client: RedisRouter, settings: WorkerSettings, live: LiveDetectionSettings,
+        runTag: String, logger: Logger
+    ) {
         self.own = own
         self.client = client
         self.settings = settings
