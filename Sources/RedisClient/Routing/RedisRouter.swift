@@ -7,9 +7,10 @@ import RESP
 /// hash slot.
 ///
 /// Code that must work with both names the key of every command (``RedisRoutedCommand``) and runs it here; with a
-/// single server the key is ignored and nothing is hashed on the hot path that matters
-/// (``backend`` gives the ``RedisClient`` for code with a faster single-server path). Commands on several keys
-/// must use keys of one slot (hash tags) to work on a cluster.
+/// single server the key is ignored and nothing is hashed on the hot path that matters. Callers never learn which
+/// of the two it is: where a single server allows a faster path (chunked script calls), the router offers the
+/// operation itself (``evaluateChunked(_:units:chunkSize:timeout:key:encode:)``). Commands on several keys must use
+/// keys of one slot (hash tags) to work on a cluster.
 public final class RedisRouter: Sendable {
     /// Where commands go.
     public enum Backend: Sendable {
@@ -19,8 +20,8 @@ public final class RedisRouter: Sendable {
         case cluster(RedisClusterClient)
     }
 
-    /// Where commands go.
-    public let backend: Backend
+    /// Where commands go; kept inside the module, so that no caller branches on it.
+    let backend: Backend
     /// The library whose functions run this router's scripts with `FCALL`; nil runs them with `EVALSHA`.
     public let functions: RedisFunctionLibrary?
 
