@@ -22,13 +22,13 @@ struct CounterReplyDecodingTests {
         #expect(decoded.counts.map(\.after) == [2, 5, 7])
         #expect(decoded.counts.map(\.before) == [0, 3, 5])
         for reply in ["*2\r\n:1\r\n:1\r\n", "*0\r\n", "*1\r\n$1\r\nx\r\n", ":1\r\n"] {
-            #expect(throws: CounterReplyError.self, "\(reply)") {
+            #expect(throws: ReplySizeError.self, "\(reply)") {
                 _ = try counter.decode(
                     [try Self.token("*2\r\n:2\r\n:5\r\n"), try Self.token(reply)], groups: Self.groups, chunkSize: 2)
             }
         }
         // A reply longer than its call sent units for is refused, however long.
-        #expect(throws: CounterReplyError.self) {
+        #expect(throws: ReplySizeError.self) {
             _ = try counter.decode([try Self.token("*3\r\n:1\r\n:1\r\n:1\r\n")], groups: Self.groups, chunkSize: 2)
         }
     }
@@ -40,7 +40,7 @@ struct CounterReplyDecodingTests {
             [try Self.token("*6\r\n:0\r\n:2\r\n:4\r\n:6\r\n:1\r\n:3\r\n")], groups: Self.groups, chunkSize: 3)
         #expect(decoded.counts.map(\.after) == [2, 6, 3])
         for reply in ["*5\r\n:0\r\n:2\r\n:4\r\n:6\r\n:1\r\n", "*8\r\n:0\r\n:2\r\n:4\r\n:6\r\n:1\r\n:3\r\n:1\r\n:1\r\n"] {
-            #expect(throws: CounterReplyError.self, "\(reply)") {
+            #expect(throws: ReplySizeError.self, "\(reply)") {
                 _ = try counter.decode([try Self.token(reply)], groups: Self.groups, chunkSize: 3)
             }
         }

@@ -91,7 +91,7 @@ struct WorkerDeliveryTests {
                 func take(_ name: String, most: Int, side: String = "LEFT") async throws -> [String] {
                     let reply = try await redis.send(
                         "EVAL", ProcessingQueuePopper.takeScript.source, 3, "ips", Self.indexKey, Self.landingKey,
-                        most, side, name, QueuePopper.cutLength
+                        most, side, name, PopArguments.cutLength
                     ).throwingServerError()
                     return reply.array.map { $0.compactMap(\.string) } ?? []
                 }

@@ -111,7 +111,7 @@ struct WorkerOversizedEntryTests {
     @Test("the move, read and pop scripts return an entry over 256 bytes as its first 257 and shorter ones whole",
         .timeLimit(.minutes(3)))
     func scriptsCutOnlyLongEntries() async throws {
-        let cut = QueuePopper.cutLength
+        let cut = PopArguments.cutLength
         let exact = String(repeating: "e", count: QueueEntryParser.maximumLength)
         let long = String(repeating: "l", count: 1 << 20)
         let expected = ["192.0.2.1", exact, String(long.prefix(cut))]

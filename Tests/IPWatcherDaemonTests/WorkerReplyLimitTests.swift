@@ -76,10 +76,10 @@ struct WorkerReplyLimitTests {
                 await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask { try await client.run() }
                     defer { group.cancelAll() }
-                    let error = await #expect(throws: OversizedReplyError.self) {
+                    let error = await #expect(throws: ReplySizeError.self) {
                         try await expiry.expireOnce(now: nowMilliseconds())
                     }
-                    #expect(error?.count == count && error?.limit == 500, "\(String(describing: error))")
+                    #expect(error?.count == count && error?.allowed == .atMost(500), "\(String(describing: error))")
                     #expect(server.scriptCalls == 1)
                 }
                 let totals = statistics.snapshot

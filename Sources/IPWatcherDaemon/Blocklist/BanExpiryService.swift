@@ -56,7 +56,7 @@ public struct BanExpiryService: Service {
 
     /// Lifts the bans that ended at or before `now`; returns how many.
     ///
-    /// A reply with more than ``perCall`` units throws ``OversizedReplyError`` and counts as a Redis error,
+    /// A reply with more than ``perCall`` units throws ``ReplySizeError`` and counts as a Redis error,
     /// without logging or counting any of its units as unblocked.
     @discardableResult
     public func expireOnce(now: Int64) async throws -> Int {
@@ -65,7 +65,7 @@ public struct BanExpiryService: Service {
             arguments: ["\(now)", "\(Self.perCall)", settings.eventsChannel ?? ""])
         guard let units = reply.array, !units.isEmpty else { return 0 }
         do {
-            try OversizedReplyError.check(units.count, limit: Self.perCall, command: "ban-expiry script")
+            try ReplySizeError.check(units.count, limit: Self.perCall, command: "ban-expiry script")
         } catch {
             statistics.record { $0.redisErrors += 1 }
             throw error

@@ -22,7 +22,7 @@ import Synchronization
 /// A sharded queue has a processing hash and a landing list per shard, in the shard's hash slot (the script
 /// touches all three, which a Redis Cluster allows only within one slot). Pops go round the shards
 /// (``ShardCursor``): each pop takes a batch from the first shard that has entries, starting after the shard of
-/// the previous batch; when none has any, the worker blocks on one shard for at most ``shardedBlockLimit``
+/// the previous batch; when none has any, the worker blocks on one shard for at most ``PopArguments/shardedBlockLimit``
 /// and tries them all again, so an entry in another shard waits at most about that long.
 final class ProcessingQueuePopper: BatchSource {
     /// The keys of one shard: the queue list, and this worker's processing hash and landing list for it.
@@ -34,9 +34,7 @@ final class ProcessingQueuePopper: BatchSource {
 
     let client: RedisRouter
     let shards: [ShardKeys]
-    let side: WorkerSettings.PopSide
-    let batchSize: Int
-    let blockTimeout: Duration
+    let arguments: PopArguments
     /// Distinguishes this run's batch names from a previous run's, whose batches may still await recovery.
     let runTag: String
     /// Batch names: the number in the next fresh name, and the name each shard must be asked with again after
@@ -50,9 +48,6 @@ final class ProcessingQueuePopper: BatchSource {
         var pending: [Int: String] = [:]
     }
 
-    /// The longest block on one shard of several, so entries arriving in the others wait no longer than this.
-    static let shardedBlockLimit: Duration = .milliseconds(100)
-
     /// Creates the popper for `settings.workerID`; `runTag` must differ between runs of the same worker.
     init(client: RedisRouter, settings: WorkerSettings, runTag: String) {
         self.client = client
@@ -61,10 +56,7 @@ final class ProcessingQueuePopper: BatchSource {
                 queue: key, processing: settings.processingKey(shardKey: key),
                 landing: settings.landingKey(shardKey: key))
         }
-        self.side = settings.popSide
-        self.batchSize = settings.batchSize
-        self.blockTimeout =
-            settings.queueShards > 1 ? min(settings.blockTimeout, Self.shardedBlockLimit) : settings.blockTimeout
+        self.arguments = PopArguments(settings: settings)
         self.runTag = runTag
         self.cursor = ShardCursor(count: shards.count)
     }
@@ -86,9 +78,8 @@ final class ProcessingQueuePopper: BatchSource {
         let keys = shards[shard]
         let moved = try await client.sendBlocking(
             RESPCommand(
-                "BLMOVE", keys.queue, keys.landing, side == .left ? "LEFT" : "RIGHT", "RIGHT",
-                QueuePopper.blockTimeoutArgument(blockTimeout)),
-            key: keys.queue, blockFor: blockTimeout)
+                "BLMOVE", keys.queue, keys.landing, arguments.end, "RIGHT", arguments.blockTimeoutArgument),
+            key: keys.queue, blockFor: arguments.blockTimeout)
         if moved.isNull { return .empty }
         let (entries, name) = try await take(from: shard)
         return entries.isEmpty ? .empty : PoppedBatch(entries: entries, receipt: BatchReceipt(shard: shard, name: name))
@@ -142,12 +133,12 @@ final class ProcessingQueuePopper: BatchSource {
         let reply: RESPToken
         do {
             reply = try await client.evaluate(
-                Self.readScript, keys: [processing], arguments: [receipt.name, String(QueuePopper.cutLength)])
+                Self.readScript, keys: [processing], arguments: [receipt.name, String(PopArguments.cutLength)])
         } catch RedisError.server(let error) where !error.isTransient && error.code != "MOVED" && error.code != "ASK" {
             return nil
         }
         guard let list = reply.array else { return nil }
-        return QueuePopper.payloads(of: list)
+        return PopArguments.payloads(of: list)
     }
 
     /// Deletes a batch. Deleting twice is harmless.
@@ -162,9 +153,9 @@ final class ProcessingQueuePopper: BatchSource {
         let keys = shards[index]
         let reply = try await client.evaluate(
             Self.takeScript, keys: [keys.queue, keys.processing, keys.landing],
-            arguments: [String(batchSize), side == .left ? "LEFT" : "RIGHT", name, String(QueuePopper.cutLength)])
+            arguments: [String(arguments.batchSize), arguments.end, name, String(PopArguments.cutLength)])
         guard let list = reply.array else { return [] }
-        return try QueuePopper.payloads(of: list, limit: batchSize, command: "move script (\(batchSize) entries asked)")
+        return try arguments.payloads(of: list, command: "move script (\(arguments.batchSize) entries asked)")
     }
 
     /// Moves up to ARGV[1] entries into the field ARGV[3] of the processing hash, or returns that batch as it
@@ -176,7 +167,7 @@ final class ProcessingQueuePopper: BatchSource {
     /// to it before they are stored, so a 64 MB entry costs the worker 257 bytes, not 64 MB, and is still refused
     /// and counted as too long; a batch stored by an older version is cut when it is returned.
     static let takeScript = RedisScript(
-        QueuePopper.cutFunction(cutArgument: 4) + """
+        PopArguments.cutFunction(cutArgument: 4) + """
 
         local packed = redis.call('HGET', KEYS[2], ARGV[3])
         if packed then return cutLong(cmsgpack.unpack(packed)) end
@@ -201,7 +192,7 @@ final class ProcessingQueuePopper: BatchSource {
     /// Returns the entries of batch ARGV[1] in the processing hash KEYS[1], entries longer than ARGV[2] bytes cut
     /// to that length (a batch an older version stored may hold them), or an empty array.
     static let readScript = RedisScript(
-        QueuePopper.cutFunction(cutArgument: 2) + """
+        PopArguments.cutFunction(cutArgument: 2) + """
 
         local packed = redis.call('HGET', KEYS[1], ARGV[1])
         if not packed then return {} end

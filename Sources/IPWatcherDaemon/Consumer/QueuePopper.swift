@@ -15,23 +15,17 @@ import RedisClient
 /// This is at-most-once delivery: once popped, a batch exists only in the worker's memory.
 ///
 /// A sharded queue is popped round the shards like ``ProcessingQueuePopper`` does, the blocking wait on one shard
-/// lasting at most ``ProcessingQueuePopper/shardedBlockLimit``.
+/// lasting at most ``PopArguments/shardedBlockLimit``.
 final class QueuePopper: BatchSource {
     let client: RedisRouter
     let keys: [String]
-    let side: WorkerSettings.PopSide
-    let batchSize: Int
-    let blockTimeout: Duration
+    let arguments: PopArguments
     private let cursor: ShardCursor
 
     init(client: RedisRouter, settings: WorkerSettings) {
         self.client = client
         self.keys = settings.shards.keys
-        self.side = settings.popSide
-        self.batchSize = settings.batchSize
-        self.blockTimeout =
-            settings.queueShards > 1
-            ? min(settings.blockTimeout, ProcessingQueuePopper.shardedBlockLimit) : settings.blockTimeout
+        self.arguments = PopArguments(settings: settings)
         self.cursor = ShardCursor(count: keys.count)
     }
 
@@ -52,75 +46,30 @@ final class QueuePopper: BatchSource {
         let shard = cursor.current
         defer { cursor.settled(shard) }
         let key = keys[shard]
-        let end = side == .left ? "LEFT" : "RIGHT"
+        let end = arguments.end
         let arrived = try await client.sendBlocking(
-            RESPCommand("BLMOVE", key, key, end, end, timeoutArgument), key: key, blockFor: blockTimeout)
+            RESPCommand("BLMOVE", key, key, end, end, arguments.blockTimeoutArgument), key: key,
+            blockFor: arguments.blockTimeout)
         if arrived.isNull { return [] }
         return try await popWithoutBlocking(key)
-    }
-
-    /// The block time in seconds as Redis reads it (decimals allowed since Redis 6).
-    private var timeoutArgument: String { Self.blockTimeoutArgument(blockTimeout) }
-
-    /// `duration` in seconds with millisecond precision, at least 1 ms: what blocking commands take.
-    static func blockTimeoutArgument(_ duration: Duration) -> String {
-        let parts = duration.components
-        let milliseconds = parts.seconds * 1000 + parts.attoseconds / 1_000_000_000_000_000
-        return "\(Double(max(milliseconds, 1)) / 1000)"
     }
 
     /// Up to a batch from `key` without waiting, long entries cut short (``popScript``).
     private func popWithoutBlocking(_ key: String) async throws -> [ByteBuffer] {
         let reply = try await client.evaluate(
             Self.popScript, keys: [key],
-            arguments: [String(batchSize), side == .left ? "LEFT" : "RIGHT", String(Self.cutLength)])
+            arguments: [String(arguments.batchSize), arguments.end, String(PopArguments.cutLength)])
         guard let list = reply.array else { return [] }
-        return try Self.payloads(of: list, limit: batchSize, command: "pop script (\(batchSize) entries asked)")
-    }
-
-    /// What an over-long entry is cut to: one byte over the parser's limit, so it is still refused as too long,
-    /// and its dead-letter copy shows how it starts.
-    static let cutLength = QueueEntryParser.maximumLength + 1
-
-    /// Lua that cuts every string of the table `entries` longer than ARGV[cutArgument] bytes down to that length.
-    static func cutFunction(cutArgument: Int) -> String {
-        """
-        local cut = tonumber(ARGV[\(cutArgument)])
-        local function cutLong(entries)
-            for i = 1, #entries do
-                if #entries[i] > cut then entries[i] = string.sub(entries[i], 1, cut) end
-            end
-            return entries
-        end
-        """
+        return try arguments.payloads(of: list, command: "pop script (\(arguments.batchSize) entries asked)")
     }
 
     /// Pops up to ARGV[1] entries from KEYS[1] at the end ARGV[2] (LEFT|RIGHT), every entry longer than ARGV[3]
     /// bytes cut to that length; an empty array when the list is empty.
     static let popScript = RedisScript(
-        cutFunction(cutArgument: 3) + """
+        PopArguments.cutFunction(cutArgument: 3) + """
 
             local popped = redis.call(ARGV[2] == 'LEFT' and 'LPOP' or 'RPOP', KEYS[1], tonumber(ARGV[1]))
             if not popped then return {} end
             return cutLong(popped)
             """)
-
-    /// The bulk strings of `list` as slices, checked to be at most `limit` of them since a pop of `limit` cannot
-    /// return more; a non-string element becomes an empty entry, which is rejected.
-    static func payloads(
-        of list: RESPToken.Array, limit: Int, command: @autoclosure () -> String
-    ) throws(OversizedReplyError) -> [ByteBuffer] {
-        try OversizedReplyError.check(list.count, limit: limit, command: command())
-        return payloads(of: list)
-    }
-
-    /// The bulk strings of `list` as slices; a non-string element becomes an empty entry, which is rejected.
-    static func payloads(of list: RESPToken.Array) -> [ByteBuffer] {
-        var entries: [ByteBuffer] = []
-        entries.reserveCapacity(list.count)
-        for element in list {
-            entries.append(element.bytes ?? ByteBuffer())
-        }
-        return entries
-    }
 }

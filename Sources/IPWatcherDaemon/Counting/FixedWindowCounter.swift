@@ -22,6 +22,9 @@ struct FixedWindowCounter: WindowCounter {
 
     static let usesMarker = true
 
+    /// The reply holds each counter's new count; the count before is that minus the increment.
+    static let repliesBefore = false
+
     var keyDescription: String { "\(keys.prefix)fixed:…" }
 
     /// KEYS[1]: the call's applied-marker, then the counters; ARGV[1]: the marker's expiry in Unix ms, then per
@@ -77,33 +80,6 @@ struct FixedWindowCounter: WindowCounter {
             + group.unit.name
     }
 
-    func decode(_ replies: [RESPToken], groups: [UnitCount], chunkSize: Int) throws(CounterReplyError)
-        -> (counts: [WindowCount], errors: [RedisServerError])
-    {
-        var counts: [WindowCount] = []
-        counts.reserveCapacity(groups.count)
-        var errors: [RedisServerError] = []
-        for (index, reply) in replies.enumerated() {
-            if let error = reply.serverError {
-                errors.append(error)
-                continue
-            }
-            let expected = Self.units(ofCall: index, groups: groups.count, chunkSize: chunkSize)
-            guard let values = reply.array, values.count == expected else {
-                throw CounterReplyError(call: index, count: reply.array?.count ?? 0, expected: expected)
-            }
-            var position = index * chunkSize
-            for value in values {
-                guard let after = value.int else {
-                    throw CounterReplyError(call: index, count: values.count, expected: expected)
-                }
-                let group = groups[position]
-                counts.append(WindowCount(group: group, before: Int(after) - group.count, after: Int(after)))
-                position += 1
-            }
-        }
-        return (counts, errors)
-    }
 }
 
 /// The counter keys of a chunk of units, written straight into the command buffer.

@@ -22,6 +22,10 @@ struct RollingWindowCounter: WindowCounter {
     /// Repeating a call adds nothing: its members are named by the batch's tag, so `ZADD` finds them there.
     static let usesMarker = false
 
+    /// The reply holds each unit's count before and after the call: the set may have been trimmed, so the
+    /// count before is not the one after minus the batch's events.
+    static let repliesBefore = true
+
     var keyDescription: String { keys.rollingKeyPrefix + "…" }
 
     /// KEYS: the units' sets. ARGV: now, window ms, cap, tag, then for each key the number of its events
@@ -77,39 +81,6 @@ struct RollingWindowCounter: WindowCounter {
         keys.rollingKey(unitName: group.unit.name)
     }
 
-    func decode(_ replies: [RESPToken], groups: [UnitCount], chunkSize: Int) throws(CounterReplyError)
-        -> (counts: [WindowCount], errors: [RedisServerError])
-    {
-        var counts: [WindowCount] = []
-        counts.reserveCapacity(groups.count)
-        var errors: [RedisServerError] = []
-        for (index, reply) in replies.enumerated() {
-            if let error = reply.serverError {
-                errors.append(error)
-                continue
-            }
-            // Two values per unit: the count before and after the call.
-            let expected = 2 * Self.units(ofCall: index, groups: groups.count, chunkSize: chunkSize)
-            guard let values = reply.array, values.count == expected else {
-                throw CounterReplyError(call: index, count: reply.array?.count ?? 0, expected: expected)
-            }
-            var position = index * chunkSize
-            var before: Int64?
-            for value in values {
-                guard let number = value.int else {
-                    throw CounterReplyError(call: index, count: values.count, expected: expected)
-                }
-                if let first = before {
-                    counts.append(WindowCount(group: groups[position], before: Int(first), after: Int(number)))
-                    position += 1
-                    before = nil
-                } else {
-                    before = number
-                }
-            }
-        }
-        return (counts, errors)
-    }
 }
 
 /// The rolling-window keys of a chunk of units.

@@ -16,6 +16,9 @@ protocol WindowCounter: Sendable {
     /// Whether each call carries an applied-marker key (see ``FixedWindowCounter``); a counter whose script is
     /// idempotent by itself needs none.
     static var usesMarker: Bool { get }
+    /// Whether a call's reply holds two values per unit, its count before and after the call, rather than only
+    /// the count after.
+    static var repliesBefore: Bool { get }
     /// Appends the script call for the units of `slice`, all from `batch`, after `head` (`EVALSHA sha` or
     /// `FCALL name`); `marker` is the call's applied-marker key when ``usesMarker``.
     func encode(
@@ -23,17 +26,54 @@ protocol WindowCounter: Sendable {
         into encoder: inout RESPCommandEncoder)
     /// The key of `group`'s counter, which routes its call in a Redis Cluster.
     func key(of group: UnitCount, in batch: PreparedBatch) -> String
-    /// Reads the counts from the replies of calls of `chunkSize` units each, in group order; failed calls are
-    /// reported, not counted.
-    ///
-    /// - Throws: ``CounterReplyError`` when a call's reply does not hold exactly what its units need.
-    func decode(_ replies: [RESPToken], groups: [UnitCount], chunkSize: Int) throws(CounterReplyError)
-        -> (counts: [WindowCount], errors: [RedisServerError])
     /// The key named when a call fails without naming one.
     var keyDescription: String { get }
 }
 
 extension WindowCounter {
+    /// Reads the counts from the replies of calls of `chunkSize` units each, in group order; failed calls are
+    /// reported, not counted.
+    ///
+    /// - Throws: ``ReplySizeError`` when a call's reply does not hold exactly what its units need.
+    func decode(_ replies: [RESPToken], groups: [UnitCount], chunkSize: Int) throws(ReplySizeError)
+        -> (counts: [WindowCount], errors: [RedisServerError])
+    {
+        let valuesPerUnit = Self.repliesBefore ? 2 : 1
+        var counts: [WindowCount] = []
+        counts.reserveCapacity(groups.count)
+        var errors: [RedisServerError] = []
+        for (index, reply) in replies.enumerated() {
+            if let error = reply.serverError {
+                errors.append(error)
+                continue
+            }
+            let expected = valuesPerUnit * Self.units(ofCall: index, groups: groups.count, chunkSize: chunkSize)
+            guard let values = reply.array, values.count == expected else {
+                throw ReplySizeError(
+                    command: "counter call \(index)", count: reply.array?.count ?? 0, allowed: .exactly(expected))
+            }
+            var position = index * chunkSize
+            var before: Int64?
+            for value in values {
+                guard let number = value.int else {
+                    throw ReplySizeError(
+                        command: "counter call \(index)", count: values.count, allowed: .exactly(expected))
+                }
+                if Self.repliesBefore && before == nil {
+                    before = number
+                    continue
+                }
+                let group = groups[position]
+                let after = Int(number)
+                counts.append(
+                    WindowCount(group: group, before: before.map { Int($0) } ?? after - group.count, after: after))
+                before = nil
+                position += 1
+            }
+        }
+        return (counts, errors)
+    }
+
     /// Units of call `index` when calls take `chunkSize` units each.
     static func units(ofCall index: Int, groups: Int, chunkSize: Int) -> Int {
         max(0, min(chunkSize, groups - index * chunkSize))
@@ -49,9 +89,8 @@ extension WindowCounter {
 
     /// Counts all groups of `batch` and returns the counts before and after.
     ///
-    /// On a single server the calls take ``chunkSize`` units each and go as one pipeline. A Redis Cluster runs a
-    /// script only on keys of one slot, and the units' counters are spread over all slots, so there each unit gets
-    /// a call of its own, routed to its counter's master; the calls still go as one pipeline per node.
+    /// On a single server the calls take ``chunkSize`` units each; on a Redis Cluster each unit gets a call of its
+    /// own, routed to its counter's master (``RedisRouter/evaluateChunked(_:units:chunkSize:timeout:key:encode:)``).
     ///
     /// Safe to repeat after any failure, also one whose replies were lost: each call is all or nothing, and one
     /// that already ran adds nothing again (see ``BatchWriteProgress``).
@@ -60,31 +99,30 @@ extension WindowCounter {
     ///   its key), ``RedisError/server(_:)`` for a transient one, or the connection's error.
     func count(_ batch: PreparedBatch, on client: RedisRouter) async throws -> [WindowCount] {
         let groups = batch.groups
-        let decoded: (counts: [WindowCount], errors: [RedisServerError])
-        switch client.backend {
-        case .server(let server):
-            let replies = try await server.evaluatePipelined(
-                Self.script, count: Self.calls(for: groups.count), functions: client.functions
-            ) { index, head, encoder in
-                let marker = Self.usesMarker ? keys.appliedKey(batchTag: batch.tag, chunk: index) : nil
-                encode(Self.chunk(index, of: groups), of: batch, marker: marker, head: head, into: &encoder)
-            }
-            decoded = try decode(replies, groups: groups, chunkSize: Self.chunkSize)
-        case .cluster:
-            var encoder = RESPCommandEncoder()
-            let replies = try await client.evaluatePipelined(Self.script, count: groups.count) { index, head in
-                encoder.reset()
-                let key = key(of: groups[index], in: batch)
-                let marker = Self.usesMarker ? keys.appliedKey(counterKey: key, batchTag: batch.tag) : nil
-                encode(groups[index...index], of: batch, marker: marker, head: head, into: &encoder)
-                return RedisRoutedCommand(RESPCommand(encoded: encoder.buffer), key: key)
-            }
-            decoded = try decode(replies, groups: groups, chunkSize: 1)
+        let (replies, unitsPerCall) = try await client.evaluateChunked(
+            Self.script, units: groups.count, chunkSize: Self.chunkSize, key: { key(of: groups[$0], in: batch) }
+        ) { call, units, routingKey, head, encoder in
+            let marker: String? =
+                if !Self.usesMarker { nil }
+                else if let routingKey { keys.appliedKey(counterKey: routingKey, batchTag: batch.tag) }
+                else { keys.appliedKey(batchTag: batch.tag, chunk: call) }
+            encode(groups[units], of: batch, marker: marker, head: head, into: &encoder)
         }
+        let decoded = try decode(replies, groups: groups, chunkSize: unitsPerCall)
         if let transient = decoded.errors.first(where: \.isTransient) { throw RedisError.server(transient) }
         if let refused = decoded.errors.first {
             throw BatchWriteRefusal(step: .counters, scriptError: refused, fallbackKey: keyDescription)
         }
         return decoded.counts
     }
+}
+
+/// A unit's count in its window before and after a batch was added.
+public struct WindowCount: Sendable, Hashable {
+    /// The unit and how many of the batch's entries it had.
+    public let group: UnitCount
+    /// The count before the batch.
+    public let before: Int
+    /// The count after the batch.
+    public let after: Int
 }

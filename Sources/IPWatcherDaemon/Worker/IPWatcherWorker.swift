@@ -82,9 +82,12 @@ public struct IPWatcherWorker: Sendable {
             ?? "\(endpoint)"
         let logger = self.logger
         let settings = Self.blockingWithinWatchdog(self.settings, interval: notifier.watchdogInterval, logger: logger)
+        let (source, recovery) = Self.batchSource(
+            for: settings, popClient: popClient, writeClient: writeClient, live: live, runTag: workerTag,
+            logger: logger)
         let consumer = ConsumerService(
-            popClient: popClient, writeClient: writeClient, settings: settings, live: live,
-            statistics: statistics, progress: progress, workerTag: workerTag, logger: logger
+            source: source, recovery: recovery, popClient: popClient, writeClient: writeClient, settings: settings,
+            live: live, statistics: statistics, progress: progress, logger: logger
         ) {
             logger.notice(
                 "consuming",
@@ -128,6 +131,25 @@ public struct IPWatcherWorker: Sendable {
 }
 
 extension IPWatcherWorker {
+    /// The source and recovery `settings.delivery` asks for: at-least-once pops into processing hashes
+    /// (``ProcessingQueuePopper``) and recovers them, at-most-once pops plainly (``QueuePopper``).
+    ///
+    /// `runTag` must differ between runs of the same worker: it names this run's batches.
+    static func batchSource(
+        for settings: WorkerSettings, popClient: RedisRouter, writeClient: RedisRouter, live: LiveDetectionSettings,
+        runTag: String, logger: Logger
+    ) -> (source: any BatchSource, recovery: BatchRecovery?) {
+        switch settings.delivery {
+        case .atLeastOnce:
+            let popper = ProcessingQueuePopper(client: popClient, settings: settings, runTag: runTag)
+            let recovery = BatchRecovery(
+                own: popper, client: writeClient, settings: settings, live: live, runTag: runTag, logger: logger)
+            return (popper, recovery)
+        case .atMostOnce:
+            return (QueuePopper(client: popClient, settings: settings), nil)
+        }
+    }
+
     /// `settings` with the blocking pop cut to half the watchdog interval (at least 10 ms) when that is shorter
     /// than `queue.block_timeout`.
     ///

@@ -10,7 +10,7 @@ extension WorkerSettings {
     public init(configuration: IPWatcherConfiguration) {
         self.init()
         queueKey = configuration.queue.key
-        popSide = configuration.queue.pop == .left ? .left : .right
+        popSide = configuration.queue.pop
         batchSize = configuration.queue.batch
         blockTimeout = configuration.queue.blockTimeout
         rejectedKey = configuration.queue.rejectedKey

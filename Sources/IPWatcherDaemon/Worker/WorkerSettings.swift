@@ -5,13 +5,8 @@ import Detection
 /// Built from the configuration file, environment and flags (see `IPWatcherConfiguration`), or directly by
 /// tests and the demo.
 public struct WorkerSettings: Sendable, Hashable {
-    /// Which end of the queue list the worker pops from.
-    public enum PopSide: String, Sendable, Hashable {
-        /// `BLPOP`/`LPOP`: the product's stated design. With producers using `LPUSH`, newest first.
-        case left
-        /// `BRPOP`/`RPOP`: with `LPUSH` producers, arrival order.
-        case right
-    }
+    /// Which end of the queue list the worker pops from; see ``IPWatcherConfiguration/Queue-swift.struct/PopSide``.
+    public typealias PopSide = IPWatcherConfiguration.Queue.PopSide
 
     /// What a crash of the worker may cost; see ``IPWatcherConfiguration/Queue-swift.struct/Delivery``.
     public typealias Delivery = IPWatcherConfiguration.Queue.Delivery

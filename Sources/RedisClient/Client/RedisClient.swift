@@ -8,7 +8,8 @@ import Synchronization
 ///
 /// ``run()`` is the client's long-running work — connect, wait for the connection to drop, back off with
 /// jitter, reconnect — and belongs in a service group or task group; it returns when its task is cancelled.
-/// Commands sent while there is no connection wait for one up to the command timeout, then fail with
+/// Commands sent while there is no connection wait for one up to the command timeout (before the first connection
+/// up to the connect timeout if that is longer), then fail with
 /// ``RedisError/notConnected(lastError:)``. A command in flight when the connection drops fails with
 /// ``RedisError/connectionClosed(reason:)`` and is not retried here, since it may have run: retrying is the
 /// caller's decision. Blocking commands hold the connection's reply queue for their whole block time, so give
@@ -26,12 +27,19 @@ public final class RedisClient: RedisCommandExecutor {
     private struct Shared {
         var state: RedisConnectionState = .idle
         var connection: RedisConnection?
-        var waiters: [UInt64: EventLoopPromise<RedisConnection>] = [:]
-        var nextWaiterID: UInt64 = 0
+        var waiters = RedisWaiters<RedisConnection>()
         var lastError: String?
         var connects = 0
         /// Set by ``stopWaitingForConnection()``: no command waits for a connection any more.
         var failsFast = false
+
+        /// The live connection, or the error a command gets at once; nil when it must wait.
+        func immediateConnection() -> Result<RedisConnection, any Error>? {
+            if let connection, connection.isActive { return .success(connection) }
+            if case .shutdown = state { return .failure(RedisError.shutdown) }
+            if failsFast { return .failure(RedisError.notConnected(lastError: lastError)) }
+            return nil
+        }
     }
 
     /// Creates a client; nothing connects until ``run()`` starts.
@@ -113,37 +121,34 @@ public final class RedisClient: RedisCommandExecutor {
         shutDown()
     }
 
-    /// The current connection, waiting up to the command timeout for one to come up.
+    /// The current connection, waiting for one to come up: up to the command timeout, or before the first
+    /// connection up to the connect timeout if that is longer (``connectionWaitLimit(connectedBefore:)``).
     public func connection() async throws -> RedisConnection {
-        let eventLoop = eventLoopGroup.any()
-        let outcome: Result<RedisConnection, RedisError>? = shared.withLock { shared in
-            if let connection = shared.connection, connection.isActive { return .success(connection) }
-            if case .shutdown = shared.state { return .failure(.shutdown) }
-            if shared.failsFast { return .failure(.notConnected(lastError: shared.lastError)) }
-            return nil
+        let connectedBefore: Bool
+        switch shared.withLock({ ($0.immediateConnection(), $0.connects > 0) }) {
+        case (let outcome?, _): return try outcome.get()
+        case (nil, let before): connectedBefore = before
         }
-        if let outcome { return try outcome.get() }
+        return try await RedisWaiters.wait(
+            on: eventLoopGroup.any(), timeout: connectionWaitLimit(connectedBefore: connectedBefore),
+            join: { promise in
+                shared.withLock { shared in
+                    // The connection may have come up since the look above.
+                    if let outcome = shared.immediateConnection() { return .ready(outcome) }
+                    return .waiting(shared.waiters.add(promise))
+                }
+            },
+            leave: { [self] id in shared.withLock { $0.waiters.remove(id) } },
+            timedOut: { [self] in RedisError.notConnected(lastError: shared.withLock { $0.lastError }) })
+    }
 
-        let promise = eventLoop.makePromise(of: RedisConnection.self)
-        let id = shared.withLock { shared in
-            shared.nextWaiterID += 1
-            shared.waiters[shared.nextWaiterID] = promise
-            return shared.nextWaiterID
-        }
-        // The connection may have come up between the two locked sections.
-        if let connection = shared.withLock({ $0.connection }), connection.isActive {
-            removeWaiter(id)?.succeed(connection)
-        }
-        let timeout = eventLoop.scheduleTask(in: TimeAmount(configuration.commandTimeout)) { [self] in
-            let lastError = shared.withLock { $0.lastError }
-            removeWaiter(id)?.fail(RedisError.notConnected(lastError: lastError))
-        }
-        defer { timeout.cancel() }
-        return try await withTaskCancellationHandler {
-            try await promise.futureResult.get()
-        } onCancel: { [self] in
-            removeWaiter(id)?.fail(CancellationError())
-        }
+    /// How long a command waits for a connection: the command timeout, except before the first connection, whose
+    /// connect (with its handshake) may take up to the connect timeout.
+    ///
+    /// A fresh client under load otherwise failed commands with ``RedisError/notConnected(lastError:)`` while its
+    /// first connect was still under way and would have succeeded.
+    func connectionWaitLimit(connectedBefore: Bool) -> Duration {
+        connectedBefore ? configuration.commandTimeout : max(configuration.commandTimeout, configuration.connectTimeout)
     }
 
     /// From now on, a command sent while there is no connection fails at once instead of waiting for one, and
@@ -151,13 +156,11 @@ public final class RedisClient: RedisCommandExecutor {
     ///
     /// For a graceful shutdown while Redis is away: waiting up to the command timeout would only delay the exit.
     public func stopWaitingForConnection() {
-        let waiters = shared.withLock { shared in
+        let (waiters, lastError) = shared.withLock { shared in
             shared.failsFast = true
-            let waiters = shared.waiters
-            shared.waiters.removeAll()
-            return (waiters, shared.lastError)
+            return (shared.waiters.removeAll(), shared.lastError)
         }
-        for promise in waiters.0.values { promise.fail(RedisError.notConnected(lastError: waiters.1)) }
+        for promise in waiters { promise.fail(RedisError.notConnected(lastError: lastError)) }
     }
 
     public func send(_ command: RESPCommand, timeout: Duration? = nil) async throws -> RESPToken {
@@ -173,35 +176,27 @@ public final class RedisClient: RedisCommandExecutor {
         try await connection().sendBlocking(command, blockFor: blockFor)
     }
 
-    private func removeWaiter(_ id: UInt64) -> EventLoopPromise<RedisConnection>? {
-        shared.withLock { $0.waiters.removeValue(forKey: id) }
-    }
-
     private func publish(_ connection: RedisConnection) {
         let waiters = shared.withLock { shared in
             shared.connection = connection
             shared.connects += 1
             shared.lastError = nil
-            let waiters = shared.waiters
-            shared.waiters.removeAll()
-            return waiters
+            return shared.waiters.removeAll()
         }
         setState(.ready)
         logger.info("connected to Redis", metadata: ["protocol": "RESP\(connection.protocolVersion)"])
-        for promise in waiters.values { promise.succeed(connection) }
+        for promise in waiters { promise.succeed(connection) }
     }
 
     private func shutDown() {
         let (waiters, connection) = shared.withLock { shared in
-            let waiters = shared.waiters
-            shared.waiters.removeAll()
             let connection = shared.connection
             shared.connection = nil
-            return (waiters, connection)
+            return (shared.waiters.removeAll(), connection)
         }
         setState(.shutdown)
         connection?.channel.close(promise: nil)
-        for promise in waiters.values { promise.fail(RedisError.shutdown) }
+        for promise in waiters { promise.fail(RedisError.shutdown) }
     }
 
     private func setState(_ state: RedisConnectionState) {

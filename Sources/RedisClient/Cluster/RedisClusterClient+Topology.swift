@@ -5,42 +5,20 @@ import RESP
 extension RedisClusterClient {
     /// The slot map, waiting up to the command timeout for the first one.
     func waitForTopology() async throws -> RedisClusterTopology {
-        let immediate: Result<RedisClusterTopology, any Error>? = shared.withLock { shared in
-            if shared.isShutdown { return .failure(RedisError.shutdown) }
-            if let topology = shared.topology { return .success(topology) }
-            return nil
-        }
-        if let immediate { return try immediate.get() }
-
-        let eventLoop = eventLoopGroup.any()
-        let promise = eventLoop.makePromise(of: RedisClusterTopology.self)
-        let id = shared.withLock { shared in
-            shared.nextWaiterID += 1
-            shared.topologyWaiters[shared.nextWaiterID] = promise
-            return shared.nextWaiterID
-        }
-        // The map, or a shutdown, may have come between the two locked sections.
-        let late: Result<RedisClusterTopology, any Error>? = shared.withLock { shared in
-            if shared.isShutdown { return .failure(RedisError.shutdown) }
-            return shared.topology.map { .success($0) }
-        }
-        if let late, let waiter = removeTopologyWaiter(id) {
-            waiter.completeWith(late)
-        }
-        let timeout = eventLoop.scheduleTask(in: TimeAmount(configuration.commandTimeout)) { [self] in
-            let lastError = shared.withLock { $0.lastRefreshError }
-            removeTopologyWaiter(id)?.fail(RedisClusterError.topologyUnavailable(lastError: lastError))
-        }
-        defer { timeout.cancel() }
-        return try await withTaskCancellationHandler {
-            try await promise.futureResult.get()
-        } onCancel: { [self] in
-            removeTopologyWaiter(id)?.fail(CancellationError())
-        }
-    }
-
-    private func removeTopologyWaiter(_ id: UInt64) -> EventLoopPromise<RedisClusterTopology>? {
-        shared.withLock { $0.topologyWaiters.removeValue(forKey: id) }
+        if let immediate = shared.withLock({ $0.immediateTopology() }) { return try immediate.get() }
+        return try await RedisWaiters.wait(
+            on: eventLoopGroup.any(), timeout: configuration.commandTimeout,
+            join: { promise in
+                shared.withLock { shared in
+                    // The map, or a shutdown, may have come since the look above.
+                    if let immediate = shared.immediateTopology() { return .ready(immediate) }
+                    return .waiting(shared.topologyWaiters.add(promise))
+                }
+            },
+            leave: { [self] id in shared.withLock { $0.topologyWaiters.remove(id) } },
+            timedOut: { [self] in
+                RedisClusterError.topologyUnavailable(lastError: shared.withLock { $0.lastRefreshError })
+            })
     }
 
     /// Refreshes whenever asked, no more often than every ``minimumRefreshSpacing``, and again after
@@ -168,8 +146,7 @@ extension RedisClusterClient {
             shared.topology = topology
             shared.refreshCount += 1
             shared.lastRefreshError = nil
-            let waiters = shared.topologyWaiters
-            shared.topologyWaiters.removeAll()
+            let waiters = shared.topologyWaiters.removeAll()
             let retired = shared.nodes.values.filter { !known.contains($0.address) }
             for entry in retired { shared.nodes[entry.address] = nil }
             return (changed, waiters, retired)
@@ -183,6 +160,6 @@ extension RedisClusterClient {
                 "Redis Cluster slot map updated",
                 metadata: ["from": "\(source)", "masters": "\(topology.masters.map { address(of: $0).description })"])
         }
-        for promise in waiters.values { promise.succeed(topology) }
+        for promise in waiters { promise.succeed(topology) }
     }
 }

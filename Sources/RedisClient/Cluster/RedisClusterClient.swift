@@ -57,10 +57,15 @@ public final class RedisClusterClient: Sendable {
     let failedRefreshDelay: Duration = .milliseconds(500)
 
     struct Shared {
+        /// The slot map, or the error a command gets at once; nil when it must wait for the first map.
+        func immediateTopology() -> Result<RedisClusterTopology, any Error>? {
+            if isShutdown { return .failure(RedisError.shutdown) }
+            return topology.map { .success($0) }
+        }
+
         var topology: RedisClusterTopology?
         var lastRefreshError: String?
-        var topologyWaiters: [UInt64: EventLoopPromise<RedisClusterTopology>] = [:]
-        var nextWaiterID: UInt64 = 0
+        var topologyWaiters = RedisWaiters<RedisClusterTopology>()
         var nodes: [RedisClusterNodeAddress: NodeEntry] = [:]
         var hasRun = false
         var isShutdown = false
@@ -262,15 +267,13 @@ public final class RedisClusterClient: Sendable {
     private func shutDown() {
         let (waiters, entries) = shared.withLock { shared in
             shared.isShutdown = true
-            let waiters = shared.topologyWaiters
-            shared.topologyWaiters.removeAll()
             let entries = Array(shared.nodes.values)
             shared.nodes.removeAll()
-            return (waiters, entries)
+            return (shared.topologyWaiters.removeAll(), entries)
         }
         nodeStartsContinuation.finish()
         refreshRequestsContinuation.finish()
         for entry in entries { entry.retire.finish() }
-        for promise in waiters.values { promise.fail(RedisError.shutdown) }
+        for promise in waiters { promise.fail(RedisError.shutdown) }
     }
 }

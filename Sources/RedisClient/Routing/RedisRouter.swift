@@ -7,9 +7,10 @@ import RESP
 /// hash slot.
 ///
 /// Code that must work with both names the key of every command (``RedisRoutedCommand``) and runs it here; with a
-/// single server the key is ignored and nothing is hashed on the hot path that matters
-/// (``backend`` gives the ``RedisClient`` for code with a faster single-server path). Commands on several keys
-/// must use keys of one slot (hash tags) to work on a cluster.
+/// single server the key is ignored and nothing is hashed on the hot path that matters. Callers never learn which
+/// of the two it is: where a single server allows a faster path (chunked script calls), the router offers the
+/// operation itself (``evaluateChunked(_:units:chunkSize:timeout:key:encode:)``). Commands on several keys must use
+/// keys of one slot (hash tags) to work on a cluster.
 public final class RedisRouter: Sendable {
     /// Where commands go.
     public enum Backend: Sendable {
@@ -19,8 +20,8 @@ public final class RedisRouter: Sendable {
         case cluster(RedisClusterClient)
     }
 
-    /// Where commands go.
-    public let backend: Backend
+    /// Where commands go; kept inside the module, so that no caller branches on it.
+    let backend: Backend
     /// The library whose functions run this router's scripts with `FCALL`; nil runs them with `EVALSHA`.
     public let functions: RedisFunctionLibrary?
 
@@ -179,13 +180,8 @@ public final class RedisRouter: Sendable {
         if let name = functions?.functionName(of: script) {
             return try await send(RESPCommand(RedisScriptCall.fcall(name), keys.count, keys, arguments), slot: slot)
         }
-        let sha: String
-        if let known = script.sha1 { sha = known } else { sha = try await load(script) }
-        do {
-            return try await send(RESPCommand("EVALSHA", sha, keys.count, keys, arguments), slot: slot)
-        } catch RedisError.server(let error) where error.code == "NOSCRIPT" {
-            let reloaded = try await load(script)
-            return try await send(RESPCommand("EVALSHA", reloaded, keys.count, keys, arguments), slot: slot)
+        return try await script.withDigest(load: { try await load(script) }) { sha in
+            try await send(RESPCommand("EVALSHA", sha, keys.count, keys, arguments), slot: slot)
         }
     }
 
@@ -200,15 +196,47 @@ public final class RedisRouter: Sendable {
         if let name = functions?.functionName(of: script) {
             return try await pipeline((0..<count).map { call($0, .fcall(name)) }, timeout: timeout)
         }
-        let sha: String
-        if let known = script.sha1 { sha = known } else { sha = try await load(script) }
-        var replies = try await pipeline((0..<count).map { call($0, .evalsha(sha)) }, timeout: timeout)
-        let missing = replies.indices.filter { replies[$0].serverError?.code == "NOSCRIPT" }
-        guard !missing.isEmpty else { return replies }
-        let reloaded = try await load(script)
-        let retried = try await pipeline(missing.map { call($0, .evalsha(reloaded)) }, timeout: timeout)
-        for (index, reply) in zip(missing, retried) { replies[index] = reply }
-        return replies
+        return try await script.withDigestPipelined(count: count, load: { try await load(script) }) { indices, sha in
+            let calls = indices.map { $0.map { call($0, .evalsha(sha)) } } ?? (0..<count).map { call($0, .evalsha(sha)) }
+            return try await pipeline(calls, timeout: timeout)
+        }
+    }
+
+    /// Runs `script` over `units` units and returns the replies in call order (error replies as tokens) and how
+    /// many units each call took: ``chunkSize`` on one server, 1 on a cluster.
+    ///
+    /// On one server the calls take `chunkSize` units each and go as one pipeline. A Redis Cluster runs a script
+    /// only on keys of one slot, and units' keys are spread over all slots, so there each unit gets a call of its
+    /// own, routed by `key(unit)` to its master; the calls still go as one pipeline per node. `encode` appends
+    /// call `call` for `units` after `head`; `routingKey` is the unit's key on a cluster (computed once, for the
+    /// caller to reuse) and nil on one server. Calls answered `NOSCRIPT` are sent again after loading the script.
+    public func evaluateChunked(
+        _ script: RedisScript, units: Int, chunkSize: Int, timeout: Duration? = nil,
+        key: (_ unit: Int) -> String,
+        encode: (
+            _ call: Int, _ units: Range<Int>, _ routingKey: String?, _ head: RedisScriptCall,
+            _ encoder: inout RESPCommandEncoder
+        ) -> Void
+    ) async throws -> (replies: [RESPToken], unitsPerCall: Int) {
+        switch backend {
+        case .server(let server):
+            let calls = (units + chunkSize - 1) / chunkSize
+            let replies = try await server.evaluatePipelined(
+                script, count: calls, functions: functions, timeout: timeout
+            ) { index, head, encoder in
+                encode(index, index * chunkSize..<min((index + 1) * chunkSize, units), nil, head, &encoder)
+            }
+            return (replies, chunkSize)
+        case .cluster:
+            var encoder = RESPCommandEncoder()
+            let replies = try await evaluatePipelined(script, count: units, timeout: timeout) { index, head in
+                encoder.reset()
+                let routingKey = key(index)
+                encode(index, index..<index + 1, routingKey, head, &encoder)
+                return RedisRoutedCommand(RESPCommand(encoded: encoder.buffer), key: routingKey)
+            }
+            return (replies, 1)
+        }
     }
 
     /// Loads `library` with `FUNCTION LOAD REPLACE` on the server, or on every master of a cluster (replicas get

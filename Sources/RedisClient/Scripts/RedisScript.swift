@@ -35,23 +35,53 @@ public final class RedisScript: Sendable {
     }
 }
 
+extension RedisScript {
+    /// Runs `call` with the script's digest, loading it with `load` first if the digest is unknown and once more
+    /// if the call is answered `NOSCRIPT` (after a restart, a `SCRIPT FLUSH` or a failover).
+    ///
+    /// The one place that knows how `EVALSHA` recovers from a server that forgot the script; `load` says where
+    /// it is loaded (one server, or every master of a cluster).
+    public func withDigest<Result>(
+        load: () async throws -> String, _ call: (_ sha1: String) async throws -> Result
+    ) async throws -> Result {
+        let sha = try await sha1Loading(load)
+        do {
+            return try await call(sha)
+        } catch RedisError.server(let error) where error.code == "NOSCRIPT" {
+            return try await call(try await load())
+        }
+    }
+
+    /// Runs `count` calls with the script's digest through `send`, which sends the calls at the given indices as
+    /// one batch and returns their replies in that order (error replies as tokens); calls answered `NOSCRIPT` did
+    /// not run, so exactly those are sent once more after loading the script again with `load`.
+    public func withDigestPipelined(
+        count: Int, load: () async throws -> String,
+        _ send: (_ indices: [Int]?, _ sha1: String) async throws -> [RESPToken]
+    ) async throws -> [RESPToken] {
+        let sha = try await sha1Loading(load)
+        var replies = try await send(nil, sha)
+        let missing = replies.indices.filter { replies[$0].serverError?.code == "NOSCRIPT" }
+        guard !missing.isEmpty else { return replies }
+        let retried = try await send(missing, try await load())
+        for (index, reply) in zip(missing, retried) { replies[index] = reply }
+        return replies
+    }
+
+    private func sha1Loading(_ load: () async throws -> String) async throws -> String {
+        if let known = sha1 { return known }
+        return try await load()
+    }
+}
+
 extension RedisCommandExecutor {
     /// Runs `script` with `EVALSHA`, loading it first if needed and once more if the server answers `NOSCRIPT`
     /// (after a restart or `SCRIPT FLUSH`).
     public func evaluate(
         _ script: RedisScript, keys: [String] = [], arguments: [String] = []
     ) async throws -> RESPToken {
-        let sha: String
-        if let known = script.sha1 {
-            sha = known
-        } else {
-            sha = try await script.load(on: self)
-        }
-        do {
-            return try await send(RESPCommand("EVALSHA", sha, keys.count, keys, arguments))
-        } catch RedisError.server(let error) where error.code == "NOSCRIPT" {
-            let reloaded = try await script.load(on: self)
-            return try await send(RESPCommand("EVALSHA", reloaded, keys.count, keys, arguments))
+        try await script.withDigest(load: { try await script.load(on: self) }) { sha in
+            try await send(RESPCommand("EVALSHA", sha, keys.count, keys, arguments))
         }
     }
 }
@@ -73,21 +103,15 @@ extension RedisCommandExecutor {
             for index in 0..<count { encode(index, .fcall(name), &encoder) }
             return try await pipeline(encoder, timeout: timeout)
         }
-        let sha: String
-        if let known = script.sha1 {
-            sha = known
-        } else {
-            sha = try await script.load(on: self)
+        return try await script.withDigestPipelined(count: count, load: { try await script.load(on: self) }) {
+            indices, sha in
+            encoder.reset()
+            if let indices {
+                for index in indices { encode(index, .evalsha(sha), &encoder) }
+            } else {
+                for index in 0..<count { encode(index, .evalsha(sha), &encoder) }
+            }
+            return try await pipeline(encoder, timeout: timeout)
         }
-        for index in 0..<count { encode(index, .evalsha(sha), &encoder) }
-        var replies = try await pipeline(encoder, timeout: timeout)
-        let missing = replies.indices.filter { replies[$0].serverError?.code == "NOSCRIPT" }
-        guard !missing.isEmpty else { return replies }
-        let reloaded = try await script.load(on: self)
-        encoder.reset()
-        for index in missing { encode(index, .evalsha(reloaded), &encoder) }
-        let retried = try await pipeline(encoder, timeout: timeout)
-        for (index, reply) in zip(missing, retried) { replies[index] = reply }
-        return replies
     }
 }
