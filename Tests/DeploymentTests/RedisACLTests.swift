@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import IPWatcherTestSupport
 
 /// `deploy/redis-acl.conf` in a real redis-server: it loads as a redis.conf include, it grants the worker everything
 /// it does (commands, the commands inside its Lua scripts, keys, the events channel) and nothing much else.
-@Suite("Redis ACL for the worker")
+@Suite("Redis ACL for the worker", .loadsMachine)
 struct RedisACLTests {
     /// One way of running the worker; together they use every command the ACL grants that Redis 7 reaches.
     struct Scenario: Sendable, CustomTestStringConvertible {
@@ -85,7 +86,7 @@ struct RedisACLTests {
             name: "subscriber", executable: redisCLI, arguments: redis.cliArguments(["SUBSCRIBE", "ipwatcher:events"]),
             logDirectory: scratch.url)
         defer { subscriber.stop(signal: SIGKILL, timeout: .seconds(5)) }
-        let subscribed = await eventually(timeout: .seconds(10)) { subscriber.standardOutput.contains("ipwatcher:events") }
+        let subscribed = try await eventually(within: .seconds(10), every: .milliseconds(100)) { subscriber.standardOutput.contains("ipwatcher:events") }
         try #require(subscribed, "redis-cli SUBSCRIBE did not confirm:\n\(subscriber.standardError)")
 
         let worker = try BackgroundProcess(
@@ -93,7 +94,7 @@ struct RedisACLTests {
             arguments: ["run", "--config", configuration.path, "--redis-url", url], environment: environment,
             logDirectory: scratch.url)
         defer { worker.stop(signal: SIGKILL, timeout: .seconds(5)) }
-        let consuming = await eventually(timeout: .seconds(20)) {
+        let consuming = try await eventually(within: .seconds(20), every: .milliseconds(100)) {
             !worker.isRunning || worker.standardError.contains("consuming")
         }
         try #require(consuming && worker.isRunning, "the worker did not start consuming:\n\(worker.standardError)")
@@ -116,28 +117,28 @@ struct RedisACLTests {
             try redis.run(["SISMEMBER", "blocklist", scenario.unit], database: scenario.database) == "1"
         }
         if scenario.dryRun {
-            let announced = await eventually(timeout: .seconds(10)) { subscriber.standardOutput.contains(blockEvent) }
+            let announced = try await eventually(within: .seconds(10), every: .milliseconds(100)) { subscriber.standardOutput.contains(blockEvent) }
             #expect(announced, "no block event:\n\(subscriber.standardOutput)\n\(worker.standardError)")
             #expect(subscriber.standardOutput.contains("\"dry_run\":true"))
             #expect(try redis.run(["SCARD", "blocklist"], database: scenario.database) == "0")
         } else {
-            let blocked = try await eventually(timeout: .seconds(10)) { try isMember() }
+            let blocked = try await eventually(within: .seconds(10), every: .milliseconds(100)) { try isMember() }
             #expect(blocked, "\(scenario.unit) never reached the blocklist:\n\(worker.standardError)")
             // ban_seconds: 1, and the expiry script runs every 250 ms.
-            let unblocked = try await eventually(timeout: .seconds(10)) { try !isMember() }
+            let unblocked = try await eventually(within: .seconds(10), every: .milliseconds(100)) { try !isMember() }
             #expect(unblocked, "the ban of \(scenario.unit) did not end:\n\(worker.standardError)")
-            let announced = await eventually(timeout: .seconds(5)) {
+            let announced = try await eventually(within: .seconds(5), every: .milliseconds(100)) {
                 subscriber.standardOutput.contains(blockEvent) && sawUnblockEvent()
             }
             #expect(announced, "block and unblock events missing:\n\(subscriber.standardOutput)")
         }
         // What `systemctl reload ipwatcher` does (ExecReload=/bin/kill -HUP $MAINPID).
         worker.send(SIGHUP)
-        let reloaded = await eventually(timeout: .seconds(10)) { worker.standardError.contains("configuration reloaded") }
+        let reloaded = try await eventually(within: .seconds(10), every: .milliseconds(100)) { worker.standardError.contains("configuration reloaded") }
         #expect(reloaded, "no reload after SIGHUP:\n\(worker.standardError)")
         #expect(worker.isRunning, "SIGHUP ended the worker")
 
-        let rejectedKept = try await eventually(timeout: .seconds(5)) {
+        let rejectedKept = try await eventually(within: .seconds(5), every: .milliseconds(100)) {
             try redis.run(["LRANGE", "ipwatcher:rejected", "0", "-1"], database: scenario.database)
                 .contains("not-an-address")
         }
@@ -236,7 +237,7 @@ struct RedisACLTests {
             ],
             environment: Subprocess.cleanEnvironment(), logDirectory: scratch.url)
         defer { worker.stop(signal: SIGKILL, timeout: .seconds(5)) }
-        let consuming = await eventually(timeout: .seconds(15)) {
+        let consuming = try await eventually(within: .seconds(15), every: .milliseconds(100)) {
             !worker.isRunning || worker.standardError.contains("consuming")
         }
         let logEnd = worker.standardError.split(separator: "\n").suffix(4).joined(separator: "\n")
@@ -244,7 +245,7 @@ struct RedisACLTests {
             consuming && worker.isRunning, "the worker, unprivileged, never started consuming; its log ends:\n\(logEnd)")
 
         _ = try redis.run(["LPUSH", "ips"] + Array(repeating: "192.0.2.44", count: 20))
-        let blocked = try await eventually(timeout: .seconds(10)) {
+        let blocked = try await eventually(within: .seconds(10), every: .milliseconds(100)) {
             try redis.run(["SISMEMBER", "blocklist", "192.0.2.44"]) == "1"
         }
         #expect(blocked, "\(worker.standardError)")

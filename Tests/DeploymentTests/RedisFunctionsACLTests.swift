@@ -1,10 +1,11 @@
 import Foundation
 import Testing
+import IPWatcherTestSupport
 
 /// `deploy/redis-acl-functions.conf` in a real redis-server: the worker runs its scripts as the functions
 /// `ipwatcher redis install-functions` loaded, and the user can no longer run Lua of its own, empty the queue or
 /// reach another database; the web tier's example user can only push to the queue and read the blocklist.
-@Suite("Redis ACL for the worker with Redis Functions")
+@Suite("Redis ACL for the worker with Redis Functions", .loadsMachine)
 struct RedisFunctionsACLTests {
     static func functionsUserRules(password: String) throws -> [String] {
         try RedisACLFile.rules(of: "ipwatcher", in: RepositoryLayout.redisACLFunctions, password: password)
@@ -72,18 +73,18 @@ struct RedisFunctionsACLTests {
                 "redis://ipwatcher:\(password)@127.0.0.1:\(redis.port)",
             ], environment: Subprocess.cleanEnvironment(), logDirectory: scratch.url)
         defer { worker.stop(signal: SIGKILL, timeout: .seconds(5)) }
-        let consuming = await eventually(timeout: .seconds(20)) {
+        let consuming = try await eventually(within: .seconds(20), every: .milliseconds(100)) {
             !worker.isRunning || worker.standardError.contains("consuming")
         }
         try #require(consuming && worker.isRunning, "the worker did not start consuming:\n\(worker.standardError)")
 
         _ = try redis.run(["LPUSH", "ips"] + Array(repeating: "203.0.113.9", count: 20) + ["not-an-address"])
         func isMember() throws -> Bool { try redis.run(["SISMEMBER", "blocklist", "203.0.113.9"]) == "1" }
-        let blocked = try await eventually(timeout: .seconds(10)) { try isMember() }
+        let blocked = try await eventually(within: .seconds(10), every: .milliseconds(100)) { try isMember() }
         #expect(blocked, "never blocked:\n\(worker.standardError)")
-        let unblocked = try await eventually(timeout: .seconds(10)) { try !isMember() }
+        let unblocked = try await eventually(within: .seconds(10), every: .milliseconds(100)) { try !isMember() }
         #expect(unblocked, "the ban did not end:\n\(worker.standardError)")
-        let rejectedKept = try await eventually(timeout: .seconds(5)) {
+        let rejectedKept = try await eventually(within: .seconds(5), every: .milliseconds(100)) {
             try redis.run(["LRANGE", "ipwatcher:rejected", "0", "-1"]).contains("not-an-address")
         }
         #expect(rejectedKept, "the rejected entry was not kept (LPUSH/LTRIM in the selector):\n\(worker.standardError)")

@@ -4,6 +4,7 @@ import LocalRedis
 import RESP
 import RedisClient
 import Testing
+import IPWatcherTestSupport
 
 /// `ipwatcher blocklist …` and the store under it, against a private redis-server.
 @Suite(.needsRedisServer)
@@ -34,7 +35,7 @@ struct BlocklistCommandTests {
             try await withScratchDirectory { scratch in
                 let url = ["--redis-url", server.url]
                 // The worker blocks IPv6 clients by their /64 and mapped IPv4 clients by the IPv4 address.
-                try await withTestConnection(server.url) { connection async throws in
+                try await withConnection(server.url) { connection async throws in
                     _ = try await connection.send("SADD", "blocklist", "2001:db8:1:2::/64", "198.51.100.4")
                 }
                 let rotated = try await runIPWatcher(
@@ -57,7 +58,7 @@ struct BlocklistCommandTests {
                 let added = try await runIPWatcher(
                     ["blocklist", "add", "192.0.2.9", "--ban-seconds", "120"] + url, in: scratch)
                 #expect(added.outcome.status == 0)
-                try await withTestConnection(server.url) { connection async throws in
+                try await withConnection(server.url) { connection async throws in
                     let score = try #require(try await connection.send("ZSCORE", "ipwatcher:bans", "192.0.2.9").double)
                     #expect(Int64(score) >= before + 120_000)
                     #expect(Int64(score) <= WallClock().nowMilliseconds() + 120_000)
@@ -68,7 +69,7 @@ struct BlocklistCommandTests {
 
                 let removed = try await runIPWatcher(["blocklist", "remove", "192.0.2.9"] + url, in: scratch)
                 #expect(removed.outcome.status == 0)
-                try await withTestConnection(server.url) { connection async throws in
+                try await withConnection(server.url) { connection async throws in
                     #expect(try await connection.send("SISMEMBER", "blocklist", "192.0.2.9").bool == false)
                     #expect(try await connection.send("ZSCORE", "ipwatcher:bans", "192.0.2.9").isNull)
                 }
@@ -84,7 +85,7 @@ struct BlocklistCommandTests {
                 let url = ["--redis-url", server.url]
                 _ = try await runIPWatcher(["blocklist", "add", "192.0.2.10", "--ban-seconds", "60"] + url, in: scratch)
                 _ = try await runIPWatcher(["blocklist", "add", "192.0.2.10", "--ban-seconds", "0"] + url, in: scratch)
-                try await withTestConnection(server.url) { connection async throws in
+                try await withConnection(server.url) { connection async throws in
                     #expect(try await connection.send("ZSCORE", "ipwatcher:bans", "192.0.2.10").isNull)
                 }
                 let listed = try await runIPWatcher(["blocklist", "list", "--json"] + url, in: scratch)

@@ -5,6 +5,9 @@ import Testing
 
 #if canImport(Glibc)
 import Glibc
+import IPWatcherTestSupport
+import SystemdNotify
+import Traffic
 #endif
 
 /// The real `ipwatcher run` binary, crashed with SIGKILL mid-stream, and Redis crashed under it: with
@@ -72,7 +75,7 @@ struct DaemonCrashRecoveryTests {
             try await withScratchDirectory { scratch in
                 let config = try scratch.write(Self.configuration, to: "ipwatcher.yaml")
                 let arguments = ["run", "--config", config, "--redis-url", server.url]
-                try await withTestConnection(server.url) { redis in
+                try await withConnection(server.url) { redis in
                     let entries = Self.traffic()
                     try await Self.push(entries, to: redis)
                     var killsWithBatchesInHand = 0
@@ -91,7 +94,7 @@ struct DaemonCrashRecoveryTests {
                         if !unfinished.isEmpty { killsWithBatchesInHand += 1 }
                     }
                     #expect(killsWithBatchesInHand >= 1, "no kill caught a batch in hand; the test proved nothing")
-                    let notify = try NotifyDatagramSocket(in: scratch)
+                    let notify = try NotifySocketListener(path: scratch.path + "/notify.sock")
                     try await withDaemon(arguments, in: scratch, extraEnvironment: ["NOTIFY_SOCKET": notify.path]) {
                         daemon in
                         try await notify.waitFor("READY=1", within: .seconds(10))
@@ -122,7 +125,7 @@ struct DaemonCrashRecoveryTests {
                 func environment(_ id: String) -> [String: String] {
                     ["IPWATCHER_QUEUE_WORKER_ID": id, "IPWATCHER_QUEUE_LEASE": "2"]
                 }
-                try await withTestConnection(server.url) { redis in
+                try await withConnection(server.url) { redis in
                     let entries = Self.traffic()
                     try await Self.push(entries, to: redis)
                     try await withDaemon(arguments, in: scratch, extraEnvironment: environment("survivor")) { survivor in
@@ -162,15 +165,15 @@ struct DaemonCrashRecoveryTests {
         try await withRedisServer(options, deadline: .seconds(120)) { server in
             try await withScratchDirectory { scratch in
                 let config = try scratch.write(Self.configuration, to: "ipwatcher.yaml")
-                let notify = try NotifyDatagramSocket(in: scratch)
+                let notify = try NotifySocketListener(path: scratch.path + "/notify.sock")
                 let entries = Self.traffic()
-                try await withTestConnection(server.url) { redis in try await Self.push(entries, to: redis) }
+                try await withConnection(server.url) { redis in try await Self.push(entries, to: redis) }
                 try await withDaemon(
                     ["run", "--config", config, "--redis-url", server.url], in: scratch,
                     extraEnvironment: ["NOTIFY_SOCKET": notify.path]
                 ) { daemon in
                     try await notify.waitFor("READY=1", within: .seconds(10))
-                    try await withTestConnection(server.url) { redis in
+                    try await withConnection(server.url) { redis in
                         let total = entries.count
                         try await waitUntil("the worker drains 3,000 entries", within: .seconds(30), every: .milliseconds(2)) {
                             try await Self.queueLength(redis) <= total - 3_000
@@ -184,7 +187,7 @@ struct DaemonCrashRecoveryTests {
                         "no STATUS= about Redis while it was down: \(whileDown)")
                     try await server.restart()
                     let restarted = ContinuousClock.now
-                    try await withTestConnection(server.url) { redis in
+                    try await withConnection(server.url) { redis in
                         let atRestart = try await Self.queueLength(redis)
                         #expect(atRestart > 0, "the queue drained before Redis went away; the test proved nothing")
                         try await waitUntil("the worker resumes", within: .seconds(10), every: .milliseconds(5)) {

@@ -3,6 +3,7 @@ import IPWatcherDaemon
 import NIOCore
 import NIOPosix
 import Testing
+import IPWatcherTestSupport
 
 /// The real `ipwatcher run` under a flood of connections to its metrics endpoint, at the product's limits:
 /// `/healthz` keeps answering fast, memory and descriptors stay bounded, and the queue keeps draining.
@@ -76,7 +77,7 @@ struct DaemonMetricsFloodTests {
 
                     // The queue drains while the flood's connections are held on this side.
                     let entries = (0..<5_000).map { "10.\($0 / 65_536).\($0 / 256 % 256).\($0 % 256)" }
-                    try await withTestConnection(server.url) { redis in
+                    try await withConnection(server.url) { redis in
                         try await redis.push(entries)
                     }
                     // Counted once their batch is written, after they left the list.

@@ -5,6 +5,7 @@ import Testing
 
 #if canImport(Glibc)
 import Glibc
+import IPWatcherTestSupport
 #endif
 
 /// The real `ipwatcher run` binary serves metrics: it logs where, a scrape shows what it did, and a taken or
@@ -31,7 +32,7 @@ struct DaemonMetricsTests {
                     try await waitUntil("/healthz answers 200") {
                         try await HTTPTestClient.send("/healthz", port: port).status == 200
                     }
-                    try await withTestConnection(server.url) { redis in
+                    try await withConnection(server.url) { redis in
                         try await redis.push(hits("192.0.2.50", 20) + ["nonsense"])
                         try await waitUntil("192.0.2.50 is blocked") { try await redis.isMember("192.0.2.50", of: "blocklist") }
                     }

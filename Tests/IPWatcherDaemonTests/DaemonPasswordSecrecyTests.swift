@@ -5,6 +5,8 @@ import Testing
 
 #if canImport(Glibc)
 import Glibc
+import IPWatcherTestSupport
+import SystemdNotify
 #endif
 
 /// `ipwatcher run` and `check-config` against a Redis with `requirepass`, the password given each way the
@@ -78,7 +80,7 @@ struct DaemonPasswordSecrecyTests {
         try await withRedisServer(Self.requirePassword) { server in
             try await withScratchDirectory { scratch in
                 let launch = try Self.launch("run", password: Self.password, from: source, url: server.url, in: scratch)
-                let notify = try NotifyDatagramSocket(in: scratch)
+                let notify = try NotifySocketListener(path: scratch.path + "/notify.sock")
                 try await withDaemon(
                     launch.arguments, in: scratch,
                     extraEnvironment: launch.environment.merging(["NOTIFY_SOCKET": notify.path]) { $1 }
@@ -97,7 +99,7 @@ struct DaemonPasswordSecrecyTests {
                     }
 
                     let authenticated = server.url.replacingOccurrences(of: "redis://", with: "redis://:\(Self.password)@")
-                    try await withTestConnection(authenticated) { redis in
+                    try await withConnection(authenticated) { redis in
                         try await redis.push(hits("203.0.113.77", 20))
                         try await waitUntil("203.0.113.77 is blocked") {
                             try await redis.isMember("203.0.113.77", of: "blocklist")
@@ -143,7 +145,7 @@ struct DaemonPasswordSecrecyTests {
                 let launch = try Self.launch(
                     "run", password: Self.password, from: source, url: server.url, in: scratch,
                     redisSettings: "  command_timeout: 1\n")
-                let notify = try NotifyDatagramSocket(in: scratch)
+                let notify = try NotifySocketListener(path: scratch.path + "/notify.sock")
                 try await withDaemon(
                     launch.arguments, in: scratch,
                     extraEnvironment: launch.environment.merging(["NOTIFY_SOCKET": notify.path]) { $1 }
@@ -195,7 +197,7 @@ struct DaemonPasswordSecrecyTests {
                     "run", password: Self.password, from: .configFile, url: server.url, in: scratch)
                 let config = scratch.path + "/ipwatcher.yaml"
                 try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: config)
-                let notify = try NotifyDatagramSocket(in: scratch)
+                let notify = try NotifySocketListener(path: scratch.path + "/notify.sock")
                 try await withDaemon(
                     launch.arguments, in: scratch, extraEnvironment: ["NOTIFY_SOCKET": notify.path]
                 ) { daemon in

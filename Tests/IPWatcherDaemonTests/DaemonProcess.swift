@@ -5,6 +5,7 @@ import Testing
 
 #if canImport(Glibc)
 import Glibc
+import IPWatcherTestSupport
 #endif
 
 // Runs the built `ipwatcher` executable as a child process. This file declares no suite.

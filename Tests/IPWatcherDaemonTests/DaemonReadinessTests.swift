@@ -5,6 +5,8 @@ import Testing
 
 #if canImport(Glibc)
 import Glibc
+import IPWatcherTestSupport
+import SystemdNotify
 #endif
 
 /// `ipwatcher run` under a stand-in systemd notify socket: `READY=1` only once Redis answered.
@@ -23,14 +25,14 @@ struct DaemonReadinessTests {
         try await withRedisServer { server in
             try await withScratchDirectory { scratch in
                 let config = try scratch.write(Self.configuration, to: "ipwatcher.yaml")
-                let notify = try NotifyDatagramSocket(in: scratch)
+                let notify = try NotifySocketListener(path: scratch.path + "/notify.sock")
                 try await withDaemon(
                     ["run", "--config", config, "--redis-url", server.url], in: scratch,
                     extraEnvironment: ["NOTIFY_SOCKET": notify.path]
                 ) { daemon in
                     try await notify.waitFor("READY=1", within: .seconds(10))
                     // Ready means the popping connection is up and answered; it is named after redis.client_name.
-                    try await withTestConnection(server.url) { redis async throws in
+                    try await withConnection(server.url) { redis async throws in
                         #expect(try await redis.clientIDs(named: "ipwatcher-pop").count == 1)
                     }
                     daemon.deliver(SIGTERM)
@@ -48,7 +50,7 @@ struct DaemonReadinessTests {
             await server.kill()
             try await withScratchDirectory { scratch in
                 let config = try scratch.write(Self.configuration, to: "ipwatcher.yaml")
-                let notify = try NotifyDatagramSocket(in: scratch)
+                let notify = try NotifySocketListener(path: scratch.path + "/notify.sock")
                 try await withDaemon(
                     ["run", "--config", config, "--redis-url", server.url], in: scratch,
                     extraEnvironment: ["NOTIFY_SOCKET": notify.path]
@@ -56,7 +58,7 @@ struct DaemonReadinessTests {
                     let whileDown = try await notify.collect(for: .milliseconds(1500))
                     #expect(daemon.isRunning, "the worker must keep waiting for Redis, not exit")
                     #expect(
-                        !whileDown.contains { NotifyDatagramSocket.message($0, has: "READY=1") },
+                        !whileDown.contains { NotifySocketListener.message($0, has: "READY=1") },
                         "READY=1 before Redis answered: \(whileDown)")
                     #expect(whileDown.contains { $0.hasPrefix("STATUS=") }, "no STATUS while waiting: \(whileDown)")
 
@@ -78,14 +80,14 @@ struct DaemonReadinessTests {
             try await withScratchDirectory { scratch in
                 // The default queue.block_timeout (1 s), unlike the other tests here.
                 let config = try scratch.write("log:\n  level: info\n", to: "ipwatcher.yaml")
-                let notify = try NotifyDatagramSocket(in: scratch)
+                let notify = try NotifySocketListener(path: scratch.path + "/notify.sock")
                 try await withDaemon(
                     ["run", "--config", config, "--redis-url", server.url], in: scratch,
                     extraEnvironment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "400000"]
                 ) { daemon in
                     try await notify.waitFor("READY=1", within: .seconds(10))
                     let idle = try await notify.collect(for: .seconds(3))
-                    let pings = idle.filter { NotifyDatagramSocket.message($0, has: "WATCHDOG=1") }.count
+                    let pings = idle.filter { NotifySocketListener.message($0, has: "WATCHDOG=1") }.count
                     // A ping every 200 ms is 15 in 3 s; one per 1 s pop, as before, would be 3.
                     #expect(pings >= 9, "\(pings) WATCHDOG=1 in 3 s of idling")
                     daemon.deliver(SIGTERM)

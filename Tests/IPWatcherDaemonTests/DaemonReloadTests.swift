@@ -5,6 +5,8 @@ import Testing
 
 #if canImport(Glibc)
 import Glibc
+import IPWatcherTestSupport
+import SystemdNotify
 #endif
 
 /// `ipwatcher run` reloads its file on SIGHUP: new detection settings, same Redis connections.
@@ -35,13 +37,13 @@ struct DaemonReloadTests {
         try await withRedisServer { server in
             try await withScratchDirectory { scratch in
                 let config = try scratch.write(Self.configuration(threshold: 50), to: "ipwatcher.yaml")
-                let notify = try NotifyDatagramSocket(in: scratch)
+                let notify = try NotifySocketListener(path: scratch.path + "/notify.sock")
                 try await withDaemon(
                     ["run", "--config", config, "--redis-url", server.url], in: scratch,
                     extraEnvironment: ["NOTIFY_SOCKET": notify.path]
                 ) { daemon in
                     try await notify.waitFor("READY=1", within: .seconds(10))
-                    try await withTestConnection(server.url) { redis in
+                    try await withConnection(server.url) { redis in
                         // Threshold 50: 20 hits of A are counted but do not block.
                         try await redis.push(hits("198.51.100.1", 20))
                         try await waitUntil("the 20 hits of A are counted") {
@@ -81,7 +83,7 @@ struct DaemonReloadTests {
         try await withRedisServer { server in
             try await withScratchDirectory { scratch in
                 let config = try scratch.write(Self.configuration(threshold: 10), to: "ipwatcher.yaml")
-                let notify = try NotifyDatagramSocket(in: scratch)
+                let notify = try NotifySocketListener(path: scratch.path + "/notify.sock")
                 try await withDaemon(
                     ["run", "--config", config, "--redis-url", server.url], in: scratch,
                     extraEnvironment: ["NOTIFY_SOCKET": notify.path]
@@ -94,7 +96,7 @@ struct DaemonReloadTests {
                     #expect(daemon.isRunning, "a bad file on reload must not stop the worker")
 
                     // Threshold 10 is still in force: 10 hits block.
-                    try await withTestConnection(server.url) { redis in
+                    try await withConnection(server.url) { redis in
                         try await redis.push(hits("198.51.100.3", 10))
                         try await waitUntil("the unit is blocked under the old threshold", within: .seconds(5)) {
                             try await redis.isMember("198.51.100.3", of: "blocklist")

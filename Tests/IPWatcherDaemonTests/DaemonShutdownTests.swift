@@ -4,6 +4,8 @@ import Testing
 
 #if canImport(Glibc)
 import Glibc
+import IPWatcherTestSupport
+import SystemdNotify
 #endif
 
 /// `ipwatcher run` stops on SIGTERM: `STOPPING=1` at once, exit status 0 within 2 s.
@@ -34,7 +36,7 @@ struct DaemonShutdownTests {
         try await withRedisServer { server in
             try await withScratchDirectory { scratch in
                 let config = try scratch.write(Self.configuration, to: "ipwatcher.yaml")
-                let notify = try NotifyDatagramSocket(in: scratch)
+                let notify = try NotifySocketListener(path: scratch.path + "/notify.sock")
                 try await withDaemon(
                     ["run", "--config", config, "--redis-url", server.url], in: scratch,
                     extraEnvironment: ["NOTIFY_SOCKET": notify.path]
@@ -48,7 +50,7 @@ struct DaemonShutdownTests {
                     if moment == .midPopWithStatusUpdateDue {
                         try await Task.sleep(for: .milliseconds(1500))
                         // The pop in progress returns with this entry and the next one starts at once.
-                        try await withTestConnection(server.url) { redis in try await redis.push(["192.0.2.200"]) }
+                        try await withConnection(server.url) { redis in try await redis.push(["192.0.2.200"]) }
                         try await Task.sleep(for: .milliseconds(100))
                     }
 
@@ -72,13 +74,13 @@ struct DaemonShutdownTests {
             try await withScratchDirectory { scratch in
                 // The default command timeout (5 s) is what a wait for a connection would last.
                 let config = try scratch.write(Self.configuration, to: "ipwatcher.yaml")
-                let notify = try NotifyDatagramSocket(in: scratch)
+                let notify = try NotifySocketListener(path: scratch.path + "/notify.sock")
                 try await withDaemon(
                     ["run", "--config", config, "--redis-url", server.url], in: scratch,
                     extraEnvironment: ["NOTIFY_SOCKET": notify.path]
                 ) { daemon in
                     try await notify.waitFor("READY=1", within: .seconds(10))
-                    try await withTestConnection(server.url) { redis in try await redis.push(["192.0.2.201"]) }
+                    try await withConnection(server.url) { redis in try await redis.push(["192.0.2.201"]) }
                     await server.kill()
                     try await notify.waitFor("STATUS= about Redis being away", within: .seconds(5)) {
                         $0.contains("waiting for Redis")

@@ -4,6 +4,7 @@ import IPWatcherDaemon
 import Logging
 import RedisClient
 import Testing
+import IPWatcherTestSupport
 
 /// `/metrics` and `/healthz` of an in-process worker against a private redis-server, scraped over HTTP.
 @Suite("Metrics: the endpoint of a running worker", .needsRedisServer, .timeLimit(.minutes(3)), .measuresTime)
@@ -153,7 +154,7 @@ struct MetricsEndpointTests {
         try await withRedisServer { server in
             let metrics = WorkerMetrics(queueKeys: ["q1", "q2"])
             try await RedisClient.withClient(endpoint: RedisEndpoint(url: server.url)) { client in
-                try await withTestConnection(server.url) { redis in
+                try await withConnection(server.url) { redis in
                     try await redis.push(hits("192.0.2.1", 7), to: "q1")
                     try await withThrowingTaskGroup(of: Void.self) { group in
                         group.addTask {

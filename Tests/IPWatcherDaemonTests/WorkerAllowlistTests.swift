@@ -2,6 +2,7 @@ import Detection
 import IPWatcherDaemon
 import RedisClient
 import Testing
+import IPWatcherTestSupport
 
 /// Allowlisted networks (loopback by default) are never counted or blocked.
 @Suite("Worker: allowlist", .needsRedisServer, .timeLimit(.minutes(3)))

@@ -2,6 +2,7 @@ import Detection
 import IPWatcherDaemon
 import RedisClient
 import Testing
+import IPWatcherTestSupport
 
 /// Each new block is announced once, as JSON on `ipwatcher:events`.
 @Suite("Worker: block events", .needsRedisServer, .timeLimit(.minutes(3)))

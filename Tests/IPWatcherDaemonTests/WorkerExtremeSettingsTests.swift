@@ -2,6 +2,7 @@ import Detection
 import IPWatcherDaemon
 import RedisClient
 import Testing
+import IPWatcherTestSupport
 
 /// The worker runs with the largest settings configuration accepts, and with larger ones set in code, without a trap.
 @Suite("Worker: extreme settings", .needsRedisServer, .timeLimit(.minutes(3)))

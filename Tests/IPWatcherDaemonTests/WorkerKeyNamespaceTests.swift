@@ -2,6 +2,7 @@ import Detection
 import IPWatcherDaemon
 import RedisClient
 import Testing
+import IPWatcherTestSupport
 
 /// Every key the worker writes, other than the queue and the blocklist, lies under `ipwatcher:`; counters expire
 /// and rolling sets stay small however hard a unit floods.

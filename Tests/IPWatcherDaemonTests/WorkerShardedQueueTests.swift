@@ -3,6 +3,7 @@ import Foundation
 import RESP
 import RedisClient
 import Testing
+import IPWatcherTestSupport
 
 @testable import IPWatcherDaemon
 

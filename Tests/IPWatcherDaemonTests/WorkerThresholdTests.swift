@@ -2,6 +2,7 @@ import Detection
 import IPWatcherDaemon
 import RedisClient
 import Testing
+import IPWatcherTestSupport
 
 /// The core rule: a unit with `threshold` requests in a window is written to the blocklist set, one fewer is not.
 @Suite("Worker: threshold", .needsRedisServer, .timeLimit(.minutes(3)))

@@ -2,12 +2,13 @@ import LocalRedis
 import RESP
 import RedisClient
 import Testing
+import IPWatcherTestSupport
 
-@Suite("Server failures and reconnects", .serialized, .requiresRedisServer, .timeLimit(.minutes(3)), .measuresTime)
+@Suite("Server failures and reconnects", .serialized, .needsRedisServer, .timeLimit(.minutes(3)), .measuresTime)
 struct ConnectionFailureIntegrationTests {
     @Test("RedisClient reconnects after the server is killed and restarted, passing through backingOff")
     func clientReconnectsAfterRestart() async throws {
-        try await withServer { server in
+        try await withRedisServer { server in
             let configuration = RedisConnectionConfiguration(
                 connectTimeout: .seconds(2),
                 commandTimeout: .seconds(1),
@@ -64,7 +65,7 @@ struct ConnectionFailureIntegrationTests {
 
     @Test("Connecting to a port where nothing listens throws connectFailed quickly")
     func connectToRefusingPortFailsQuickly() async throws {
-        try await withDeadline {
+        try await withTestDeadline {
             let refusing = try LoopbackSocket(.refusing)
             let clock = ContinuousClock()
             let start = clock.now
@@ -81,7 +82,7 @@ struct ConnectionFailureIntegrationTests {
 
     @Test("Connecting to a server that accepts but never answers throws timeout within the connect timeout")
     func silentServerTimesOut() async throws {
-        try await withDeadline {
+        try await withTestDeadline {
             let silent = try LoopbackSocket(.silent)
             var configuration = RedisConnectionConfiguration()
             configuration.connectTimeout = .milliseconds(500)
@@ -101,7 +102,7 @@ struct ConnectionFailureIntegrationTests {
     func serverAtMaxClientsMakesConnectThrowRedisError() async throws {
         var options = LocalRedisServerOptions()
         options.extraArguments = ["--maxclients", "1"]
-        try await withServer(options) { server in
+        try await withRedisServer(options) { server in
             // The one allowed client; every further connection is answered "-ERR max number of clients reached"
             // and closed by the server. Whenever that reply arrives, connect must fail with a RedisError: neither
             // return a connection the server already rejected nor leak a NIO error.

@@ -2,6 +2,7 @@ import NIOCore
 import RESP
 import RedisClient
 import Testing
+import IPWatcherTestSupport
 
 /// A server that passes the handshake and then sends an oversized, too deeply nested or garbled reply: the command
 /// fails with a protocol violation, the client closes that connection, and a reconnecting ``RedisClient`` carries on
@@ -145,7 +146,7 @@ struct HostileServerReplyTests {
     ) async throws {
         let server = try await FakeRedisServer.start(hostileReply: reply.bytes)
         do {
-            try await withDeadline(.seconds(30)) { try await body(server) }
+            try await withTestDeadline(.seconds(30)) { try await body(server) }
             await server.stop()
         } catch {
             await server.stop()

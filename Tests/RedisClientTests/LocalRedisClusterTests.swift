@@ -4,13 +4,14 @@ import NIOCore
 import RESP
 import RedisClient
 import Testing
+import IPWatcherTestSupport
 
 /// The local Redis Cluster fixture itself: that it forms a real cluster, fails over, and cleans up.
 ///
 /// Several redis-servers plus redis-cli on a 2-core machine load it, hence `.loadsMachine`; the tests run one
 /// after the other so the measured startup and failover times are not inflated by each other.
 @Suite(
-    "Local Redis Cluster fixture", .serialized, .requiresRedisCluster, .loadsMachine, .timeLimit(.minutes(3)))
+    "Local Redis Cluster fixture", .serialized, .needsRedisCluster, .loadsMachine, .timeLimit(.minutes(3)))
 struct LocalRedisClusterTests {
     @Test("A 3-master cluster starts, every node is ok, slots 0-16383 are served by 3 masters, a key routed by its slot reads back, and stop() leaves nothing")
     func threeMasterClusterServesAllSlotsAndCleansUp() async throws {
@@ -20,7 +21,7 @@ struct LocalRedisClusterTests {
         let startup = clock.now - started
         print("LocalRedisCluster: 3 masters started and healthy in \(startup)")
         do {
-            try await withDeadline(.seconds(20)) { try await checkServesAllSlotsAndRoutesAKey(cluster) }
+            try await withTestDeadline(.seconds(20)) { try await checkServesAllSlotsAndRoutesAKey(cluster) }
         } catch {
             await cluster.stop()
             throw error
@@ -43,7 +44,7 @@ struct LocalRedisClusterTests {
     func killingAMasterPromotesItsReplica() async throws {
         let clock = ContinuousClock()
         let starting = clock.now
-        try await withCluster(masters: 3, replicasPerMaster: 1, nodeTimeout: .milliseconds(1000)) { cluster in
+        try await withRedisCluster(masters: 3, replicasPerMaster: 1, nodeTimeout: .milliseconds(1000)) { cluster in
             print("LocalRedisCluster: 3 masters + 3 replicas started and healthy in \(clock.now - starting)")
             #expect(cluster.nodes.count == 6)
             #expect(cluster.masters.count == 3)
@@ -151,7 +152,7 @@ struct LocalRedisClusterTests {
 
     @Test("redisCLI runs arbitrary redis-cli commands against the cluster and reports failures with the output")
     func redisCLIHelperRunsCommands() async throws {
-        try await withCluster(masters: 3) { cluster in
+        try await withRedisCluster(masters: 3) { cluster in
             let check = try await cluster.redisCLI(["--cluster", "check", cluster.nodes[0].address])
             #expect(check.contains("All 16384 slots covered"), "\(check)")
             let slot = try await cluster.redisCLI(on: cluster.nodes[1], ["CLUSTER", "KEYSLOT", "foo"])

@@ -4,6 +4,7 @@ import Testing
 
 #if canImport(Glibc)
 import Glibc
+import IPWatcherTestSupport
 #endif
 
 /// `ProcessLauncher.ending(of:)` reads a child's end from the kernel, whether or not Foundation has noticed it yet.

@@ -1,6 +1,7 @@
 import NIOCore
 import RESP
 import Testing
+import IPWatcherTestSupport
 
 @testable import RedisClient
 

@@ -1,4 +1,5 @@
 import Foundation
+import IPWatcherTestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -6,6 +7,7 @@ import Glibc
 import Musl
 #elseif canImport(Darwin)
 import Darwin
+import IPWatcherTestSupport
 #endif
 
 /// A `redis-server` of the test's own: a temporary directory, a free loopback port, no persistence, and
@@ -48,7 +50,7 @@ final class PrivateRedisServer {
                 name: "redis-server", executable: redisServer, arguments: [configurationFile.path],
                 logDirectory: directory.url)
             let candidate = PrivateRedisServer(port: port, directory: directory, server: server, cli: redisCLI)
-            let answered = await eventually(timeout: .seconds(10)) {
+            let answered = try await eventually(within: .seconds(10), every: .milliseconds(100)) {
                 !server.isRunning || (try? candidate.run(["PING"])) == "PONG"
             }
             if answered && server.isRunning { return candidate }

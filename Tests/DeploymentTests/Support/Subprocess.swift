@@ -8,6 +8,7 @@ import Glibc
 import Musl
 #elseif canImport(Darwin)
 import Darwin
+import IPWatcherTestSupport
 #endif
 
 /// What a finished command printed and how it ended.
@@ -163,17 +164,5 @@ enum Subprocess {
         environment["IPWATCHER_METRICS_LISTEN"] = "127.0.0.1:0"
         environment.merge(additions) { _, new in new }
         return environment
-    }
-}
-
-/// Polls `condition` every `interval` until it holds or `timeout` passes; returns whether it held.
-func eventually(
-    timeout: Duration, interval: Duration = .milliseconds(100), _ condition: () throws -> Bool
-) async rethrows -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while true {
-        if try condition() { return true }
-        if ContinuousClock.now >= deadline { return false }
-        try? await Task.sleep(for: interval)
     }
 }
