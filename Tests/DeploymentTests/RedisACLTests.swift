@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import IPWatcherTestSupport
+import Testing
 
 /// `deploy/redis-acl.conf` in a real redis-server: it loads as a redis.conf include, it grants the worker everything
 /// it does (commands, the commands inside its Lua scripts, keys, the events channel) and nothing much else.

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import IPWatcherTestSupport
+import Testing
 
 /// `deploy/redis-acl-functions.conf` in a real redis-server: the worker runs its scripts as the functions
 /// `ipwatcher redis install-functions` loaded, and the user can no longer run Lua of its own, empty the queue or

@@ -1,10 +1,10 @@
 import Foundation
 import IPWatcherDaemon
+import IPWatcherTestSupport
 import LocalRedis
 import RESP
 import RedisClient
 import Testing
-import IPWatcherTestSupport
 
 /// `ipwatcher blocklist …` and the store under it, against a private redis-server.
 @Suite(.needsRedisServer)

@@ -1,7 +1,7 @@
 import Foundation
+import IPWatcherTestSupport
 import LocalRedis
 import Testing
-import IPWatcherTestSupport
 
 /// `ipwatcher run` against a Redis that refuses its credentials exits 78 at once instead of retrying forever.
 @Suite("ipwatcher run: refused credentials", .needsRedisServer, .timeLimit(.minutes(3)), .measuresTime)

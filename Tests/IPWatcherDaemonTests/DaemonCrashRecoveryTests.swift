@@ -1,13 +1,13 @@
 import Foundation
+import IPWatcherTestSupport
 import LocalRedis
 import RedisClient
+import SystemdNotify
 import Testing
+import Traffic
 
 #if canImport(Glibc)
 import Glibc
-import IPWatcherTestSupport
-import SystemdNotify
-import Traffic
 #endif
 
 /// The real `ipwatcher run` binary, crashed with SIGKILL mid-stream, and Redis crashed under it: with

@@ -1,9 +1,9 @@
 import Foundation
 import IPWatcherDaemon
+import IPWatcherTestSupport
 import NIOCore
 import NIOPosix
 import Testing
-import IPWatcherTestSupport
 
 /// The real `ipwatcher run` under a flood of connections to its metrics endpoint, at the product's limits:
 /// `/healthz` keeps answering fast, memory and descriptors stay bounded, and the queue keeps draining.

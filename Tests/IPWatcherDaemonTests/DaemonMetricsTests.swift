@@ -1,11 +1,11 @@
 import Foundation
+import IPWatcherTestSupport
 import NIOCore
 import NIOPosix
 import Testing
 
 #if canImport(Glibc)
 import Glibc
-import IPWatcherTestSupport
 #endif
 
 /// The real `ipwatcher run` binary serves metrics: it logs where, a scrape shows what it did, and a taken or

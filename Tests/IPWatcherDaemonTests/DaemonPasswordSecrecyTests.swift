@@ -1,12 +1,12 @@
 import Foundation
+import IPWatcherTestSupport
 import LocalRedis
 import RedisClient
+import SystemdNotify
 import Testing
 
 #if canImport(Glibc)
 import Glibc
-import IPWatcherTestSupport
-import SystemdNotify
 #endif
 
 /// `ipwatcher run` and `check-config` against a Redis with `requirepass`, the password given each way the

@@ -1,11 +1,11 @@
 import Foundation
+import IPWatcherTestSupport
 import LocalRedis
 import Synchronization
 import Testing
 
 #if canImport(Glibc)
 import Glibc
-import IPWatcherTestSupport
 #endif
 
 // Runs the built `ipwatcher` executable as a child process. This file declares no suite.

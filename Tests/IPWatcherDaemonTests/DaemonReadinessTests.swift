@@ -1,12 +1,12 @@
 import Foundation
+import IPWatcherTestSupport
 import LocalRedis
 import RedisClient
+import SystemdNotify
 import Testing
 
 #if canImport(Glibc)
 import Glibc
-import IPWatcherTestSupport
-import SystemdNotify
 #endif
 
 /// `ipwatcher run` under a stand-in systemd notify socket: `READY=1` only once Redis answered.

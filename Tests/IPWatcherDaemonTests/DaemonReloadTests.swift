@@ -1,12 +1,12 @@
 import Foundation
+import IPWatcherTestSupport
 import LocalRedis
 import RedisClient
+import SystemdNotify
 import Testing
 
 #if canImport(Glibc)
 import Glibc
-import IPWatcherTestSupport
-import SystemdNotify
 #endif
 
 /// `ipwatcher run` reloads its file on SIGHUP: new detection settings, same Redis connections.

@@ -1,11 +1,11 @@
 import Foundation
+import IPWatcherTestSupport
 import LocalRedis
+import SystemdNotify
 import Testing
 
 #if canImport(Glibc)
 import Glibc
-import IPWatcherTestSupport
-import SystemdNotify
 #endif
 
 /// `ipwatcher run` stops on SIGTERM: `STOPPING=1` at once, exit status 0 within 2 s.

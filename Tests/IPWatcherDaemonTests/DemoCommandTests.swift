@@ -1,9 +1,9 @@
 import Foundation
+import IPWatcherTestSupport
 import Testing
 
 #if canImport(Glibc)
 import Glibc
-import IPWatcherTestSupport
 #endif
 
 /// `ipwatcher demo` runs the whole product against a private redis-server (or cluster) and leaves nothing behind.

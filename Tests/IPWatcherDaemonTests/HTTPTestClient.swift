@@ -1,7 +1,7 @@
 import Foundation
+import IPWatcherTestSupport
 import NIOCore
 import NIOPosix
-import IPWatcherTestSupport
 
 // A minimal HTTP/1.1 client for the metrics tests, on plain SwiftNIO. This file declares no suite.
 

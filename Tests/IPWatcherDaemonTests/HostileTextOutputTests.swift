@@ -1,8 +1,8 @@
 import Foundation
+import IPWatcherTestSupport
 import Logging
 import RedisClient
 import Testing
-import IPWatcherTestSupport
 
 @testable import IPWatcherDaemon
 

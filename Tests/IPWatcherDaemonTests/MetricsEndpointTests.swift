@@ -1,10 +1,10 @@
 import Detection
 import Foundation
 import IPWatcherDaemon
+import IPWatcherTestSupport
 import Logging
 import RedisClient
 import Testing
-import IPWatcherTestSupport
 
 /// `/metrics` and `/healthz` of an in-process worker against a private redis-server, scraped over HTTP.
 @Suite("Metrics: the endpoint of a running worker", .needsRedisServer, .timeLimit(.minutes(3)), .measuresTime)

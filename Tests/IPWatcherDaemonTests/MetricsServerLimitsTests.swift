@@ -1,7 +1,7 @@
 import IPWatcherDaemon
+import IPWatcherTestSupport
 import Logging
 import Testing
-import IPWatcherTestSupport
 
 /// The limits of the metrics server, in process with small settings so each takes a few seconds:
 /// a silent or trickling request is cut at the request deadline, an idle keep-alive at the idle one, an

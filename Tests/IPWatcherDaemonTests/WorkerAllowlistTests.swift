@@ -1,8 +1,8 @@
 import Detection
 import IPWatcherDaemon
+import IPWatcherTestSupport
 import RedisClient
 import Testing
-import IPWatcherTestSupport
 
 /// Allowlisted networks (loopback by default) are never counted or blocked.
 @Suite("Worker: allowlist", .needsRedisServer, .timeLimit(.minutes(3)))

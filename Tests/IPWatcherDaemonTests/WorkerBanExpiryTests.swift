@@ -1,8 +1,8 @@
 import Detection
 import IPWatcherDaemon
+import IPWatcherTestSupport
 import RedisClient
 import Testing
-import IPWatcherTestSupport
 
 /// Bans last `ban_seconds` (expiry kept in `ipwatcher:bans`) and are lifted within a second after they end;
 /// `ban_seconds: 0` bans for good.

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import IPWatcherTestSupport
+import Testing
 
 /// `ipwatcher bench --short`: the whole worker benchmark against its own private redis-server, as CI runs it.
 ///

@@ -1,8 +1,8 @@
 import Detection
 import IPWatcherDaemon
+import IPWatcherTestSupport
 import RedisClient
 import Testing
-import IPWatcherTestSupport
 
 /// Each new block is announced once, as JSON on `ipwatcher:events`.
 @Suite("Worker: block events", .needsRedisServer, .timeLimit(.minutes(3)))

@@ -1,12 +1,12 @@
 import Detection
 import Foundation
 import IPWatcherDaemon
+import IPWatcherTestSupport
 import LocalRedis
 import RESP
 import RedisClient
 import SystemdNotify
 import Testing
-import IPWatcherTestSupport
 import Traffic
 
 /// Workers against a real local Redis Cluster with a sharded queue: exact totals with several workers, and the

@@ -1,8 +1,8 @@
 import Detection
 import IPWatcherDaemon
+import IPWatcherTestSupport
 import RedisClient
 import Testing
-import IPWatcherTestSupport
 
 /// The worker runs with the largest settings configuration accepts, and with larger ones set in code, without a trap.
 @Suite("Worker: extreme settings", .needsRedisServer, .timeLimit(.minutes(3)))

@@ -1,13 +1,13 @@
 import Detection
 import Foundation
 import IPWatcherDaemon
+import IPWatcherTestSupport
 import LocalRedis
 import Logging
 import RedisClient
 import Synchronization
 import SystemdNotify
 import Testing
-import IPWatcherTestSupport
 
 // Runs the worker in-process against a private redis-server. This file declares no suite.
 

@@ -1,11 +1,11 @@
 import Detection
 import Foundation
 import IPWatcherDaemon
+import IPWatcherTestSupport
 import NIOCore
 import RESP
 import RedisClient
 import Testing
-import IPWatcherTestSupport
 
 /// 100,000 random byte strings of any length up to 64 KiB, mixed with valid addresses: the worker keeps running,
 /// counts every valid entry against the right unit, refuses every random one for the right reason, and touches no

@@ -1,8 +1,8 @@
 import Detection
 import IPWatcherDaemon
+import IPWatcherTestSupport
 import RedisClient
 import Testing
-import IPWatcherTestSupport
 
 /// Every key the worker writes, other than the queue and the blocklist, lies under `ipwatcher:`; counters expire
 /// and rolling sets stay small however hard a unit floods.

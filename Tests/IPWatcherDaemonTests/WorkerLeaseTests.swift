@@ -1,11 +1,11 @@
 import Foundation
 import IPWatcherDaemon
+import IPWatcherTestSupport
 import LocalRedis
 import RESP
 import RedisClient
 import SystemdNotify
 import Testing
-import IPWatcherTestSupport
 
 /// Leases: a worker that stays silent for a lease has the batches it left counted and released by another.
 @Suite(

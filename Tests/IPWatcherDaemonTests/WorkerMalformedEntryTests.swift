@@ -1,8 +1,8 @@
 import Detection
 import IPWatcherDaemon
+import IPWatcherTestSupport
 import RedisClient
 import Testing
-import IPWatcherTestSupport
 
 /// Bad queue entries are refused one by one, counted per reason and optionally kept in a capped dead-letter list,
 /// without holding up the valid entries of the same batch.

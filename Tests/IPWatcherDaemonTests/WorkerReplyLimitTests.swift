@@ -1,5 +1,6 @@
 import Foundation
 import IPWatcherDaemon
+import IPWatcherTestSupport
 import Logging
 import NIOCore
 import NIOPosix
@@ -7,7 +8,6 @@ import RESP
 import RedisClient
 import Synchronization
 import Testing
-import IPWatcherTestSupport
 
 /// The worker's connections refuse replies far larger than anything it asks for: a bulk string over
 /// `redis.max_bulk_bytes` closes the connection from its header, and a script reply with more elements than the

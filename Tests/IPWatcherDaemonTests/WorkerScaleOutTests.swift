@@ -1,11 +1,11 @@
 import Detection
 import Foundation
 import IPWatcherDaemon
+import IPWatcherTestSupport
 import LocalRedis
 import RedisClient
 import SystemdNotify
 import Testing
-import IPWatcherTestSupport
 import Traffic
 
 /// Several workers on one queue of one Redis: every entry is counted exactly once, and each block is

@@ -1,9 +1,9 @@
 import Detection
 import Foundation
+import IPWatcherTestSupport
 import RESP
 import RedisClient
 import Testing
-import IPWatcherTestSupport
 
 @testable import IPWatcherDaemon
 

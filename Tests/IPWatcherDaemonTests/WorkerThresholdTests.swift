@@ -1,8 +1,8 @@
 import Detection
 import IPWatcherDaemon
+import IPWatcherTestSupport
 import RedisClient
 import Testing
-import IPWatcherTestSupport
 
 /// The core rule: a unit with `threshold` requests in a window is written to the blocklist set, one fewer is not.
 @Suite("Worker: threshold", .needsRedisServer, .timeLimit(.minutes(3)))

@@ -1,8 +1,8 @@
 import Detection
 import IPWatcherDaemon
+import IPWatcherTestSupport
 import RedisClient
 import Testing
-import IPWatcherTestSupport
 
 /// Canonical units: IPv6 is counted per /64, IPv4-mapped IPv6 as IPv4.
 @Suite("Worker: canonical units", .needsRedisServer, .timeLimit(.minutes(3)))

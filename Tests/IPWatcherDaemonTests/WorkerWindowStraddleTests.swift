@@ -1,8 +1,8 @@
 import Detection
 import IPWatcherDaemon
+import IPWatcherTestSupport
 import RedisClient
 import Testing
-import IPWatcherTestSupport
 
 /// A burst that straddles a fixed-window boundary: the rolling window sees all of it, fixed windows see it split.
 @Suite("Worker: burst straddling a fixed-window boundary", .needsRedisServer, .timeLimit(.minutes(3)))

@@ -1,9 +1,9 @@
+import IPWatcherTestSupport
 import LocalRedis
 import NIOCore
 import RESP
 import RedisClient
 import Testing
-import IPWatcherTestSupport
 
 @Suite("Basic commands against a real redis-server", .serialized, .needsRedisServer, .timeLimit(.minutes(3)))
 struct BasicCommandIntegrationTests {

@@ -1,7 +1,7 @@
+import IPWatcherTestSupport
 import RESP
 import RedisClient
 import Testing
-import IPWatcherTestSupport
 
 @Suite("Blocking commands against a real redis-server", .serialized, .needsRedisServer, .timeLimit(.minutes(3)), .measuresTime)
 struct BlockingCommandIntegrationTests {

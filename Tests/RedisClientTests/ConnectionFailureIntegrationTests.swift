@@ -1,8 +1,8 @@
+import IPWatcherTestSupport
 import LocalRedis
 import RESP
 import RedisClient
 import Testing
-import IPWatcherTestSupport
 
 @Suite("Server failures and reconnects", .serialized, .needsRedisServer, .timeLimit(.minutes(3)), .measuresTime)
 struct ConnectionFailureIntegrationTests {

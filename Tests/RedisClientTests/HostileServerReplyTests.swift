@@ -1,8 +1,8 @@
+import IPWatcherTestSupport
 import NIOCore
 import RESP
 import RedisClient
 import Testing
-import IPWatcherTestSupport
 
 /// A server that passes the handshake and then sends an oversized, too deeply nested or garbled reply: the command
 /// fails with a protocol violation, the client closes that connection, and a reconnecting ``RedisClient`` carries on

@@ -12,7 +12,6 @@ import Testing
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
-import IPWatcherTestSupport
 #endif
 
 // Helpers of the RedisClient integration suites (the fixtures are in IPWatcherTestSupport). This file declares no suite.

@@ -1,8 +1,8 @@
+import IPWatcherTestSupport
 import LocalRedis
 import RESP
 import RedisClient
 import Testing
-import IPWatcherTestSupport
 
 /// Pipelines of 100,000 commands and more. Each test runs its connection on an event loop of its own, and the
 /// suite is serialized, so even a client that is slow with such pipelines cannot starve other tests' connections.

@@ -1,10 +1,10 @@
 import Foundation
+import IPWatcherTestSupport
 import LocalRedis
 import NIOCore
 import RESP
 import RedisClient
 import Testing
-import IPWatcherTestSupport
 
 /// The local Redis Cluster fixture itself: that it forms a real cluster, fails over, and cleans up.
 ///

@@ -1,10 +1,10 @@
 import Foundation
+import IPWatcherTestSupport
 import LocalRedis
 import Testing
 
 #if canImport(Glibc)
 import Glibc
-import IPWatcherTestSupport
 #endif
 
 /// `ProcessLauncher.ending(of:)` reads a child's end from the kernel, whether or not Foundation has noticed it yet.

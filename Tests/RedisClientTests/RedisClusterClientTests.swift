@@ -1,9 +1,9 @@
 import Foundation
+import IPWatcherTestSupport
 import LocalRedis
 import NIOCore
 import RESP
 import Testing
-import IPWatcherTestSupport
 
 @testable import RedisClient
 

@@ -1,7 +1,7 @@
+import IPWatcherTestSupport
 import NIOCore
 import RESP
 import Testing
-import IPWatcherTestSupport
 
 @testable import RedisClient
 

@@ -1,8 +1,8 @@
+import IPWatcherTestSupport
 import LocalRedis
 import RESP
 import RedisClient
 import Testing
-import IPWatcherTestSupport
 
 @Suite("Scripts as a Redis Functions library")
 struct RedisFunctionLibraryTests {

@@ -1,8 +1,8 @@
+import IPWatcherTestSupport
 import NIOCore
 import RESP
 import RedisClient
 import Testing
-import IPWatcherTestSupport
 
 /// Signals the first outbound write on a channel, proving a request was registered and sent.
 ///

@@ -1,9 +1,9 @@
 import Foundation
+import IPWatcherTestSupport
 import LocalRedis
 import RESP
 import RedisClient
 import Testing
-import IPWatcherTestSupport
 
 @Suite("TLS against a real redis-server", .serialized, .needsRedisServer, .timeLimit(.minutes(3)), .measuresTime)
 struct TLSIntegrationTests {

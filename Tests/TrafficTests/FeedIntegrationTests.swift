@@ -1,10 +1,10 @@
 import Detection
+import IPWatcherTestSupport
 import RESP
 import RedisClient
 import Synchronization
 import Testing
 import Traffic
-import IPWatcherTestSupport
 
 @Suite("feed: sends exactly what it says", .needsRedisServer, .timeLimit(.minutes(3)), .measuresTime)
 struct FeedIntegrationTests {

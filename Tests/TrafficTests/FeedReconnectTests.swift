@@ -1,9 +1,9 @@
 import Detection
+import IPWatcherTestSupport
 import LocalRedis
 import RedisClient
 import Testing
 import Traffic
-import IPWatcherTestSupport
 
 /// `ipwatcher feed` when Redis goes away mid-feed: it reconnects, sends again what had no reply, and ends with
 /// every request in the queue (some possibly twice), instead of failing.

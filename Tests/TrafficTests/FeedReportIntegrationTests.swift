@@ -1,5 +1,6 @@
 import Detection
 import IPWatcherDaemon
+import IPWatcherTestSupport
 import LocalRedis
 import Logging
 import RedisClient
@@ -7,7 +8,6 @@ import Synchronization
 import SystemdNotify
 import Testing
 import Traffic
-import IPWatcherTestSupport
 
 @Suite("feed --report against the real worker, in-process", .needsRedisServer, .timeLimit(.minutes(3)), .measuresTime)
 struct FeedReportIntegrationTests {

@@ -1,12 +1,12 @@
 import Detection
 import IPWatcherDaemon
+import IPWatcherTestSupport
 import LocalRedis
 import Logging
 import RESP
 import RedisClient
 import Testing
 import Traffic
-import IPWatcherTestSupport
 
 /// The producer side of a sharded queue and a Redis Cluster: `ipwatcher feed` pushes each entry to the shard
 /// the CRC-32 of its address picks, on one server and on a cluster, and the blocklist tool's store works on a

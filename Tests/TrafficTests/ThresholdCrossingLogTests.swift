@@ -1,8 +1,8 @@
 import Detection
+import IPWatcherTestSupport
 import RedisClient
 import Testing
 import Traffic
-import IPWatcherTestSupport
 
 @Suite("feed: the send time of each unit's threshold-crossing request", .needsRedisServer, .timeLimit(.minutes(3)))
 struct ThresholdCrossingLogTests {

@@ -7,7 +7,6 @@ import Glibc
 import Musl
 #elseif canImport(Darwin)
 import Darwin
-import IPWatcherTestSupport
 #endif
 
 /// A `redis-server` of the test's own: a temporary directory, a free loopback port, no persistence, and

@@ -1,4 +1,5 @@
 import Foundation
+import IPWatcherTestSupport
 import LocalRedis
 import Synchronization
 
@@ -8,7 +9,6 @@ import Glibc
 import Musl
 #elseif canImport(Darwin)
 import Darwin
-import IPWatcherTestSupport
 #endif
 
 /// What a finished command printed and how it ended.
