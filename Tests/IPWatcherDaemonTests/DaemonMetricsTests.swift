@@ -45,9 +45,7 @@ struct DaemonMetricsTests {
                     #expect(samples["ipwatcher_blocks_total"] == 1)
                     #expect(samples["ipwatcher_detection_threshold"] == 15)
 
-                    daemon.deliver(SIGTERM)
-                    let outcome = try #require(try await daemon.waitForExit(within: .seconds(5)))
-                    #expect(outcome.status == 0, "\(outcome)")
+                    try await daemon.stopExpectingSuccess()
                     #expect(daemon.standardError.contains("metrics server closed"))
                 }
             }

@@ -2,6 +2,7 @@ import Foundation
 import IPWatcherTestSupport
 import LocalRedis
 import Synchronization
+import SystemdNotify
 import Testing
 
 #if canImport(Glibc)
@@ -154,6 +155,18 @@ final class DaemonProcess {
         if process.isRunning { _ = Glibc.kill(process.processIdentifier, signal) }
     }
 
+    /// Sends SIGTERM and requires the process to exit with status 0 within `limit`, as a clean shutdown does.
+    @discardableResult
+    func stopExpectingSuccess(
+        within limit: Duration = .seconds(5), sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> ExitOutcome {
+        deliver(SIGTERM)
+        let outcome = try #require(
+            try await waitForExit(within: limit), "still running \(limit) after SIGTERM", sourceLocation: sourceLocation)
+        #expect(outcome.status == 0, "\(outcome)", sourceLocation: sourceLocation)
+        return outcome
+    }
+
     /// How the process ended, or nil if it is still running after `limit`.
     ///
     /// Asks the kernel (``ProcessLauncher/ending(of:)``) every 2 ms rather than waiting on Foundation, whose notice of
@@ -219,6 +232,22 @@ func withDaemon<Result>(
         let log = process.standardErrorLines.suffix(20).joined(separator: "\n")
         Issue.record("ipwatcher's stderr (last lines):\n\(log)", sourceLocation: sourceLocation)
         throw error
+    }
+}
+
+/// Like ``withDaemon(_:in:extraEnvironment:sourceLocation:_:)``, with a ``NotifySocketListener`` in the scratch
+/// directory as the process's `NOTIFY_SOCKET`, handed to `body` beside the process.
+func withNotifyingDaemon<Result>(
+    _ arguments: [String], in scratch: ScratchDirectory, extraEnvironment: [String: String] = [:],
+    sourceLocation: SourceLocation = #_sourceLocation,
+    _ body: (DaemonProcess, NotifySocketListener) async throws -> Result
+) async throws -> Result {
+    let notify = try NotifySocketListener(path: scratch.path + "/notify.sock")
+    return try await withDaemon(
+        arguments, in: scratch, extraEnvironment: extraEnvironment.merging(["NOTIFY_SOCKET": notify.path]) { $1 },
+        sourceLocation: sourceLocation
+    ) { daemon in
+        try await body(daemon, notify)
     }
 }
 

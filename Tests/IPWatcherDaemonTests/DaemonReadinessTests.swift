@@ -25,19 +25,15 @@ struct DaemonReadinessTests {
         try await withRedisServer { server in
             try await withScratchDirectory { scratch in
                 let config = try scratch.write(Self.configuration, to: "ipwatcher.yaml")
-                let notify = try NotifySocketListener(path: scratch.path + "/notify.sock")
-                try await withDaemon(
-                    ["run", "--config", config, "--redis-url", server.url], in: scratch,
-                    extraEnvironment: ["NOTIFY_SOCKET": notify.path]
-                ) { daemon in
+                try await withNotifyingDaemon(
+                    ["run", "--config", config, "--redis-url", server.url], in: scratch
+                ) { daemon, notify in
                     try await notify.waitFor("READY=1", within: .seconds(10))
                     // Ready means the popping connection is up and answered; it is named after redis.client_name.
                     try await withConnection(server.url) { redis async throws in
                         #expect(try await redis.clientIDs(named: "ipwatcher-pop").count == 1)
                     }
-                    daemon.deliver(SIGTERM)
-                    let outcome = try #require(try await daemon.waitForExit(within: .seconds(5)))
-                    #expect(outcome.status == 0, "\(outcome)")
+                    try await daemon.stopExpectingSuccess()
                 }
             }
         }
@@ -50,11 +46,9 @@ struct DaemonReadinessTests {
             await server.kill()
             try await withScratchDirectory { scratch in
                 let config = try scratch.write(Self.configuration, to: "ipwatcher.yaml")
-                let notify = try NotifySocketListener(path: scratch.path + "/notify.sock")
-                try await withDaemon(
-                    ["run", "--config", config, "--redis-url", server.url], in: scratch,
-                    extraEnvironment: ["NOTIFY_SOCKET": notify.path]
-                ) { daemon in
+                try await withNotifyingDaemon(
+                    ["run", "--config", config, "--redis-url", server.url], in: scratch
+                ) { daemon, notify in
                     let whileDown = try await notify.collect(for: .milliseconds(1500))
                     #expect(daemon.isRunning, "the worker must keep waiting for Redis, not exit")
                     #expect(
@@ -64,9 +58,7 @@ struct DaemonReadinessTests {
 
                     try await server.restart()
                     try await notify.waitFor("READY=1", within: .seconds(10))
-                    daemon.deliver(SIGTERM)
-                    let outcome = try #require(try await daemon.waitForExit(within: .seconds(5)))
-                    #expect(outcome.status == 0, "\(outcome)")
+                    try await daemon.stopExpectingSuccess()
                 }
             }
         }
@@ -80,19 +72,16 @@ struct DaemonReadinessTests {
             try await withScratchDirectory { scratch in
                 // The default queue.block_timeout (1 s), unlike the other tests here.
                 let config = try scratch.write("log:\n  level: info\n", to: "ipwatcher.yaml")
-                let notify = try NotifySocketListener(path: scratch.path + "/notify.sock")
-                try await withDaemon(
+                try await withNotifyingDaemon(
                     ["run", "--config", config, "--redis-url", server.url], in: scratch,
-                    extraEnvironment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "400000"]
-                ) { daemon in
+                    extraEnvironment: ["WATCHDOG_USEC": "400000"]
+                ) { daemon, notify in
                     try await notify.waitFor("READY=1", within: .seconds(10))
                     let idle = try await notify.collect(for: .seconds(3))
                     let pings = idle.filter { NotifySocketListener.message($0, has: "WATCHDOG=1") }.count
                     // A ping every 200 ms is 15 in 3 s; one per 1 s pop, as before, would be 3.
                     #expect(pings >= 9, "\(pings) WATCHDOG=1 in 3 s of idling")
-                    daemon.deliver(SIGTERM)
-                    let outcome = try #require(try await daemon.waitForExit(within: .seconds(5)))
-                    #expect(outcome.status == 0, "\(outcome)")
+                    try await daemon.stopExpectingSuccess()
                 }
             }
         }

@@ -37,11 +37,9 @@ struct DaemonReloadTests {
         try await withRedisServer { server in
             try await withScratchDirectory { scratch in
                 let config = try scratch.write(Self.configuration(threshold: 50), to: "ipwatcher.yaml")
-                let notify = try NotifySocketListener(path: scratch.path + "/notify.sock")
-                try await withDaemon(
-                    ["run", "--config", config, "--redis-url", server.url], in: scratch,
-                    extraEnvironment: ["NOTIFY_SOCKET": notify.path]
-                ) { daemon in
+                try await withNotifyingDaemon(
+                    ["run", "--config", config, "--redis-url", server.url], in: scratch
+                ) { daemon, notify in
                     try await notify.waitFor("READY=1", within: .seconds(10))
                     try await withConnection(server.url) { redis in
                         // Threshold 50: 20 hits of A are counted but do not block.
@@ -70,9 +68,7 @@ struct DaemonReloadTests {
                         #expect(try await redis.clientIDs(named: "ipwatcher") == writerBefore)
                         #expect(try await redis.clientIDs(named: "ipwatcher-pop") == popperBefore)
                     }
-                    daemon.deliver(SIGTERM)
-                    let outcome = try #require(try await daemon.waitForExit(within: .seconds(5)))
-                    #expect(outcome.status == 0, "\(outcome)")
+                    try await daemon.stopExpectingSuccess()
                 }
             }
         }
@@ -83,11 +79,9 @@ struct DaemonReloadTests {
         try await withRedisServer { server in
             try await withScratchDirectory { scratch in
                 let config = try scratch.write(Self.configuration(threshold: 10), to: "ipwatcher.yaml")
-                let notify = try NotifySocketListener(path: scratch.path + "/notify.sock")
-                try await withDaemon(
-                    ["run", "--config", config, "--redis-url", server.url], in: scratch,
-                    extraEnvironment: ["NOTIFY_SOCKET": notify.path]
-                ) { daemon in
+                try await withNotifyingDaemon(
+                    ["run", "--config", config, "--redis-url", server.url], in: scratch
+                ) { daemon, notify in
                     try await notify.waitFor("READY=1", within: .seconds(10))
                     try scratch.write("detection:\n  threshold: abc\n", to: "ipwatcher.yaml")
                     daemon.deliver(SIGHUP)
@@ -103,9 +97,7 @@ struct DaemonReloadTests {
                         }
                     }
                     #expect(daemon.standardError.contains("detection.threshold"), "the reload error is not reported")
-                    daemon.deliver(SIGTERM)
-                    let outcome = try #require(try await daemon.waitForExit(within: .seconds(5)))
-                    #expect(outcome.status == 0, "\(outcome)")
+                    try await daemon.stopExpectingSuccess()
                 }
             }
         }

@@ -36,11 +36,9 @@ struct DaemonShutdownTests {
         try await withRedisServer { server in
             try await withScratchDirectory { scratch in
                 let config = try scratch.write(Self.configuration, to: "ipwatcher.yaml")
-                let notify = try NotifySocketListener(path: scratch.path + "/notify.sock")
-                try await withDaemon(
-                    ["run", "--config", config, "--redis-url", server.url], in: scratch,
-                    extraEnvironment: ["NOTIFY_SOCKET": notify.path]
-                ) { daemon in
+                try await withNotifyingDaemon(
+                    ["run", "--config", config, "--redis-url", server.url], in: scratch
+                ) { daemon, notify in
                     try await notify.waitFor("READY=1", within: .seconds(10))
                     if moment != .rightAfterReady {
                         try await notify.waitFor("a periodic STATUS update", within: .seconds(5)) {
@@ -74,11 +72,9 @@ struct DaemonShutdownTests {
             try await withScratchDirectory { scratch in
                 // The default command timeout (5 s) is what a wait for a connection would last.
                 let config = try scratch.write(Self.configuration, to: "ipwatcher.yaml")
-                let notify = try NotifySocketListener(path: scratch.path + "/notify.sock")
-                try await withDaemon(
-                    ["run", "--config", config, "--redis-url", server.url], in: scratch,
-                    extraEnvironment: ["NOTIFY_SOCKET": notify.path]
-                ) { daemon in
+                try await withNotifyingDaemon(
+                    ["run", "--config", config, "--redis-url", server.url], in: scratch
+                ) { daemon, notify in
                     try await notify.waitFor("READY=1", within: .seconds(10))
                     try await withConnection(server.url) { redis in try await redis.push(["192.0.2.201"]) }
                     await server.kill()
@@ -87,9 +83,7 @@ struct DaemonShutdownTests {
                     }
                     let clock = ContinuousClock()
                     let signalled = clock.now
-                    daemon.deliver(SIGTERM)
-                    let outcome = try #require(try await daemon.waitForExit(within: .seconds(10)), "still running")
-                    #expect(outcome.status == 0, "\(outcome)")
+                    try await daemon.stopExpectingSuccess(within: .seconds(10))
                     let took = signalled.duration(to: try #require(daemon.exitedAt))
                     #expect(took <= .seconds(2), "exited \(took) after SIGTERM")
                 }

@@ -43,10 +43,9 @@ struct DaemonTLSTests {
             try await withScratchDirectory { scratch in
                 let config = try scratch.write(
                     Self.configuration(port: tlsPort, caFile: authority.caCertificateFile), to: "ipwatcher.yaml")
-                let notify = try NotifySocketListener(path: scratch.path + "/notify.sock")
-                try await withDaemon(
-                    ["run", "--config", config], in: scratch, extraEnvironment: ["NOTIFY_SOCKET": notify.path]
-                ) { daemon in
+                try await withNotifyingDaemon(
+                    ["run", "--config", config], in: scratch
+                ) { daemon, notify in
                     try await notify.waitFor("READY=1", within: .seconds(15))
                     try await withConnection(local) { redis in
                         // The server has no plain TCP port, so the worker's two connections are TLS ones.
@@ -58,9 +57,7 @@ struct DaemonTLSTests {
                         }
                         #expect(try await !redis.allKeys(matching: "ipwatcher:fixed:*").isEmpty)
                     }
-                    daemon.deliver(SIGTERM)
-                    let outcome = try #require(try await daemon.waitForExit(within: .seconds(5)))
-                    #expect(outcome.status == 0, "\(outcome)")
+                    try await daemon.stopExpectingSuccess()
                 }
             }
         }
@@ -72,10 +69,9 @@ struct DaemonTLSTests {
             let tlsPort = try #require(server.tlsPort)
             try await withScratchDirectory { scratch in
                 let config = try scratch.write(Self.configuration(port: tlsPort, caFile: nil), to: "ipwatcher.yaml")
-                let notify = try NotifySocketListener(path: scratch.path + "/notify.sock")
-                try await withDaemon(
-                    ["run", "--config", config], in: scratch, extraEnvironment: ["NOTIFY_SOCKET": notify.path]
-                ) { daemon in
+                try await withNotifyingDaemon(
+                    ["run", "--config", config], in: scratch
+                ) { daemon, notify in
                     // Two refusals: it retries rather than giving up.
                     try await waitUntil("two connect attempts were refused for the certificate", within: .seconds(15)) {
                         daemon.standardErrorLines.filter { $0.contains("TLS certificate failed verification") }.count >= 2
@@ -91,9 +87,7 @@ struct DaemonTLSTests {
                     #expect(
                         !notify.received.contains { NotifySocketListener.message($0, has: "READY=1") },
                         "READY=1 without a trusted server: \(notify.received)")
-                    daemon.deliver(SIGTERM)
-                    let outcome = try #require(try await daemon.waitForExit(within: .seconds(10)))
-                    #expect(outcome.status == 0, "\(outcome)")
+                    try await daemon.stopExpectingSuccess(within: .seconds(10))
                     _ = try await notify.collect(for: .zero)
                     #expect(!notify.received.contains { NotifySocketListener.message($0, has: "READY=1") })
                 }

@@ -66,10 +66,13 @@ struct LocalRedisClusterTests {
 
             let killed = clock.now
             await cluster.kill(victim)
-            try await cluster.waitUntilHealthy(timeout: .seconds(10))
+            // Failover is paced by the node timeout (1 s) and the replica's election delay: about 2 s here. The
+            // bound, 30 node timeouts, only catches a replica that is never promoted; this suite loads the machine,
+            // so a tighter wall-clock bound would fail for reasons that have nothing to do with failover.
+            try await cluster.waitUntilHealthy(timeout: .seconds(30))
             let failover = clock.now - killed
             print("LocalRedisCluster: master \(victim.address) killed, replica \(heir.address) promoted and cluster ok in \(failover) (node timeout 1000 ms)")
-            #expect(failover < .seconds(10))
+            #expect(failover < .seconds(30))
 
             #expect(cluster.currentRole(of: heir) == .master)
             for node in cluster.nodes where node.index != victim.index {

@@ -225,34 +225,6 @@ struct RedisClusterClientTests {
             }
         }
     }
-
-    @Test("Without any reachable seed a command fails with topologyUnavailable after the command timeout; after run() ends, with shutdown")
-    func noReachableSeed() async throws {
-        let configuration = RedisConnectionConfiguration(connectTimeout: .milliseconds(200), commandTimeout: .milliseconds(400))
-        let client = RedisClusterClient(seeds: [try RedisEndpoint(url: "redis://127.0.0.1:1")], configuration: configuration)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await client.run() }
-            let clock = ContinuousClock()
-            let started = clock.now
-            let error = await #expect(throws: RedisClusterError.self) {
-                try await client.send(RESPCommand("GET", "x"), key: "x")
-            }
-            let waited = clock.now - started
-            #expect(waited >= .milliseconds(350) && waited < .seconds(3), "\(waited)")
-            if case .topologyUnavailable(let lastError)? = error {
-                #expect(lastError?.contains("127.0.0.1:1") == true, "\(lastError ?? "nil")")
-            } else {
-                Issue.record("expected topologyUnavailable, got \(String(describing: error))")
-            }
-            group.cancelAll()
-            try await group.waitForAll()
-        }
-        let afterwards = await #expect(throws: RedisError.self) {
-            try await client.send(RESPCommand("GET", "x"), key: "x")
-        }
-        #expect(afterwards?.kind == "shutdown")
-        await #expect(throws: RedisClusterError.self) { try await client.run() }
-    }
 }
 
 /// Runs `body` with a cluster client seeded with every node of `cluster`, its `run()` in a child task that is
