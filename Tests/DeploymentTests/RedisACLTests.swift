@@ -86,7 +86,9 @@ struct RedisACLTests {
             name: "subscriber", executable: redisCLI, arguments: redis.cliArguments(["SUBSCRIBE", "ipwatcher:events"]),
             logDirectory: scratch.url)
         defer { subscriber.stop(signal: SIGKILL, timeout: .seconds(5)) }
-        let subscribed = try await eventually(within: .seconds(10), every: .milliseconds(100)) { subscriber.standardOutput.contains("ipwatcher:events") }
+        let subscribed = try await eventually(within: .seconds(10), every: .milliseconds(100)) {
+            subscriber.standardOutput.contains("ipwatcher:events")
+        }
         try #require(subscribed, "redis-cli SUBSCRIBE did not confirm:\n\(subscriber.standardError)")
 
         let worker = try BackgroundProcess(
@@ -117,7 +119,9 @@ struct RedisACLTests {
             try redis.run(["SISMEMBER", "blocklist", scenario.unit], database: scenario.database) == "1"
         }
         if scenario.dryRun {
-            let announced = try await eventually(within: .seconds(10), every: .milliseconds(100)) { subscriber.standardOutput.contains(blockEvent) }
+            let announced = try await eventually(within: .seconds(10), every: .milliseconds(100)) {
+                subscriber.standardOutput.contains(blockEvent)
+            }
             #expect(announced, "no block event:\n\(subscriber.standardOutput)\n\(worker.standardError)")
             #expect(subscriber.standardOutput.contains("\"dry_run\":true"))
             #expect(try redis.run(["SCARD", "blocklist"], database: scenario.database) == "0")
@@ -134,7 +138,9 @@ struct RedisACLTests {
         }
         // What `systemctl reload ipwatcher` does (ExecReload=/bin/kill -HUP $MAINPID).
         worker.send(SIGHUP)
-        let reloaded = try await eventually(within: .seconds(10), every: .milliseconds(100)) { worker.standardError.contains("configuration reloaded") }
+        let reloaded = try await eventually(within: .seconds(10), every: .milliseconds(100)) {
+            worker.standardError.contains("configuration reloaded")
+        }
         #expect(reloaded, "no reload after SIGHUP:\n\(worker.standardError)")
         #expect(worker.isRunning, "SIGHUP ended the worker")
 

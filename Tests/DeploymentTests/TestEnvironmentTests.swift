@@ -9,7 +9,9 @@ struct TestEnvironmentTests {
         #expect(TestEnvironment.isCI(value))
     }
 
-    @Test("CI is off when unset, empty, 0, false or no, in any case", arguments: [nil, "", "0", "false", "False", "no", "NO"])
+    @Test(
+        "CI is off when unset, empty, 0, false or no, in any case",
+        arguments: [nil, "", "0", "false", "False", "no", "NO"])
     func offForFalseValues(value: String?) {
         #expect(!TestEnvironment.isCI(value))
     }

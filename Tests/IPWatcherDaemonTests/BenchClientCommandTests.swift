@@ -45,7 +45,8 @@ struct BenchClientCommandTests {
             #expect(abs(output.incrRatio - report.clientINCR / report.redisBenchmarkINCR) < 1e-9)
             #expect(abs(output.setGetRatio - report.clientSETGET / report.redisBenchmarkSETGET) < 1e-9)
             let directory = report.endpoint.dropFirst("unix://".count).dropLast("/redis.sock".count)
-            #expect(!FileManager.default.fileExists(atPath: String(directory)), "the private server's directory is gone")
+            #expect(
+                !FileManager.default.fileExists(atPath: String(directory)), "the private server's directory is gone")
         }
     }
 }

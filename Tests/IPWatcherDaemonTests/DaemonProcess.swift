@@ -162,7 +162,8 @@ final class DaemonProcess {
     ) async throws -> ExitOutcome {
         deliver(SIGTERM)
         let outcome = try #require(
-            try await waitForExit(within: limit), "still running \(limit) after SIGTERM", sourceLocation: sourceLocation)
+            try await waitForExit(within: limit), "still running \(limit) after SIGTERM",
+            sourceLocation: sourceLocation)
         #expect(outcome.status == 0, "\(outcome)", sourceLocation: sourceLocation)
         return outcome
     }
@@ -249,6 +250,19 @@ func withNotifyingDaemon<Result>(
     ) { daemon in
         try await body(daemon, notify)
     }
+}
+
+/// Writes `configuration` to `ipwatcher.yaml` in the scratch directory and runs `ipwatcher run` with it against
+/// `redisURL`, as ``withNotifyingDaemon(_:in:extraEnvironment:sourceLocation:_:)`` does.
+func withNotifyingDaemon<Result>(
+    configuration: String, redisURL: String, in scratch: ScratchDirectory, extraEnvironment: [String: String] = [:],
+    sourceLocation: SourceLocation = #_sourceLocation,
+    _ body: (DaemonProcess, NotifySocketListener) async throws -> Result
+) async throws -> Result {
+    let config = try scratch.write(configuration, to: "ipwatcher.yaml")
+    return try await withNotifyingDaemon(
+        ["run", "--config", config, "--redis-url", redisURL], in: scratch, extraEnvironment: extraEnvironment,
+        sourceLocation: sourceLocation, body)
 }
 
 /// Runs `body` with a fresh scratch directory and removes it afterwards.

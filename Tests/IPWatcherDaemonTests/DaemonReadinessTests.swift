@@ -24,9 +24,8 @@ struct DaemonReadinessTests {
     func readyAfterRedisAnswered() async throws {
         try await withRedisServer { server in
             try await withScratchDirectory { scratch in
-                let config = try scratch.write(Self.configuration, to: "ipwatcher.yaml")
                 try await withNotifyingDaemon(
-                    ["run", "--config", config, "--redis-url", server.url], in: scratch
+                    configuration: Self.configuration, redisURL: server.url, in: scratch
                 ) { daemon, notify in
                     try await notify.waitFor("READY=1", within: .seconds(10))
                     // Ready means the popping connection is up and answered; it is named after redis.client_name.
@@ -45,9 +44,8 @@ struct DaemonReadinessTests {
             // Same port and socket, no server behind them until restart().
             await server.kill()
             try await withScratchDirectory { scratch in
-                let config = try scratch.write(Self.configuration, to: "ipwatcher.yaml")
                 try await withNotifyingDaemon(
-                    ["run", "--config", config, "--redis-url", server.url], in: scratch
+                    configuration: Self.configuration, redisURL: server.url, in: scratch
                 ) { daemon, notify in
                     let whileDown = try await notify.collect(for: .milliseconds(1500))
                     #expect(daemon.isRunning, "the worker must keep waiting for Redis, not exit")
@@ -71,9 +69,8 @@ struct DaemonReadinessTests {
         try await withRedisServer { server in
             try await withScratchDirectory { scratch in
                 // The default queue.block_timeout (1 s), unlike the other tests here.
-                let config = try scratch.write("log:\n  level: info\n", to: "ipwatcher.yaml")
                 try await withNotifyingDaemon(
-                    ["run", "--config", config, "--redis-url", server.url], in: scratch,
+                    configuration: "log:\n  level: info\n", redisURL: server.url, in: scratch,
                     extraEnvironment: ["WATCHDOG_USEC": "400000"]
                 ) { daemon, notify in
                     try await notify.waitFor("READY=1", within: .seconds(10))

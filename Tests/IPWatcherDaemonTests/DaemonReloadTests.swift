@@ -36,9 +36,8 @@ struct DaemonReloadTests {
     func sighupReloadsThresholdKeepingConnections() async throws {
         try await withRedisServer { server in
             try await withScratchDirectory { scratch in
-                let config = try scratch.write(Self.configuration(threshold: 50), to: "ipwatcher.yaml")
                 try await withNotifyingDaemon(
-                    ["run", "--config", config, "--redis-url", server.url], in: scratch
+                    configuration: Self.configuration(threshold: 50), redisURL: server.url, in: scratch
                 ) { daemon, notify in
                     try await notify.waitFor("READY=1", within: .seconds(10))
                     try await withConnection(server.url) { redis in
@@ -78,9 +77,8 @@ struct DaemonReloadTests {
     func sighupWithInvalidFileKeepsOldSettings() async throws {
         try await withRedisServer { server in
             try await withScratchDirectory { scratch in
-                let config = try scratch.write(Self.configuration(threshold: 10), to: "ipwatcher.yaml")
                 try await withNotifyingDaemon(
-                    ["run", "--config", config, "--redis-url", server.url], in: scratch
+                    configuration: Self.configuration(threshold: 10), redisURL: server.url, in: scratch
                 ) { daemon, notify in
                     try await notify.waitFor("READY=1", within: .seconds(10))
                     try scratch.write("detection:\n  threshold: abc\n", to: "ipwatcher.yaml")

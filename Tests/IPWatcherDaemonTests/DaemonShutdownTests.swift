@@ -35,9 +35,8 @@ struct DaemonShutdownTests {
     func sigtermStopsWithinTwoSeconds(at moment: Moment) async throws {
         try await withRedisServer { server in
             try await withScratchDirectory { scratch in
-                let config = try scratch.write(Self.configuration, to: "ipwatcher.yaml")
                 try await withNotifyingDaemon(
-                    ["run", "--config", config, "--redis-url", server.url], in: scratch
+                    configuration: Self.configuration, redisURL: server.url, in: scratch
                 ) { daemon, notify in
                     try await notify.waitFor("READY=1", within: .seconds(10))
                     if moment != .rightAfterReady {
@@ -71,9 +70,8 @@ struct DaemonShutdownTests {
         try await withRedisServer { server in
             try await withScratchDirectory { scratch in
                 // The default command timeout (5 s) is what a wait for a connection would last.
-                let config = try scratch.write(Self.configuration, to: "ipwatcher.yaml")
                 try await withNotifyingDaemon(
-                    ["run", "--config", config, "--redis-url", server.url], in: scratch
+                    configuration: Self.configuration, redisURL: server.url, in: scratch
                 ) { daemon, notify in
                     try await notify.waitFor("READY=1", within: .seconds(10))
                     try await withConnection(server.url) { redis in try await redis.push(["192.0.2.201"]) }

@@ -8,7 +8,7 @@ import Glibc
 import Darwin
 #endif
 
-// What the local Redis Cluster suites probe processes and ports with. This file declares no suite.
+// What the local Redis Cluster suites probe ports with. This file declares no suite.
 
 /// The value of `name:value` in an `INFO` or `CLUSTER INFO` reply, or nil.
 func infoField(_ name: String, in reply: String) -> String? {
@@ -17,26 +17,6 @@ func infoField(_ name: String, in reply: String) -> String? {
         return line.dropFirst(prefix.count).trimmingCharacters(in: .whitespaces)
     }
     return nil
-}
-
-/// Whether a process with this pid exists (a zombie counts; LocalRedis reaps its children, so none should be one).
-func processExists(_ pid: Int32) -> Bool {
-    pid > 0 && (kill(pid, 0) == 0 || errno == EPERM)
-}
-
-/// Pids of processes whose command line mentions `text`; empty where there is no /proc.
-///
-/// LocalRedis starts redis-server with `set-proc-title no`, so its command line keeps the config path, which
-/// contains the node's directory.
-func processes(mentioning text: String) -> [Int32] {
-    guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
-    return entries.compactMap { entry -> Int32? in
-        guard let pid = Int32(entry),
-              let data = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline")
-        else { return nil }
-        let commandLine = String(decoding: data.map { $0 == 0 ? UInt8(ascii: " ") : $0 }, as: UTF8.self)
-        return commandLine.contains(text) ? pid : nil
-    }
 }
 
 /// Whether something accepts TCP connections on 127.0.0.1:`port` right now.

@@ -31,8 +31,8 @@ struct LocalRedisClusterTests {
         await cluster.stop()
         for (node, pid) in zip(cluster.nodes, pids) {
             #expect(!node.server.isRunning, "\(node) still runs")
-            #expect(!processExists(pid), "redis-server pid \(pid) of \(node) still exists")
-            #expect(processes(mentioning: node.server.directory).isEmpty, "a process still mentions \(node.server.directory)")
+            #expect(!ProcessTable.exists(pid), "redis-server pid \(pid) of \(node) still exists")
+            #expect(ProcessTable.pids(mentioning: node.server.directory).isEmpty, "a process still mentions \(node.server.directory)")
             #expect(!FileManager.default.fileExists(atPath: node.server.directory), "\(node.server.directory) was not removed")
             #expect(!loopbackPortAcceptsConnections(node.port), "\(node.address) still accepts connections")
         }
@@ -136,7 +136,7 @@ struct LocalRedisClusterTests {
             // Wait until all three nodes run, note their directories, then cancel while redis-cli is busy.
             var directories: [String] = []
             let running = try await eventually(within: .seconds(10)) {
-                directories = processes(mentioning: marker).compactMap { configDirectory(ofProcess: $0) }
+                directories = ProcessTable.pids(mentioning: marker).compactMap { configDirectory(ofProcess: $0) }
                 return directories.count == 3
             }
             try await Task.sleep(for: .milliseconds(300))
@@ -147,7 +147,7 @@ struct LocalRedisClusterTests {
         let (running, directories, message) = outcome
         #expect(running, "the three nodes never showed up in the process list")
         #expect(message.contains("cancel"), "the error should say the start was cancelled: \(message)")
-        #expect(processes(mentioning: marker).isEmpty, "a node of the cancelled start still runs")
+        #expect(ProcessTable.pids(mentioning: marker).isEmpty, "a node of the cancelled start still runs")
         for directory in directories {
             #expect(!FileManager.default.fileExists(atPath: directory), "\(directory) was left behind")
         }

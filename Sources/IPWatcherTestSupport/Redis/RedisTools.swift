@@ -24,7 +24,8 @@ public enum RedisTools {
         }
         if TestEnvironment.isCI { return true }
         TestEnvironment.warn(
-            "\(missingServerMessage).\nThe tests that need redis-server are SKIPPED. Set CI=1 to make them fail instead.")
+            "\(missingServerMessage).\n"
+                + "The tests that need redis-server are SKIPPED. Set CI=1 to make them fail instead.")
         return false
     }()
 
