@@ -59,11 +59,10 @@ struct RedisACLTests {
         .requires("redis-server", package: "redis-server"), .requires("redis-cli", package: "redis-tools"),
         .requiresBuiltExecutable, .timeLimit(.minutes(3)), arguments: Scenario.all)
     func workerBlocksAndUnblocksAsTheACLUserWithoutPermissionErrors(_ scenario: Scenario) async throws {
-        let redisServer = try ExternalTools.require("redis-server", package: "redis-server")
         let redisCLI = try ExternalTools.require("redis-cli", package: "redis-tools")
         let executable = try #require(
             RepositoryLayout.builtExecutable(), "no built ipwatcher executable: run swift build --product ipwatcher")
-        let redis = try await PrivateRedisServer.start(redisServer: redisServer, redisCLI: redisCLI)
+        let redis = try await PrivateRedisServer.start()
         defer { redis.stop() }
         let password = RedisACLFile.randomPassword()
         #expect(try redis.run(["ACL", "SETUSER", "ipwatcher"] + RedisACLFile.rules(password: password)) == "OK")
@@ -165,9 +164,7 @@ struct RedisACLTests {
 
     @Test(.requires("redis-server", package: "redis-server"), .requires("redis-cli", package: "redis-tools"))
     func aclUserMayRunWhatTheWorkerNeedsAndLittleElse() async throws {
-        let redisServer = try ExternalTools.require("redis-server", package: "redis-server")
-        let redisCLI = try ExternalTools.require("redis-cli", package: "redis-tools")
-        let redis = try await PrivateRedisServer.start(redisServer: redisServer, redisCLI: redisCLI)
+        let redis = try await PrivateRedisServer.start()
         defer { redis.stop() }
 
         // The server included deploy/redis-acl.conf as it is, placeholder password and all.
@@ -201,10 +198,7 @@ struct RedisACLTests {
             ["CLIENT", "KILL", "TYPE", "normal"],
             ["ACL", "LIST"],
         ]
-        for command in denied {
-            let reply = try redis.run(command, user: user)
-            #expect(reply.hasPrefix("NOPERM"), "\(command.joined(separator: " ")) was allowed: \(reply)")
-        }
+        try redis.expectDenied(denied, to: user, label: "user")
     }
 
     /// The unit runs the worker as a dynamic user with no capabilities; this runs it the same way (setpriv to
@@ -216,11 +210,9 @@ struct RedisACLTests {
         .requires("redis-server", package: "redis-server"), .requires("redis-cli", package: "redis-tools"),
         .requiresBuiltExecutable, .timeLimit(.minutes(3)))
     func workerReachesRedisOverTCPWithoutAnyPrivilege() async throws {
-        let redisServer = try ExternalTools.require("redis-server", package: "redis-server")
-        let redisCLI = try ExternalTools.require("redis-cli", package: "redis-tools")
         let setpriv = try #require(ExternalTools.path("setpriv"))
         let built = try #require(RepositoryLayout.builtExecutable())
-        let redis = try await PrivateRedisServer.start(redisServer: redisServer, redisCLI: redisCLI)
+        let redis = try await PrivateRedisServer.start()
         defer { redis.stop() }
         let password = RedisACLFile.randomPassword()
         #expect(try redis.run(["ACL", "SETUSER", "ipwatcher"] + RedisACLFile.rules(password: password)) == "OK")

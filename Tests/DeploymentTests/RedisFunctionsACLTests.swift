@@ -47,11 +47,9 @@ struct RedisFunctionsACLTests {
         .requires("redis-server", package: "redis-server"), .requires("redis-cli", package: "redis-tools"),
         .requiresBuiltExecutable, .timeLimit(.minutes(3)), arguments: ["fixed", "rolling"])
     func workerBlocksAndUnblocksWithFunctionsAndNoPermissionError(mode: String) async throws {
-        let redisServer = try ExternalTools.require("redis-server", package: "redis-server")
-        let redisCLI = try ExternalTools.require("redis-cli", package: "redis-tools")
         let executable = try #require(
             RepositoryLayout.builtExecutable(), "no built ipwatcher executable: run swift build --product ipwatcher")
-        let redis = try await PrivateRedisServer.start(redisServer: redisServer, redisCLI: redisCLI)
+        let redis = try await PrivateRedisServer.start()
         defer { redis.stop() }
         let password = RedisACLFile.randomPassword()
         #expect(try redis.run(["ACL", "SETUSER", "ipwatcher"] + Self.functionsUserRules(password: password)) == "OK")
@@ -103,10 +101,8 @@ struct RedisFunctionsACLTests {
         .requires("redis-server", package: "redis-server"), .requires("redis-cli", package: "redis-tools"),
         .requiresBuiltExecutable, .timeLimit(.minutes(3)))
     func workerWithoutItsFunctionsExitsWithOneLineNamingInstallFunctions() async throws {
-        let redisServer = try ExternalTools.require("redis-server", package: "redis-server")
-        let redisCLI = try ExternalTools.require("redis-cli", package: "redis-tools")
         let executable = try #require(RepositoryLayout.builtExecutable())
-        let redis = try await PrivateRedisServer.start(redisServer: redisServer, redisCLI: redisCLI)
+        let redis = try await PrivateRedisServer.start()
         defer { redis.stop() }
         let password = RedisACLFile.randomPassword()
         #expect(try redis.run(["ACL", "SETUSER", "ipwatcher"] + Self.functionsUserRules(password: password)) == "OK")
@@ -135,9 +131,7 @@ struct RedisFunctionsACLTests {
 
     @Test(.requires("redis-server", package: "redis-server"), .requires("redis-cli", package: "redis-tools"))
     func functionsUserAndWebTierUserAreRefusedTheAttacks() async throws {
-        let redisServer = try ExternalTools.require("redis-server", package: "redis-server")
-        let redisCLI = try ExternalTools.require("redis-cli", package: "redis-tools")
-        let redis = try await PrivateRedisServer.start(redisServer: redisServer, redisCLI: redisCLI)
+        let redis = try await PrivateRedisServer.start()
         defer { redis.stop() }
         let password = RedisACLFile.randomPassword()
         #expect(try redis.run(["ACL", "SETUSER", "ipwatcher"] + Self.functionsUserRules(password: password)) == "OK")
@@ -166,10 +160,7 @@ struct RedisFunctionsACLTests {
             ["SISMEMBER", "blocklist", "192.0.2.66"],
             ["DEL", "ips"],
         ]
-        for command in deniedToWorker {
-            let reply = try redis.run(command, user: worker)
-            #expect(reply.hasPrefix("NOPERM"), "worker: \(command.joined(separator: " ")) was allowed: \(reply)")
-        }
+        try redis.expectDenied(deniedToWorker, to: worker, label: "worker")
         // What it needs: LPUSH and LTRIM on its own keys (the rejected-entries list), FCALL.
         #expect(try redis.run(["LPUSH", "ipwatcher:rejected", "x"], user: worker) == "1")
         #expect(try redis.run(["LTRIM", "ipwatcher:rejected", "0", "9"], user: worker) == "OK")
@@ -186,10 +177,7 @@ struct RedisFunctionsACLTests {
             ["EVAL", "return 1", "0"],
             ["SELECT", "1"],
         ]
-        for command in deniedToWebTier {
-            let reply = try redis.run(command, user: webTier)
-            #expect(reply.hasPrefix("NOPERM"), "web tier: \(command.joined(separator: " ")) was allowed: \(reply)")
-        }
+        try redis.expectDenied(deniedToWebTier, to: webTier, label: "web tier")
         #expect(try redis.run(["LPUSH", "ips", "192.0.2.3"], user: webTier) == "3")
         #expect(try redis.run(["SISMEMBER", "blocklist", "192.0.2.66"], user: webTier) == "1")
         #expect(try redis.run(["SMEMBERS", "blocklist"]) == "192.0.2.66", "a refused write changed the blocklist")

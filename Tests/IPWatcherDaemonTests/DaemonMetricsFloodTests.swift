@@ -9,13 +9,6 @@ import Testing
 /// `/healthz` keeps answering fast, memory and descriptors stay bounded, and the queue keeps draining.
 @Suite("ipwatcher run: metrics endpoint under a connection flood", .needsRedisServer, .timeLimit(.minutes(3)), .loadsMachine)
 struct DaemonMetricsFloodTests {
-    static let configuration = """
-        queue:
-          block_timeout: 0.1
-        log:
-          level: info
-        """
-
     /// Connections of each kind the flood opens.
     static let floodSize = 2_000
     /// What a half-sent connection sends: a request head that never ends, 4 KiB of it (under the 8 KiB cap).
@@ -30,15 +23,7 @@ struct DaemonMetricsFloodTests {
         // A minute, not the fixture's 30 s: beside the other heavy tests the flood alone can take 20 s.
         try await withRedisServer(deadline: .seconds(60)) { server in
             try await withScratchDirectory { scratch in
-                let config = try scratch.write(Self.configuration, to: "ipwatcher.yaml")
-                try await withDaemon(
-                    ["run", "--config", config, "--redis-url", server.url], in: scratch,
-                    extraEnvironment: ["IPWATCHER_METRICS_LISTEN": "127.0.0.1:0"]
-                ) { daemon in
-                    let port = try await DaemonMetricsTests.loggedPort(of: daemon)
-                    try await waitUntil("/healthz answers 200") {
-                        try await HTTPTestClient.send("/healthz", port: port).status == 200
-                    }
+                try await DaemonMetricsTests.withMetricsDaemon(server, in: scratch) { daemon, port in
                     // Idle, after the endpoint has served a few requests.
                     for _ in 0..<5 { _ = try await HTTPTestClient.send("/metrics", port: port) }
                     try await Task.sleep(for: .seconds(1))

@@ -202,6 +202,15 @@ final class DaemonProcess {
     }
 }
 
+/// The configuration most daemon tests run with: a short blocking pop (so a stop or a reload is noticed within
+/// 0.1 s), logs at info, the rest default.
+let quickPopConfiguration = """
+    queue:
+      block_timeout: 0.1
+    log:
+      level: info
+    """
+
 /// Runs `ipwatcher arguments…` to completion (at most `limit`), returning how it ended and what it printed.
 func runIPWatcher(
     _ arguments: [String], in scratch: ScratchDirectory, within limit: Duration = .seconds(10),

@@ -12,20 +12,12 @@ import Glibc
 /// `ipwatcher run` under a stand-in systemd notify socket: `READY=1` only once Redis answered.
 @Suite("ipwatcher run: readiness (sd_notify)", .needsRedisServer, .timeLimit(.minutes(3)))
 struct DaemonReadinessTests {
-    /// A configuration file for the daemon tests: a short blocking pop, the rest default.
-    static let configuration = """
-        queue:
-          block_timeout: 0.1
-        log:
-          level: info
-        """
-
     @Test("READY=1 arrives once Redis answered on the worker's connection")
     func readyAfterRedisAnswered() async throws {
         try await withRedisServer { server in
             try await withScratchDirectory { scratch in
                 try await withNotifyingDaemon(
-                    configuration: Self.configuration, redisURL: server.url, in: scratch
+                    configuration: quickPopConfiguration, redisURL: server.url, in: scratch
                 ) { daemon, notify in
                     try await notify.waitFor("READY=1", within: .seconds(10))
                     // Ready means the popping connection is up and answered; it is named after redis.client_name.
@@ -45,7 +37,7 @@ struct DaemonReadinessTests {
             await server.kill()
             try await withScratchDirectory { scratch in
                 try await withNotifyingDaemon(
-                    configuration: Self.configuration, redisURL: server.url, in: scratch
+                    configuration: quickPopConfiguration, redisURL: server.url, in: scratch
                 ) { daemon, notify in
                     let whileDown = try await notify.collect(for: .milliseconds(1500))
                     #expect(daemon.isRunning, "the worker must keep waiting for Redis, not exit")

@@ -1,5 +1,6 @@
 import Foundation
 import IPWatcherTestSupport
+import Testing
 
 #if canImport(Glibc)
 import Glibc
@@ -60,6 +61,28 @@ final class PrivateRedisServer {
             if !lastLog.contains("Address already in use") { break }
         }
         throw DeploymentTestError("redis-server did not start:\n\(lastLog)")
+    }
+
+    /// Starts a server with the redis-server and redis-cli on `PATH`, failing the test when either is missing (the
+    /// test's `.requires` traits have already skipped it where that is allowed).
+    static func start(sourceLocation: SourceLocation = #_sourceLocation) async throws -> PrivateRedisServer {
+        let redisServer = try ExternalTools.require(
+            "redis-server", package: "redis-server", sourceLocation: sourceLocation)
+        let redisCLI = try ExternalTools.require("redis-cli", package: "redis-tools", sourceLocation: sourceLocation)
+        return try await start(redisServer: redisServer, redisCLI: redisCLI)
+    }
+
+    /// Expects every one of `commands` to be refused with NOPERM for `user`; `label` names the user in a failure.
+    func expectDenied(
+        _ commands: [[String]], to user: (name: String, password: String), label: String,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
+        for command in commands {
+            let reply = try run(command, user: user)
+            #expect(
+                reply.hasPrefix("NOPERM"), "\(label): \(command.joined(separator: " ")) was allowed: \(reply)",
+                sourceLocation: sourceLocation)
+        }
     }
 
     /// Runs one command with `redis-cli` and returns its reply as redis-cli prints it (without the final newline).
