@@ -105,6 +105,8 @@ struct ExitOutcome: Sendable, CustomStringConvertible {
 /// `extraEnvironment` says otherwise, so daemons started side by side never contend for the default port.
 final class DaemonProcess {
     let arguments: [String]
+    /// The directory the process runs in: its output files, and whatever configuration the test wrote there.
+    let scratch: ScratchDirectory
     private let process = Process()
     /// When Foundation saw the process end.
     private let exitBox: ExitInstantBox
@@ -116,6 +118,7 @@ final class DaemonProcess {
         sourceLocation: SourceLocation = #_sourceLocation
     ) throws {
         self.arguments = arguments
+        self.scratch = scratch
         let name = "ipwatcher-\(UUID().uuidString.prefix(8))"
         stdoutPath = scratch.path + "/\(name).stdout"
         stderrPath = scratch.path + "/\(name).stderr"
@@ -272,6 +275,26 @@ func withNotifyingDaemon<Result>(
     return try await withNotifyingDaemon(
         ["run", "--config", config, "--redis-url", redisURL], in: scratch, extraEnvironment: extraEnvironment,
         sourceLocation: sourceLocation, body)
+}
+
+/// Starts a private redis-server and `ipwatcher run` against it with `configuration`, waits (up to 10 s) for
+/// READY=1, and runs `body` with the server, the process and its notify socket; stops all of them afterwards.
+func withReadyDaemon<Result: Sendable>(
+    configuration: String, extraEnvironment: [String: String] = [:],
+    sourceLocation: SourceLocation = #_sourceLocation,
+    _ body: @escaping @Sendable (LocalRedisServer, DaemonProcess, NotifySocketListener) async throws -> Result
+) async throws -> Result {
+    try await withRedisServer(sourceLocation: sourceLocation) { server in
+        try await withScratchDirectory { scratch in
+            try await withNotifyingDaemon(
+                configuration: configuration, redisURL: server.url, in: scratch, extraEnvironment: extraEnvironment,
+                sourceLocation: sourceLocation
+            ) { daemon, notify in
+                try await notify.waitFor("READY=1", within: .seconds(10))
+                return try await body(server, daemon, notify)
+            }
+        }
+    }
 }
 
 /// Runs `body` with a fresh scratch directory and removes it afterwards.

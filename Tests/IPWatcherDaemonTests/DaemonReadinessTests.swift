@@ -14,19 +14,12 @@ import Glibc
 struct DaemonReadinessTests {
     @Test("READY=1 arrives once Redis answered on the worker's connection")
     func readyAfterRedisAnswered() async throws {
-        try await withRedisServer { server in
-            try await withScratchDirectory { scratch in
-                try await withNotifyingDaemon(
-                    configuration: quickPopConfiguration, redisURL: server.url, in: scratch
-                ) { daemon, notify in
-                    try await notify.waitFor("READY=1", within: .seconds(10))
-                    // Ready means the popping connection is up and answered; it is named after redis.client_name.
-                    try await withConnection(server.url) { redis async throws in
-                        #expect(try await redis.clientIDs(named: "ipwatcher-pop").count == 1)
-                    }
-                    try await daemon.stopExpectingSuccess()
-                }
+        try await withReadyDaemon(configuration: quickPopConfiguration) { server, daemon, notify in
+            // Ready means the popping connection is up and answered; it is named after redis.client_name.
+            try await withConnection(server.url) { redis async throws in
+                #expect(try await redis.clientIDs(named: "ipwatcher-pop").count == 1)
             }
+            try await daemon.stopExpectingSuccess()
         }
     }
 
@@ -58,21 +51,15 @@ struct DaemonReadinessTests {
         "with WatchdogSec=0.4s and the default 1 s blocking pop, an idle worker still pings the watchdog every 200 ms",
         .measuresTime)
     func idleWorkerPingsWithinTheWatchdogInterval() async throws {
-        try await withRedisServer { server in
-            try await withScratchDirectory { scratch in
-                // The default queue.block_timeout (1 s), unlike the other tests here.
-                try await withNotifyingDaemon(
-                    configuration: "log:\n  level: info\n", redisURL: server.url, in: scratch,
-                    extraEnvironment: ["WATCHDOG_USEC": "400000"]
-                ) { daemon, notify in
-                    try await notify.waitFor("READY=1", within: .seconds(10))
-                    let idle = try await notify.collect(for: .seconds(3))
-                    let pings = idle.filter { NotifySocketListener.message($0, has: "WATCHDOG=1") }.count
-                    // A ping every 200 ms is 15 in 3 s; one per 1 s pop, as before, would be 3.
-                    #expect(pings >= 9, "\(pings) WATCHDOG=1 in 3 s of idling")
-                    try await daemon.stopExpectingSuccess()
-                }
-            }
+        // The default queue.block_timeout (1 s), unlike the other tests here.
+        try await withReadyDaemon(
+            configuration: "log:\n  level: info\n", extraEnvironment: ["WATCHDOG_USEC": "400000"]
+        ) { server, daemon, notify in
+            let idle = try await notify.collect(for: .seconds(3))
+            let pings = idle.filter { NotifySocketListener.message($0, has: "WATCHDOG=1") }.count
+            // A ping every 200 ms is 15 in 3 s; one per 1 s pop, as before, would be 3.
+            #expect(pings >= 9, "\(pings) WATCHDOG=1 in 3 s of idling")
+            try await daemon.stopExpectingSuccess()
         }
     }
 }
