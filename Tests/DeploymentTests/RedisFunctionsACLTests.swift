@@ -33,6 +33,17 @@ struct RedisFunctionsACLTests {
         """
     }
 
+    /// Starts `ipwatcher run` with `configuration`, as the ACL user `ipwatcher`, against the server on `port`.
+    static func startWorker(
+        _ executable: URL, _ configuration: URL, password: String, port: Int, in scratch: TemporaryDirectory
+    ) throws -> BackgroundProcess {
+        try BackgroundProcess(
+            name: "ipwatcher", executable: executable.path,
+            arguments: [
+                "run", "--config", configuration.path, "--redis-url", "redis://ipwatcher:\(password)@127.0.0.1:\(port)",
+            ], environment: Subprocess.cleanEnvironment(), logDirectory: scratch.url)
+    }
+
     /// Runs `ipwatcher redis install-functions` as the default user and returns what it printed.
     static func installFunctions(executable: URL, port: Int, configuration: URL) throws -> CommandResult {
         try Subprocess.run(
@@ -64,12 +75,8 @@ struct RedisFunctionsACLTests {
         let libraries = try redis.run(["FUNCTION", "LIST"]).split(separator: "\n").filter { $0 == "library_name" }
         #expect(libraries.count == 1, "installing twice should leave one library")
 
-        let worker = try BackgroundProcess(
-            name: "ipwatcher", executable: executable.path,
-            arguments: [
-                "run", "--config", configuration.path, "--redis-url",
-                "redis://ipwatcher:\(password)@127.0.0.1:\(redis.port)",
-            ], environment: Subprocess.cleanEnvironment(), logDirectory: scratch.url)
+        let worker = try Self.startWorker(
+            executable, configuration, password: password, port: redis.port, in: scratch)
         defer { worker.stop(signal: SIGKILL, timeout: .seconds(5)) }
         let consuming = try await eventually(within: .seconds(20), every: .milliseconds(100)) {
             !worker.isRunning || worker.standardError.contains("consuming")
@@ -113,12 +120,8 @@ struct RedisFunctionsACLTests {
         let scratch = try TemporaryDirectory("functions-missing")
         defer { scratch.remove() }
         let configuration = try scratch.write(Self.configuration(mode: "fixed"), to: "ipwatcher.yaml")
-        let worker = try BackgroundProcess(
-            name: "ipwatcher", executable: executable.path,
-            arguments: [
-                "run", "--config", configuration.path, "--redis-url",
-                "redis://ipwatcher:\(password)@127.0.0.1:\(redis.port)",
-            ], environment: Subprocess.cleanEnvironment(), logDirectory: scratch.url)
+        let worker = try Self.startWorker(
+            executable, configuration, password: password, port: redis.port, in: scratch)
         defer { worker.stop(signal: SIGKILL, timeout: .seconds(5)) }
         let (ending, endedInTime) = worker.waitForExit(timeout: .seconds(20))
         #expect(endedInTime, "the worker kept running without its functions:\n\(ending.standardError)")
