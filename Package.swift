@@ -51,7 +51,11 @@ let package = Package(
         // the load gate and its traits, test certificates, free ports. Used by test targets only; not a product.
         .target(
             name: "IPWatcherTestSupport",
-            dependencies: ["LocalRedis", "RESP", "RedisClient"]
+            dependencies: [
+                "LocalRedis", "RESP", "RedisClient",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
         ),
         // Detection core: addresses, canonical units, queue entries, windows, rules, key names. Pure Swift.
         .target(name: "Detection"),
