@@ -60,12 +60,10 @@ struct RedisACLTests {
         .requiresBuiltExecutable, .timeLimit(.minutes(3)), arguments: Scenario.all)
     func workerBlocksAndUnblocksAsTheACLUserWithoutPermissionErrors(_ scenario: Scenario) async throws {
         let redisCLI = try ExternalTools.require("redis-cli", package: "redis-tools")
-        let executable = try #require(
-            RepositoryLayout.builtExecutable(), "no built ipwatcher executable: run swift build --product ipwatcher")
+        let executable = try RepositoryLayout.requireBuiltExecutable()
         let redis = try await PrivateRedisServer.start()
         defer { redis.stop() }
-        let password = RedisACLFile.randomPassword()
-        #expect(try redis.run(["ACL", "SETUSER", "ipwatcher"] + RedisACLFile.rules(password: password)) == "OK")
+        let password = try redis.addWorkerUser(rules: { try RedisACLFile.rules(password: $0) })
 
         let scratch = try TemporaryDirectory("worker")
         defer { scratch.remove() }
@@ -171,8 +169,7 @@ struct RedisACLTests {
         let included = try redis.run(["ACL", "GETUSER", "ipwatcher"])
         #expect(included.contains("+blmove"), "the included file did not define the user:\n\(included)")
 
-        let password = RedisACLFile.randomPassword()
-        #expect(try redis.run(["ACL", "SETUSER", "ipwatcher"] + RedisACLFile.rules(password: password)) == "OK")
+        let password = try redis.addWorkerUser(rules: { try RedisACLFile.rules(password: $0) })
         let user = (name: "ipwatcher", password: password)
         let oldPassword = try redis.run(["AUTH", "ipwatcher", "CHANGE_ME"])
         #expect(oldPassword.hasPrefix("WRONGPASS"), "`reset` should drop the old password: \(oldPassword)")
@@ -211,11 +208,10 @@ struct RedisACLTests {
         .requiresBuiltExecutable, .timeLimit(.minutes(3)))
     func workerReachesRedisOverTCPWithoutAnyPrivilege() async throws {
         let setpriv = try #require(ExternalTools.path("setpriv"))
-        let built = try #require(RepositoryLayout.builtExecutable())
+        let built = try RepositoryLayout.requireBuiltExecutable()
         let redis = try await PrivateRedisServer.start()
         defer { redis.stop() }
-        let password = RedisACLFile.randomPassword()
-        #expect(try redis.run(["ACL", "SETUSER", "ipwatcher"] + RedisACLFile.rules(password: password)) == "OK")
+        let password = try redis.addWorkerUser(rules: { try RedisACLFile.rules(password: $0) })
 
         // A copy in a world-readable directory: the unprivileged user may not be able to reach the build tree.
         let scratch = try TemporaryDirectory("unprivileged")

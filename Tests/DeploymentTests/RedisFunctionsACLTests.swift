@@ -58,12 +58,10 @@ struct RedisFunctionsACLTests {
         .requires("redis-server", package: "redis-server"), .requires("redis-cli", package: "redis-tools"),
         .requiresBuiltExecutable, .timeLimit(.minutes(3)), arguments: ["fixed", "rolling"])
     func workerBlocksAndUnblocksWithFunctionsAndNoPermissionError(mode: String) async throws {
-        let executable = try #require(
-            RepositoryLayout.builtExecutable(), "no built ipwatcher executable: run swift build --product ipwatcher")
+        let executable = try RepositoryLayout.requireBuiltExecutable()
         let redis = try await PrivateRedisServer.start()
         defer { redis.stop() }
-        let password = RedisACLFile.randomPassword()
-        #expect(try redis.run(["ACL", "SETUSER", "ipwatcher"] + Self.functionsUserRules(password: password)) == "OK")
+        let password = try redis.addWorkerUser(rules: { try Self.functionsUserRules(password: $0) })
 
         let scratch = try TemporaryDirectory("functions-worker")
         defer { scratch.remove() }
@@ -108,11 +106,10 @@ struct RedisFunctionsACLTests {
         .requires("redis-server", package: "redis-server"), .requires("redis-cli", package: "redis-tools"),
         .requiresBuiltExecutable, .timeLimit(.minutes(3)))
     func workerWithoutItsFunctionsExitsWithOneLineNamingInstallFunctions() async throws {
-        let executable = try #require(RepositoryLayout.builtExecutable())
+        let executable = try RepositoryLayout.requireBuiltExecutable()
         let redis = try await PrivateRedisServer.start()
         defer { redis.stop() }
-        let password = RedisACLFile.randomPassword()
-        #expect(try redis.run(["ACL", "SETUSER", "ipwatcher"] + Self.functionsUserRules(password: password)) == "OK")
+        let password = try redis.addWorkerUser(rules: { try Self.functionsUserRules(password: $0) })
         // A library of another version: its functions are not the ones this worker calls.
         let other = "#!lua name=ipwatcher_00000000\nredis.register_function('ipwatcher_version_00000000', function() return '00000000' end)"
         #expect(try redis.run(["FUNCTION", "LOAD", other]) == "ipwatcher_00000000")
@@ -136,8 +133,7 @@ struct RedisFunctionsACLTests {
     func functionsUserAndWebTierUserAreRefusedTheAttacks() async throws {
         let redis = try await PrivateRedisServer.start()
         defer { redis.stop() }
-        let password = RedisACLFile.randomPassword()
-        #expect(try redis.run(["ACL", "SETUSER", "ipwatcher"] + Self.functionsUserRules(password: password)) == "OK")
+        let password = try redis.addWorkerUser(rules: { try Self.functionsUserRules(password: $0) })
         let worker = (name: "ipwatcher", password: password)
         let webPassword = RedisACLFile.randomPassword()
         let webRules = try RedisACLFile.rules(

@@ -72,6 +72,17 @@ final class PrivateRedisServer {
         return try await start(redisServer: redisServer, redisCLI: redisCLI)
     }
 
+    /// Creates the worker's ACL user `ipwatcher` with a random password and the rules `rules` gives for it;
+    /// returns the password.
+    func addWorkerUser(
+        rules: (String) throws -> [String], sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> String {
+        let password = RedisACLFile.randomPassword()
+        let reply = try run(["ACL", "SETUSER", "ipwatcher"] + (try rules(password)))
+        #expect(reply == "OK", "ACL SETUSER ipwatcher: \(reply)", sourceLocation: sourceLocation)
+        return password
+    }
+
     /// Expects every one of `commands` to be refused with NOPERM for `user`; `label` names the user in a failure.
     func expectDenied(
         _ commands: [[String]], to user: (name: String, password: String), label: String,
