@@ -117,7 +117,8 @@ let package = Package(
         ),
         .testTarget(
             name: "RESPTests",
-            dependencies: ["RESP", .product(name: "NIOCore", package: "swift-nio")]
+            // Traffic for its SplitMix64, the package's one seeded generator.
+            dependencies: ["RESP", "Traffic", .product(name: "NIOCore", package: "swift-nio")]
         ),
         // Traffic for its SplitMix64, the package's one seeded generator.
         .testTarget(name: "DetectionTests", dependencies: ["Detection", "Traffic"]),
