@@ -10,9 +10,11 @@ build:
 release:
 	swift build -c release --product ipwatcher
 
+# The README's test command.
 test: setup
 	swift test
 	scripts/fuzz 20
+	$(MAKE) alloc-check
 
 # libFuzzer on the RESP and queue-entry parsers, FUZZ_SECONDS per target (see Fuzzing in the README).
 FUZZ_SECONDS ?= 60

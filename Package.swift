@@ -42,10 +42,20 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // Starts and stops a private redis-server (tests, benchmarks, demo).
+        // Starts and stops a private redis-server or cluster (tests, benchmarks, demo).
         .target(
             name: "LocalRedis",
             dependencies: []
+        ),
+        // What the test targets share: redis-server and cluster fixtures with one CI rule, deadlines and pollers,
+        // the load gate and its traits, test certificates, free ports. Used by test targets only; not a product.
+        .target(
+            name: "IPWatcherTestSupport",
+            dependencies: [
+                "LocalRedis", "RESP", "RedisClient",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
         ),
         // Detection core: addresses, canonical units, queue entries, windows, rules, key names. Pure Swift.
         .target(name: "Detection"),
@@ -111,13 +121,16 @@ let package = Package(
         ),
         .testTarget(
             name: "RESPTests",
-            dependencies: ["RESP", .product(name: "NIOCore", package: "swift-nio")]
+            // Traffic for its SplitMix64, the package's one seeded generator.
+            dependencies: ["RESP", "Traffic", .product(name: "NIOCore", package: "swift-nio")]
         ),
-        .testTarget(name: "DetectionTests", dependencies: ["Detection"]),
+        // Traffic for its SplitMix64, the package's one seeded generator.
+        .testTarget(name: "DetectionTests", dependencies: ["Detection", "Traffic"]),
         .testTarget(
             name: "TrafficTests",
             dependencies: [
                 "Traffic", "Detection", "RESP", "RedisClient", "LocalRedis", "IPWatcherDaemon", "SystemdNotify",
+                "IPWatcherTestSupport",
                 // The in-process worker takes a Logger.
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -126,12 +139,13 @@ let package = Package(
         // Counts the calling thread's heap allocations; linked only into the tests (allocation-count tests).
         .target(name: "CMallocCounter"),
         // Checks deploy/ with systemd's own tools.
-        .testTarget(name: "DeploymentTests", dependencies: ["LocalRedis"]),
+        .testTarget(name: "DeploymentTests", dependencies: ["LocalRedis", "IPWatcherTestSupport"]),
         .testTarget(
             name: "IPWatcherDaemonTests",
             dependencies: [
                 "CMallocCounter",
                 "IPWatcherDaemon", "Detection", "RESP", "RedisClient", "LocalRedis", "SystemdNotify",
+                "IPWatcherTestSupport", "Traffic",
                 .product(name: "Logging", package: "swift-log"),
                 // The metrics tests scrape the endpoint with a small HTTP client of their own.
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -147,6 +161,7 @@ let package = Package(
                 "RESP",
                 "RedisClient",
                 "LocalRedis",
+                "IPWatcherTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

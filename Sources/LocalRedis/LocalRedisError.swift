@@ -1,16 +1,14 @@
-/// Why a private redis-server or its TLS material could not be provided.
+/// Why a private redis-server could not be provided.
 ///
 /// Every case carries a human-readable explanation meant to be printed as is: a failing test or CLI run
 /// should tell the reader what to do next without digging through temporary directories.
 public enum LocalRedisError: Error, Sendable, CustomStringConvertible {
-    /// No `redis-server` (or `openssl`) executable was found; the payload says where it was searched.
+    /// No `redis-server` executable was found; the payload says where it was searched.
     case executableNotFound(String)
     /// The server could not be launched or exited during startup; the payload ends with the tail of its log.
     case launchFailed(String)
     /// The server did not accept connections within 10 s, or startup was cancelled; the payload ends with the tail of its log.
     case notReady(String)
-    /// `openssl` failed while generating test certificates; the payload includes its standard error.
-    case certificateGeneration(String)
 
     /// The message with an install hint for a missing executable, ready to print to a test log or terminal.
     public var description: String {
@@ -21,8 +19,6 @@ public enum LocalRedisError: Error, Sendable, CustomStringConvertible {
             return "redis-server failed to start: \(message)"
         case .notReady(let message):
             return "redis-server did not become ready: \(message)"
-        case .certificateGeneration(let message):
-            return "test certificate generation failed: \(message)"
         }
     }
 }

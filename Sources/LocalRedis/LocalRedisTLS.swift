@@ -1,7 +1,8 @@
 /// TLS material for a private server.
 ///
 /// The files are read by redis-server when it starts (and again on ``LocalRedisServer/restart()``),
-/// so they must stay in place for the server's lifetime. ``TestCertificateAuthority`` produces a matching set.
+/// so they must stay in place for the server's lifetime. The tests' `TestCertificateAuthority`
+/// (IPWatcherTestSupport) produces a matching set.
 public struct LocalRedisTLS: Sendable, Hashable {
     /// PEM certificate the server presents; clients verify it against ``caFile``.
     public var certificateFile: String

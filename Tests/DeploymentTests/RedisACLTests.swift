@@ -1,9 +1,10 @@
 import Foundation
+import IPWatcherTestSupport
 import Testing
 
 /// `deploy/redis-acl.conf` in a real redis-server: it loads as a redis.conf include, it grants the worker everything
 /// it does (commands, the commands inside its Lua scripts, keys, the events channel) and nothing much else.
-@Suite("Redis ACL for the worker")
+@Suite("Redis ACL for the worker", .loadsMachine)
 struct RedisACLTests {
     /// One way of running the worker; together they use every command the ACL grants that Redis 7 reaches.
     struct Scenario: Sendable, CustomTestStringConvertible {
@@ -58,14 +59,11 @@ struct RedisACLTests {
         .requires("redis-server", package: "redis-server"), .requires("redis-cli", package: "redis-tools"),
         .requiresBuiltExecutable, .timeLimit(.minutes(3)), arguments: Scenario.all)
     func workerBlocksAndUnblocksAsTheACLUserWithoutPermissionErrors(_ scenario: Scenario) async throws {
-        let redisServer = try ExternalTools.require("redis-server", package: "redis-server")
         let redisCLI = try ExternalTools.require("redis-cli", package: "redis-tools")
-        let executable = try #require(
-            RepositoryLayout.builtExecutable(), "no built ipwatcher executable: run swift build --product ipwatcher")
-        let redis = try await PrivateRedisServer.start(redisServer: redisServer, redisCLI: redisCLI)
+        let executable = try RepositoryLayout.requireBuiltExecutable()
+        let redis = try await PrivateRedisServer.start()
         defer { redis.stop() }
-        let password = RedisACLFile.randomPassword()
-        #expect(try redis.run(["ACL", "SETUSER", "ipwatcher"] + RedisACLFile.rules(password: password)) == "OK")
+        let password = try redis.addWorkerUser(rules: { try RedisACLFile.rules(password: $0) })
 
         let scratch = try TemporaryDirectory("worker")
         defer { scratch.remove() }
@@ -85,7 +83,9 @@ struct RedisACLTests {
             name: "subscriber", executable: redisCLI, arguments: redis.cliArguments(["SUBSCRIBE", "ipwatcher:events"]),
             logDirectory: scratch.url)
         defer { subscriber.stop(signal: SIGKILL, timeout: .seconds(5)) }
-        let subscribed = await eventually(timeout: .seconds(10)) { subscriber.standardOutput.contains("ipwatcher:events") }
+        let subscribed = try await eventually(within: .seconds(10), every: .milliseconds(100)) {
+            subscriber.standardOutput.contains("ipwatcher:events")
+        }
         try #require(subscribed, "redis-cli SUBSCRIBE did not confirm:\n\(subscriber.standardError)")
 
         let worker = try BackgroundProcess(
@@ -93,7 +93,7 @@ struct RedisACLTests {
             arguments: ["run", "--config", configuration.path, "--redis-url", url], environment: environment,
             logDirectory: scratch.url)
         defer { worker.stop(signal: SIGKILL, timeout: .seconds(5)) }
-        let consuming = await eventually(timeout: .seconds(20)) {
+        let consuming = try await eventually(within: .seconds(20), every: .milliseconds(100)) {
             !worker.isRunning || worker.standardError.contains("consuming")
         }
         try #require(consuming && worker.isRunning, "the worker did not start consuming:\n\(worker.standardError)")
@@ -116,28 +116,32 @@ struct RedisACLTests {
             try redis.run(["SISMEMBER", "blocklist", scenario.unit], database: scenario.database) == "1"
         }
         if scenario.dryRun {
-            let announced = await eventually(timeout: .seconds(10)) { subscriber.standardOutput.contains(blockEvent) }
+            let announced = try await eventually(within: .seconds(10), every: .milliseconds(100)) {
+                subscriber.standardOutput.contains(blockEvent)
+            }
             #expect(announced, "no block event:\n\(subscriber.standardOutput)\n\(worker.standardError)")
             #expect(subscriber.standardOutput.contains("\"dry_run\":true"))
             #expect(try redis.run(["SCARD", "blocklist"], database: scenario.database) == "0")
         } else {
-            let blocked = try await eventually(timeout: .seconds(10)) { try isMember() }
+            let blocked = try await eventually(within: .seconds(10), every: .milliseconds(100)) { try isMember() }
             #expect(blocked, "\(scenario.unit) never reached the blocklist:\n\(worker.standardError)")
             // ban_seconds: 1, and the expiry script runs every 250 ms.
-            let unblocked = try await eventually(timeout: .seconds(10)) { try !isMember() }
+            let unblocked = try await eventually(within: .seconds(10), every: .milliseconds(100)) { try !isMember() }
             #expect(unblocked, "the ban of \(scenario.unit) did not end:\n\(worker.standardError)")
-            let announced = await eventually(timeout: .seconds(5)) {
+            let announced = try await eventually(within: .seconds(5), every: .milliseconds(100)) {
                 subscriber.standardOutput.contains(blockEvent) && sawUnblockEvent()
             }
             #expect(announced, "block and unblock events missing:\n\(subscriber.standardOutput)")
         }
         // What `systemctl reload ipwatcher` does (ExecReload=/bin/kill -HUP $MAINPID).
         worker.send(SIGHUP)
-        let reloaded = await eventually(timeout: .seconds(10)) { worker.standardError.contains("configuration reloaded") }
+        let reloaded = try await eventually(within: .seconds(10), every: .milliseconds(100)) {
+            worker.standardError.contains("configuration reloaded")
+        }
         #expect(reloaded, "no reload after SIGHUP:\n\(worker.standardError)")
         #expect(worker.isRunning, "SIGHUP ended the worker")
 
-        let rejectedKept = try await eventually(timeout: .seconds(5)) {
+        let rejectedKept = try await eventually(within: .seconds(5), every: .milliseconds(100)) {
             try redis.run(["LRANGE", "ipwatcher:rejected", "0", "-1"], database: scenario.database)
                 .contains("not-an-address")
         }
@@ -158,17 +162,14 @@ struct RedisACLTests {
 
     @Test(.requires("redis-server", package: "redis-server"), .requires("redis-cli", package: "redis-tools"))
     func aclUserMayRunWhatTheWorkerNeedsAndLittleElse() async throws {
-        let redisServer = try ExternalTools.require("redis-server", package: "redis-server")
-        let redisCLI = try ExternalTools.require("redis-cli", package: "redis-tools")
-        let redis = try await PrivateRedisServer.start(redisServer: redisServer, redisCLI: redisCLI)
+        let redis = try await PrivateRedisServer.start()
         defer { redis.stop() }
 
         // The server included deploy/redis-acl.conf as it is, placeholder password and all.
         let included = try redis.run(["ACL", "GETUSER", "ipwatcher"])
         #expect(included.contains("+blmove"), "the included file did not define the user:\n\(included)")
 
-        let password = RedisACLFile.randomPassword()
-        #expect(try redis.run(["ACL", "SETUSER", "ipwatcher"] + RedisACLFile.rules(password: password)) == "OK")
+        let password = try redis.addWorkerUser(rules: { try RedisACLFile.rules(password: $0) })
         let user = (name: "ipwatcher", password: password)
         let oldPassword = try redis.run(["AUTH", "ipwatcher", "CHANGE_ME"])
         #expect(oldPassword.hasPrefix("WRONGPASS"), "`reset` should drop the old password: \(oldPassword)")
@@ -194,10 +195,7 @@ struct RedisACLTests {
             ["CLIENT", "KILL", "TYPE", "normal"],
             ["ACL", "LIST"],
         ]
-        for command in denied {
-            let reply = try redis.run(command, user: user)
-            #expect(reply.hasPrefix("NOPERM"), "\(command.joined(separator: " ")) was allowed: \(reply)")
-        }
+        try redis.expectDenied(denied, to: user, label: "user")
     }
 
     /// The unit runs the worker as a dynamic user with no capabilities; this runs it the same way (setpriv to
@@ -209,14 +207,11 @@ struct RedisACLTests {
         .requires("redis-server", package: "redis-server"), .requires("redis-cli", package: "redis-tools"),
         .requiresBuiltExecutable, .timeLimit(.minutes(3)))
     func workerReachesRedisOverTCPWithoutAnyPrivilege() async throws {
-        let redisServer = try ExternalTools.require("redis-server", package: "redis-server")
-        let redisCLI = try ExternalTools.require("redis-cli", package: "redis-tools")
         let setpriv = try #require(ExternalTools.path("setpriv"))
-        let built = try #require(RepositoryLayout.builtExecutable())
-        let redis = try await PrivateRedisServer.start(redisServer: redisServer, redisCLI: redisCLI)
+        let built = try RepositoryLayout.requireBuiltExecutable()
+        let redis = try await PrivateRedisServer.start()
         defer { redis.stop() }
-        let password = RedisACLFile.randomPassword()
-        #expect(try redis.run(["ACL", "SETUSER", "ipwatcher"] + RedisACLFile.rules(password: password)) == "OK")
+        let password = try redis.addWorkerUser(rules: { try RedisACLFile.rules(password: $0) })
 
         // A copy in a world-readable directory: the unprivileged user may not be able to reach the build tree.
         let scratch = try TemporaryDirectory("unprivileged")
@@ -236,7 +231,7 @@ struct RedisACLTests {
             ],
             environment: Subprocess.cleanEnvironment(), logDirectory: scratch.url)
         defer { worker.stop(signal: SIGKILL, timeout: .seconds(5)) }
-        let consuming = await eventually(timeout: .seconds(15)) {
+        let consuming = try await eventually(within: .seconds(15), every: .milliseconds(100)) {
             !worker.isRunning || worker.standardError.contains("consuming")
         }
         let logEnd = worker.standardError.split(separator: "\n").suffix(4).joined(separator: "\n")
@@ -244,7 +239,7 @@ struct RedisACLTests {
             consuming && worker.isRunning, "the worker, unprivileged, never started consuming; its log ends:\n\(logEnd)")
 
         _ = try redis.run(["LPUSH", "ips"] + Array(repeating: "192.0.2.44", count: 20))
-        let blocked = try await eventually(timeout: .seconds(10)) {
+        let blocked = try await eventually(within: .seconds(10), every: .milliseconds(100)) {
             try redis.run(["SISMEMBER", "blocklist", "192.0.2.44"]) == "1"
         }
         #expect(blocked, "\(worker.standardError)")

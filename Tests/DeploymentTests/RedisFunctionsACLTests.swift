@@ -1,10 +1,11 @@
 import Foundation
+import IPWatcherTestSupport
 import Testing
 
 /// `deploy/redis-acl-functions.conf` in a real redis-server: the worker runs its scripts as the functions
 /// `ipwatcher redis install-functions` loaded, and the user can no longer run Lua of its own, empty the queue or
 /// reach another database; the web tier's example user can only push to the queue and read the blocklist.
-@Suite("Redis ACL for the worker with Redis Functions")
+@Suite("Redis ACL for the worker with Redis Functions", .loadsMachine)
 struct RedisFunctionsACLTests {
     static func functionsUserRules(password: String) throws -> [String] {
         try RedisACLFile.rules(of: "ipwatcher", in: RepositoryLayout.redisACLFunctions, password: password)
@@ -32,6 +33,17 @@ struct RedisFunctionsACLTests {
         """
     }
 
+    /// Starts `ipwatcher run` with `configuration`, as the ACL user `ipwatcher`, against the server on `port`.
+    static func startWorker(
+        _ executable: URL, _ configuration: URL, password: String, port: Int, in scratch: TemporaryDirectory
+    ) throws -> BackgroundProcess {
+        try BackgroundProcess(
+            name: "ipwatcher", executable: executable.path,
+            arguments: [
+                "run", "--config", configuration.path, "--redis-url", "redis://ipwatcher:\(password)@127.0.0.1:\(port)",
+            ], environment: Subprocess.cleanEnvironment(), logDirectory: scratch.url)
+    }
+
     /// Runs `ipwatcher redis install-functions` as the default user and returns what it printed.
     static func installFunctions(executable: URL, port: Int, configuration: URL) throws -> CommandResult {
         try Subprocess.run(
@@ -46,14 +58,10 @@ struct RedisFunctionsACLTests {
         .requires("redis-server", package: "redis-server"), .requires("redis-cli", package: "redis-tools"),
         .requiresBuiltExecutable, .timeLimit(.minutes(3)), arguments: ["fixed", "rolling"])
     func workerBlocksAndUnblocksWithFunctionsAndNoPermissionError(mode: String) async throws {
-        let redisServer = try ExternalTools.require("redis-server", package: "redis-server")
-        let redisCLI = try ExternalTools.require("redis-cli", package: "redis-tools")
-        let executable = try #require(
-            RepositoryLayout.builtExecutable(), "no built ipwatcher executable: run swift build --product ipwatcher")
-        let redis = try await PrivateRedisServer.start(redisServer: redisServer, redisCLI: redisCLI)
+        let executable = try RepositoryLayout.requireBuiltExecutable()
+        let redis = try await PrivateRedisServer.start()
         defer { redis.stop() }
-        let password = RedisACLFile.randomPassword()
-        #expect(try redis.run(["ACL", "SETUSER", "ipwatcher"] + Self.functionsUserRules(password: password)) == "OK")
+        let password = try redis.addWorkerUser(rules: { try Self.functionsUserRules(password: $0) })
 
         let scratch = try TemporaryDirectory("functions-worker")
         defer { scratch.remove() }
@@ -65,25 +73,21 @@ struct RedisFunctionsACLTests {
         let libraries = try redis.run(["FUNCTION", "LIST"]).split(separator: "\n").filter { $0 == "library_name" }
         #expect(libraries.count == 1, "installing twice should leave one library")
 
-        let worker = try BackgroundProcess(
-            name: "ipwatcher", executable: executable.path,
-            arguments: [
-                "run", "--config", configuration.path, "--redis-url",
-                "redis://ipwatcher:\(password)@127.0.0.1:\(redis.port)",
-            ], environment: Subprocess.cleanEnvironment(), logDirectory: scratch.url)
+        let worker = try Self.startWorker(
+            executable, configuration, password: password, port: redis.port, in: scratch)
         defer { worker.stop(signal: SIGKILL, timeout: .seconds(5)) }
-        let consuming = await eventually(timeout: .seconds(20)) {
+        let consuming = try await eventually(within: .seconds(20), every: .milliseconds(100)) {
             !worker.isRunning || worker.standardError.contains("consuming")
         }
         try #require(consuming && worker.isRunning, "the worker did not start consuming:\n\(worker.standardError)")
 
         _ = try redis.run(["LPUSH", "ips"] + Array(repeating: "203.0.113.9", count: 20) + ["not-an-address"])
         func isMember() throws -> Bool { try redis.run(["SISMEMBER", "blocklist", "203.0.113.9"]) == "1" }
-        let blocked = try await eventually(timeout: .seconds(10)) { try isMember() }
+        let blocked = try await eventually(within: .seconds(10), every: .milliseconds(100)) { try isMember() }
         #expect(blocked, "never blocked:\n\(worker.standardError)")
-        let unblocked = try await eventually(timeout: .seconds(10)) { try !isMember() }
+        let unblocked = try await eventually(within: .seconds(10), every: .milliseconds(100)) { try !isMember() }
         #expect(unblocked, "the ban did not end:\n\(worker.standardError)")
-        let rejectedKept = try await eventually(timeout: .seconds(5)) {
+        let rejectedKept = try await eventually(within: .seconds(5), every: .milliseconds(100)) {
             try redis.run(["LRANGE", "ipwatcher:rejected", "0", "-1"]).contains("not-an-address")
         }
         #expect(rejectedKept, "the rejected entry was not kept (LPUSH/LTRIM in the selector):\n\(worker.standardError)")
@@ -102,13 +106,10 @@ struct RedisFunctionsACLTests {
         .requires("redis-server", package: "redis-server"), .requires("redis-cli", package: "redis-tools"),
         .requiresBuiltExecutable, .timeLimit(.minutes(3)))
     func workerWithoutItsFunctionsExitsWithOneLineNamingInstallFunctions() async throws {
-        let redisServer = try ExternalTools.require("redis-server", package: "redis-server")
-        let redisCLI = try ExternalTools.require("redis-cli", package: "redis-tools")
-        let executable = try #require(RepositoryLayout.builtExecutable())
-        let redis = try await PrivateRedisServer.start(redisServer: redisServer, redisCLI: redisCLI)
+        let executable = try RepositoryLayout.requireBuiltExecutable()
+        let redis = try await PrivateRedisServer.start()
         defer { redis.stop() }
-        let password = RedisACLFile.randomPassword()
-        #expect(try redis.run(["ACL", "SETUSER", "ipwatcher"] + Self.functionsUserRules(password: password)) == "OK")
+        let password = try redis.addWorkerUser(rules: { try Self.functionsUserRules(password: $0) })
         // A library of another version: its functions are not the ones this worker calls.
         let other = "#!lua name=ipwatcher_00000000\nredis.register_function('ipwatcher_version_00000000', function() return '00000000' end)"
         #expect(try redis.run(["FUNCTION", "LOAD", other]) == "ipwatcher_00000000")
@@ -116,12 +117,8 @@ struct RedisFunctionsACLTests {
         let scratch = try TemporaryDirectory("functions-missing")
         defer { scratch.remove() }
         let configuration = try scratch.write(Self.configuration(mode: "fixed"), to: "ipwatcher.yaml")
-        let worker = try BackgroundProcess(
-            name: "ipwatcher", executable: executable.path,
-            arguments: [
-                "run", "--config", configuration.path, "--redis-url",
-                "redis://ipwatcher:\(password)@127.0.0.1:\(redis.port)",
-            ], environment: Subprocess.cleanEnvironment(), logDirectory: scratch.url)
+        let worker = try Self.startWorker(
+            executable, configuration, password: password, port: redis.port, in: scratch)
         defer { worker.stop(signal: SIGKILL, timeout: .seconds(5)) }
         let (ending, endedInTime) = worker.waitForExit(timeout: .seconds(20))
         #expect(endedInTime, "the worker kept running without its functions:\n\(ending.standardError)")
@@ -134,12 +131,9 @@ struct RedisFunctionsACLTests {
 
     @Test(.requires("redis-server", package: "redis-server"), .requires("redis-cli", package: "redis-tools"))
     func functionsUserAndWebTierUserAreRefusedTheAttacks() async throws {
-        let redisServer = try ExternalTools.require("redis-server", package: "redis-server")
-        let redisCLI = try ExternalTools.require("redis-cli", package: "redis-tools")
-        let redis = try await PrivateRedisServer.start(redisServer: redisServer, redisCLI: redisCLI)
+        let redis = try await PrivateRedisServer.start()
         defer { redis.stop() }
-        let password = RedisACLFile.randomPassword()
-        #expect(try redis.run(["ACL", "SETUSER", "ipwatcher"] + Self.functionsUserRules(password: password)) == "OK")
+        let password = try redis.addWorkerUser(rules: { try Self.functionsUserRules(password: $0) })
         let worker = (name: "ipwatcher", password: password)
         let webPassword = RedisACLFile.randomPassword()
         let webRules = try RedisACLFile.rules(
@@ -165,10 +159,7 @@ struct RedisFunctionsACLTests {
             ["SISMEMBER", "blocklist", "192.0.2.66"],
             ["DEL", "ips"],
         ]
-        for command in deniedToWorker {
-            let reply = try redis.run(command, user: worker)
-            #expect(reply.hasPrefix("NOPERM"), "worker: \(command.joined(separator: " ")) was allowed: \(reply)")
-        }
+        try redis.expectDenied(deniedToWorker, to: worker, label: "worker")
         // What it needs: LPUSH and LTRIM on its own keys (the rejected-entries list), FCALL.
         #expect(try redis.run(["LPUSH", "ipwatcher:rejected", "x"], user: worker) == "1")
         #expect(try redis.run(["LTRIM", "ipwatcher:rejected", "0", "9"], user: worker) == "OK")
@@ -185,10 +176,7 @@ struct RedisFunctionsACLTests {
             ["EVAL", "return 1", "0"],
             ["SELECT", "1"],
         ]
-        for command in deniedToWebTier {
-            let reply = try redis.run(command, user: webTier)
-            #expect(reply.hasPrefix("NOPERM"), "web tier: \(command.joined(separator: " ")) was allowed: \(reply)")
-        }
+        try redis.expectDenied(deniedToWebTier, to: webTier, label: "web tier")
         #expect(try redis.run(["LPUSH", "ips", "192.0.2.3"], user: webTier) == "3")
         #expect(try redis.run(["SISMEMBER", "blocklist", "192.0.2.66"], user: webTier) == "1")
         #expect(try redis.run(["SMEMBERS", "blocklist"]) == "192.0.2.66", "a refused write changed the blocklist")

@@ -1,8 +1,9 @@
 import Foundation
+import IPWatcherTestSupport
 import Testing
 
 /// `deploy/ipwatcher.service` as systemd's own tools judge it, and the contract with the daemon it encodes.
-@Suite("systemd unit")
+@Suite("systemd unit", .loadsMachine)
 struct SystemdUnitTests {
     /// The exposure `systemd-analyze security` may report at most (Debian's redis-server unit rates 1.2).
     static let exposureLimit = 1.0

@@ -1,5 +1,6 @@
 import Detection
 import Testing
+import Traffic
 
 @Suite("Address text round trips")
 struct IPAddressRoundTripTests {

@@ -1,5 +1,6 @@
 import Detection
 import Testing
+import Traffic
 
 @Suite("IP networks")
 struct IPNetworkTests {

@@ -1,4 +1,5 @@
 import Detection
+import Traffic
 
 extension SplitMix64 {
     /// An IPv6 address whose groups are zero about half the time, so zero runs of every length and

@@ -1,5 +1,6 @@
 import Detection
 @testable import IPWatcherDaemon
+import IPWatcherTestSupport
 import RedisClient
 import SystemdNotify
 import Testing
@@ -51,7 +52,7 @@ struct BatchRecoveryTests {
         let settings = Self.settings(workerID: "crashed", lease: nil)
         let hash = Self.keys.processingKey(workerID: "crashed")
         try await withRedisServer { server in
-            try await withTestConnection(server.url) { redis in
+            try await withConnection(server.url) { redis in
                 try await redis.storeBatch(Array(repeating: "198.51.100.7", count: 5), named: "old-1", in: hash)
                 try await redis.storeBatch(["192.0.2.1", "192.0.2.2"], named: "old-2", in: hash)
                 _ = try await redis.send("HSET", hash, "old-3", "not msgpack").throwingServerError()
@@ -71,7 +72,7 @@ struct BatchRecoveryTests {
         let deadHash = Self.keys.processingKey(workerID: "dead")
         let otherHash = Self.keys.processingKey(workerID: "other")
         try await withRedisServer { server in
-            try await withTestConnection(server.url) { redis in
+            try await withConnection(server.url) { redis in
                 try await redis.storeBatch(["203.0.113.1", "203.0.113.2", "203.0.113.3"], named: "d-1", in: deadHash)
                 try await redis.storeBatch(["203.0.113.9"], named: "o-1", in: otherHash)
                 // "dead" last renewed long ago; "other" holds a lease far in the future (Unix ms).

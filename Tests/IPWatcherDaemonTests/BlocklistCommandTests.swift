@@ -1,5 +1,6 @@
 import Foundation
 import IPWatcherDaemon
+import IPWatcherTestSupport
 import LocalRedis
 import RESP
 import RedisClient
@@ -34,7 +35,7 @@ struct BlocklistCommandTests {
             try await withScratchDirectory { scratch in
                 let url = ["--redis-url", server.url]
                 // The worker blocks IPv6 clients by their /64 and mapped IPv4 clients by the IPv4 address.
-                try await withTestConnection(server.url) { connection async throws in
+                try await withConnection(server.url) { connection async throws in
                     _ = try await connection.send("SADD", "blocklist", "2001:db8:1:2::/64", "198.51.100.4")
                 }
                 let rotated = try await runIPWatcher(
@@ -57,7 +58,7 @@ struct BlocklistCommandTests {
                 let added = try await runIPWatcher(
                     ["blocklist", "add", "192.0.2.9", "--ban-seconds", "120"] + url, in: scratch)
                 #expect(added.outcome.status == 0)
-                try await withTestConnection(server.url) { connection async throws in
+                try await withConnection(server.url) { connection async throws in
                     let score = try #require(try await connection.send("ZSCORE", "ipwatcher:bans", "192.0.2.9").double)
                     #expect(Int64(score) >= before + 120_000)
                     #expect(Int64(score) <= WallClock().nowMilliseconds() + 120_000)
@@ -68,7 +69,7 @@ struct BlocklistCommandTests {
 
                 let removed = try await runIPWatcher(["blocklist", "remove", "192.0.2.9"] + url, in: scratch)
                 #expect(removed.outcome.status == 0)
-                try await withTestConnection(server.url) { connection async throws in
+                try await withConnection(server.url) { connection async throws in
                     #expect(try await connection.send("SISMEMBER", "blocklist", "192.0.2.9").bool == false)
                     #expect(try await connection.send("ZSCORE", "ipwatcher:bans", "192.0.2.9").isNull)
                 }
@@ -84,7 +85,7 @@ struct BlocklistCommandTests {
                 let url = ["--redis-url", server.url]
                 _ = try await runIPWatcher(["blocklist", "add", "192.0.2.10", "--ban-seconds", "60"] + url, in: scratch)
                 _ = try await runIPWatcher(["blocklist", "add", "192.0.2.10", "--ban-seconds", "0"] + url, in: scratch)
-                try await withTestConnection(server.url) { connection async throws in
+                try await withConnection(server.url) { connection async throws in
                     #expect(try await connection.send("ZSCORE", "ipwatcher:bans", "192.0.2.10").isNull)
                 }
                 let listed = try await runIPWatcher(["blocklist", "list", "--json"] + url, in: scratch)
@@ -118,7 +119,7 @@ struct BlocklistCommandTests {
                 #expect(listedBefore.stdout.contains("192.0.2.20"), "\(listedBefore)")
                 let removed = try await runIPWatcher(before + ["remove", "192.0.2.20"], in: scratch)
                 #expect(removed.outcome.status == 0, "\(removed.stderr)")
-                try await withTestConnection(server.url) { connection async throws in
+                try await withConnection(server.url) { connection async throws in
                     #expect(try await connection.send("SCARD", "bl-before").int == 0)
                 }
                 // Before and after, mixed: the later --blocklist wins, as a repeated option does.
@@ -126,7 +127,7 @@ struct BlocklistCommandTests {
                     ["blocklist", "--redis-url", server.url, "--blocklist", "ignored", "add", "192.0.2.21",
                      "--blocklist", "bl-after"], in: scratch)
                 #expect(mixed.outcome.status == 0, "\(mixed.stderr)")
-                try await withTestConnection(server.url) { connection async throws in
+                try await withConnection(server.url) { connection async throws in
                     #expect(try await connection.send("SISMEMBER", "bl-after", "192.0.2.21").bool == true)
                     #expect(try await connection.send("EXISTS", "ignored").int == 0)
                 }
@@ -135,7 +136,7 @@ struct BlocklistCommandTests {
                 let fromFile = try await runIPWatcher(
                     ["blocklist", "--config", config, "--redis-url", server.url, "add", "192.0.2.22"], in: scratch)
                 #expect(fromFile.outcome.status == 0, "\(fromFile.stderr)")
-                try await withTestConnection(server.url) { connection async throws in
+                try await withConnection(server.url) { connection async throws in
                     #expect(try await connection.send("SISMEMBER", "bl-config", "192.0.2.22").bool == true)
                 }
             }
@@ -149,7 +150,7 @@ struct BlocklistCommandTests {
                 let result = try await runIPWatcher(
                     ["redis", "--redis-url", server.url, "install-functions"], in: scratch)
                 #expect(result.outcome.status == 0, "\(result.stderr)")
-                try await withTestConnection(server.url) { connection async throws in
+                try await withConnection(server.url) { connection async throws in
                     let libraries = try await connection.send("FUNCTION", "LIST")
                     #expect("\(libraries)".contains("ipwatcher"), "\(libraries)")
                 }

@@ -1,3 +1,4 @@
+import IPWatcherTestSupport
 import NIOCore
 import NIOPosix
 import RESP
@@ -27,19 +28,10 @@ final class CannedScriptReplyServer: Sendable {
         scriptReply: ByteBuffer, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> CannedScriptReplyServer {
         let box = Mutex<CannedScriptReplyServer?>(nil)
-        let channel = try await ServerBootstrap(group: group)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { child in
-                child.eventLoop.makeCompletedFuture {
-                    guard let server = box.withLock({ $0 }) else { throw ChannelError.ioOnClosedChannel }
-                    try child.pipeline.syncOperations.addHandler(Handler(server: server))
-                }
-            }
-            .bind(host: "127.0.0.1", port: 0).get()
-        guard let port = channel.localAddress?.port else {
-            try? await channel.close()
-            throw ChannelError.unknownLocalAddress
-        }
+        let (channel, port) = try await LoopbackServerChannel.bind(group: group, initializeChild: { child in
+            guard let server = box.withLock({ $0 }) else { throw ChannelError.ioOnClosedChannel }
+            try child.pipeline.syncOperations.addHandler(Handler(server: server))
+        })
         let server = CannedScriptReplyServer(port: port, scriptReply: scriptReply, channel: channel)
         box.withLock { $0 = server }
         return server

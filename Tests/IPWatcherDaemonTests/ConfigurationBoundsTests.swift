@@ -1,6 +1,7 @@
 import Detection
 import Foundation
 import Testing
+import Traffic
 
 @testable import IPWatcherDaemon
 
@@ -72,11 +73,11 @@ struct ConfigurationBoundsTests {
                 "+\(key.maximum)", " \(key.maximum) ", "1e3", "0x10", "",
             ]
             for _ in 0..<40 {
-                switch random.below(3) {
+                switch random.next(below: 3) {
                 case 0: values.append("\(Int64(bitPattern: random.next()))")
-                case 1: values.append("\(random.below(key.maximum * 2 + 2))")
+                case 1: values.append("\(random.next(below: key.maximum * 2 + 2))")
                 default:
-                    let digits = (0..<(1 + random.below(30))).map { _ in Character(String(random.below(10))) }
+                    let digits = (0..<(1 + random.next(below: 30))).map { _ in Character(String(random.next(below: 10))) }
                     values.append(String(digits))
                 }
             }

@@ -1,4 +1,5 @@
 import Foundation
+import IPWatcherTestSupport
 import Testing
 
 /// `ipwatcher run` with nothing listening at its Redis URL: the log says why in plain words, once per connection,

@@ -1,7 +1,10 @@
 import Foundation
+import IPWatcherTestSupport
 import LocalRedis
 import RedisClient
+import SystemdNotify
 import Testing
+import Traffic
 
 #if canImport(Glibc)
 import Glibc
@@ -72,7 +75,7 @@ struct DaemonCrashRecoveryTests {
             try await withScratchDirectory { scratch in
                 let config = try scratch.write(Self.configuration, to: "ipwatcher.yaml")
                 let arguments = ["run", "--config", config, "--redis-url", server.url]
-                try await withTestConnection(server.url) { redis in
+                try await withConnection(server.url) { redis in
                     let entries = Self.traffic()
                     try await Self.push(entries, to: redis)
                     var killsWithBatchesInHand = 0
@@ -91,9 +94,7 @@ struct DaemonCrashRecoveryTests {
                         if !unfinished.isEmpty { killsWithBatchesInHand += 1 }
                     }
                     #expect(killsWithBatchesInHand >= 1, "no kill caught a batch in hand; the test proved nothing")
-                    let notify = try NotifyDatagramSocket(in: scratch)
-                    try await withDaemon(arguments, in: scratch, extraEnvironment: ["NOTIFY_SOCKET": notify.path]) {
-                        daemon in
+                    try await withNotifyingDaemon(arguments, in: scratch) { daemon, notify in
                         try await notify.waitFor("READY=1", within: .seconds(10))
                         try await waitUntil("the queue and the processing hash are empty", within: .seconds(60)) {
                             let left = try await redis.allKeys(matching: "ipwatcher:processing*")
@@ -102,9 +103,7 @@ struct DaemonCrashRecoveryTests {
                         if !unfinished.isEmpty {
                             #expect(daemon.standardError.contains("recovering unfinished batches"))
                         }
-                        daemon.deliver(SIGTERM)
-                        let outcome = try #require(try await daemon.waitForExit(within: .seconds(5)))
-                        #expect(outcome.status == 0, "\(outcome)")
+                        try await daemon.stopExpectingSuccess()
                     }
                     let surplus = Self.expectNothingLost(try await redis.countsPerUnit())
                     print("kill -9 ×3: \(killsWithBatchesInHand) kills caught batches in hand; \(surplus) entries counted twice")
@@ -122,7 +121,7 @@ struct DaemonCrashRecoveryTests {
                 func environment(_ id: String) -> [String: String] {
                     ["IPWATCHER_QUEUE_WORKER_ID": id, "IPWATCHER_QUEUE_LEASE": "2"]
                 }
-                try await withTestConnection(server.url) { redis in
+                try await withConnection(server.url) { redis in
                     let entries = Self.traffic()
                     try await Self.push(entries, to: redis)
                     try await withDaemon(arguments, in: scratch, extraEnvironment: environment("survivor")) { survivor in
@@ -150,60 +149,6 @@ struct DaemonCrashRecoveryTests {
                     }
                     let surplus = Self.expectNothingLost(try await redis.countsPerUnit())
                     print("kill -9 of one of two workers: the survivor took over; \(surplus) entries counted twice")
-                }
-            }
-        }
-    }
-
-    @Test("Redis killed and restarted mid-stream: the worker says so in STATUS=, resumes, and loses nothing")
-    func redisRestartLosesNothing() async throws {
-        var options = LocalRedisServerOptions()
-        options.appendOnly = true
-        try await withRedisServer(options, deadline: .seconds(120)) { server in
-            try await withScratchDirectory { scratch in
-                let config = try scratch.write(Self.configuration, to: "ipwatcher.yaml")
-                let notify = try NotifyDatagramSocket(in: scratch)
-                let entries = Self.traffic()
-                try await withTestConnection(server.url) { redis in try await Self.push(entries, to: redis) }
-                try await withDaemon(
-                    ["run", "--config", config, "--redis-url", server.url], in: scratch,
-                    extraEnvironment: ["NOTIFY_SOCKET": notify.path]
-                ) { daemon in
-                    try await notify.waitFor("READY=1", within: .seconds(10))
-                    try await withTestConnection(server.url) { redis in
-                        let total = entries.count
-                        try await waitUntil("the worker drains 3,000 entries", within: .seconds(30), every: .milliseconds(2)) {
-                            try await Self.queueLength(redis) <= total - 3_000
-                        }
-                    }
-                    await server.kill()
-                    let whileDown = try await notify.collect(for: .milliseconds(2500))
-                    #expect(daemon.isRunning, "the worker must wait for Redis, not exit")
-                    #expect(
-                        whileDown.contains { $0.contains("STATUS=") && $0.contains("waiting for Redis") },
-                        "no STATUS= about Redis while it was down: \(whileDown)")
-                    try await server.restart()
-                    let restarted = ContinuousClock.now
-                    try await withTestConnection(server.url) { redis in
-                        let atRestart = try await Self.queueLength(redis)
-                        #expect(atRestart > 0, "the queue drained before Redis went away; the test proved nothing")
-                        try await waitUntil("the worker resumes", within: .seconds(10), every: .milliseconds(5)) {
-                            try await Self.queueLength(redis) < atRestart
-                        }
-                        let resumedAfter = ContinuousClock.now - restarted
-                        // A bound for a loaded CI machine; the note reports what this machine measures.
-                        #expect(resumedAfter < .seconds(3), "resumed \(resumedAfter) after Redis answered")
-                        try await waitUntil("the queue and the processing hash are empty", within: .seconds(60)) {
-                            let left = try await redis.allKeys(matching: "ipwatcher:processing*")
-                            return try await Self.queueLength(redis) == 0 && left.isEmpty
-                        }
-                        let surplus = Self.expectNothingLost(try await redis.countsPerUnit())
-                        print("Redis restart: worker resumed \(resumedAfter) after Redis answered; \(surplus) entries counted twice")
-                    }
-                    #expect(daemon.standardError.contains("retrying"), "the outage was not logged")
-                    daemon.deliver(SIGTERM)
-                    let outcome = try #require(try await daemon.waitForExit(within: .seconds(5)))
-                    #expect(outcome.status == 0, "\(outcome)")
                 }
             }
         }

@@ -1,4 +1,6 @@
 import Foundation
+import IPWatcherTestSupport
+import LocalRedis
 import NIOCore
 import NIOPosix
 import Testing
@@ -11,27 +13,12 @@ import Glibc
 /// invalid `metrics.listen` ends it with one line naming the key.
 @Suite("ipwatcher run: metrics endpoint", .needsRedisServer, .timeLimit(.minutes(3)))
 struct DaemonMetricsTests {
-    static let configuration = """
-        queue:
-          block_timeout: 0.1
-        log:
-          level: info
-        """
-
     @Test("the daemon logs its metrics address and a scrape shows its work")
     func daemonServesMetrics() async throws {
         try await withRedisServer { server in
             try await withScratchDirectory { scratch in
-                let config = try scratch.write(Self.configuration, to: "ipwatcher.yaml")
-                try await withDaemon(
-                    ["run", "--config", config, "--redis-url", server.url], in: scratch,
-                    extraEnvironment: ["IPWATCHER_METRICS_LISTEN": "127.0.0.1:0"]
-                ) { daemon in
-                    let port = try await Self.loggedPort(of: daemon)
-                    try await waitUntil("/healthz answers 200") {
-                        try await HTTPTestClient.send("/healthz", port: port).status == 200
-                    }
-                    try await withTestConnection(server.url) { redis in
+                try await DaemonMetricsTests.withMetricsDaemon(server, in: scratch) { daemon, port in
+                    try await withConnection(server.url) { redis in
                         try await redis.push(hits("192.0.2.50", 20) + ["nonsense"])
                         try await waitUntil("192.0.2.50 is blocked") { try await redis.isMember("192.0.2.50", of: "blocklist") }
                     }
@@ -44,9 +31,7 @@ struct DaemonMetricsTests {
                     #expect(samples["ipwatcher_blocks_total"] == 1)
                     #expect(samples["ipwatcher_detection_threshold"] == 15)
 
-                    daemon.deliver(SIGTERM)
-                    let outcome = try #require(try await daemon.waitForExit(within: .seconds(5)))
-                    #expect(outcome.status == 0, "\(outcome)")
+                    try await daemon.stopExpectingSuccess()
                     #expect(daemon.standardError.contains("metrics server closed"))
                 }
             }
@@ -60,7 +45,7 @@ struct DaemonMetricsTests {
         let port = try #require(holder.localAddress?.port)
         defer { holder.close(promise: nil) }
         try await withScratchDirectory { scratch in
-            let config = try scratch.write(Self.configuration, to: "ipwatcher.yaml")
+            let config = try scratch.write(quickPopConfiguration, to: "ipwatcher.yaml")
             // Redis is not needed: the port is checked before anything else starts.
             try await withDaemon(
                 ["run", "--config", config, "--redis-url", "redis://127.0.0.1:1"], in: scratch,
@@ -78,7 +63,7 @@ struct DaemonMetricsTests {
     @Test("an invalid metrics.listen exits 78 with one line naming the key")
     func invalidValueExits78() async throws {
         try await withScratchDirectory { scratch in
-            let config = try scratch.write(Self.configuration, to: "ipwatcher.yaml")
+            let config = try scratch.write(quickPopConfiguration, to: "ipwatcher.yaml")
             // In the environment: DaemonProcess's own IPWATCHER_METRICS_LISTEN would beat a value in the file.
             try await withDaemon(
                 ["run", "--config", config, "--redis-url", "redis://127.0.0.1:1"], in: scratch,
@@ -93,6 +78,25 @@ struct DaemonMetricsTests {
         }
     }
 
+
+    /// Runs `ipwatcher run` against `server` with metrics on a free loopback port and `body` with the process and
+    /// the port, once `/healthz` answers 200 there.
+    static func withMetricsDaemon<Result>(
+        _ server: LocalRedisServer, in scratch: ScratchDirectory,
+        _ body: (DaemonProcess, Int) async throws -> Result
+    ) async throws -> Result {
+        let config = try scratch.write(quickPopConfiguration, to: "ipwatcher.yaml")
+        return try await withDaemon(
+            ["run", "--config", config, "--redis-url", server.url], in: scratch,
+            extraEnvironment: ["IPWATCHER_METRICS_LISTEN": "127.0.0.1:0"]
+        ) { daemon in
+            let port = try await loggedPort(of: daemon)
+            try await waitUntil("/healthz answers 200") {
+                try await HTTPTestClient.send("/healthz", port: port).status == 200
+            }
+            return try await body(daemon, port)
+        }
+    }
     /// The port from the daemon's `metrics on http://127.0.0.1:PORT/metrics` log line.
     static func loggedPort(of daemon: DaemonProcess) async throws -> Int {
         var port: Int?

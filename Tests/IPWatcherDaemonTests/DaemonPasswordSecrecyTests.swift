@@ -1,6 +1,8 @@
 import Foundation
+import IPWatcherTestSupport
 import LocalRedis
 import RedisClient
+import SystemdNotify
 import Testing
 
 #if canImport(Glibc)
@@ -78,11 +80,10 @@ struct DaemonPasswordSecrecyTests {
         try await withRedisServer(Self.requirePassword) { server in
             try await withScratchDirectory { scratch in
                 let launch = try Self.launch("run", password: Self.password, from: source, url: server.url, in: scratch)
-                let notify = try NotifyDatagramSocket(in: scratch)
-                try await withDaemon(
+                try await withNotifyingDaemon(
                     launch.arguments, in: scratch,
-                    extraEnvironment: launch.environment.merging(["NOTIFY_SOCKET": notify.path]) { $1 }
-                ) { daemon in
+                    extraEnvironment: launch.environment
+                ) { daemon, notify in
                     try await notify.waitFor("READY=1", within: .seconds(10))
 
                     let shown = Self.commandLine(of: daemon.pid)
@@ -97,15 +98,13 @@ struct DaemonPasswordSecrecyTests {
                     }
 
                     let authenticated = server.url.replacingOccurrences(of: "redis://", with: "redis://:\(Self.password)@")
-                    try await withTestConnection(authenticated) { redis in
+                    try await withConnection(authenticated) { redis in
                         try await redis.push(hits("203.0.113.77", 20))
                         try await waitUntil("203.0.113.77 is blocked") {
                             try await redis.isMember("203.0.113.77", of: "blocklist")
                         }
                     }
-                    daemon.deliver(SIGTERM)
-                    let outcome = try #require(try await daemon.waitForExit(within: .seconds(5)))
-                    #expect(outcome.status == 0, "\(outcome)")
+                    try await daemon.stopExpectingSuccess()
                     _ = try await notify.collect(for: .zero)
                     Self.expectNoPassword(in: daemon, notifications: notify.received)
                 }
@@ -143,11 +142,10 @@ struct DaemonPasswordSecrecyTests {
                 let launch = try Self.launch(
                     "run", password: Self.password, from: source, url: server.url, in: scratch,
                     redisSettings: "  command_timeout: 1\n")
-                let notify = try NotifyDatagramSocket(in: scratch)
-                try await withDaemon(
+                try await withNotifyingDaemon(
                     launch.arguments, in: scratch,
-                    extraEnvironment: launch.environment.merging(["NOTIFY_SOCKET": notify.path]) { $1 }
-                ) { daemon in
+                    extraEnvironment: launch.environment
+                ) { daemon, notify in
                     try await waitUntil("the worker logged two failed connects") {
                         daemon.standardErrorLines.filter { $0.contains("cannot connect to Redis") }.count >= 2
                     }
@@ -156,9 +154,7 @@ struct DaemonPasswordSecrecyTests {
                     }
                     #expect(daemon.isRunning, "the worker must keep retrying, not exit")
                     #expect(!Self.commandLine(of: daemon.pid).contains(Self.password))
-                    daemon.deliver(SIGTERM)
-                    let outcome = try #require(try await daemon.waitForExit(within: .seconds(10)))
-                    #expect(outcome.status == 0, "\(outcome)")
+                    try await daemon.stopExpectingSuccess(within: .seconds(10))
                     _ = try await notify.collect(for: .zero)
                     Self.expectNoPassword(in: daemon, notifications: notify.received)
                     if source == .commandLine || source == .configFile {
@@ -195,10 +191,9 @@ struct DaemonPasswordSecrecyTests {
                     "run", password: Self.password, from: .configFile, url: server.url, in: scratch)
                 let config = scratch.path + "/ipwatcher.yaml"
                 try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: config)
-                let notify = try NotifyDatagramSocket(in: scratch)
-                try await withDaemon(
-                    launch.arguments, in: scratch, extraEnvironment: ["NOTIFY_SOCKET": notify.path]
-                ) { daemon in
+                try await withNotifyingDaemon(
+                    launch.arguments, in: scratch
+                ) { daemon, notify in
                     // Warnings are logged before the worker starts, so by READY they are all there.
                     try await notify.waitFor("READY=1", within: .seconds(10))
                     let warning = daemon.standardErrorLines.first { $0.contains("is readable by group or others") }

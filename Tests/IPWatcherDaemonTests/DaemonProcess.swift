@@ -1,6 +1,8 @@
 import Foundation
+import IPWatcherTestSupport
 import LocalRedis
 import Synchronization
+import SystemdNotify
 import Testing
 
 #if canImport(Glibc)
@@ -103,6 +105,8 @@ struct ExitOutcome: Sendable, CustomStringConvertible {
 /// `extraEnvironment` says otherwise, so daemons started side by side never contend for the default port.
 final class DaemonProcess {
     let arguments: [String]
+    /// The directory the process runs in: its output files, and whatever configuration the test wrote there.
+    let scratch: ScratchDirectory
     private let process = Process()
     /// When Foundation saw the process end.
     private let exitBox: ExitInstantBox
@@ -114,6 +118,7 @@ final class DaemonProcess {
         sourceLocation: SourceLocation = #_sourceLocation
     ) throws {
         self.arguments = arguments
+        self.scratch = scratch
         let name = "ipwatcher-\(UUID().uuidString.prefix(8))"
         stdoutPath = scratch.path + "/\(name).stdout"
         stderrPath = scratch.path + "/\(name).stderr"
@@ -153,6 +158,19 @@ final class DaemonProcess {
         if process.isRunning { _ = Glibc.kill(process.processIdentifier, signal) }
     }
 
+    /// Sends SIGTERM and requires the process to exit with status 0 within `limit`, as a clean shutdown does.
+    @discardableResult
+    func stopExpectingSuccess(
+        within limit: Duration = .seconds(5), sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> ExitOutcome {
+        deliver(SIGTERM)
+        let outcome = try #require(
+            try await waitForExit(within: limit), "still running \(limit) after SIGTERM",
+            sourceLocation: sourceLocation)
+        #expect(outcome.status == 0, "\(outcome)", sourceLocation: sourceLocation)
+        return outcome
+    }
+
     /// How the process ended, or nil if it is still running after `limit`.
     ///
     /// Asks the kernel (``ProcessLauncher/ending(of:)``) every 2 ms rather than waiting on Foundation, whose notice of
@@ -187,6 +205,15 @@ final class DaemonProcess {
     }
 }
 
+/// The configuration most daemon tests run with: a short blocking pop (so a stop or a reload is noticed within
+/// 0.1 s), logs at info, the rest default.
+let quickPopConfiguration = """
+    queue:
+      block_timeout: 0.1
+    log:
+      level: info
+    """
+
 /// Runs `ipwatcher arguments…` to completion (at most `limit`), returning how it ended and what it printed.
 func runIPWatcher(
     _ arguments: [String], in scratch: ScratchDirectory, within limit: Duration = .seconds(10),
@@ -218,6 +245,55 @@ func withDaemon<Result>(
         let log = process.standardErrorLines.suffix(20).joined(separator: "\n")
         Issue.record("ipwatcher's stderr (last lines):\n\(log)", sourceLocation: sourceLocation)
         throw error
+    }
+}
+
+/// Like ``withDaemon(_:in:extraEnvironment:sourceLocation:_:)``, with a ``NotifySocketListener`` in the scratch
+/// directory as the process's `NOTIFY_SOCKET`, handed to `body` beside the process.
+func withNotifyingDaemon<Result>(
+    _ arguments: [String], in scratch: ScratchDirectory, extraEnvironment: [String: String] = [:],
+    sourceLocation: SourceLocation = #_sourceLocation,
+    _ body: (DaemonProcess, NotifySocketListener) async throws -> Result
+) async throws -> Result {
+    let notify = try NotifySocketListener(path: scratch.path + "/notify.sock")
+    return try await withDaemon(
+        arguments, in: scratch, extraEnvironment: extraEnvironment.merging(["NOTIFY_SOCKET": notify.path]) { $1 },
+        sourceLocation: sourceLocation
+    ) { daemon in
+        try await body(daemon, notify)
+    }
+}
+
+/// Writes `configuration` to `ipwatcher.yaml` in the scratch directory and runs `ipwatcher run` with it against
+/// `redisURL`, as ``withNotifyingDaemon(_:in:extraEnvironment:sourceLocation:_:)`` does.
+func withNotifyingDaemon<Result>(
+    configuration: String, redisURL: String, in scratch: ScratchDirectory, extraEnvironment: [String: String] = [:],
+    sourceLocation: SourceLocation = #_sourceLocation,
+    _ body: (DaemonProcess, NotifySocketListener) async throws -> Result
+) async throws -> Result {
+    let config = try scratch.write(configuration, to: "ipwatcher.yaml")
+    return try await withNotifyingDaemon(
+        ["run", "--config", config, "--redis-url", redisURL], in: scratch, extraEnvironment: extraEnvironment,
+        sourceLocation: sourceLocation, body)
+}
+
+/// Starts a private redis-server and `ipwatcher run` against it with `configuration`, waits (up to 10 s) for
+/// READY=1, and runs `body` with the server, the process and its notify socket; stops all of them afterwards.
+func withReadyDaemon<Result: Sendable>(
+    configuration: String, extraEnvironment: [String: String] = [:],
+    sourceLocation: SourceLocation = #_sourceLocation,
+    _ body: @escaping @Sendable (LocalRedisServer, DaemonProcess, NotifySocketListener) async throws -> Result
+) async throws -> Result {
+    try await withRedisServer(sourceLocation: sourceLocation) { server in
+        try await withScratchDirectory { scratch in
+            try await withNotifyingDaemon(
+                configuration: configuration, redisURL: server.url, in: scratch, extraEnvironment: extraEnvironment,
+                sourceLocation: sourceLocation
+            ) { daemon, notify in
+                try await notify.waitFor("READY=1", within: .seconds(10))
+                return try await body(server, daemon, notify)
+            }
+        }
     }
 }
 

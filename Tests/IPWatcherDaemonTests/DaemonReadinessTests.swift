@@ -1,6 +1,8 @@
 import Foundation
+import IPWatcherTestSupport
 import LocalRedis
 import RedisClient
+import SystemdNotify
 import Testing
 
 #if canImport(Glibc)
@@ -10,34 +12,14 @@ import Glibc
 /// `ipwatcher run` under a stand-in systemd notify socket: `READY=1` only once Redis answered.
 @Suite("ipwatcher run: readiness (sd_notify)", .needsRedisServer, .timeLimit(.minutes(3)))
 struct DaemonReadinessTests {
-    /// A configuration file for the daemon tests: a short blocking pop, the rest default.
-    static let configuration = """
-        queue:
-          block_timeout: 0.1
-        log:
-          level: info
-        """
-
     @Test("READY=1 arrives once Redis answered on the worker's connection")
     func readyAfterRedisAnswered() async throws {
-        try await withRedisServer { server in
-            try await withScratchDirectory { scratch in
-                let config = try scratch.write(Self.configuration, to: "ipwatcher.yaml")
-                let notify = try NotifyDatagramSocket(in: scratch)
-                try await withDaemon(
-                    ["run", "--config", config, "--redis-url", server.url], in: scratch,
-                    extraEnvironment: ["NOTIFY_SOCKET": notify.path]
-                ) { daemon in
-                    try await notify.waitFor("READY=1", within: .seconds(10))
-                    // Ready means the popping connection is up and answered; it is named after redis.client_name.
-                    try await withTestConnection(server.url) { redis async throws in
-                        #expect(try await redis.clientIDs(named: "ipwatcher-pop").count == 1)
-                    }
-                    daemon.deliver(SIGTERM)
-                    let outcome = try #require(try await daemon.waitForExit(within: .seconds(5)))
-                    #expect(outcome.status == 0, "\(outcome)")
-                }
+        try await withReadyDaemon(configuration: quickPopConfiguration) { server, daemon, notify in
+            // Ready means the popping connection is up and answered; it is named after redis.client_name.
+            try await withConnection(server.url) { redis async throws in
+                #expect(try await redis.clientIDs(named: "ipwatcher-pop").count == 1)
             }
+            try await daemon.stopExpectingSuccess()
         }
     }
 
@@ -47,24 +29,19 @@ struct DaemonReadinessTests {
             // Same port and socket, no server behind them until restart().
             await server.kill()
             try await withScratchDirectory { scratch in
-                let config = try scratch.write(Self.configuration, to: "ipwatcher.yaml")
-                let notify = try NotifyDatagramSocket(in: scratch)
-                try await withDaemon(
-                    ["run", "--config", config, "--redis-url", server.url], in: scratch,
-                    extraEnvironment: ["NOTIFY_SOCKET": notify.path]
-                ) { daemon in
+                try await withNotifyingDaemon(
+                    configuration: quickPopConfiguration, redisURL: server.url, in: scratch
+                ) { daemon, notify in
                     let whileDown = try await notify.collect(for: .milliseconds(1500))
                     #expect(daemon.isRunning, "the worker must keep waiting for Redis, not exit")
                     #expect(
-                        !whileDown.contains { NotifyDatagramSocket.message($0, has: "READY=1") },
+                        !whileDown.contains { NotifySocketListener.message($0, has: "READY=1") },
                         "READY=1 before Redis answered: \(whileDown)")
                     #expect(whileDown.contains { $0.hasPrefix("STATUS=") }, "no STATUS while waiting: \(whileDown)")
 
                     try await server.restart()
                     try await notify.waitFor("READY=1", within: .seconds(10))
-                    daemon.deliver(SIGTERM)
-                    let outcome = try #require(try await daemon.waitForExit(within: .seconds(5)))
-                    #expect(outcome.status == 0, "\(outcome)")
+                    try await daemon.stopExpectingSuccess()
                 }
             }
         }
@@ -74,25 +51,15 @@ struct DaemonReadinessTests {
         "with WatchdogSec=0.4s and the default 1 s blocking pop, an idle worker still pings the watchdog every 200 ms",
         .measuresTime)
     func idleWorkerPingsWithinTheWatchdogInterval() async throws {
-        try await withRedisServer { server in
-            try await withScratchDirectory { scratch in
-                // The default queue.block_timeout (1 s), unlike the other tests here.
-                let config = try scratch.write("log:\n  level: info\n", to: "ipwatcher.yaml")
-                let notify = try NotifyDatagramSocket(in: scratch)
-                try await withDaemon(
-                    ["run", "--config", config, "--redis-url", server.url], in: scratch,
-                    extraEnvironment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "400000"]
-                ) { daemon in
-                    try await notify.waitFor("READY=1", within: .seconds(10))
-                    let idle = try await notify.collect(for: .seconds(3))
-                    let pings = idle.filter { NotifyDatagramSocket.message($0, has: "WATCHDOG=1") }.count
-                    // A ping every 200 ms is 15 in 3 s; one per 1 s pop, as before, would be 3.
-                    #expect(pings >= 9, "\(pings) WATCHDOG=1 in 3 s of idling")
-                    daemon.deliver(SIGTERM)
-                    let outcome = try #require(try await daemon.waitForExit(within: .seconds(5)))
-                    #expect(outcome.status == 0, "\(outcome)")
-                }
-            }
+        // The default queue.block_timeout (1 s), unlike the other tests here.
+        try await withReadyDaemon(
+            configuration: "log:\n  level: info\n", extraEnvironment: ["WATCHDOG_USEC": "400000"]
+        ) { server, daemon, notify in
+            let idle = try await notify.collect(for: .seconds(3))
+            let pings = idle.filter { NotifySocketListener.message($0, has: "WATCHDOG=1") }.count
+            // A ping every 200 ms is 15 in 3 s; one per 1 s pop, as before, would be 3.
+            #expect(pings >= 9, "\(pings) WATCHDOG=1 in 3 s of idling")
+            try await daemon.stopExpectingSuccess()
         }
     }
 }

@@ -1,6 +1,8 @@
 import Foundation
+import IPWatcherTestSupport
 import LocalRedis
 import RedisClient
+import SystemdNotify
 import Testing
 
 #if canImport(Glibc)
@@ -32,80 +34,56 @@ struct DaemonReloadTests {
 
     @Test("SIGHUP applies a new threshold from the file without reconnecting to Redis")
     func sighupReloadsThresholdKeepingConnections() async throws {
-        try await withRedisServer { server in
-            try await withScratchDirectory { scratch in
-                let config = try scratch.write(Self.configuration(threshold: 50), to: "ipwatcher.yaml")
-                let notify = try NotifyDatagramSocket(in: scratch)
-                try await withDaemon(
-                    ["run", "--config", config, "--redis-url", server.url], in: scratch,
-                    extraEnvironment: ["NOTIFY_SOCKET": notify.path]
-                ) { daemon in
-                    try await notify.waitFor("READY=1", within: .seconds(10))
-                    try await withTestConnection(server.url) { redis in
-                        // Threshold 50: 20 hits of A are counted but do not block.
-                        try await redis.push(hits("198.51.100.1", 20))
-                        try await waitUntil("the 20 hits of A are counted") {
-                            try await Self.fixedCount(of: "198.51.100.1", on: redis) == 20
-                        }
-                        #expect(try await !redis.isMember("198.51.100.1", of: "blocklist"))
-                        let writerBefore = try await redis.clientIDs(named: "ipwatcher")
-                        let popperBefore = try await redis.clientIDs(named: "ipwatcher-pop")
-                        let clients = try await redis.clientList()
-                        #expect(writerBefore.count == 1 && popperBefore.count == 1, "\(clients)")
-
-                        // Threshold 10 from the rewritten file, applied on SIGHUP.
-                        try scratch.write(Self.configuration(threshold: 10), to: "ipwatcher.yaml")
-                        daemon.deliver(SIGHUP)
-                        try await notify.waitFor("RELOADING=1", within: .seconds(5))
-                        try await notify.waitFor("READY=1", within: .seconds(5))
-                        #expect(daemon.isRunning)
-
-                        try await redis.push(hits("198.51.100.2", 20))
-                        try await waitUntil("B is blocked under the reloaded threshold", within: .seconds(5)) {
-                            try await redis.isMember("198.51.100.2", of: "blocklist")
-                        }
-                        // The same connections: no reconnect happened for the reload.
-                        #expect(try await redis.clientIDs(named: "ipwatcher") == writerBefore)
-                        #expect(try await redis.clientIDs(named: "ipwatcher-pop") == popperBefore)
-                    }
-                    daemon.deliver(SIGTERM)
-                    let outcome = try #require(try await daemon.waitForExit(within: .seconds(5)))
-                    #expect(outcome.status == 0, "\(outcome)")
+        try await withReadyDaemon(configuration: Self.configuration(threshold: 50)) { server, daemon, notify in
+            try await withConnection(server.url) { redis in
+                // Threshold 50: 20 hits of A are counted but do not block.
+                try await redis.push(hits("198.51.100.1", 20))
+                try await waitUntil("the 20 hits of A are counted") {
+                    try await Self.fixedCount(of: "198.51.100.1", on: redis) == 20
                 }
+                #expect(try await !redis.isMember("198.51.100.1", of: "blocklist"))
+                let writerBefore = try await redis.clientIDs(named: "ipwatcher")
+                let popperBefore = try await redis.clientIDs(named: "ipwatcher-pop")
+                let clients = try await redis.clientList()
+                #expect(writerBefore.count == 1 && popperBefore.count == 1, "\(clients)")
+
+                // Threshold 10 from the rewritten file, applied on SIGHUP.
+                try daemon.scratch.write(Self.configuration(threshold: 10), to: "ipwatcher.yaml")
+                daemon.deliver(SIGHUP)
+                try await notify.waitFor("RELOADING=1", within: .seconds(5))
+                try await notify.waitFor("READY=1", within: .seconds(5))
+                #expect(daemon.isRunning)
+
+                try await redis.push(hits("198.51.100.2", 20))
+                try await waitUntil("B is blocked under the reloaded threshold", within: .seconds(5)) {
+                    try await redis.isMember("198.51.100.2", of: "blocklist")
+                }
+                // The same connections: no reconnect happened for the reload.
+                #expect(try await redis.clientIDs(named: "ipwatcher") == writerBefore)
+                #expect(try await redis.clientIDs(named: "ipwatcher-pop") == popperBefore)
             }
+            try await daemon.stopExpectingSuccess()
         }
     }
 
     @Test("SIGHUP with an invalid file keeps the worker running with the settings in force")
     func sighupWithInvalidFileKeepsOldSettings() async throws {
-        try await withRedisServer { server in
-            try await withScratchDirectory { scratch in
-                let config = try scratch.write(Self.configuration(threshold: 10), to: "ipwatcher.yaml")
-                let notify = try NotifyDatagramSocket(in: scratch)
-                try await withDaemon(
-                    ["run", "--config", config, "--redis-url", server.url], in: scratch,
-                    extraEnvironment: ["NOTIFY_SOCKET": notify.path]
-                ) { daemon in
-                    try await notify.waitFor("READY=1", within: .seconds(10))
-                    try scratch.write("detection:\n  threshold: abc\n", to: "ipwatcher.yaml")
-                    daemon.deliver(SIGHUP)
-                    try await notify.waitFor("RELOADING=1", within: .seconds(5))
-                    try await notify.waitFor("READY=1", within: .seconds(5))
-                    #expect(daemon.isRunning, "a bad file on reload must not stop the worker")
+        try await withReadyDaemon(configuration: Self.configuration(threshold: 10)) { server, daemon, notify in
+            try daemon.scratch.write("detection:\n  threshold: abc\n", to: "ipwatcher.yaml")
+            daemon.deliver(SIGHUP)
+            try await notify.waitFor("RELOADING=1", within: .seconds(5))
+            try await notify.waitFor("READY=1", within: .seconds(5))
+            #expect(daemon.isRunning, "a bad file on reload must not stop the worker")
 
-                    // Threshold 10 is still in force: 10 hits block.
-                    try await withTestConnection(server.url) { redis in
-                        try await redis.push(hits("198.51.100.3", 10))
-                        try await waitUntil("the unit is blocked under the old threshold", within: .seconds(5)) {
-                            try await redis.isMember("198.51.100.3", of: "blocklist")
-                        }
-                    }
-                    #expect(daemon.standardError.contains("detection.threshold"), "the reload error is not reported")
-                    daemon.deliver(SIGTERM)
-                    let outcome = try #require(try await daemon.waitForExit(within: .seconds(5)))
-                    #expect(outcome.status == 0, "\(outcome)")
+            // Threshold 10 is still in force: 10 hits block.
+            try await withConnection(server.url) { redis in
+                try await redis.push(hits("198.51.100.3", 10))
+                try await waitUntil("the unit is blocked under the old threshold", within: .seconds(5)) {
+                    try await redis.isMember("198.51.100.3", of: "blocklist")
                 }
             }
+            #expect(daemon.standardError.contains("detection.threshold"), "the reload error is not reported")
+            try await daemon.stopExpectingSuccess()
         }
     }
 }

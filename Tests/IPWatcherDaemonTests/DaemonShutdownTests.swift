@@ -1,5 +1,7 @@
 import Foundation
+import IPWatcherTestSupport
 import LocalRedis
+import SystemdNotify
 import Testing
 
 #if canImport(Glibc)
@@ -31,67 +33,45 @@ struct DaemonShutdownTests {
 
     @Test("SIGTERM sends STOPPING=1 and ends the process with status 0 within 2 s", arguments: Moment.allCases)
     func sigtermStopsWithinTwoSeconds(at moment: Moment) async throws {
-        try await withRedisServer { server in
-            try await withScratchDirectory { scratch in
-                let config = try scratch.write(Self.configuration, to: "ipwatcher.yaml")
-                let notify = try NotifyDatagramSocket(in: scratch)
-                try await withDaemon(
-                    ["run", "--config", config, "--redis-url", server.url], in: scratch,
-                    extraEnvironment: ["NOTIFY_SOCKET": notify.path]
-                ) { daemon in
-                    try await notify.waitFor("READY=1", within: .seconds(10))
-                    if moment != .rightAfterReady {
-                        try await notify.waitFor("a periodic STATUS update", within: .seconds(5)) {
-                            $0.hasPrefix("STATUS=processed")
-                        }
-                    }
-                    if moment == .midPopWithStatusUpdateDue {
-                        try await Task.sleep(for: .milliseconds(1500))
-                        // The pop in progress returns with this entry and the next one starts at once.
-                        try await withTestConnection(server.url) { redis in try await redis.push(["192.0.2.200"]) }
-                        try await Task.sleep(for: .milliseconds(100))
-                    }
-
-                    let clock = ContinuousClock()
-                    let signalled = clock.now
-                    daemon.deliver(SIGTERM)
-                    try await notify.waitFor("STOPPING=1", within: .seconds(2))
-                    let outcome = try await daemon.waitForExit(within: .seconds(10))
-                    let ended = try #require(outcome, "still running 10 s after SIGTERM")
-                    #expect(ended.status == 0, "\(ended)")
-                    let took = signalled.duration(to: try #require(daemon.exitedAt))
-                    #expect(took <= .seconds(2), "exited \(took) after SIGTERM")
+        try await withReadyDaemon(configuration: Self.configuration) { server, daemon, notify in
+            if moment != .rightAfterReady {
+                try await notify.waitFor("a periodic STATUS update", within: .seconds(5)) {
+                    $0.hasPrefix("STATUS=processed")
                 }
             }
+            if moment == .midPopWithStatusUpdateDue {
+                try await Task.sleep(for: .milliseconds(1500))
+                // The pop in progress returns with this entry and the next one starts at once.
+                try await withConnection(server.url) { redis in try await redis.push(["192.0.2.200"]) }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+
+            let clock = ContinuousClock()
+            let signalled = clock.now
+            daemon.deliver(SIGTERM)
+            try await notify.waitFor("STOPPING=1", within: .seconds(2))
+            let outcome = try await daemon.waitForExit(within: .seconds(10))
+            let ended = try #require(outcome, "still running 10 s after SIGTERM")
+            #expect(ended.status == 0, "\(ended)")
+            let took = signalled.duration(to: try #require(daemon.exitedAt))
+            #expect(took <= .seconds(2), "exited \(took) after SIGTERM")
         }
     }
 
     @Test("SIGTERM while Redis is down still ends the process with status 0 within 2 s, not after the command timeout")
     func sigtermWhileRedisIsDownStopsWithinTwoSeconds() async throws {
-        try await withRedisServer { server in
-            try await withScratchDirectory { scratch in
-                // The default command timeout (5 s) is what a wait for a connection would last.
-                let config = try scratch.write(Self.configuration, to: "ipwatcher.yaml")
-                let notify = try NotifyDatagramSocket(in: scratch)
-                try await withDaemon(
-                    ["run", "--config", config, "--redis-url", server.url], in: scratch,
-                    extraEnvironment: ["NOTIFY_SOCKET": notify.path]
-                ) { daemon in
-                    try await notify.waitFor("READY=1", within: .seconds(10))
-                    try await withTestConnection(server.url) { redis in try await redis.push(["192.0.2.201"]) }
-                    await server.kill()
-                    try await notify.waitFor("STATUS= about Redis being away", within: .seconds(5)) {
-                        $0.contains("waiting for Redis")
-                    }
-                    let clock = ContinuousClock()
-                    let signalled = clock.now
-                    daemon.deliver(SIGTERM)
-                    let outcome = try #require(try await daemon.waitForExit(within: .seconds(10)), "still running")
-                    #expect(outcome.status == 0, "\(outcome)")
-                    let took = signalled.duration(to: try #require(daemon.exitedAt))
-                    #expect(took <= .seconds(2), "exited \(took) after SIGTERM")
-                }
+        // The default command timeout (5 s) is what a wait for a connection would last.
+        try await withReadyDaemon(configuration: Self.configuration) { server, daemon, notify in
+            try await withConnection(server.url) { redis in try await redis.push(["192.0.2.201"]) }
+            await server.kill()
+            try await notify.waitFor("STATUS= about Redis being away", within: .seconds(5)) {
+                $0.contains("waiting for Redis")
             }
+            let clock = ContinuousClock()
+            let signalled = clock.now
+            try await daemon.stopExpectingSuccess(within: .seconds(10))
+            let took = signalled.duration(to: try #require(daemon.exitedAt))
+            #expect(took <= .seconds(2), "exited \(took) after SIGTERM")
         }
     }
 }

@@ -1,6 +1,8 @@
 import Foundation
+import IPWatcherTestSupport
 import LocalRedis
 import RedisClient
+import SystemdNotify
 import Testing
 
 #if canImport(Glibc)
@@ -41,12 +43,11 @@ struct DaemonTLSTests {
             try await withScratchDirectory { scratch in
                 let config = try scratch.write(
                     Self.configuration(port: tlsPort, caFile: authority.caCertificateFile), to: "ipwatcher.yaml")
-                let notify = try NotifyDatagramSocket(in: scratch)
-                try await withDaemon(
-                    ["run", "--config", config], in: scratch, extraEnvironment: ["NOTIFY_SOCKET": notify.path]
-                ) { daemon in
+                try await withNotifyingDaemon(
+                    ["run", "--config", config], in: scratch
+                ) { daemon, notify in
                     try await notify.waitFor("READY=1", within: .seconds(15))
-                    try await withTestConnection(local) { redis in
+                    try await withConnection(local) { redis in
                         // The server has no plain TCP port, so the worker's two connections are TLS ones.
                         let workers = try await redis.clientList().filter { $0["name"]?.hasPrefix("ipwatcher") == true }
                         #expect(workers.count == 2, "\(workers)")
@@ -56,9 +57,7 @@ struct DaemonTLSTests {
                         }
                         #expect(try await !redis.allKeys(matching: "ipwatcher:fixed:*").isEmpty)
                     }
-                    daemon.deliver(SIGTERM)
-                    let outcome = try #require(try await daemon.waitForExit(within: .seconds(5)))
-                    #expect(outcome.status == 0, "\(outcome)")
+                    try await daemon.stopExpectingSuccess()
                 }
             }
         }
@@ -70,10 +69,9 @@ struct DaemonTLSTests {
             let tlsPort = try #require(server.tlsPort)
             try await withScratchDirectory { scratch in
                 let config = try scratch.write(Self.configuration(port: tlsPort, caFile: nil), to: "ipwatcher.yaml")
-                let notify = try NotifyDatagramSocket(in: scratch)
-                try await withDaemon(
-                    ["run", "--config", config], in: scratch, extraEnvironment: ["NOTIFY_SOCKET": notify.path]
-                ) { daemon in
+                try await withNotifyingDaemon(
+                    ["run", "--config", config], in: scratch
+                ) { daemon, notify in
                     // Both connections say so, once each (further attempts are not logged one by one).
                     try await waitUntil("both connections were refused for the certificate", within: .seconds(15)) {
                         daemon.standardErrorLines.filter { $0.contains("TLS: certificate not trusted") }.count >= 2
@@ -89,13 +87,11 @@ struct DaemonTLSTests {
                     }
                     #expect(daemon.isRunning, "a refused certificate must not end the worker")
                     #expect(
-                        !notify.received.contains { NotifyDatagramSocket.message($0, has: "READY=1") },
+                        !notify.received.contains { NotifySocketListener.message($0, has: "READY=1") },
                         "READY=1 without a trusted server: \(notify.received)")
-                    daemon.deliver(SIGTERM)
-                    let outcome = try #require(try await daemon.waitForExit(within: .seconds(10)))
-                    #expect(outcome.status == 0, "\(outcome)")
+                    try await daemon.stopExpectingSuccess(within: .seconds(10))
                     _ = try await notify.collect(for: .zero)
-                    #expect(!notify.received.contains { NotifyDatagramSocket.message($0, has: "READY=1") })
+                    #expect(!notify.received.contains { NotifySocketListener.message($0, has: "READY=1") })
                 }
             }
         }

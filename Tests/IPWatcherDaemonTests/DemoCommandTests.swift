@@ -1,4 +1,5 @@
 import Foundation
+import IPWatcherTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -17,17 +18,6 @@ struct DemoCommandTests {
         return nil
     }
 
-    /// Whether any running process's command line mentions `text`.
-    private static func processMentions(_ text: String) -> Bool {
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        for entry in entries where entry.allSatisfy(\.isNumber) {
-            guard let data = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") else { continue }
-            let commandLine = String(decoding: data.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self)
-            if commandLine.contains(text) { return true }
-        }
-        return false
-    }
-
     @Test func demoRunsToCompletionPrintsTheReportAndLeavesNothingRunning() async throws {
         try await withScratchDirectory { scratch in
             let result = try await runIPWatcher(
@@ -37,7 +27,7 @@ struct DemoCommandTests {
             #expect(result.stdout.contains("users wrongly blocked  0 of"))
             #expect(result.stderr.contains { $0.contains("blocked ") })
             let directory = try #require(Self.serverDirectory(in: result.stderr))
-            #expect(!Self.processMentions(directory), "the private redis-server still runs")
+            #expect(ProcessTable.pids(mentioning: directory).isEmpty, "the private redis-server still runs")
             #expect(!FileManager.default.fileExists(atPath: directory), "the private server's files are left")
         }
     }
@@ -81,7 +71,7 @@ struct DemoCommandTests {
                 let outcome = try await demo.waitForExit(within: .seconds(10))
                 #expect(outcome?.status == 130)
                 let directory = try #require(Self.serverDirectory(in: demo.standardErrorLines))
-                #expect(!Self.processMentions(directory), "the private redis-server still runs")
+                #expect(ProcessTable.pids(mentioning: directory).isEmpty, "the private redis-server still runs")
                 #expect(!FileManager.default.fileExists(atPath: directory))
             }
         }

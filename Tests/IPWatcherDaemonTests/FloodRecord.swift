@@ -16,8 +16,6 @@ final class FloodRecord: Sendable {
 
     /// The status of every probe, in order.
     var statuses: [Int] { state.withLock { $0.statuses } }
-    /// The slowest probe.
-    var maxLatency: Duration { state.withLock { $0.latencies.max() ?? .zero } }
     /// The probe latency that `percentile` percent of probes did not exceed.
     func latency(percentile: Int) -> Duration {
         state.withLock { state in

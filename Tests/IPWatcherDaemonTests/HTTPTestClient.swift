@@ -1,4 +1,5 @@
 import Foundation
+import IPWatcherTestSupport
 import NIOCore
 import NIOPosix
 

@@ -1,4 +1,5 @@
 import Detection
+import Traffic
 
 /// A seeded stream of queue entries: random byte strings that no accepted entry form can hold, mixed with valid
 /// addresses whose units are known by construction, each with what the worker must do with it.
@@ -51,10 +52,10 @@ struct HostileQueueTraffic {
         // 200 IPv4 units in the documentation ranges and 150 IPv6 /64s in 2001:db8::/32.
         var ipv4: Set<String> = []
         let ranges = ["192.0.2.", "198.51.100.", "203.0.113."]
-        while ipv4.count < 200 { ipv4.insert(ranges[random.below(3)] + String(1 + random.below(254))) }
+        while ipv4.count < 200 { ipv4.insert(ranges[random.next(below: 3)] + String(1 + random.next(below: 254))) }
         ipv4Units = ipv4.sorted()
         var networks: Set<[Int]> = []
-        while networks.count < 150 { networks.insert([1 + random.below(0xFFFF), 1 + random.below(0xFFFF)]) }
+        while networks.count < 150 { networks.insert([1 + random.next(below: 0xFFFF), 1 + random.next(below: 0xFFFF)]) }
         ipv6Networks = networks.sorted { $0.lexicographicallyPrecedes($1) }.map { (a: $0[0], b: $0[1]) }
         self.random = random
     }
@@ -63,7 +64,7 @@ struct HostileQueueTraffic {
     mutating func next() -> Entry? {
         let total = randomLeft + validLeft
         guard total > 0 else { return nil }
-        if random.below(total) < validLeft {
+        if random.next(below: total) < validLeft {
             validLeft -= 1
             return validEntry()
         }
@@ -77,28 +78,28 @@ struct HostileQueueTraffic {
     private mutating func validEntry() -> Entry {
         let text: String
         let unit: String
-        switch random.below(10) {
+        switch random.next(below: 10) {
         case 0..<5:
-            unit = ipv4Units[random.below(ipv4Units.count)]
+            unit = ipv4Units[random.next(below: ipv4Units.count)]
             text = unit
         case 5:
             // IPv4-mapped IPv6 counts as the IPv4 address.
-            unit = ipv4Units[random.below(ipv4Units.count)]
-            text = (random.below(2) == 0 ? "::ffff:" : "::FFFF:") + unit
+            unit = ipv4Units[random.next(below: ipv4Units.count)]
+            text = (random.next(below: 2) == 0 ? "::ffff:" : "::FFFF:") + unit
         default:
-            let network = ipv6Networks[random.below(ipv6Networks.count)]
+            let network = ipv6Networks[random.next(below: ipv6Networks.count)]
             let head = "2001:db8:\(hex(network.a)):\(hex(network.b))"
             unit = head + "::/64"
             let interface: String
-            if random.below(2) == 0 {
-                interface = (0..<4).map { _ in hex(random.below(0x10000)) }.joined(separator: ":")
+            if random.next(below: 2) == 0 {
+                interface = (0..<4).map { _ in hex(random.next(below: 0x10000)) }.joined(separator: ":")
             } else {
-                interface = ":" + hex(1 + random.below(0xFFFF))
+                interface = ":" + hex(1 + random.next(below: 0xFFFF))
             }
             let address = head + ":" + interface
-            text = random.below(4) == 0 ? address.uppercased() : address
+            text = random.next(below: 4) == 0 ? address.uppercased() : address
         }
-        let entry = random.below(10) < 3 ? "\(text) \(now)" : text
+        let entry = random.next(below: 10) < 3 ? "\(text) \(now)" : text
         return Entry(bytes: Array(entry.utf8), expectation: .counted(unit: unit))
     }
 
@@ -110,15 +111,15 @@ struct HostileQueueTraffic {
     /// some of a few KiB, a few long ones, and some exactly 64 KiB or just under. About 570 bytes on average, so
     /// 100,000 of them are about 57 MB.
     private mutating func randomLength() -> Int {
-        switch random.below(10_000) {
+        switch random.next(below: 10_000) {
         case 0..<200: return 0  // 2 %
         case 200..<210: return 65_536  // 0.1 %
-        case 210..<220: return 65_536 - 1 - random.below(64)  // 0.1 %
-        case 220..<300: return Self.maximumEntryLength + 1 + random.below(65_536 - Self.maximumEntryLength)  // 0.8 %
-        case 300..<800: return Self.maximumEntryLength + 1 + random.below(4096)  // 5 %
-        case 800..<1000: return Self.maximumEntryLength - 1 + random.below(3)  // 2 %: 255, 256, 257
-        case 1000..<5500: return 1 + random.below(46)  // 45 %: as long as an address
-        default: return 1 + random.below(Self.maximumEntryLength)  // 45 %
+        case 210..<220: return 65_536 - 1 - random.next(below: 64)  // 0.1 %
+        case 220..<300: return Self.maximumEntryLength + 1 + random.next(below: 65_536 - Self.maximumEntryLength)  // 0.8 %
+        case 300..<800: return Self.maximumEntryLength + 1 + random.next(below: 4096)  // 5 %
+        case 800..<1000: return Self.maximumEntryLength - 1 + random.next(below: 3)  // 2 %: 255, 256, 257
+        case 1000..<5500: return 1 + random.next(below: 46)  // 45 %: as long as an address
+        default: return 1 + random.next(below: Self.maximumEntryLength)  // 45 %
         }
     }
 
@@ -126,13 +127,13 @@ struct HostileQueueTraffic {
         let length = randomLength()
         guard length > 0 else { return [] }
         var bytes: [UInt8]
-        let style = random.below(10)
+        let style = random.next(below: 10)
         switch style {
         case 0..<4:
             bytes = (0..<length).map { _ in UInt8(truncatingIfNeeded: random.next()) }
         case 4..<8:
             // Looks like an address: the parser has to look deeper than its first byte.
-            bytes = (0..<length).map { _ in Self.entryAlphabet[random.below(Self.entryAlphabet.count)] }
+            bytes = (0..<length).map { _ in Self.entryAlphabet[random.next(below: Self.entryAlphabet.count)] }
         default:
             // A valid entry (repeated to length), so addresses and times with one foreign byte are covered too.
             let valid = validEntry().bytes
@@ -140,8 +141,8 @@ struct HostileQueueTraffic {
         }
         // The byte that makes the string invalid, at a random place; mostly printable, so the control-character
         // check does not decide every short string.
-        let pool = style >= 4 && random.below(4) != 0 ? Self.printableForbidden : Self.forbidden
-        bytes[random.below(length)] = pool[random.below(pool.count)]
+        let pool = style >= 4 && random.next(below: 4) != 0 ? Self.printableForbidden : Self.forbidden
+        bytes[random.next(below: length)] = pool[random.next(below: pool.count)]
         return bytes
     }
 

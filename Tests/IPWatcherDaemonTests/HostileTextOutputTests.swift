@@ -1,4 +1,5 @@
 import Foundation
+import IPWatcherTestSupport
 import Logging
 import RedisClient
 import Testing
@@ -60,7 +61,7 @@ struct HostileTextOutputTests {
     @Test("unblock events from the expiry script are JSON with exactly event, unit and a whole-millisecond at")
     func unblockEventsAreEncoded() async throws {
         try await withRedisServer { server in
-            try await withTestConnection(server.url) { redis async throws in
+            try await withConnection(server.url) { redis async throws in
                 for member in Self.hostile {
                     _ = try await redis.send("SADD", "blocklist", member)
                     _ = try await redis.send("ZADD", "ipwatcher:bans", 1000, member)
@@ -91,7 +92,7 @@ struct HostileTextOutputTests {
         try await withRedisServer { server in
             try await withScratchDirectory { scratch in
                 let expiresAt: Int64 = 4_102_444_800_000
-                try await withTestConnection(server.url) { redis async throws in
+                try await withConnection(server.url) { redis async throws in
                     for (index, member) in Self.hostile.enumerated() {
                         _ = try await redis.send("SADD", "blocklist", member)
                         if index.isMultiple(of: 2) { _ = try await redis.send("ZADD", "ipwatcher:bans", expiresAt, member) }
@@ -130,7 +131,7 @@ struct HostileTextOutputTests {
         let rejected = [#"1.2.3.4" reason="forged" x=""#, "5.6.7.8\n2026-01-01T00:00:00.000Z notice ipwatcher: fake", "\u{1b}[2J", "a b"]
         try await withRedisServer { server in
             try await withScratchDirectory { scratch in
-                try await withTestConnection(server.url) { redis async throws in
+                try await withConnection(server.url) { redis async throws in
                     for member in Self.hostile {
                         _ = try await redis.send("SADD", "blocklist", member)
                         _ = try await redis.send("ZADD", "ipwatcher:bans", 1000, member)

@@ -1,6 +1,7 @@
 import Detection
 import Foundation
 import IPWatcherDaemon
+import IPWatcherTestSupport
 import Logging
 import RedisClient
 import Testing
@@ -153,7 +154,7 @@ struct MetricsEndpointTests {
         try await withRedisServer { server in
             let metrics = WorkerMetrics(queueKeys: ["q1", "q2"])
             try await RedisClient.withClient(endpoint: RedisEndpoint(url: server.url)) { client in
-                try await withTestConnection(server.url) { redis in
+                try await withConnection(server.url) { redis in
                     try await redis.push(hits("192.0.2.1", 7), to: "q1")
                     try await withThrowingTaskGroup(of: Void.self) { group in
                         group.addTask {

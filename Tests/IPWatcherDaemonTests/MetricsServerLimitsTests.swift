@@ -1,4 +1,5 @@
 import IPWatcherDaemon
+import IPWatcherTestSupport
 import Logging
 import Testing
 
@@ -27,7 +28,7 @@ struct MetricsServerLimitsTests {
     static let slack = Duration.seconds(2)
 
     /// Runs a metrics server with `limits` on a free loopback port for `body`, then stops it.
-    func withServer(
+    func withRedisServer(
         _ limits: MetricsConnectionLimits = Self.limits, _ body: (_ port: Int) async throws -> Void
     ) async throws {
         let server = try await MetricsServer.bind(
@@ -42,7 +43,7 @@ struct MetricsServerLimitsTests {
 
     @Test("a connection that sends nothing is closed at the request deadline, not before")
     func silentConnectionIsClosed() async throws {
-        try await withServer { port in
+        try await withRedisServer { port in
             // Before the connect: the server's deadline starts at its accept, which the client may see late.
             let start = ContinuousClock.now
             let connection = try await RawTestConnection.open(port: port)
@@ -55,7 +56,7 @@ struct MetricsServerLimitsTests {
 
     @Test("a request trickled a byte at a time is closed at the request deadline; trickling does not extend it")
     func tricklingRequestIsClosed() async throws {
-        try await withServer { port in
+        try await withRedisServer { port in
             // Before the connect, as above.
             let start = ContinuousClock.now
             let connection = try await RawTestConnection.open(port: port)
@@ -83,7 +84,7 @@ struct MetricsServerLimitsTests {
         // the check must not find the idle deadline already passed.
         var limits = Self.limits
         limits.idleTimeout = .seconds(6)
-        try await withServer(limits) { port in
+        try await withRedisServer(limits) { port in
             let connection = try await RawTestConnection.open(port: port)
             try await connection.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
             try await waitUntil("the first response arrives") { connection.received.hasSuffix("ok\n") }
@@ -105,7 +106,7 @@ struct MetricsServerLimitsTests {
 
     @Test("a request head over the size limit is answered 431 and closed")
     func oversizedHeadIsRefused() async throws {
-        try await withServer(Self.patient) { port in
+        try await withRedisServer(Self.patient) { port in
             let connection = try await RawTestConnection.open(port: port)
             let filler = String(repeating: "a", count: Self.limits.maxRequestBytes)
             try await connection.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Filler: \(filler)\r\n\r\n")
@@ -116,7 +117,7 @@ struct MetricsServerLimitsTests {
 
     @Test("a body that takes a request over the size limit after its head arrived is answered 413 and closed")
     func oversizedBodyIsRefused() async throws {
-        try await withServer(Self.patient) { port in
+        try await withRedisServer(Self.patient) { port in
             let connection = try await RawTestConnection.open(port: port)
             let size = Self.limits.maxRequestBytes * 2
             try await connection.send("POST /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: \(size)\r\n\r\n")
@@ -130,7 +131,7 @@ struct MetricsServerLimitsTests {
 
     @Test("a request head just under the size limit is answered")
     func headUnderLimitIsAnswered() async throws {
-        try await withServer(Self.patient) { port in
+        try await withRedisServer(Self.patient) { port in
             let connection = try await RawTestConnection.open(port: port)
             let head = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Filler: \r\n\r\n"
             let filler = String(repeating: "a", count: Self.limits.maxRequestBytes - head.utf8.count)
@@ -143,7 +144,7 @@ struct MetricsServerLimitsTests {
     @Test("at the connection cap a new connection closes the oldest waiting one, and /healthz is answered")
     func capClosesOldestWaitingConnection() async throws {
         let limits = Self.patient
-        try await withServer(limits) { port in
+        try await withRedisServer(limits) { port in
             var held: [RawTestConnection] = []
             for index in 0..<limits.maxConnections {
                 let connection = try await RawTestConnection.open(port: port)
@@ -165,7 +166,7 @@ struct MetricsServerLimitsTests {
     @Test("a flood of connections far past the cap never keeps /healthz out, and the cap holds after it")
     func floodPastCap() async throws {
         let limits = Self.patient
-        try await withServer(limits) { port in
+        try await withRedisServer(limits) { port in
             var held: [RawTestConnection] = []
             for _ in 0..<50 {
                 held.append(try await RawTestConnection.open(port: port))

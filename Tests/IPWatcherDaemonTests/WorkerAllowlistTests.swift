@@ -1,5 +1,6 @@
 import Detection
 import IPWatcherDaemon
+import IPWatcherTestSupport
 import RedisClient
 import Testing
 

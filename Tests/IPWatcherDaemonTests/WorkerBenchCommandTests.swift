@@ -1,4 +1,5 @@
 import Foundation
+import IPWatcherTestSupport
 import Testing
 
 /// `ipwatcher bench --short`: the whole worker benchmark against its own private redis-server, as CI runs it.
@@ -51,17 +52,6 @@ struct WorkerBenchCommandTests {
         var workerPeakResidentBytes: Int?
     }
 
-    /// Whether any running process's command line mentions `text`.
-    private static func processMentions(_ text: String) -> Bool {
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        for entry in entries where entry.allSatisfy(\.isNumber) {
-            guard let data = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") else { continue }
-            let commandLine = String(decoding: data.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self)
-            if commandLine.contains(text) { return true }
-        }
-        return false
-    }
-
     @Test("--short --json reports positive rates, every entry processed, latencies and memory, and leaves nothing running")
     func shortRunReports() async throws {
         try await withScratchDirectory { scratch in
@@ -106,12 +96,12 @@ struct WorkerBenchCommandTests {
             let start = try #require(line.range(of: "unix://"))
             let end = try #require(line.range(of: "/redis.sock"))
             let directory = String(line[start.upperBound..<end.lowerBound])
-            #expect(!Self.processMentions(directory), "the private redis-server still runs")
+            #expect(ProcessTable.pids(mentioning: directory).isEmpty, "the private redis-server still runs")
             #expect(!FileManager.default.fileExists(atPath: directory))
             let workerLine = try #require(result.stderr.first { $0.contains("configuration files and logs go to ") })
             let workers = try #require(workerLine.range(of: "/tmp/ipwatcher-bench-"))
             let workerDirectory = String(workerLine[workers.lowerBound...].prefix { $0 != " " })
-            #expect(!Self.processMentions(workerDirectory), "a worker subprocess still runs")
+            #expect(ProcessTable.pids(mentioning: workerDirectory).isEmpty, "a worker subprocess still runs")
             #expect(!FileManager.default.fileExists(atPath: workerDirectory))
         }
     }

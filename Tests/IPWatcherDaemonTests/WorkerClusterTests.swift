@@ -1,16 +1,18 @@
 import Detection
 import Foundation
 import IPWatcherDaemon
+import IPWatcherTestSupport
 import LocalRedis
 import RESP
 import RedisClient
 import SystemdNotify
 import Testing
+import Traffic
 
 /// Workers against a real local Redis Cluster with a sharded queue: exact totals with several workers, and the
 /// workers carrying on through a slot migration (MOVED) and a failover.
 @Suite(
-    "Workers: Redis Cluster and a sharded queue", .needsRedisServer, .needsRedisCLI, .timeLimit(.minutes(3)),
+    "Workers: Redis Cluster and a sharded queue", .needsRedisServer, .needsRedisCluster, .timeLimit(.minutes(3)),
     .loadsMachine)
 struct WorkerClusterTests {
     static let shards = 6
@@ -244,15 +246,6 @@ struct WorkerClusterTests {
     }
 }
 
-extension Trait where Self == ConditionTrait {
-    /// Runs the suite only where redis-cli exists too (it forms the cluster), except under CI, where its absence fails.
-    static var needsRedisCLI: Self {
-        .enabled(
-            if: LocalRedisServer.executablePath(named: "redis-cli") != nil || DaemonRedisFixture.isCI,
-            "needs redis-cli on PATH (redis-tools); skipped locally when missing, fails when CI is set")
-    }
-}
-
 extension [IPWatcherWorker] {
     /// Entries the workers have counted, together.
     var counted: Int { map { $0.statistics.snapshot.counted }.reduce(0, +) }
@@ -274,24 +267,15 @@ private func withWorkerCluster(
     replicasPerMaster: Int = 0,
     _ body: @escaping @Sendable (LocalRedisCluster, RedisClusterClient) async throws -> Void
 ) async throws {
-    try await TestLoadGate.shared.load {
-        let cluster = try await LocalRedisCluster.start(masters: 3, replicasPerMaster: replicasPerMaster)
-        do {
-            let seeds = try RedisEndpoint.clusterSeeds(
-                url: "redis+cluster://" + cluster.nodes.map(\.address).joined(separator: ","))
-            let client = RedisClusterClient(
-                seeds: seeds, configuration: RedisConnectionConfiguration(commandTimeout: .seconds(2)))
-            try await withTestDeadline(.seconds(150)) {
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    group.addTask { try await client.run() }
-                    defer { group.cancelAll() }
-                    try await body(cluster, client)
-                }
-            }
-            await cluster.stop()
-        } catch {
-            await cluster.stop()
-            throw error
+    try await withRedisCluster(replicasPerMaster: replicasPerMaster, deadline: .seconds(150)) { cluster in
+        let seeds = try RedisEndpoint.clusterSeeds(
+            url: "redis+cluster://" + cluster.nodes.map(\.address).joined(separator: ","))
+        let client = RedisClusterClient(
+            seeds: seeds, configuration: RedisConnectionConfiguration(commandTimeout: .seconds(2)))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await client.run() }
+            defer { group.cancelAll() }
+            try await body(cluster, client)
         }
     }
 }

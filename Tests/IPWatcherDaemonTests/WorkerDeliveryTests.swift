@@ -3,6 +3,7 @@ import Foundation
 @testable import IPWatcherDaemon
 import RedisClient
 import Testing
+import IPWatcherTestSupport
 
 /// At-least-once delivery: each batch lives in a processing hash of the worker's own until its counts are
 /// written; a start counts what an earlier run left there. At-most-once pops plainly and keeps nothing.
@@ -87,7 +88,7 @@ struct WorkerDeliveryTests {
     @Test("the move script is safe to repeat: a second call for the same batch returns it and takes nothing more")
     func repeatedTakeReturnsTheSameBatch() async throws {
         try await withRedisServer { server in
-            try await withTestConnection(server.url) { redis in
+            try await withConnection(server.url) { redis in
                 func take(_ name: String, most: Int, side: String = "LEFT") async throws -> [String] {
                     let reply = try await redis.send(
                         "EVAL", ProcessingQueuePopper.takeScript.source, 3, "ips", Self.indexKey, Self.landingKey,

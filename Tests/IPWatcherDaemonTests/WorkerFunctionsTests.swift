@@ -3,6 +3,7 @@ import Foundation
 @testable import IPWatcherDaemon
 import RedisClient
 import Testing
+import IPWatcherTestSupport
 
 /// `redis.scripts: functions`: every script the worker runs — the batch move and read-back, the counters, the
 /// ban and its expiry, the lease scripts — goes by `FCALL` to ``IPWatcherFunctions/library``; none by `EVALSHA`.

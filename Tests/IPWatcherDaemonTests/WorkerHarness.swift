@@ -1,6 +1,7 @@
 import Detection
 import Foundation
 import IPWatcherDaemon
+import IPWatcherTestSupport
 import LocalRedis
 import Logging
 import RedisClient
@@ -110,7 +111,7 @@ func withWorker<Result: Sendable>(
                     fatalConnectErrorCodes: RedisConnectionConfiguration.authenticationErrorCodes),
             logger: workerTestLogger, notifier: SystemdNotifier(enabled: false),
             workerTag: "e2e-\(UUID().uuidString.prefix(8))", shutdownSignals: [])
-        return try await withTestConnection(server.url) { redis in
+        return try await withConnection(server.url) { redis in
             try await beforeStart(redis)
             return try await withThrowingTaskGroup(of: Void.self, returning: Result.self) { group in
                 let stopping = Atomic<Bool>(false)

@@ -1,6 +1,7 @@
 import Detection
 import Foundation
 import IPWatcherDaemon
+import IPWatcherTestSupport
 import NIOCore
 import RESP
 import RedisClient

@@ -1,5 +1,6 @@
 import Detection
 import IPWatcherDaemon
+import IPWatcherTestSupport
 import RedisClient
 import Testing
 
@@ -18,6 +19,16 @@ struct WorkerKeyNamespaceTests {
         return settings
     }
 
+    /// Pushes ``traffic(now:)`` batch by batch, waiting for the worker to handle each before the next.
+    static func pushTraffic(to run: WorkerRun) async throws {
+        var total = 0
+        for entries in traffic(now: nowMilliseconds()) {
+            try await run.redis.push(entries, to: queueKey)
+            total += entries.count
+            try await run.waitUntilHandled(total)
+        }
+    }
+
     /// A flood of 100 hits in four pushes, some other units, IPv6, and a few bad entries.
     static func traffic(now: Int64) -> [[String]] {
         let flood = hits("198.51.100.200", 25)
@@ -29,13 +40,7 @@ struct WorkerKeyNamespaceTests {
         arguments: DetectionRule.Mode.allCases)
     func everyWorkerKeyIsPrefixed(mode: DetectionRule.Mode) async throws {
         try await withWorker(Self.settings(mode: mode)) { run in
-            let pushes = Self.traffic(now: nowMilliseconds())
-            var total = 0
-            for entries in pushes {
-                try await run.redis.push(entries, to: Self.queueKey)
-                total += entries.count
-                try await run.waitUntilHandled(total)
-            }
+            try await Self.pushTraffic(to: run)
             let blocked = try await run.redis.members(of: Self.blocklistKey)
             #expect(blocked == ["198.51.100.200", "2001:db8:7:8::/64"])
 
@@ -70,13 +75,7 @@ struct WorkerKeyNamespaceTests {
     @Test("fixed counters carry a TTL of at most two windows")
     func fixedCountersExpire() async throws {
         try await withWorker(Self.settings(mode: .fixed)) { run in
-            let pushes = Self.traffic(now: nowMilliseconds())
-            var total = 0
-            for entries in pushes {
-                try await run.redis.push(entries, to: Self.queueKey)
-                total += entries.count
-                try await run.waitUntilHandled(total)
-            }
+            try await Self.pushTraffic(to: run)
             let counters = try await run.redis.allKeys(matching: "ipwatcher:fixed:*")
             #expect(counters.count >= 5, "\(counters)")
             for key in counters {

@@ -1,5 +1,6 @@
 import Foundation
 import IPWatcherDaemon
+import IPWatcherTestSupport
 import LocalRedis
 import RESP
 import RedisClient
@@ -60,7 +61,7 @@ struct WorkerLeaseTests {
     @Test("two workers looking for silent workers at once take over each batch once")
     func twoTakersCountOnce() async throws {
         try await withRedisServer(deadline: .seconds(30)) { server in
-            try await withTestConnection(server.url) { redis in
+            try await withConnection(server.url) { redis in
                 for round in 0..<5 {
                     let dead = "gone-\(round)"
                     for (index, batch) in Self.deadBatches.enumerated() {

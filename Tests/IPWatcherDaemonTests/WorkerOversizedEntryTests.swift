@@ -4,6 +4,7 @@ import NIOCore
 import RESP
 import RedisClient
 import Testing
+import IPWatcherTestSupport
 
 /// Entries far over the 256-byte limit are cut short inside Redis by the pop scripts, so the worker never holds
 /// them: with the connection limits `ipwatcher run` uses, eight 16 MiB entries among valid ones leave the valid ones
@@ -85,7 +86,7 @@ struct WorkerOversizedEntryTests {
                     """, to: "ipwatcher.yaml")
                 try await withDaemon(["run", "--config", config, "--redis-url", server.url], in: scratch) { daemon in
                     let port = try await DaemonMetricsTests.loggedPort(of: daemon)
-                    try await withTestConnection(server.url) { redis in
+                    try await withConnection(server.url) { redis in
                         try await Self.waitUntilBlocked(redis)
                         let before = try #require(ResidentMemory.peak(pid: daemon.pid))
                         try await Self.pushEntries(redis)
@@ -116,7 +117,7 @@ struct WorkerOversizedEntryTests {
         let long = String(repeating: "l", count: 1 << 20)
         let expected = ["192.0.2.1", exact, String(long.prefix(cut))]
         try await withRedisServer { server in
-            try await withTestConnection(server.url) { redis in
+            try await withConnection(server.url) { redis in
                 func strings(_ reply: RESPToken) -> [String] { reply.array.map { $0.compactMap(\.string) } ?? [] }
                 _ = try await redis.send("RPUSH", "q", "192.0.2.1", exact, long).throwingServerError()
                 let moved = try await redis.send(

@@ -1,5 +1,6 @@
 import Foundation
 import IPWatcherDaemon
+import IPWatcherTestSupport
 import Logging
 import NIOCore
 import NIOPosix
@@ -25,7 +26,7 @@ struct WorkerReplyLimitTests {
         let limit = IPWatcherConfiguration.Redis.defaultMaxBulkBytes
         #expect(Self.daemonConfiguration.parserLimits.maxBulkLength == limit)
         try await withRedisServer { server in
-            try await withTestConnection(server.url) { redis in
+            try await withConnection(server.url) { redis in
                 // One byte over the limit, made inside Redis so the test's own connection never carries it.
                 let script = "redis.call('SET', 'big', string.rep('x', ARGV[1])) return 1"
                 _ = try await redis.send("EVAL", script, 0, limit + 1)

@@ -1,10 +1,12 @@
 import Detection
 import Foundation
 import IPWatcherDaemon
+import IPWatcherTestSupport
 import LocalRedis
 import RedisClient
 import SystemdNotify
 import Testing
+import Traffic
 
 /// Several workers on one queue of one Redis: every entry is counted exactly once, and each block is
 /// published once, by whichever worker's ban script added the unit to the set first.
@@ -40,7 +42,7 @@ struct WorkerScaleOutTests {
                 for worker in workers {
                     group.addTask { try await worker.run() }
                 }
-                try await withTestConnection(server.url) { redis in
+                try await withConnection(server.url) { redis in
                     for start in stride(from: 0, to: entries.count, by: 2_000) {
                         try await redis.push(Array(entries[start..<min(start + 2_000, entries.count)]))
                     }

@@ -1,5 +1,6 @@
 import Detection
 import Foundation
+import IPWatcherTestSupport
 import RESP
 import RedisClient
 import Testing

@@ -5,6 +5,8 @@ import NIOCore
 import RedisClient
 import Synchronization
 import Testing
+import IPWatcherTestSupport
+import Traffic
 
 /// A batch is counted once, however often its writes are tried: when Redis refuses a later step for a lasting
 /// reason (a blocklist key of the wrong type), when connections are cut in the middle of writes, and when a
@@ -138,7 +140,7 @@ struct WindowCounterIdempotenceTests {
                 let again = try await count(batch, mode: mode, on: router)
                 #expect(first.count == 2500)
                 #expect(again.map(\.after) == first.map(\.after), "a repeat reports the counts as they are")
-                let counts = try await withTestConnection(server.url) { try await $0.counts(mode: mode) }
+                let counts = try await withConnection(server.url) { try await $0.counts(mode: mode) }
                 #expect(counts.count == 2500)
                 #expect(counts.filter { $0.key.hasPrefix("10.8.0.") && Int($0.key.split(separator: ".").last!)! < 100 }
                     .allSatisfy { $0.value == 2 })
@@ -159,7 +161,7 @@ struct WindowCounterIdempotenceTests {
                 let poisoned = batch.groups[1500]
                 let poisonedKey = KeySchema().fixedCounterKey(
                     unitName: poisoned.unit.name, windowSeconds: 3600, windowIndex: window)
-                try await withTestConnection(server.url) { redis in
+                try await withConnection(server.url) { redis in
                     _ = try await redis.send("LPUSH", poisonedKey, "x").throwingServerError()
                     do {
                         _ = try await count(batch, mode: .fixed, on: router)

@@ -1,5 +1,6 @@
 import NIOCore
 import Testing
+import Traffic
 
 @testable import RESP
 

@@ -1,5 +1,6 @@
 import NIOCore
 import Testing
+import Traffic
 
 @testable import RESP
 
@@ -83,36 +84,36 @@ indirect enum ReplyModel: Equatable {
     static func random(depth: Int, using rng: inout SplitMix64) -> ReplyModel {
         func text() -> String {
             let alphabet = Array("abcXYZ 019-:é日")
-            return String((0..<rng.int(in: 0...8)).map { _ in alphabet[rng.int(in: 0...(alphabet.count - 1))] })
+            return String((0..<rng.next(in: 0...8)).map { _ in alphabet[rng.next(in: 0...(alphabet.count - 1))] })
         }
         func payload() -> [UInt8] {
             let interesting: [UInt8] = [0x00, 0x0D, 0x0A, 0x24, 0x2A, 0x3A, 0xFF, 0x41]
-            return (0..<rng.int(in: 0...12)).map { _ in interesting[rng.int(in: 0...(interesting.count - 1))] }
+            return (0..<rng.next(in: 0...12)).map { _ in interesting[rng.next(in: 0...(interesting.count - 1))] }
         }
         func elements() -> [ReplyModel] {
-            (0..<rng.int(in: 0...4)).map { _ in random(depth: depth - 1, using: &rng) }
+            (0..<rng.next(in: 0...4)).map { _ in random(depth: depth - 1, using: &rng) }
         }
         func pairs() -> [Pair] {
-            (0..<rng.int(in: 0...3)).map { _ in
+            (0..<rng.next(in: 0...3)).map { _ in
                 Pair(key: random(depth: depth - 1, using: &rng), value: random(depth: depth - 1, using: &rng))
             }
         }
         let kinds = depth > 0 ? 15 : 10
-        switch rng.int(in: 0...(kinds - 1)) {
+        switch rng.next(in: 0...(kinds - 1)) {
         case 0: return .simpleString(text())
         case 1: return .simpleError("ERR " + text())
         case 2:
             let specials: [Int64] = [0, -1, 1, .min, .max]
-            return .integer(rng.next() % 3 == 0 ? specials[rng.int(in: 0...4)] : Int64(bitPattern: rng.next()) >> 20)
+            return .integer(rng.next() % 3 == 0 ? specials[rng.next(in: 0...4)] : Int64(bitPattern: rng.next()) >> 20)
         case 3: return .bulkString(payload())
-        case 4: return .null(form: rng.int(in: 0...2))
+        case 4: return .null(form: rng.next(in: 0...2))
         case 5: return .boolean(rng.next() % 2 == 0)
         case 6:
             let specials: [Double] = [.infinity, -.infinity, 0, -0.5, 1e300, .leastNonzeroMagnitude]
             return .double(
-                rng.next() % 3 == 0 ? specials[rng.int(in: 0...5)] : Double(Int64(bitPattern: rng.next()) >> 30) / 64)
+                rng.next() % 3 == 0 ? specials[rng.next(in: 0...5)] : Double(Int64(bitPattern: rng.next()) >> 30) / 64)
         case 7:
-            let digits = String((0..<rng.int(in: 1...60)).map { _ in Character(String(rng.int(in: 0...9))) })
+            let digits = String((0..<rng.next(in: 1...60)).map { _ in Character(String(rng.next(in: 0...9))) })
             return .bigNumber((rng.next() % 2 == 0 ? "-" : "") + digits)
         case 8: return .bulkError(Array("ERR ".utf8) + payload())
         case 9: return .verbatimString(format: rng.next() % 2 == 0 ? "txt" : "mkd", text: payload())
@@ -140,14 +141,14 @@ indirect enum ReplyModel: Equatable {
     @Test func seededRandomReplyStreamsParseTheSameInRandomChunks() throws {
         var rng = SplitMix64(seed: 0xFEED_FACE_0000_0001)
         for iteration in 0..<300 {
-            let models = (0..<rng.int(in: 1...6)).map { _ in ReplyModel.random(depth: 3, using: &rng) }
+            let models = (0..<rng.next(in: 1...6)).map { _ in ReplyModel.random(depth: 3, using: &rng) }
             let stream = models.flatMap(\.encoded)
             var parser = RESPParser()
             var buffer = ByteBuffer()
             var decoded: [ReplyModel] = []
             var offset = 0
             while offset < stream.count {
-                let size = min(stream.count - offset, rng.int(in: 1...24))
+                let size = min(stream.count - offset, rng.next(in: 1...24))
                 buffer.writeBytes(stream[offset..<(offset + size)])
                 offset += size
                 while let token = try parser.next(from: &buffer) { decoded.append(ReplyModel(token)) }

@@ -1,27 +1,8 @@
 import NIOCore
 import Testing
+import Traffic
 
 @testable import RESP
-
-/// SplitMix64: a tiny, seedable, deterministic generator, so random splits are the same on every run.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// A value in `range`, independent of the standard library's sampling algorithm.
-    mutating func int(in range: ClosedRange<Int>) -> Int {
-        range.lowerBound + Int(next() % UInt64(range.count))
-    }
-}
 
 @Suite struct IncrementalParsingTests {
     /// Feeds `bytes` in chunks of the given sizes to one parser, collecting tokens after every chunk and checking
@@ -58,7 +39,7 @@ struct SplitMix64: RandomNumberGenerator {
         var sizes: [Int] = []
         var left = count
         while left > 0 {
-            let size = min(left, rng.int(in: 1...maxChunk))
+            let size = min(left, rng.next(in: 1...maxChunk))
             sizes.append(size)
             left -= size
         }
@@ -140,7 +121,7 @@ struct SplitMix64: RandomNumberGenerator {
             // A different order of the replies each time, so every reply is preceded and followed by others.
             var replies = Fixtures.validReplies
             for index in stride(from: replies.count - 1, to: 0, by: -1) {
-                replies.swapAt(index, rng.int(in: 0...index))
+                replies.swapAt(index, rng.next(in: 0...index))
             }
             let stream = replies.flatMap(\.bytes)
             let maxChunk = [1, 2, 3, 7, 16, 64, 512][iteration % 7]

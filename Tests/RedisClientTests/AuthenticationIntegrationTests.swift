@@ -1,10 +1,11 @@
 import Foundation
+import IPWatcherTestSupport
 import LocalRedis
 import RESP
 import RedisClient
 import Testing
 
-@Suite("Authentication against a real redis-server", .serialized, .requiresRedisServer, .timeLimit(.minutes(3)), .measuresTime)
+@Suite("Authentication against a real redis-server", .serialized, .needsRedisServer, .timeLimit(.minutes(3)), .measuresTime)
 struct AuthenticationIntegrationTests {
     static let password = "s3cret"
 
@@ -29,7 +30,7 @@ struct AuthenticationIntegrationTests {
         RedisConnectionConfiguration.ProtocolPreference.resp3, .resp2,
     ])
     func passwordInURLAuthenticates(protocolPreference: RedisConnectionConfiguration.ProtocolPreference) async throws {
-        try await withServer(Self.passwordOptions) { server in
+        try await withRedisServer(Self.passwordOptions) { server in
             var configuration = RedisConnectionConfiguration()
             configuration.protocolPreference = protocolPreference
             try await withConnection(Self.url(server, credentials: ":\(Self.password)"), configuration: configuration) {
@@ -43,7 +44,7 @@ struct AuthenticationIntegrationTests {
 
     @Test("Connecting without the password fails quickly with NOAUTH")
     func missingPasswordFailsWithNOAUTH() async throws {
-        try await withServer(Self.passwordOptions) { server in
+        try await withRedisServer(Self.passwordOptions) { server in
             let clock = ContinuousClock()
             let start = clock.now
             let error = await #expect(throws: RedisError.self) {
@@ -56,7 +57,7 @@ struct AuthenticationIntegrationTests {
 
     @Test("A wrong password fails with WRONGPASS")
     func wrongPasswordFailsWithWRONGPASS() async throws {
-        try await withServer(Self.passwordOptions) { server in
+        try await withRedisServer(Self.passwordOptions) { server in
             let error = await #expect(throws: RedisError.self) {
                 try await withConnection(Self.url(server, credentials: ":wr0ng-pw")) { _ in }
             }
@@ -69,7 +70,7 @@ struct AuthenticationIntegrationTests {
         RedisConnectionConfiguration.ProtocolPreference.resp3, .resp2,
     ])
     func aclUserIsLimitedToItsKeys(protocolPreference: RedisConnectionConfiguration.ProtocolPreference) async throws {
-        try await withServer(Self.aclOptions) { server in
+        try await withRedisServer(Self.aclOptions) { server in
             var configuration = RedisConnectionConfiguration()
             configuration.protocolPreference = protocolPreference
             let url = Self.url(server, credentials: "app:apppass")
@@ -89,7 +90,7 @@ struct AuthenticationIntegrationTests {
 
     @Test("An ACL user with a wrong password fails with WRONGPASS")
     func aclUserWithWrongPasswordFails() async throws {
-        try await withServer(Self.aclOptions) { server in
+        try await withRedisServer(Self.aclOptions) { server in
             let error = await #expect(throws: RedisError.self) {
                 try await withConnection(Self.url(server, credentials: "app:nope")) { _ in }
             }
@@ -99,7 +100,7 @@ struct AuthenticationIntegrationTests {
 
     @Test("Neither RedisEndpoint.description nor any thrown error shows the password")
     func passwordNeverAppearsInDescriptions() async throws {
-        try await withServer(Self.passwordOptions) { server in
+        try await withRedisServer(Self.passwordOptions) { server in
             let secret = "Sup3r-S3cret-Pw"
             let port = try #require(server.port)
             let socketPath = try #require(server.socketPath)
@@ -159,7 +160,7 @@ struct AuthenticationIntegrationTests {
         let password = "p@ss:w/rd?#% \"x"
         var options = LocalRedisServerOptions()
         options.password = password
-        try await withServer(options) { server in
+        try await withRedisServer(options) { server in
             let encoded = "p%40ss%3Aw%2Frd%3F%23%25%20%22x"
             let endpoint = try RedisEndpoint(url: Self.url(server, credentials: ":\(encoded)"))
             #expect(endpoint.password == password)

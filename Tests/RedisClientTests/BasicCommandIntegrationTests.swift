@@ -1,14 +1,15 @@
+import IPWatcherTestSupport
 import LocalRedis
 import NIOCore
 import RESP
 import RedisClient
 import Testing
 
-@Suite("Basic commands against a real redis-server", .serialized, .requiresRedisServer, .timeLimit(.minutes(3)))
+@Suite("Basic commands against a real redis-server", .serialized, .needsRedisServer, .timeLimit(.minutes(3)))
 struct BasicCommandIntegrationTests {
     @Test("PING answers PONG over TCP in RESP3")
     func pingAnswersPong() async throws {
-        try await withServer { server in
+        try await withRedisServer { server in
             try await withConnection(server.url) { connection in
                 #expect(connection.protocolVersion == 3)
                 let reply = try await connection.send("PING")
@@ -19,7 +20,7 @@ struct BasicCommandIntegrationTests {
 
     @Test("SET then GET returns the exact bytes, binary included")
     func setThenGetReturnsTheSameBytes() async throws {
-        try await withServer { server in
+        try await withRedisServer { server in
             try await withConnection(server.url) { connection in
                 let value = ByteBuffer(bytes: [0x00, 0xFF, 0x0D, 0x0A, 0x41, 0x0D, 0x0A])
                 let set = try await connection.send("SET", "binary", value)
@@ -33,7 +34,7 @@ struct BasicCommandIntegrationTests {
 
     @Test("INCR and INCRBY return the new value as an integer reply")
     func incrAndIncrByReturnIntegers() async throws {
-        try await withServer { server in
+        try await withRedisServer { server in
             try await withConnection(server.url) { connection in
                 #expect(try await connection.send("INCR", "counter").int == 1)
                 let incremented = try await connection.send("INCRBY", "counter", 41)
@@ -47,7 +48,7 @@ struct BasicCommandIntegrationTests {
 
     @Test("DEL removes a key, and GET of a missing key is null, not an error")
     func delRemovesKeyAndMissingKeyIsNull() async throws {
-        try await withServer { server in
+        try await withRedisServer { server in
             try await withConnection(server.url) { connection in
                 _ = try await connection.send("SET", "doomed", "x")
                 #expect(try await connection.send("DEL", "doomed").int == 1)
@@ -62,7 +63,7 @@ struct BasicCommandIntegrationTests {
 
     @Test("HGETALL is a map in RESP3")
     func hgetallIsAMapInRESP3() async throws {
-        try await withServer { server in
+        try await withRedisServer { server in
             try await withConnection(server.url) { connection in
                 #expect(connection.protocolVersion == 3)
                 #expect(try await connection.send("HSET", "item", "quantity", 5, "price", "9.5").int == 2)
@@ -79,7 +80,7 @@ struct BasicCommandIntegrationTests {
 
     @Test("With protocolPreference .resp2, HGETALL is a flat array and missing keys are null")
     func hgetallIsAFlatArrayInRESP2() async throws {
-        try await withServer { server in
+        try await withRedisServer { server in
             var configuration = RedisConnectionConfiguration()
             configuration.protocolPreference = .resp2
             try await withConnection(server.url, configuration: configuration) { connection in
@@ -102,7 +103,7 @@ struct BasicCommandIntegrationTests {
 
     @Test("A unix:// socket URL connects and runs commands")
     func unixSocketURLConnects() async throws {
-        try await withServer { server in
+        try await withRedisServer { server in
             let url = try #require(server.socketURL)
             #expect(url.hasPrefix("unix://"))
             try await withConnection(url) { connection in
@@ -135,7 +136,7 @@ struct BasicCommandIntegrationTests {
     @Test("A database number in the URL selects that database; its keys are not visible in db 0",
           arguments: DatabaseURLForm.allCases)
     func databaseInURLSelectsDatabase(form: DatabaseURLForm) async throws {
-        try await withServer { server in
+        try await withRedisServer { server in
             let url = try form.url(for: server)
             try await withConnection(url) { database3 in
                 #expect(try await database3.send("SET", "db-key", "in-3").string == "OK")

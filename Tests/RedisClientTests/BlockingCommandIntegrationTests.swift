@@ -1,12 +1,13 @@
+import IPWatcherTestSupport
 import RESP
 import RedisClient
 import Testing
 
-@Suite("Blocking commands against a real redis-server", .serialized, .requiresRedisServer, .timeLimit(.minutes(3)), .measuresTime)
+@Suite("Blocking commands against a real redis-server", .serialized, .needsRedisServer, .timeLimit(.minutes(3)), .measuresTime)
 struct BlockingCommandIntegrationTests {
     @Test("BLPOP on an empty list returns null after its block time, not an error and not a hang")
     func blpopOnEmptyListReturnsNullAfterBlockTime() async throws {
-        try await withServer { server in
+        try await withRedisServer { server in
             try await withConnection(server.url) { connection in
                 let clock = ContinuousClock()
                 let start = clock.now
@@ -24,7 +25,7 @@ struct BlockingCommandIntegrationTests {
 
     @Test("BLPOP waiting while another connection LPUSHes returns [key, value]")
     func blpopReturnsElementPushedByAnotherConnection() async throws {
-        try await withServer { server in
+        try await withRedisServer { server in
             try await withConnection(server.url) { waiter in
                 try await withConnection(server.url) { pusher in
                     async let popped = waiter.sendBlocking(RESPCommand("BLPOP", "jobs", 5), blockFor: .seconds(5))
@@ -40,7 +41,7 @@ struct BlockingCommandIntegrationTests {
 
     @Test("BLMPOP 1 1 q LEFT COUNT 100 returns up to 100 entries, then the rest")
     func blmpopReturnsUpToCountEntries() async throws {
-        try await withServer { server in
+        try await withRedisServer { server in
             try await withConnection(server.url) { connection in
                 let items = (1...150).map { "item-\($0)" }
                 #expect(try await connection.send("RPUSH", "q", items).int == 150)
@@ -67,7 +68,7 @@ struct BlockingCommandIntegrationTests {
 
     @Test("BLMOVE waits for an element and moves it to the destination")
     func blmoveWaitsAndMovesElement() async throws {
-        try await withServer { server in
+        try await withRedisServer { server in
             try await withConnection(server.url) { mover in
                 try await withConnection(server.url) { producer in
                     async let moved = mover.sendBlocking(
@@ -84,7 +85,7 @@ struct BlockingCommandIntegrationTests {
 
     @Test("A client timeout shorter than the block throws timeout, closes the connection, and later sends fail")
     func clientTimeoutShorterThanBlockClosesConnection() async throws {
-        try await withServer { server in
+        try await withRedisServer { server in
             try await withConnection(server.url) { observer in
                 let connection = try await RedisConnection.connect(to: RedisEndpoint(url: server.url))
                 let clock = ContinuousClock()
@@ -117,7 +118,7 @@ struct BlockingCommandIntegrationTests {
 
     @Test("Cancelling a task waiting in BLPOP ends it promptly with an error and closes the connection")
     func cancellingBlockedTaskClosesConnection() async throws {
-        try await withServer { server in
+        try await withRedisServer { server in
             try await withConnection(server.url) { observer in
                 let connection = try await RedisConnection.connect(to: RedisEndpoint(url: server.url))
                 let clock = ContinuousClock()

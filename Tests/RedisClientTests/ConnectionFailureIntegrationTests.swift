@@ -1,13 +1,14 @@
+import IPWatcherTestSupport
 import LocalRedis
 import RESP
 import RedisClient
 import Testing
 
-@Suite("Server failures and reconnects", .serialized, .requiresRedisServer, .timeLimit(.minutes(3)), .measuresTime)
+@Suite("Server failures and reconnects", .serialized, .needsRedisServer, .timeLimit(.minutes(3)), .measuresTime)
 struct ConnectionFailureIntegrationTests {
     @Test("RedisClient reconnects after the server is killed and restarted, passing through backingOff")
     func clientReconnectsAfterRestart() async throws {
-        try await withServer { server in
+        try await withRedisServer { server in
             let configuration = RedisConnectionConfiguration(
                 connectTimeout: .seconds(2),
                 commandTimeout: .seconds(1),
@@ -64,7 +65,7 @@ struct ConnectionFailureIntegrationTests {
 
     @Test("Connecting to a port where nothing listens throws connectFailed quickly")
     func connectToRefusingPortFailsQuickly() async throws {
-        try await withDeadline {
+        try await withTestDeadline {
             let refusing = try LoopbackSocket(.refusing)
             let clock = ContinuousClock()
             let start = clock.now
@@ -83,7 +84,7 @@ struct ConnectionFailureIntegrationTests {
 
     @Test("Connecting to a Unix socket file that does not exist says no such socket file")
     func missingUnixSocketIsNamed() async throws {
-        try await withDeadline {
+        try await withTestDeadline {
             let error = await #expect(throws: RedisError.self) {
                 try await withConnection("unix:///tmp/ipwatcher-no-such-\(UInt64.random(in: 0...UInt64.max)).sock") { _ in }
             }
@@ -94,7 +95,7 @@ struct ConnectionFailureIntegrationTests {
 
     @Test("Connecting to a server that accepts but never answers throws timeout within the connect timeout")
     func silentServerTimesOut() async throws {
-        try await withDeadline {
+        try await withTestDeadline {
             let silent = try LoopbackSocket(.silent)
             var configuration = RedisConnectionConfiguration()
             configuration.connectTimeout = .milliseconds(500)
@@ -114,7 +115,7 @@ struct ConnectionFailureIntegrationTests {
     func serverAtMaxClientsMakesConnectThrowRedisError() async throws {
         var options = LocalRedisServerOptions()
         options.extraArguments = ["--maxclients", "1"]
-        try await withServer(options) { server in
+        try await withRedisServer(options) { server in
             // The one allowed client; every further connection is answered "-ERR max number of clients reached"
             // and closed by the server. Whenever that reply arrives, connect must fail with a RedisError: neither
             // return a connection the server already rejected nor leak a NIO error.

@@ -1,10 +1,11 @@
+import IPWatcherTestSupport
 import NIOCore
 @testable import RedisClient
 import Testing
 
 /// How long a command waits for a connection: a fresh client's first connect may take the connect timeout, so a
 /// command sent meanwhile waits that long, not only the (shorter) command timeout.
-@Suite("Waiting for the first connection", .requiresRedisServer, .timeLimit(.minutes(3)))
+@Suite("Waiting for the first connection", .needsRedisServer, .timeLimit(.minutes(3)))
 struct ConnectionWaitIntegrationTests {
     static func configuration(command: Duration, connect: Duration) -> RedisConnectionConfiguration {
         var configuration = RedisConnectionConfiguration()
@@ -15,7 +16,7 @@ struct ConnectionWaitIntegrationTests {
 
     @Test("a command sent before the first connect waits past the command timeout, up to the connect timeout")
     func firstConnectWaitsForTheConnectTimeout() async throws {
-        try await withServer { server in
+        try await withRedisServer { server in
             let client = RedisClient(
                 endpoint: try RedisEndpoint(url: server.url),
                 configuration: Self.configuration(command: .milliseconds(100), connect: .seconds(15)))

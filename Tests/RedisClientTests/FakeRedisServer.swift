@@ -1,3 +1,4 @@
+import IPWatcherTestSupport
 import NIOCore
 import NIOPosix
 import RESP
@@ -42,19 +43,10 @@ final class FakeRedisServer: Sendable {
     /// Starts a server on a free loopback port.
     static func start(hostileReply: [UInt8]) async throws -> FakeRedisServer {
         let box = Mutex<FakeRedisServer?>(nil)
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { child in
-                child.eventLoop.makeCompletedFuture {
-                    guard let server = box.withLock({ $0 }) else { throw ChannelError.ioOnClosedChannel }
-                    try child.pipeline.syncOperations.addHandler(FakeRedisHandler(server: server))
-                }
-            }
-            .bind(host: "127.0.0.1", port: 0).get()
-        guard let port = channel.localAddress?.port else {
-            try? await channel.close()
-            throw ChannelError.unknownLocalAddress
-        }
+        let (channel, port) = try await LoopbackServerChannel.bind(initializeChild: { child in
+            guard let server = box.withLock({ $0 }) else { throw ChannelError.ioOnClosedChannel }
+            try child.pipeline.syncOperations.addHandler(FakeRedisHandler(server: server))
+        })
         let server = FakeRedisServer(port: port, hostileReply: hostileReply, channel: channel)
         box.withLock { $0 = server }
         return server

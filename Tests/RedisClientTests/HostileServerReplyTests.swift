@@ -1,3 +1,4 @@
+import IPWatcherTestSupport
 import NIOCore
 import RESP
 import RedisClient
@@ -7,7 +8,7 @@ import Testing
 /// fails with a protocol violation, the client closes that connection, and a reconnecting ``RedisClient`` carries on
 /// on a new connection. The parser's limits themselves are pinned byte by byte in RESPTests/ParserLimitsTests and
 /// the handler's reaction in RedisChannelHandlerTests; this runs the whole client over real sockets.
-@Suite("Hostile replies from a fake server", .timeLimit(.minutes(3)))
+@Suite("Hostile replies from a fake server", .timeLimit(.minutes(3)), .measuresTime)
 struct HostileServerReplyTests {
     /// One reply no real Redis sends, and the parser error it must cause.
     struct HostileReply: Sendable, CustomTestStringConvertible {
@@ -145,7 +146,7 @@ struct HostileServerReplyTests {
     ) async throws {
         let server = try await FakeRedisServer.start(hostileReply: reply.bytes)
         do {
-            try await withDeadline(.seconds(30)) { try await body(server) }
+            try await withTestDeadline(.seconds(30)) { try await body(server) }
             await server.stop()
         } catch {
             await server.stop()

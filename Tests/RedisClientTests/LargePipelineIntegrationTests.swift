@@ -1,3 +1,4 @@
+import IPWatcherTestSupport
 import LocalRedis
 import RESP
 import RedisClient
@@ -6,12 +7,12 @@ import Testing
 /// Pipelines of 100,000 commands and more. Each test runs its connection on an event loop of its own, and the
 /// suite is serialized, so even a client that is slow with such pipelines cannot starve other tests' connections.
 @Suite(
-    "Large pipelines against a real redis-server", .serialized, .requiresRedisServer, .timeLimit(.minutes(3)),
+    "Large pipelines against a real redis-server", .serialized, .needsRedisServer, .timeLimit(.minutes(3)),
     .measuresTime)
 struct LargePipelineIntegrationTests {
     @Test("A 100,000-command pipeline is answered well within 10 s: collecting replies takes linear time")
     func largePipelineCompletesInLinearTime() async throws {
-        try await withServer { server in
+        try await withRedisServer { server in
             // Own event loop: if reply collection were slow, it must not stall other tests' connections.
             try await withDedicatedEventLoop { eventLoopGroup in
                 let connection = try await RedisConnection.connect(
@@ -34,7 +35,7 @@ struct LargePipelineIntegrationTests {
 
     @Test("Killing the server while a 200,000-command pipeline is in flight fails the pipeline with connectionClosed")
     func killDuringPipelineFailsIt() async throws {
-        try await withServer { server in
+        try await withRedisServer { server in
             try await withConnection(server.url) { observer in
                 try await withDedicatedEventLoop { eventLoopGroup in
                     let connection = try await RedisConnection.connect(

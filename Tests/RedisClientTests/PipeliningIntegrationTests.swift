@@ -1,12 +1,13 @@
+import IPWatcherTestSupport
 import RESP
 import RedisClient
 import Testing
 
-@Suite("Pipelining against a real redis-server", .serialized, .requiresRedisServer, .timeLimit(.minutes(3)))
+@Suite("Pipelining against a real redis-server", .serialized, .needsRedisServer, .timeLimit(.minutes(3)))
 struct PipeliningIntegrationTests {
     @Test("10,000 INCRs in one pipeline return 10,000 replies 1…10000 in order")
     func tenThousandIncrementsReplyInOrder() async throws {
-        try await withServer { server in
+        try await withRedisServer { server in
             try await withConnection(server.url) { connection in
                 var encoder = RESPCommandEncoder()
                 for _ in 0..<10_000 { encoder.encode("INCR", "pipelined") }
@@ -24,7 +25,7 @@ struct PipeliningIntegrationTests {
 
     @Test("A WRONGTYPE error in the middle of a pipeline is that reply's error token; its neighbours succeed")
     func errorInMiddleOfPipelineOnlyAffectsThatReply() async throws {
-        try await withServer { server in
+        try await withRedisServer { server in
             try await withConnection(server.url) { connection in
                 _ = try await connection.send("SET", "text", "hello")
                 let replies = try await connection.pipeline([
@@ -48,7 +49,7 @@ struct PipeliningIntegrationTests {
 
     @Test("send of a failing command throws RedisError.server with code WRONGTYPE and keeps the connection")
     func sendThrowsServerErrorForWrongType() async throws {
-        try await withServer { server in
+        try await withRedisServer { server in
             try await withConnection(server.url) { connection in
                 _ = try await connection.send("SET", "text", "hello")
                 let error = await #expect(throws: RedisError.self) {
@@ -63,7 +64,7 @@ struct PipeliningIntegrationTests {
 
     @Test("50 tasks sending concurrently on one connection each get their own replies")
     func concurrentSendsGetTheirOwnReplies() async throws {
-        try await withServer { server in
+        try await withRedisServer { server in
             try await withConnection(server.url) { connection in
                 let mismatches = try await withThrowingTaskGroup(of: [String].self) { group in
                     for task in 0..<50 {

@@ -1,4 +1,5 @@
 import Foundation
+import IPWatcherTestSupport
 import LocalRedis
 import NIOCore
 import RESP
@@ -9,11 +10,11 @@ import Testing
 /// ``RedisClusterClient`` against a real local Redis Cluster: routing, pipelines, hash tags, `MOVED` and `ASK`
 /// during a slot migration, and a failover.
 @Suite(
-    "Redis Cluster client", .serialized, .requiresRedisCluster, .loadsMachine, .timeLimit(.minutes(3)))
+    "Redis Cluster client", .serialized, .needsRedisCluster, .loadsMachine, .timeLimit(.minutes(3)))
 struct RedisClusterClientTests {
     @Test("1,000 SETs then GETs by key reach every master and read back; each master holds the keys of its slots")
     func thousandKeysRoundTrip() async throws {
-        try await withCluster(deadline: .seconds(60)) { cluster in
+        try await withRedisCluster(deadline: .seconds(60)) { cluster in
             try await withClusterClient(cluster) { client in
                 let clock = ContinuousClock()
                 let started = clock.now
@@ -45,7 +46,7 @@ struct RedisClusterClientTests {
 
     @Test("A pipeline of 300 commands on 100 slots is answered in the caller's order, one error reply in its place")
     func pipelineOfMixedSlotsKeepsOrder() async throws {
-        try await withCluster { cluster in
+        try await withRedisCluster { cluster in
             try await withClusterClient(cluster) { client in
                 var commands: [(key: String, command: RESPCommand)] = []
                 for index in 0..<100 {
@@ -80,7 +81,7 @@ struct RedisClusterClientTests {
 
     @Test("{tag} keys share a slot and a node: MSET and MGET on ten of them work without CROSSSLOT")
     func hashTagKeysLandOnOneNode() async throws {
-        try await withCluster { cluster in
+        try await withRedisCluster { cluster in
             try await withClusterClient(cluster) { client in
                 let keys = (0..<10).map { "{user:42}:field:\($0)" }
                 let slots = Set(keys.map { RedisHashSlot(key: $0) })
@@ -106,7 +107,7 @@ struct RedisClusterClientTests {
 
     @Test("After a slot holding a key moves to another master, the client with the old map follows MOVED, in a pipeline too, and learns the new owner")
     func followsMovedAfterMigration() async throws {
-        try await withCluster { cluster in
+        try await withRedisCluster { cluster in
             try await withClusterClient(cluster) { client in
                 let key = "{moving}:a"
                 let slot = RedisHashSlot(key: key)
@@ -146,7 +147,7 @@ struct RedisClusterClientTests {
 
     @Test("While a slot migrates and its key has moved, a GET and a SET of a new key are answered via ASK, and the map stays as it was")
     func followsAskDuringMigration() async throws {
-        try await withCluster { cluster in
+        try await withRedisCluster { cluster in
             try await withClusterClient(cluster) { client in
                 let key = "{asking}:a"
                 let slot = RedisHashSlot(key: key)
@@ -186,7 +187,7 @@ struct RedisClusterClientTests {
 
     @Test("After the master of a key's slot is killed and its replica promoted, the client refreshes its map and reads the key from the new master")
     func survivesFailover() async throws {
-        try await withCluster(replicasPerMaster: 1, deadline: .seconds(90)) { cluster in
+        try await withRedisCluster(replicasPerMaster: 1, deadline: .seconds(90)) { cluster in
             let configuration = RedisConnectionConfiguration(connectTimeout: .seconds(1), commandTimeout: .seconds(2))
             try await withClusterClient(cluster, configuration: configuration) { client in
                 let key = "failover:key"
@@ -223,34 +224,6 @@ struct RedisClusterClientTests {
                 }
             }
         }
-    }
-
-    @Test("Without any reachable seed a command fails with topologyUnavailable after the command timeout; after run() ends, with shutdown")
-    func noReachableSeed() async throws {
-        let configuration = RedisConnectionConfiguration(connectTimeout: .milliseconds(200), commandTimeout: .milliseconds(400))
-        let client = RedisClusterClient(seeds: [try RedisEndpoint(url: "redis://127.0.0.1:1")], configuration: configuration)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await client.run() }
-            let clock = ContinuousClock()
-            let started = clock.now
-            let error = await #expect(throws: RedisClusterError.self) {
-                try await client.send(RESPCommand("GET", "x"), key: "x")
-            }
-            let waited = clock.now - started
-            #expect(waited >= .milliseconds(350) && waited < .seconds(3), "\(waited)")
-            if case .topologyUnavailable(let lastError)? = error {
-                #expect(lastError?.contains("127.0.0.1:1") == true, "\(lastError ?? "nil")")
-            } else {
-                Issue.record("expected topologyUnavailable, got \(String(describing: error))")
-            }
-            group.cancelAll()
-            try await group.waitForAll()
-        }
-        let afterwards = await #expect(throws: RedisError.self) {
-            try await client.send(RESPCommand("GET", "x"), key: "x")
-        }
-        #expect(afterwards?.kind == "shutdown")
-        await #expect(throws: RedisClusterError.self) { try await client.run() }
     }
 }
 

@@ -1,3 +1,4 @@
+import IPWatcherTestSupport
 import NIOCore
 import RESP
 import Testing

@@ -1,3 +1,4 @@
+import IPWatcherTestSupport
 import LocalRedis
 import RESP
 import RedisClient
@@ -28,11 +29,11 @@ struct RedisFunctionLibraryTests {
 
     @Test(
         "install-functions loads once however often it runs; scripts then go by FCALL, and a flushed library is reported",
-        .requiresRedisServer, .timeLimit(.minutes(3)))
+        .needsRedisServer, .timeLimit(.minutes(3)))
     func scriptsRunAsFunctions() async throws {
         let increment = RedisScript(Self.incrementBy)
         let library = RedisFunctionLibrary(prefix: "test", functions: [.init("increment", increment)])
-        try await withServer { server in
+        try await withRedisServer { server in
             try await RedisClient.withClient(endpoint: RedisEndpoint(url: server.url)) { client async throws in
                 let router = RedisRouter(.server(client), functions: library)
                 await #expect(throws: RedisFunctionsMissingError.self) { try await router.checkFunctionsInstalled() }
@@ -67,12 +68,12 @@ struct RedisFunctionLibraryTests {
 
 /// install-functions and FCALL through a ``RedisRouter`` on a real 3-master cluster.
 @Suite(
-    "Scripts as Redis Functions on a Redis Cluster", .serialized, .requiresRedisCluster, .loadsMachine,
+    "Scripts as Redis Functions on a Redis Cluster", .serialized, .needsRedisCluster, .loadsMachine,
     .timeLimit(.minutes(3)))
 struct RedisFunctionLibraryClusterTests {
     @Test("The library is loaded on every master, calls on keys of every master go by FCALL, and a master without it is reported")
     func installsOnEveryMaster() async throws {
-        try await withCluster { cluster in
+        try await withRedisCluster { cluster in
             let increment = RedisScript(RedisFunctionLibraryTests.incrementBy)
             let library = RedisFunctionLibrary(prefix: "test", functions: [.init("increment", increment)])
             let seeds = try RedisEndpoint.clusterSeeds(

@@ -1,14 +1,15 @@
+import IPWatcherTestSupport
 import RESP
 import RedisClient
 import Testing
 
-@Suite("Lua scripts against a real redis-server", .serialized, .requiresRedisServer, .timeLimit(.minutes(3)))
+@Suite("Lua scripts against a real redis-server", .serialized, .needsRedisServer, .timeLimit(.minutes(3)))
 struct ScriptIntegrationTests {
     static let incrementBy = "return redis.call('INCRBY', KEYS[1], ARGV[1])"
 
     @Test("evaluate runs the script with keys and arguments and remembers its SHA1")
     func evaluateRunsScriptAndRemembersSHA1() async throws {
-        try await withServer { server in
+        try await withRedisServer { server in
             try await withConnection(server.url) { connection async throws in
                 let script = RedisScript(Self.incrementBy)
                 #expect(script.sha1 == nil)
@@ -27,7 +28,7 @@ struct ScriptIntegrationTests {
 
     @Test("After SCRIPT FLUSH evaluate still works: NOSCRIPT makes it load the script again")
     func evaluateReloadsAfterScriptFlush() async throws {
-        try await withServer { server in
+        try await withRedisServer { server in
             try await withConnection(server.url) { connection in
                 let script = RedisScript(Self.incrementBy)
                 #expect(try await connection.evaluate(script, keys: ["counter"], arguments: ["1"]).int == 1)
@@ -50,7 +51,7 @@ struct ScriptIntegrationTests {
 
     @Test("evaluate works through a RedisClient too")
     func evaluateWorksThroughClient() async throws {
-        try await withServer { server in
+        try await withRedisServer { server in
             let script = RedisScript(Self.incrementBy)
             try await RedisClient.withClient(endpoint: RedisEndpoint(url: server.url)) { client async throws in
                 #expect(try await client.evaluate(script, keys: ["counter"], arguments: ["3"]).int == 3)

@@ -1,3 +1,4 @@
+import IPWatcherTestSupport
 import NIOCore
 import RESP
 import RedisClient
@@ -23,11 +24,11 @@ final class FirstWriteSignal: ChannelOutboundHandler {
     }
 }
 
-@Suite("Shutdown of clients and connections", .serialized, .requiresRedisServer, .timeLimit(.minutes(3)), .measuresTime)
+@Suite("Shutdown of clients and connections", .serialized, .needsRedisServer, .timeLimit(.minutes(3)), .measuresTime)
 struct ShutdownIntegrationTests {
     @Test("withClient returns the body's result; afterwards the client is shut down and sends fail with shutdown")
     func withClientEndsInShutdownState() async throws {
-        try await withServer { server in
+        try await withRedisServer { server in
             let (client, pong) = try await RedisClient.withClient(endpoint: RedisEndpoint(url: server.url)) { client in
                 (client, try await client.send("PING").string)
             }
@@ -41,7 +42,7 @@ struct ShutdownIntegrationTests {
     @Test("withClient shuts the client down when the body throws, and rethrows")
     func withClientShutsDownWhenBodyThrows() async throws {
         struct BodyFailed: Error {}
-        try await withServer { server in
+        try await withRedisServer { server in
             let clients = Recorder<RedisClient>()
             await #expect(throws: BodyFailed.self) {
                 try await RedisClient.withClient(endpoint: RedisEndpoint(url: server.url)) { client in
@@ -57,7 +58,7 @@ struct ShutdownIntegrationTests {
 
     @Test("close() waits for the replies in flight: a GET sent before close still gets its reply")
     func gracefulCloseWaitsForInFlightReplies() async throws {
-        try await withServer { server in
+        try await withRedisServer { server in
             try await withConnection(server.url) { controller in
                 _ = try await controller.send("SET", "greeting", "hello")
                 let connection = try await RedisConnection.connect(to: RedisEndpoint(url: server.url))
@@ -91,7 +92,7 @@ struct ShutdownIntegrationTests {
 
     @Test("Sends after close() fail with an error instead of waiting")
     func sendAfterCloseFails() async throws {
-        try await withServer { server in
+        try await withRedisServer { server in
             let connection = try await RedisConnection.connect(to: RedisEndpoint(url: server.url))
             #expect(try await connection.send("PING").string == "PONG")
             await connection.close()
@@ -111,7 +112,7 @@ struct ShutdownIntegrationTests {
 
     @Test("closeNow() fails a command in flight with connectionClosed")
     func closeNowFailsInFlightCommand() async throws {
-        try await withServer { server in
+        try await withRedisServer { server in
             try await withConnection(server.url) { observer in
                 let connection = try await RedisConnection.connect(to: RedisEndpoint(url: server.url))
                 async let popped = connection.sendBlocking(RESPCommand("BLPOP", "q", 10), blockFor: .seconds(10))

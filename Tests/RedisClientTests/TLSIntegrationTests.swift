@@ -1,10 +1,11 @@
 import Foundation
+import IPWatcherTestSupport
 import LocalRedis
 import RESP
 import RedisClient
 import Testing
 
-@Suite("TLS against a real redis-server", .serialized, .requiresRedisServer, .timeLimit(.minutes(3)), .measuresTime)
+@Suite("TLS against a real redis-server", .serialized, .needsRedisServer, .timeLimit(.minutes(3)), .measuresTime)
 struct TLSIntegrationTests {
     /// Generates a throwaway CA in a fresh temporary directory, starts a server with a TLS port using it, runs
     /// `body`, and removes the directory afterwards.
@@ -18,7 +19,7 @@ struct TLSIntegrationTests {
         let authority = try TestCertificateAuthority.generate(in: directory)
         var options = LocalRedisServerOptions()
         options.tls = authority.serverTLS(requireClientCertificates: requireClientCertificates)
-        try await withServer(options) { server in
+        try await withRedisServer(options) { server in
             let tlsPort = try #require(server.tlsPort)
             try await body(server, authority, tlsPort)
         }

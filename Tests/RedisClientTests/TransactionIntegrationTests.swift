@@ -1,8 +1,9 @@
+import IPWatcherTestSupport
 import RESP
 import RedisClient
 import Testing
 
-@Suite("Transactions and WATCH against a real redis-server", .serialized, .requiresRedisServer, .timeLimit(.minutes(3)))
+@Suite("Transactions and WATCH against a real redis-server", .serialized, .needsRedisServer, .timeLimit(.minutes(3)))
 struct TransactionIntegrationTests {
     /// The tutorial's `buyitem` failed because the item has no stock left.
     struct OutOfStock: Error {}
@@ -47,7 +48,7 @@ struct TransactionIntegrationTests {
 
     @Test("transaction returns EXEC's replies, one per queued command")
     func transactionReturnsExecReplies() async throws {
-        try await withServer { server in
+        try await withRedisServer { server in
             try await withConnection(server.url) { connection in
                 let results = try await connection.transaction([
                     RESPCommand("SET", "a", "1"),
@@ -64,7 +65,7 @@ struct TransactionIntegrationTests {
 
     @Test("A command that fails inside EXEC is an error token; one that fails to queue throws (EXECABORT)")
     func transactionErrorsAreReportedLikeRedisDoes() async throws {
-        try await withServer { server in
+        try await withRedisServer { server in
             try await withConnection(server.url) { connection in
                 _ = try await connection.send("SET", "text", "hello")
                 let results = try await connection.transaction([
@@ -90,7 +91,7 @@ struct TransactionIntegrationTests {
     func watchConflictAbortsThenRetrySucceeds(
         protocolPreference: RedisConnectionConfiguration.ProtocolPreference
     ) async throws {
-        try await withServer { server in
+        try await withRedisServer { server in
             var configuration = RedisConnectionConfiguration()
             configuration.protocolPreference = protocolPreference
             // EXEC's "aborted" reply is a RESP3 null or a RESP2 null array; both must read as transactionAborted.
@@ -121,7 +122,7 @@ struct TransactionIntegrationTests {
 
     @Test("buyitem on an empty item throws out-of-stock and UNWATCHes, so later transactions are not aborted")
     func outOfStockUnwatches() async throws {
-        try await withServer { server in
+        try await withRedisServer { server in
             try await withConnection(server.url) { buyer in
                 try await withConnection(server.url) { meddler in
                     _ = try await meddler.send("HSET", "item:0", "quantity", 0, "npurchased", 0)
@@ -138,7 +139,7 @@ struct TransactionIntegrationTests {
 
     @Test("20 buyers on separate connections racing for a stock of 10: exactly 10 purchases")
     func concurrentBuyersSellExactlyTheStock() async throws {
-        try await withServer { server in
+        try await withRedisServer { server in
             try await withConnection(server.url) { admin in
                 _ = try await admin.send("HSET", "item:hot", "quantity", 10, "npurchased", 0)
             }

@@ -16,49 +16,49 @@ struct SystemdNotifierTests {
 
     @Test("ready with a status sends READY and STATUS in one datagram")
     func readyWithStatusIsOneDatagram() throws {
-        let socket = try NotifySocket()
+        let socket = try NotifySocketListener()
         try ProcessEnvironment.with(["NOTIFY_SOCKET": socket.path]) { () throws in
             notifier.ready(status: "waiting")
-            #expect(try socket.receive() == "READY=1\nSTATUS=waiting")
+            #expect(try socket.receive() == ["READY=1\nSTATUS=waiting"])
         }
     }
 
     @Test("ready without a status sends only READY=1")
     func readyWithoutStatus() throws {
-        let socket = try NotifySocket()
+        let socket = try NotifySocketListener()
         try ProcessEnvironment.with(["NOTIFY_SOCKET": socket.path]) { () throws in
             notifier.ready()
-            #expect(try socket.receive() == "READY=1")
+            #expect(try socket.receive() == ["READY=1"])
         }
     }
 
     @Test("status sends STATUS with newlines, carriage returns and NULs replaced by spaces")
     func statusSanitizesNewlines() throws {
-        let socket = try NotifySocket()
+        let socket = try NotifySocketListener()
         try ProcessEnvironment.with(["NOTIFY_SOCKET": socket.path]) { () throws in
             notifier.status("line one\nline two\r\nthree\rfour\0five")
-            #expect(try socket.receive() == "STATUS=line one line two three four five")
+            #expect(try socket.receive() == ["STATUS=line one line two three four five"])
         }
     }
 
     @Test("a status that tries to inject an assignment stays a single STATUS line")
     func statusCannotInjectAssignments() throws {
-        let socket = try NotifySocket()
+        let socket = try NotifySocketListener()
         try ProcessEnvironment.with(["NOTIFY_SOCKET": socket.path]) { () throws in
             notifier.ready(status: "ok\nSTOPPING=1")
-            #expect(try socket.receive() == "READY=1\nSTATUS=ok STOPPING=1")
+            #expect(try socket.receive() == ["READY=1\nSTATUS=ok STOPPING=1"])
         }
     }
 
     @Test("reloading sends RELOADING=1 with the current CLOCK_MONOTONIC time in microseconds")
     func reloadingCarriesMonotonicTimestamp() throws {
-        let socket = try NotifySocket()
+        let socket = try NotifySocketListener()
         try ProcessEnvironment.with(["NOTIFY_SOCKET": socket.path]) { () throws in
             let before = Self.monotonicMicroseconds()
             notifier.reloading()
             let after = Self.monotonicMicroseconds()
 
-            let message = try #require(try socket.receive())
+            let message = try #require(try socket.receive().first)
             let lines = message.split(separator: "\n", omittingEmptySubsequences: false)
             try #require(lines.count == 2)
             #expect(lines[0] == "RELOADING=1")
@@ -71,33 +71,33 @@ struct SystemdNotifierTests {
 
     @Test("stopping sends STOPPING=1, with STATUS when given")
     func stoppingWithAndWithoutStatus() throws {
-        let socket = try NotifySocket()
+        let socket = try NotifySocketListener()
         try ProcessEnvironment.with(["NOTIFY_SOCKET": socket.path]) { () throws in
             notifier.stopping()
-            #expect(try socket.receive() == "STOPPING=1")
+            #expect(try socket.receive() == ["STOPPING=1"])
             notifier.stopping(status: "draining\nqueue")
-            #expect(try socket.receive() == "STOPPING=1\nSTATUS=draining queue")
+            #expect(try socket.receive() == ["STOPPING=1\nSTATUS=draining queue"])
         }
     }
 
     @Test("watchdog sends WATCHDOG=1")
     func watchdogPing() throws {
-        let socket = try NotifySocket()
+        let socket = try NotifySocketListener()
         try ProcessEnvironment.with(["NOTIFY_SOCKET": socket.path]) { () throws in
             notifier.watchdog()
-            #expect(try socket.receive() == "WATCHDOG=1")
+            #expect(try socket.receive() == ["WATCHDOG=1"])
         }
     }
 
     @Test("send passes the message through verbatim and leaves NOTIFY_SOCKET set")
     func sendIsRawAndKeepsEnvironment() throws {
-        let socket = try NotifySocket()
+        let socket = try NotifySocketListener()
         try ProcessEnvironment.with(["NOTIFY_SOCKET": socket.path]) { () throws in
             notifier.send("EXTEND_TIMEOUT_USEC=5000000\nSTATUS=a\nb")
-            #expect(try socket.receive() == "EXTEND_TIMEOUT_USEC=5000000\nSTATUS=a\nb")
+            #expect(try socket.receive() == ["EXTEND_TIMEOUT_USEC=5000000\nSTATUS=a\nb"])
             #expect(notifier.isEnabled)
             notifier.watchdog()
-            #expect(try socket.receive() == "WATCHDOG=1")
+            #expect(try socket.receive() == ["WATCHDOG=1"])
         }
     }
 
@@ -116,7 +116,7 @@ struct SystemdNotifierTests {
 
     @Test("without NOTIFY_SOCKET every call is a silent no-op that sends nothing")
     func unsetSocketSendsNothing() throws {
-        let socket = try NotifySocket(timeout: .milliseconds(200))
+        let socket = try NotifySocketListener()
         try ProcessEnvironment.with(["NOTIFY_SOCKET": nil]) { () throws in
             notifier.ready(status: "waiting")
             notifier.status("x")
@@ -124,7 +124,7 @@ struct SystemdNotifierTests {
             notifier.stopping(status: "bye")
             notifier.watchdog()
             notifier.send("READY=1")
-            #expect(try socket.receive() == nil)
+            #expect(try socket.receive().isEmpty)
         }
     }
 

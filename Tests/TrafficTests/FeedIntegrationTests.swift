@@ -1,11 +1,12 @@
 import Detection
+import IPWatcherTestSupport
 import RESP
 import RedisClient
 import Synchronization
 import Testing
 import Traffic
 
-@Suite("feed: sends exactly what it says", .feedNeedsRedisServer, .timeLimit(.minutes(3)), .measuresTime)
+@Suite("feed: sends exactly what it says", .needsRedisServer, .timeLimit(.minutes(3)), .measuresTime)
 struct FeedIntegrationTests {
     static let rule = DetectionRule(mode: .fixed, threshold: 15, windowSeconds: 60)
 
@@ -31,12 +32,12 @@ struct FeedIntegrationTests {
 
     @Test("LLEN equals the count and the list's per-unit counts equal the ground truth", arguments: TrafficScenario.named)
     func sendsWhatItSays(scenario: TrafficScenario) async throws {
-        try await withFeedServer { server in
+        try await withRedisServer(.unixSocketOnly) { server in
             let configuration = Self.configuration(scenario, count: 12_345)
             let summary = try await TrafficFeeder(endpoint: RedisEndpoint(url: server.url), configuration: configuration).run()
             #expect(summary.sent == 12_345)
             #expect(summary.commands >= 12_345 / 100)
-            try await withFeedConnection(server.url) { redis in
+            try await withConnection(server.url, configuration: .feedTests) { redis in
                 let length = try await redis.send("LLEN", "ips").int
                 #expect(length == 12_345)
                 let entries = try await redis.listContents("ips")
@@ -57,14 +58,14 @@ struct FeedIntegrationTests {
 
     @Test("event times are attached and lie where the worker accepts them")
     func eventTimes() async throws {
-        try await withFeedServer { server in
+        try await withRedisServer(.unixSocketOnly) { server in
             let before = UnixClock().nowMilliseconds()
             let configuration = Self.configuration(.mixed, count: 5000, withTime: true)
             let summary = try await TrafficFeeder(endpoint: RedisEndpoint(url: server.url), configuration: configuration).run()
             let after = UnixClock().nowMilliseconds()
             #expect(summary.timed)
             #expect(summary.truth.unitCounts[.straddle] ?? 0 > 0)
-            try await withFeedConnection(server.url) { redis in
+            try await withConnection(server.url, configuration: .feedTests) { redis in
                 let entries = try await redis.listContents("ips")
                 #expect(entries.count == 5000)
                 for entry in entries {
@@ -78,13 +79,13 @@ struct FeedIntegrationTests {
 
     @Test("--ip ADDR --count N pushes that address N times")
     func singleAddress() async throws {
-        try await withFeedServer { server in
+        try await withRedisServer(.unixSocketOnly) { server in
             let address = try #require(IPAddress("198.51.100.7"))
             let configuration = Self.configuration(.single(address), count: 20)
             let summary = try await TrafficFeeder(endpoint: RedisEndpoint(url: server.url), configuration: configuration).run()
             #expect(summary.truth.units.map(\.name) == ["198.51.100.7"])
             #expect(summary.truth.units.first?.expectedBlocked == true)
-            try await withFeedConnection(server.url) { redis in
+            try await withConnection(server.url, configuration: .feedTests) { redis in
                 let entries = try await redis.listContents("ips")
                 #expect(entries == Array(repeating: "198.51.100.7", count: 20))
             }
@@ -93,7 +94,7 @@ struct FeedIntegrationTests {
 
     @Test("a rate paces the feed; a duration with a rate sends rate × duration; progress is reported")
     func pacing() async throws {
-        try await withFeedServer { server in
+        try await withRedisServer(.unixSocketOnly) { server in
             let endpoint = try RedisEndpoint(url: server.url)
             var configuration = Self.configuration(.users, count: 0)
             // 1.5 s of pacing leaves room for several 100 ms progress reports even on a loaded machine.
@@ -114,7 +115,7 @@ struct FeedIntegrationTests {
             #expect(reports.last?.stage == .finished)
             #expect(reports.last?.sent == 600)
             #expect(reports.dropLast().allSatisfy { $0.sent <= 600 && $0.stage == .sending })
-            try await withFeedConnection(server.url) { redis in
+            try await withConnection(server.url, configuration: .feedTests) { redis in
                 let length = try await redis.send("LLEN", "ips").int
                 #expect(length == 600)
             }
@@ -123,14 +124,14 @@ struct FeedIntegrationTests {
 
     @Test("a duration without a rate sends as many as fit and says how many")
     func unpacedDuration() async throws {
-        try await withFeedServer { server in
+        try await withRedisServer(.unixSocketOnly) { server in
             var configuration = Self.configuration(.bots, count: 0)
             configuration.limit = .duration(.milliseconds(200))
             configuration.queueKey = "other"
             let summary = try await TrafficFeeder(endpoint: RedisEndpoint(url: server.url), configuration: configuration).run()
             #expect(summary.sent > 0)
             #expect(summary.elapsed < .seconds(2))
-            try await withFeedConnection(server.url) { redis in
+            try await withConnection(server.url, configuration: .feedTests) { redis in
                 let length = try await redis.send("LLEN", "other").int
                 let exists = try await redis.send("EXISTS", "ips").int
                 #expect(length == Int64(summary.sent))
@@ -141,8 +142,8 @@ struct FeedIntegrationTests {
 
     @Test("a key of the wrong type fails the feed with Redis's error")
     func wrongType() async throws {
-        try await withFeedServer { server in
-            try await withFeedConnection(server.url) { redis in _ = try await redis.send("SET", "ips", "x") }
+        try await withRedisServer(.unixSocketOnly) { server in
+            try await withConnection(server.url, configuration: .feedTests) { redis in _ = try await redis.send("SET", "ips", "x") }
             let configuration = Self.configuration(.users, count: 100)
             await #expect(throws: RedisError.self) {
                 _ = try await TrafficFeeder(endpoint: RedisEndpoint(url: server.url), configuration: configuration).run()

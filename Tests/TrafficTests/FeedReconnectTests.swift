@@ -1,4 +1,5 @@
 import Detection
+import IPWatcherTestSupport
 import LocalRedis
 import RedisClient
 import Testing
@@ -6,7 +7,7 @@ import Traffic
 
 /// `ipwatcher feed` when Redis goes away mid-feed: it reconnects, sends again what had no reply, and ends with
 /// every request in the queue (some possibly twice), instead of failing.
-@Suite("feed: survives a Redis restart", .feedNeedsRedisServer, .timeLimit(.minutes(3)), .measuresTime)
+@Suite("feed: survives a Redis restart", .needsRedisServer, .timeLimit(.minutes(3)), .measuresTime)
 struct FeedReconnectTests {
     @Test("Redis killed and restarted mid-feed: the feed reconnects, resends the unanswered pipelines, loses nothing")
     func feedSurvivesRedisRestart() async throws {
@@ -26,7 +27,7 @@ struct FeedReconnectTests {
                     connectTimeout: .seconds(2), commandTimeout: .seconds(2), clientName: "ipwatcher-feed"))
             async let fed = feeder.run()
             // Kill Redis once the feed is under way: a feed whose first connection fails is meant to fail.
-            let started = try await withFeedConnection(server.url) { redis in
+            let started = try await withConnection(server.url, configuration: .feedTests) { redis in
                 for _ in 0..<1000 {
                     if (try await redis.send("LLEN", "ips").int ?? 0) >= 3_000 { return true }
                     try await Task.sleep(for: .milliseconds(5))
@@ -42,7 +43,7 @@ struct FeedReconnectTests {
             let summary = try await fed
             #expect(summary.reconnects >= 1, "the feed never noticed that Redis went away")
             #expect(summary.sent == 90_000)
-            try await withFeedConnection(server.url) { redis in
+            try await withConnection(server.url, configuration: .feedTests) { redis in
                 let length = Int(try await redis.send("LLEN", "ips").int ?? -1)
                 #expect(length >= 90_000, "requests lost: \(90_000 - length)")
                 #expect(length <= 90_000 + summary.resent, "more duplicates than requests sent again")

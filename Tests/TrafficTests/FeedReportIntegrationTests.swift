@@ -1,5 +1,6 @@
 import Detection
 import IPWatcherDaemon
+import IPWatcherTestSupport
 import LocalRedis
 import Logging
 import RedisClient
@@ -8,14 +9,14 @@ import SystemdNotify
 import Testing
 import Traffic
 
-@Suite("feed --report against the real worker, in-process", .feedNeedsRedisServer, .timeLimit(.minutes(3)), .measuresTime)
+@Suite("feed --report against the real worker, in-process", .needsRedisServer, .timeLimit(.minutes(3)), .measuresTime)
 struct FeedReportIntegrationTests {
     /// Runs an in-process worker with `rule` on a private redis-server while `body` runs, then cancels it.
     func withWorker<Result: Sendable>(
         rule: DetectionRule, sourceLocation: SourceLocation = #_sourceLocation,
         _ body: @escaping @Sendable (RedisEndpoint) async throws -> Result
     ) async throws -> Result {
-        try await withFeedServer(deadline: .seconds(60)) { server in
+        try await withRedisServer(.unixSocketOnly, deadline: .seconds(60)) { server in
             let endpoint = try RedisEndpoint(url: server.url)
             var settings = WorkerSettings()
             settings.blockTimeout = .milliseconds(100)

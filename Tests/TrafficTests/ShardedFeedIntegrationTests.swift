@@ -1,5 +1,6 @@
 import Detection
 import IPWatcherDaemon
+import IPWatcherTestSupport
 import LocalRedis
 import Logging
 import RESP
@@ -11,7 +12,7 @@ import Traffic
 /// the CRC-32 of its address picks, on one server and on a cluster, and the blocklist tool's store works on a
 /// cluster.
 @Suite(
-    "feed and blocklist: sharded queues and a Redis Cluster", .feedNeedsRedisCluster, .loadsMachine,
+    "feed and blocklist: sharded queues and a Redis Cluster", .needsRedisCluster, .loadsMachine,
     .timeLimit(.minutes(3)))
 struct ShardedFeedIntegrationTests {
     static let rule = DetectionRule(mode: .fixed, threshold: 15, windowSeconds: 60)
@@ -57,13 +58,13 @@ struct ShardedFeedIntegrationTests {
 
     @Test("with queue.shards 4 on one server, the shards' LLEN sum to the count and each entry is in its CRC-32 shard")
     func shardedFeedOnOneServer() async throws {
-        try await withFeedServer { server in
+        try await withRedisServer(.unixSocketOnly) { server in
             let configuration = Self.configuration(count: 9_876, shards: 4)
             let summary = try await TrafficFeeder(
                 endpoint: RedisEndpoint(url: server.url), configuration: configuration
             ).run()
             #expect(summary.sent == 9_876)
-            try await withFeedConnection(server.url) { redis in
+            try await withConnection(server.url, configuration: .feedTests) { redis in
                 #expect(try await redis.send("EXISTS", "ips").int == 0, "nothing goes to the unsharded key")
                 var total = 0
                 var tally: [String: Int] = [:]
@@ -86,7 +87,7 @@ struct ShardedFeedIntegrationTests {
 
     @Test("a redis+cluster:// feed with 6 shards lands every entry on its shard's master, in its CRC-32 shard")
     func shardedFeedOnCluster() async throws {
-        try await withFeedCluster { cluster in
+        try await withRedisCluster { cluster in
             let seeds = try RedisEndpoint.clusterSeeds(
                 url: "redis+cluster://" + cluster.nodes.map(\.address).joined(separator: ","))
             let configuration = Self.configuration(count: 8_000, shards: 6)
@@ -103,7 +104,7 @@ struct ShardedFeedIntegrationTests {
                 let slot = Int(RedisHashSlot(key: key).rawValue)
                 let master = try #require(cluster.masters.first { $0.slots.contains { $0.contains(slot) } })
                 mastersUsed.insert(master.port)
-                let entries = try await withFeedConnection(master.url) { try await $0.listContents(key) }
+                let entries = try await withConnection(master.url, configuration: .feedTests) { try await $0.listContents(key) }
                 total += entries.count
                 for entry in entries {
                     #expect(Self.expectedShard(of: entry, shards: 6) == shard, "\(entry) is in shard \(shard)")
@@ -116,7 +117,7 @@ struct ShardedFeedIntegrationTests {
 
     @Test("the feed's report reads the queue length over every shard of the cluster")
     func drainSumsShardsOnCluster() async throws {
-        try await withFeedCluster { cluster in
+        try await withRedisCluster { cluster in
             let seeds = try RedisEndpoint.clusterSeeds(url: "redis+cluster://\(cluster.nodes[0].address)")
             var configuration = Self.configuration(count: 600, shards: 6)
             configuration.scenario = .users
@@ -134,7 +135,7 @@ struct ShardedFeedIntegrationTests {
 
     @Test("blocklist add, check, list and remove work on a cluster, the ban set in the blocklist's slot")
     func blocklistOnCluster() async throws {
-        try await withFeedCluster { cluster in
+        try await withRedisCluster { cluster in
             let configuration = try await IPWatcherConfiguration.load(
                 file: nil, fileIsExplicit: false, environment: [:],
                 overrides: ["redis.url": "redis+cluster://\(cluster.nodes[1].address)", "blocklist.key": "blocklist"])

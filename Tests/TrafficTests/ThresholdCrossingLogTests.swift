@@ -1,9 +1,10 @@
 import Detection
+import IPWatcherTestSupport
 import RedisClient
 import Testing
 import Traffic
 
-@Suite("feed: the send time of each unit's threshold-crossing request", .feedNeedsRedisServer, .timeLimit(.minutes(3)))
+@Suite("feed: the send time of each unit's threshold-crossing request", .needsRedisServer, .timeLimit(.minutes(3)))
 struct ThresholdCrossingLogTests {
     static let rule = DetectionRule(mode: .fixed, threshold: 15, windowSeconds: 60)
 
@@ -19,7 +20,7 @@ struct ThresholdCrossingLogTests {
 
     @Test("exactly the units sent at least threshold times cross, each once")
     func crossingsMatchTheGroundTruth() async throws {
-        try await withFeedServer { server in
+        try await withRedisServer(.unixSocketOnly) { server in
             let log = ThresholdCrossingLog(threshold: Self.rule.threshold)
             let summary = try await TrafficFeeder(
                 endpoint: RedisEndpoint(url: server.url), configuration: Self.configuration(count: 20_000, rate: nil)
@@ -36,7 +37,7 @@ struct ThresholdCrossingLogTests {
 
     @Test("a paced feed stamps each crossing when its request is due, in send order")
     func pacedStampsFollowTheSchedule() async throws {
-        try await withFeedServer { server in
+        try await withRedisServer(.unixSocketOnly) { server in
             let rate = 20_000.0
             let count = 10_000
             let log = ThresholdCrossingLog(threshold: Self.rule.threshold)

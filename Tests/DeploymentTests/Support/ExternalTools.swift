@@ -1,4 +1,5 @@
 import Foundation
+import IPWatcherTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -9,15 +10,9 @@ import Musl
 import Darwin
 #endif
 
-/// The system tools these tests drive, looked up on `PATH`, and the CI rule for missing ones.
+/// The system tools these tests drive, looked up on `PATH`; a missing one fails the test under CI
+/// (``TestEnvironment/isCI``), since CI installs it (`scripts/setup`), and skips it with a warning elsewhere.
 enum ExternalTools {
-    /// Whether the tests run under CI (`CI` set, and not `0` or `false`): there a missing tool is a failure, since
-    /// CI installs it (`scripts/setup`), while elsewhere the test is skipped with a warning.
-    static var underCI: Bool {
-        guard let value = ProcessInfo.processInfo.environment["CI"] else { return false }
-        return !value.isEmpty && value != "0" && value.lowercased() != "false"
-    }
-
     /// The full path of `name` found on `PATH` (plus the sbin directories, where some distributions put tools),
     /// or nil.
     static func path(_ name: String) -> String? {
@@ -43,10 +38,6 @@ enum ExternalTools {
     /// Whether this process runs as root.
     static var runningAsRoot: Bool { geteuid() == 0 }
 
-    /// Prints a warning that stands out in the test log.
-    static func warn(_ message: String) {
-        FileHandle.standardError.write(Data("\n⚠️  WARNING: \(message)\n\n".utf8))
-    }
 }
 
 extension Trait where Self == ConditionTrait {
@@ -54,8 +45,8 @@ extension Trait where Self == ConditionTrait {
     /// test runs and fails (see ``ExternalTools/require(_:package:sourceLocation:)``).
     static func requires(_ tool: String, package: String) -> Self {
         .enabled("\(tool) (Debian package \(package)) is not installed") {
-            if ExternalTools.path(tool) != nil || ExternalTools.underCI { return true }
-            ExternalTools.warn(
+            if ExternalTools.path(tool) != nil || TestEnvironment.isCI { return true }
+            TestEnvironment.warn(
                 "\(tool) is not installed, so a deployment test is SKIPPED. Install the \(package) package "
                     + "(scripts/setup does) to run it; under CI this is a failure.")
             return false
@@ -66,8 +57,8 @@ extension Trait where Self == ConditionTrait {
     /// warning, except under CI, where the test runs and fails.
     static var requiresBuiltExecutable: Self {
         .enabled("the ipwatcher executable was not built") {
-            if RepositoryLayout.builtExecutable() != nil || ExternalTools.underCI { return true }
-            ExternalTools.warn(
+            if RepositoryLayout.builtExecutable() != nil || TestEnvironment.isCI { return true }
+            TestEnvironment.warn(
                 "no built ipwatcher executable beside the tests, so a deployment test is SKIPPED. "
                     + "Run `swift build --product ipwatcher` first; under CI this is a failure.")
             return false

@@ -1,4 +1,6 @@
 import Foundation
+import IPWatcherTestSupport
+import Testing
 
 #if canImport(Glibc)
 import Glibc
@@ -48,7 +50,7 @@ final class PrivateRedisServer {
                 name: "redis-server", executable: redisServer, arguments: [configurationFile.path],
                 logDirectory: directory.url)
             let candidate = PrivateRedisServer(port: port, directory: directory, server: server, cli: redisCLI)
-            let answered = await eventually(timeout: .seconds(10)) {
+            let answered = try await eventually(within: .seconds(10), every: .milliseconds(100)) {
                 !server.isRunning || (try? candidate.run(["PING"])) == "PONG"
             }
             if answered && server.isRunning { return candidate }
@@ -59,6 +61,39 @@ final class PrivateRedisServer {
             if !lastLog.contains("Address already in use") { break }
         }
         throw DeploymentTestError("redis-server did not start:\n\(lastLog)")
+    }
+
+    /// Starts a server with the redis-server and redis-cli on `PATH`, failing the test when either is missing (the
+    /// test's `.requires` traits have already skipped it where that is allowed).
+    static func start(sourceLocation: SourceLocation = #_sourceLocation) async throws -> PrivateRedisServer {
+        let redisServer = try ExternalTools.require(
+            "redis-server", package: "redis-server", sourceLocation: sourceLocation)
+        let redisCLI = try ExternalTools.require("redis-cli", package: "redis-tools", sourceLocation: sourceLocation)
+        return try await start(redisServer: redisServer, redisCLI: redisCLI)
+    }
+
+    /// Creates the worker's ACL user `ipwatcher` with a random password and the rules `rules` gives for it;
+    /// returns the password.
+    func addWorkerUser(
+        rules: (String) throws -> [String], sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> String {
+        let password = RedisACLFile.randomPassword()
+        let reply = try run(["ACL", "SETUSER", "ipwatcher"] + (try rules(password)))
+        #expect(reply == "OK", "ACL SETUSER ipwatcher: \(reply)", sourceLocation: sourceLocation)
+        return password
+    }
+
+    /// Expects every one of `commands` to be refused with NOPERM for `user`; `label` names the user in a failure.
+    func expectDenied(
+        _ commands: [[String]], to user: (name: String, password: String), label: String,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
+        for command in commands {
+            let reply = try run(command, user: user)
+            #expect(
+                reply.hasPrefix("NOPERM"), "\(label): \(command.joined(separator: " ")) was allowed: \(reply)",
+                sourceLocation: sourceLocation)
+        }
     }
 
     /// Runs one command with `redis-cli` and returns its reply as redis-cli prints it (without the final newline).

@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 /// Where the repository's deployment files and the built `ipwatcher` are, found from this file's path.
 enum RepositoryLayout {
@@ -32,6 +33,14 @@ enum RepositoryLayout {
 
     /// `config/ipwatcher.yaml`, the sample configuration the installer ships.
     static let sampleConfiguration = root.appending(path: "config/ipwatcher.yaml")
+
+    /// ``builtExecutable()``, failing the test (the trait `.requiresBuiltExecutable` has already skipped it where
+    /// that is allowed) when there is none.
+    static func requireBuiltExecutable(sourceLocation: SourceLocation = #_sourceLocation) throws -> URL {
+        try #require(
+            builtExecutable(), "no built ipwatcher executable: run swift build --product ipwatcher",
+            sourceLocation: sourceLocation)
+    }
 
     /// The `ipwatcher` executable built beside this test bundle (`swift test` builds it), or nil if there is none.
     ///

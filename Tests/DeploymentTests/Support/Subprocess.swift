@@ -1,4 +1,5 @@
 import Foundation
+import IPWatcherTestSupport
 import LocalRedis
 import Synchronization
 
@@ -163,17 +164,5 @@ enum Subprocess {
         environment["IPWATCHER_METRICS_LISTEN"] = "127.0.0.1:0"
         environment.merge(additions) { _, new in new }
         return environment
-    }
-}
-
-/// Polls `condition` every `interval` until it holds or `timeout` passes; returns whether it held.
-func eventually(
-    timeout: Duration, interval: Duration = .milliseconds(100), _ condition: () throws -> Bool
-) async rethrows -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while true {
-        if try condition() { return true }
-        if ContinuousClock.now >= deadline { return false }
-        try? await Task.sleep(for: interval)
     }
 }

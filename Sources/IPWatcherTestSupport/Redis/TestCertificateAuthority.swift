@@ -1,4 +1,5 @@
 import Foundation
+import LocalRedis
 
 /// Generates a throwaway CA plus a server certificate (SAN DNS:localhost, IP:127.0.0.1) and a client certificate signed by it, with the `openssl` command line, into a directory.
 ///
@@ -33,11 +34,11 @@ public struct TestCertificateAuthority: Sendable, Hashable {
     /// Creates the CA, server and client certificates in `directory`, replacing files of the same names.
     ///
     /// Uses its own OpenSSL config file (`openssl.cnf` in `directory`), so the result does not depend on the
-    /// system's OpenSSL configuration. Fails with ``LocalRedisError/certificateGeneration(_:)`` carrying
+    /// system's OpenSSL configuration. Fails with ``TestCertificateError`` carrying
     /// openssl's standard error.
-    public static func generate(in directory: String) throws(LocalRedisError) -> TestCertificateAuthority {
+    public static func generate(in directory: String) throws(TestCertificateError) -> TestCertificateAuthority {
         guard let openssl = LocalRedisServer.executablePath(named: "openssl") else {
-            throw .certificateGeneration(
+            throw TestCertificateError(
                 "openssl was not found in PATH or in /usr/bin, /usr/local/bin, /usr/sbin, /opt/homebrew/bin; install it with `apt-get install openssl` (Debian/Ubuntu) or `brew install openssl`"
             )
         }
@@ -48,7 +49,7 @@ public struct TestCertificateAuthority: Sendable, Hashable {
                 attributes: [.posixPermissions: 0o700]
             )
         } catch {
-            throw .certificateGeneration("cannot create \(directory): \(error)")
+            throw TestCertificateError("cannot create \(directory): \(error)")
         }
 
         func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
@@ -65,7 +66,7 @@ public struct TestCertificateAuthority: Sendable, Hashable {
         do {
             try Data(opensslConfiguration.utf8).write(to: URL(fileURLWithPath: configuration))
         } catch {
-            throw .certificateGeneration("cannot write \(configuration): \(error)")
+            throw TestCertificateError("cannot write \(configuration): \(error)")
         }
 
         let validity = ["-days", "2", "-sha256"]
@@ -111,7 +112,7 @@ public struct TestCertificateAuthority: Sendable, Hashable {
         key: String,
         authority: TestCertificateAuthority,
         caKey: String
-    ) throws(LocalRedisError) {
+    ) throws(TestCertificateError) {
         let request = certificate + ".csr"
         defer { try? FileManager.default.removeItem(atPath: request) }
         try runOpenSSL(openssl, [
@@ -129,7 +130,7 @@ public struct TestCertificateAuthority: Sendable, Hashable {
     }
 
     /// Runs openssl with an argument array (no shell) and fails with its standard error.
-    private static func runOpenSSL(_ openssl: String, _ arguments: [String]) throws(LocalRedisError) {
+    private static func runOpenSSL(_ openssl: String, _ arguments: [String]) throws(TestCertificateError) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: openssl)
         process.arguments = arguments
@@ -140,14 +141,14 @@ public struct TestCertificateAuthority: Sendable, Hashable {
         do {
             try ProcessLauncher.run(process)
         } catch {
-            throw .certificateGeneration("cannot run \(openssl): \(error)")
+            throw TestCertificateError("cannot run \(openssl): \(error)")
         }
         // Read before waiting so a chatty openssl cannot block on a full pipe.
         let errorOutput = (try? errorPipe.fileHandleForReading.readToEnd()) ?? nil
         let ending = ProcessLauncher.waitForEnding(of: process)
         guard ending.exited, ending.status == 0 else {
             let message = errorOutput.map { String(decoding: $0, as: UTF8.self) } ?? ""
-            throw .certificateGeneration(
+            throw TestCertificateError(
                 "`openssl \(arguments.joined(separator: " "))` exited with status \(ending.status): \(message)"
             )
         }

@@ -1,16 +1,16 @@
-import LocalRedis
 import Testing
-
-// The same file is in each test target that needs it: test targets cannot import one another.
 
 /// Runs each test of a suite through ``TestLoadGate``: `.measuresTime` for tests that assert durations,
 /// `.loadsMachine` for the few that push or drain so much that they would starve those.
-struct TestLoadGateTrait: SuiteTrait, TestTrait, TestScoping {
-    let heavy: Bool
+public struct TestLoadGateTrait: SuiteTrait, TestTrait, TestScoping {
+    /// Whether the tests load the machine (`.loadsMachine`) rather than measure time (`.measuresTime`).
+    public let heavy: Bool
 
-    var isRecursive: Bool { true }
+    /// Applies to every test of the suite, one test case at a time.
+    public var isRecursive: Bool { true }
 
-    func provideScope(
+    /// Passes the gate around one running test case.
+    public func provideScope(
         for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
     ) async throws {
         // Only around a test case actually running: gating the suite as well would hold the gate while its
@@ -25,8 +25,9 @@ struct TestLoadGateTrait: SuiteTrait, TestTrait, TestScoping {
 }
 
 extension Trait where Self == TestLoadGateTrait {
-    /// The suite's tests assert how long something took: they never run beside a `.loadsMachine` test.
-    static var measuresTime: Self { TestLoadGateTrait(heavy: false) }
+    /// The suite's tests assert how long something took: they never run beside a `.loadsMachine` test, nor beside
+    /// a test whose fixture starts a redis-server or a cluster.
+    public static var measuresTime: Self { TestLoadGateTrait(heavy: false) }
     /// The suite's tests load the machine heavily: they never run beside a `.measuresTime` test.
-    static var loadsMachine: Self { TestLoadGateTrait(heavy: true) }
+    public static var loadsMachine: Self { TestLoadGateTrait(heavy: true) }
 }

@@ -1,0 +1,21 @@
+/// Runs `body`, failing with ``TestDeadlineExceeded`` when it takes longer than `limit`.
+///
+/// The body runs in a child task that is cancelled at the deadline; every wait in the client and the worker
+/// honours cancellation, so a hung wait ends instead of hanging the whole test run.
+public func withTestDeadline<Result: Sendable>(
+    _ limit: Duration = .seconds(30),
+    _ body: @escaping @Sendable () async throws -> Result
+) async throws -> Result {
+    try await withThrowingTaskGroup(of: Result?.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(for: limit)
+            return nil
+        }
+        defer { group.cancelAll() }
+        if let first = try await group.next(), let result = first {
+            return result
+        }
+        throw TestDeadlineExceeded(limit: limit)
+    }
+}
