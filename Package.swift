@@ -101,9 +101,27 @@ let package = Package(
         // Writes the commit being built (read from .git's files, no git process) for `ipwatcher --version`.
         .executableTarget(name: "CommitStamp"),
         .plugin(name: "CommitStampPlugin", capability: .buildTool(), dependencies: ["CommitStamp"]),
+        // What `ipwatcher bench` and `ipwatcher demo` run: the worker and client benchmarks and the demo, as a
+        // library the commands call and tests run in-process. Never linked by the daemon's own targets.
+        .target(
+            name: "Benchmark",
+            dependencies: [
+                "RESP",
+                "RedisClient",
+                "LocalRedis",
+                "Detection",
+                "IPWatcherDaemon",
+                "Traffic",
+                "SystemdNotify",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "ipwatcher",
             dependencies: [
+                "Benchmark",
                 "RESP",
                 "RedisClient",
                 "LocalRedis",

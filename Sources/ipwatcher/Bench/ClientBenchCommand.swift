@@ -1,8 +1,7 @@
 import ArgumentParser
+import Benchmark
 import Foundation
 import LocalRedis
-import Logging
-import RESP
 import RedisClient
 
 /// `ipwatcher bench client`: the RESP client's throughput beside `redis-benchmark` on the same server.
@@ -43,104 +42,11 @@ struct ClientBenchCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var server: LocalRedisServer?
-        let endpoint: RedisEndpoint
-        if let url {
-            endpoint = try RedisEndpoint(url: url)
-        } else {
-            var options = LocalRedisServerOptions()
-            options.tcp = false
-            let started = try await LocalRedisServer.start(options)
-            server = started
-            endpoint = try RedisEndpoint(url: started.url)
+        let benchmark = ClientBenchmark(
+            requests: requests, pipeline: pipeline, connections: connections, roundTrips: roundTrips, repeats: repeats)
+        let report = try await LocalRedisServer.withPrivateServer(unless: url) { url, _ in
+            try await benchmark.run(endpoint: RedisEndpoint(url: url))
         }
-        do {
-            let report = try await measure(endpoint: endpoint)
-            print(json ? report.json : report.table)
-        } catch {
-            await server?.stop()
-            throw error
-        }
-        await server?.stop()
-    }
-
-    private func measure(endpoint: RedisEndpoint) async throws -> ClientBenchReport {
-        let benchmark = RedisBenchmarkRunner(endpoint: endpoint)
-        var report = ClientBenchReport(
-            endpoint: "\(endpoint)", requests: requests, pipeline: pipeline, connections: connections,
-            roundTrips: roundTrips)
-        var logger = Logger(label: "ipwatcher.bench")
-        logger.logLevel = .warning
-        var connections: [RedisConnection] = []
-        for _ in 0..<self.connections {
-            connections.append(try await RedisConnection.connect(to: endpoint, logger: logger))
-        }
-        defer { for connection in connections { connection.channel.close(promise: nil) } }
-
-        for _ in 0..<repeats {
-            report.redisBenchmarkINCR = max(
-                report.redisBenchmarkINCR ?? 0,
-                try benchmark.run(test: "incr", requests: requests, clients: self.connections, pipeline: pipeline) ?? 0)
-            report.clientINCR = max(report.clientINCR, try await pipelinedINCR(connections))
-            report.redisBenchmarkSETGET = max(
-                report.redisBenchmarkSETGET ?? 0,
-                try benchmark.run(test: "set,get", requests: roundTrips, clients: 1, pipeline: 1) ?? 0)
-            report.clientSETGET = max(report.clientSETGET, try await roundTripsSETGET(connections[0]))
-        }
-        return report
-    }
-
-    /// Sends `requests` INCRs spread over the connections, each keeping one pipeline of `pipeline` in flight.
-    private func pipelinedINCR(_ connections: [RedisConnection]) async throws -> Double {
-        let perConnection = requests / connections.count
-        let pipeline = self.pipeline
-        let start = ContinuousClock.now
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for connection in connections {
-                group.addTask(executorPreference: connection.taskExecutor) {
-                    var encoder = RESPCommandEncoder()
-                    for _ in 0..<pipeline { encoder.encode("INCR", "ipwatcher:bench:incr") }
-                    var sent = 0
-                    while sent < perConnection {
-                        let batch = min(pipeline, perConnection - sent)
-                        if batch < pipeline {
-                            encoder.reset()
-                            for _ in 0..<batch { encoder.encode("INCR", "ipwatcher:bench:incr") }
-                        }
-                        let replies = try await connection.pipeline(encoder)
-                        guard replies.count == batch, replies.last?.int != nil else {
-                            throw RedisError.unexpectedReply(
-                                command: "INCR", reply: replies.last?.description ?? "no reply")
-                        }
-                        sent += batch
-                    }
-                }
-            }
-            try await group.waitForAll()
-        }
-        return Double(perConnection * connections.count) / (ContinuousClock.now - start).secondsValue
-    }
-
-    /// Alternates SET and GET, waiting for each reply before the next command.
-    private func roundTripsSETGET(_ connection: RedisConnection) async throws -> Double {
-        let set = RESPCommand("SET", "ipwatcher:bench:key", "xxx")
-        let get = RESPCommand("GET", "ipwatcher:bench:key")
-        let roundTrips = self.roundTrips
-        return try await withTaskExecutorPreference(connection.taskExecutor) {
-            let start = ContinuousClock.now
-            for index in 0..<roundTrips {
-                let reply = try await connection.send(index % 2 == 0 ? set : get)
-                guard !reply.isNull else { throw RedisError.unexpectedReply(command: "GET", reply: "(nil)") }
-            }
-            return Double(roundTrips) / (ContinuousClock.now - start).secondsValue
-        }
-    }
-}
-
-extension Duration {
-    /// The duration in seconds, as a Double.
-    var secondsValue: Double {
-        let parts = components
-        return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
+        print(json ? report.json : report.table)
     }
 }

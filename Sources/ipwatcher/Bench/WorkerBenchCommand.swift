@@ -1,4 +1,5 @@
 import ArgumentParser
+import Benchmark
 import Foundation
 import IPWatcherDaemon
 import LocalRedis
@@ -102,44 +103,28 @@ struct WorkerBenchCommand: AsyncParsableCommand {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         Self.note("workers' configuration files and logs go to \(directory) (removed at the end)")
 
-        var server: LocalRedisServer?
-        let endpoint: RedisEndpoint
-        let workerURL: String
-        if let url {
-            endpoint = try RedisEndpoint(url: url)
-            workerURL = url
-        } else {
-            guard LocalRedisServer.executablePath(named: "redis-server") != nil else {
-                Self.note(
-                    "ipwatcher bench needs redis-server (Debian/Ubuntu: sudo apt-get install redis-server, "
-                        + "or scripts/setup), or --url")
-                throw ExitCode.failure
-            }
-            var options = LocalRedisServerOptions()
-            options.tcp = false
-            let started = try await LocalRedisServer.start(options)
-            server = started
-            endpoint = try RedisEndpoint(url: started.url)
-            workerURL = started.url
-            Self.note("started a private redis-server at \(started.url) (temporary, no persistence)")
+        if url == nil, LocalRedisServer.executablePath(named: "redis-server") == nil {
+            Self.note(
+                "ipwatcher bench needs redis-server (Debian/Ubuntu: sudo apt-get install redis-server, "
+                    + "or scripts/setup), or --url")
+            throw ExitCode.failure
         }
         let report: WorkerBenchReport
         do {
-            var redisPid = server?.pid
-            if redisPid == nil { redisPid = try await Self.localRedisPid(endpoint: endpoint, logger: logger) }
-            let benchmark = WorkerBenchmark(
-                endpoint: endpoint, url: workerURL, ownsServer: server != nil, redisPid: redisPid, plan: plan,
-                directory: directory, logger: logger, note: { Self.note($0) })
-            report = try await Self.runUntilInterrupted { try await benchmark.run() }
-        } catch {
-            await server?.stop()
-            if error is Interrupted {
-                Self.note("interrupted; stopped everything the benchmark started")
-                throw ExitCode(130)
+            report = try await LocalRedisServer.withPrivateServer(unless: url) { workerURL, server in
+                if let server { Self.note("started a private redis-server at \(server.url) (temporary, no persistence)") }
+                let endpoint = try RedisEndpoint(url: workerURL)
+                var redisPid = server?.pid
+                if redisPid == nil { redisPid = try await WorkerBenchmark.localRedisPid(endpoint: endpoint, logger: logger) }
+                let benchmark = WorkerBenchmark(
+                    endpoint: endpoint, url: workerURL, ownsServer: server != nil, redisPid: redisPid, plan: plan,
+                    directory: directory, logger: logger, note: { Self.note($0) })
+                return try await Self.runUntilInterrupted { try await benchmark.run() }
             }
-            throw error
+        } catch is Interrupted {
+            Self.note("interrupted; stopped everything the benchmark started")
+            throw ExitCode(130)
         }
-        await server?.stop()
         print(json ? report.json : report.table)
     }
 
@@ -160,18 +145,6 @@ struct WorkerBenchCommand: AsyncParsableCommand {
             }
             throw Interrupted()
         }
-    }
-
-    /// redis-server's pid from `INFO server`, when a redis-server with that pid runs on this host.
-    private static func localRedisPid(endpoint: RedisEndpoint, logger: Logger) async throws -> Int32? {
-        let connection = try await RedisConnection.connect(to: endpoint, logger: logger)
-        let control = BenchRedisControl(connection: connection, ownsServer: false)
-        let info = try? await control.info("server")
-        await connection.closeNow()
-        guard let text = info?["process_id"], let pid = Int32(text),
-            ProcFS.commandName(pid: pid)?.hasPrefix("redis-server") == true
-        else { return nil }
-        return pid
     }
 
     /// A private directory under /tmp (short, so the notify sockets' paths fit `sun_path`).

@@ -3,7 +3,7 @@ import Glibc
 #endif
 
 /// Why `ipwatcher bench` stopped: every one of them is a failed benchmark, never a number to report.
-enum WorkerBenchError: Error, CustomStringConvertible {
+public enum WorkerBenchError: Error, CustomStringConvertible {
     /// A system call failed.
     case system(String, errno: Int32)
     /// The worker subprocess ended before the benchmark stopped it; carries the end of its log.
@@ -18,7 +18,7 @@ enum WorkerBenchError: Error, CustomStringConvertible {
     case redis(String)
 
     /// The message printed when the benchmark fails.
-    var description: String {
+    public var description: String {
         switch self {
         case .system(let call, let code):
             return "\(call): \(String(cString: strerror(code)))"

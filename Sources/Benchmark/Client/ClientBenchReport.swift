@@ -1,25 +1,33 @@
 import Foundation
 
 /// Results of `ipwatcher bench client`, as a table for people and JSON for machines.
-struct ClientBenchReport: Codable {
-    var endpoint: String
-    var requests: Int
-    var pipeline: Int
-    var connections: Int
-    var roundTrips: Int
+public struct ClientBenchReport: Codable, Sendable {
+    /// The server measured.
+    public var endpoint: String
+    /// The `requests` the benchmark ran with.
+    public var requests: Int
+    /// The `pipeline` the benchmark ran with.
+    public var pipeline: Int
+    /// The `connections` the benchmark ran with.
+    public var connections: Int
+    /// The `roundTrips` the benchmark ran with.
+    public var roundTrips: Int
     /// Our pipelined INCR rate, commands per second.
-    var clientINCR: Double = 0
+    public var clientINCR: Double = 0
     /// redis-benchmark's rate for the same workload; nil when redis-benchmark is missing.
-    var redisBenchmarkINCR: Double?
+    public var redisBenchmarkINCR: Double?
     /// Our SET/GET rate, one command at a time.
-    var clientSETGET: Double = 0
+    public var clientSETGET: Double = 0
     /// redis-benchmark's SET/GET rate with one client and no pipelining.
-    var redisBenchmarkSETGET: Double?
+    public var redisBenchmarkSETGET: Double?
 
-    var incrRatio: Double? { redisBenchmarkINCR.map { $0 > 0 ? clientINCR / $0 : 0 } }
-    var setGetRatio: Double? { redisBenchmarkSETGET.map { $0 > 0 ? clientSETGET / $0 : 0 } }
+    /// Our INCR rate over redis-benchmark's, when it ran.
+    public var incrRatio: Double? { redisBenchmarkINCR.map { $0 > 0 ? clientINCR / $0 : 0 } }
+    /// Our SET/GET rate over redis-benchmark's, when it ran.
+    public var setGetRatio: Double? { redisBenchmarkSETGET.map { $0 > 0 ? clientSETGET / $0 : 0 } }
 
-    var table: String {
+    /// The report as a table for people.
+    public var table: String {
         func rate(_ value: Double?) -> String { value.map { String(format: "%12.0f/s", $0) } ?? "   (missing)" }
         func ratio(_ value: Double?) -> String { value.map { String(format: "%6.1f%%", $0 * 100) } ?? "     -" }
         return """
@@ -30,10 +38,12 @@ struct ClientBenchReport: Codable {
             """
     }
 
-    var json: String {
+    /// The report as JSON, ratios included.
+    public var json: String {
         struct Output: Codable {
             var report: ClientBenchReport
-            var incrRatio: Double?
+            /// Our INCR rate over redis-benchmark's, when it ran.
+    public var incrRatio: Double?
             var setGetRatio: Double?
         }
         let encoder = JSONEncoder()

@@ -6,32 +6,48 @@ import Traffic
 ///
 /// Every key and channel lives under ``namespace``: the queue, the blocklist, the events channel and the
 /// worker's own keys, so that with `--url` the benchmark never touches anything but its own keys.
-struct WorkerBenchPlan: Sendable, Hashable {
+public struct WorkerBenchPlan: Sendable, Hashable {
     /// Prefix of every key and channel the benchmark and its workers use.
     static let namespace = "ipwatcher:bench:"
 
     /// Entries pre-filled before each drain.
-    var entries: Int
+    public var entries: Int
     /// Requests per second offered in the latency run.
-    var latencyRate: Double
+    public var latencyRate: Double
     /// Length of the latency run's feed, seconds.
-    var latencySeconds: Double
+    public var latencySeconds: Double
     /// How often the latency run's paced feed sends what is due, milliseconds (`FeedConfiguration.pacingSlice`).
-    var pacingMilliseconds: Double
+    public var pacingMilliseconds: Double
     /// Seed of the `mixed` traffic.
-    var seed: UInt64
+    public var seed: UInt64
     /// The worker's `queue.batch`; nil keeps its default.
-    var batch: Int?
+    public var batch: Int?
     /// The worker's `queue.delivery`.
-    var delivery: WorkerSettings.Delivery = WorkerSettings().delivery
+    public var delivery: WorkerSettings.Delivery = WorkerSettings().delivery
     /// Requests of the `redis-benchmark -P 64 -t incr` run.
-    var redisBenchmarkRequests: Int
+    public var redisBenchmarkRequests: Int
     /// Clients of the `redis-benchmark` run.
     var redisBenchmarkClients: Int = 50
     /// Pipeline depth of the `redis-benchmark` run.
     var redisBenchmarkPipeline: Int = 64
     /// Whether this is the `--short` smoke run.
-    var short: Bool
+    public var short: Bool
+
+    /// A plan with these sizes; redis-benchmark's clients and pipeline keep their defaults (50, 64).
+    public init(
+        entries: Int, latencyRate: Double, latencySeconds: Double, pacingMilliseconds: Double, seed: UInt64,
+        batch: Int?, delivery: WorkerSettings.Delivery, redisBenchmarkRequests: Int, short: Bool
+    ) {
+        self.entries = entries
+        self.latencyRate = latencyRate
+        self.latencySeconds = latencySeconds
+        self.pacingMilliseconds = pacingMilliseconds
+        self.seed = seed
+        self.batch = batch
+        self.delivery = delivery
+        self.redisBenchmarkRequests = redisBenchmarkRequests
+        self.short = short
+    }
 
     /// The worker's rule in `mode`: the product's defaults (threshold 15 per 60 s, /32 and /64 units).
     func rule(_ mode: DetectionRule.Mode) -> DetectionRule {

@@ -2,7 +2,7 @@ import Traffic
 
 extension WorkerBenchReport {
     /// The report for people: each measurement beside its target, CPU per process, and the count checks.
-    var table: String {
+    public var table: String {
         var lines: [String] = []
         let cpuModel = machine.cpuModel.map { " (\($0))" } ?? ""
         let memory = machine.memoryBytes.map { ", \(NumberText.fixed(Double($0) / 1e9, decimals: 1)) GB memory" } ?? ""

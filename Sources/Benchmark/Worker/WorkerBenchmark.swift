@@ -19,7 +19,7 @@ import Glibc
 /// a notify socket of the benchmark's, as it would to systemd; that is how the benchmark knows that the worker
 /// processed every entry (its `STATUS=processed N`), which Redis then confirms (the fixed counters add up to N;
 /// the rolling sets hold what the ground truth says they must).
-struct WorkerBenchmark: Sendable {
+public struct WorkerBenchmark: Sendable {
     /// Where Redis is.
     let endpoint: RedisEndpoint
     /// The same server as a URL for the worker's configuration file (with its password, if any).
@@ -38,7 +38,25 @@ struct WorkerBenchmark: Sendable {
     let note: @Sendable (String) -> Void
 
     /// Runs everything and returns the report; throws when a measurement fails, including when entries were lost.
-    func run() async throws -> WorkerBenchReport {
+    /// A benchmark of `plan` against `endpoint` (the workers connect to `url`); `ownsServer` allows flushing
+    /// it between measurements, `redisPid` lets it read the server's memory, `directory` holds the workers'
+    /// files, and `note` receives progress lines.
+    public init(
+        endpoint: RedisEndpoint, url: String, ownsServer: Bool, redisPid: Int32?, plan: WorkerBenchPlan,
+        directory: String, logger: Logger, note: @escaping @Sendable (String) -> Void
+    ) {
+        self.endpoint = endpoint
+        self.url = url
+        self.ownsServer = ownsServer
+        self.redisPid = redisPid
+        self.plan = plan
+        self.directory = directory
+        self.logger = logger
+        self.note = note
+    }
+
+    /// Runs the measurements in order and returns the report; fails when any entry is lost.
+    public func run() async throws -> WorkerBenchReport {
         let connection = try await RedisConnection.connect(
             to: endpoint,
             configuration: RedisConnectionConfiguration(commandTimeout: .seconds(120), clientName: "ipwatcher-bench"),
@@ -134,4 +152,19 @@ struct WorkerBenchmark: Sendable {
 
     /// The benchmark process's own id, for ``CPUMeter``.
     static var ownPid: Int32 { getpid() }
+}
+
+extension WorkerBenchmark {
+    /// redis-server's pid from `INFO server`, when a redis-server with that pid runs on this host.
+    public static func localRedisPid(endpoint: RedisEndpoint, logger: Logger) async throws -> Int32? {
+        let connection = try await RedisConnection.connect(to: endpoint, logger: logger)
+        let control = BenchRedisControl(connection: connection, ownsServer: false)
+        let info = try? await control.info("server")
+        await connection.closeNow()
+        guard let text = info?["process_id"], let pid = Int32(text),
+            ProcFS.commandName(pid: pid)?.hasPrefix("redis-server") == true
+        else { return nil }
+        return pid
+    }
+
 }

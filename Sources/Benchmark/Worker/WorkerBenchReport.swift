@@ -3,7 +3,7 @@ import Foundation
 /// Results of `ipwatcher bench`: the worker's drain rates, detection latency, memory, and `redis-benchmark`
 /// on the same server, with the targets they are compared against. A table for people
 /// (``table``, in WorkerBenchReport+Table.swift) and JSON for machines (``json``).
-struct WorkerBenchReport: Codable, Sendable {
+public struct WorkerBenchReport: Codable, Sendable {
     /// The figures the measurements are held against; printed beside them, never asserted.
     struct Targets: Codable, Sendable {
         /// Addresses per second draining a pre-filled queue in fixed mode.
@@ -196,7 +196,7 @@ struct WorkerBenchReport: Codable, Sendable {
     var workerPeakResidentBytes: Int?
 
     /// The report as pretty-printed JSON with sorted keys.
-    var json: String {
+    public var json: String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let data = (try? encoder.encode(self)) ?? Data()

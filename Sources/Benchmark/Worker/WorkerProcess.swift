@@ -1,5 +1,6 @@
 import Foundation
 import LocalRedis
+import SystemdNotify
 
 #if canImport(Glibc)
 import Glibc
@@ -15,7 +16,7 @@ final class WorkerProcess {
     /// When the process was launched.
     let launchedAt: ContinuousClock.Instant
     private let process: Process
-    private let notify: NotifySocket
+    private let notify: NotifySocketListener
     private let logPath: String
     /// When ``poll()`` first saw `READY=1`.
     private(set) var readyAt: ContinuousClock.Instant?
@@ -45,7 +46,7 @@ final class WorkerProcess {
         guard FileManager.default.createFile(atPath: logPath, contents: nil) else {
             throw WorkerBenchError.system("create \(logPath)", errno: errno)
         }
-        notify = try NotifySocket(path: directory + "/\(name).notify")
+        notify = try NotifySocketListener(path: directory + "/\(name).notify")
         process = Process()
         process.executableURL = URL(fileURLWithPath: Self.executablePath)
         process.arguments = ["run", "--config", configPath]
