@@ -118,10 +118,23 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // What `ipwatcher demo` runs: workers and a synthetic feed against a given Redis, reported as it goes.
+        .target(
+            name: "Demo",
+            dependencies: [
+                "RESP",
+                "RedisClient",
+                "IPWatcherDaemon",
+                "Traffic",
+                "SystemdNotify",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "ipwatcher",
             dependencies: [
                 "Benchmark",
+                "Demo",
                 "RESP",
                 "RedisClient",
                 "LocalRedis",
@@ -161,7 +174,7 @@ let package = Package(
         .testTarget(
             name: "IPWatcherDaemonTests",
             dependencies: [
-                "CMallocCounter",
+                "CMallocCounter", "Benchmark", "Demo",
                 "IPWatcherDaemon", "Detection", "RESP", "RedisClient", "LocalRedis", "SystemdNotify",
                 "IPWatcherTestSupport", "Traffic",
                 .product(name: "Logging", package: "swift-log"),

@@ -1,12 +1,10 @@
 import ArgumentParser
+import Demo
 import Detection
 import Foundation
 import IPWatcherDaemon
 import LocalRedis
-import Logging
-import RESP
 import RedisClient
-import SystemdNotify
 import Traffic
 import UnixSignals
 
@@ -74,41 +72,31 @@ struct DemoCommand: AsyncParsableCommand {
             try await runOnPrivateCluster()
             return
         }
-        var server: LocalRedisServer?
-        let endpoint: RedisEndpoint
         var settings = demoSettings()
-        if let redisURL {
-            endpoint = try RedisEndpoint(url: redisURL)
+        if redisURL != nil {
             settings.queueKey = "ipwatcher:demo:ips"
             settings.blocklistKey = "ipwatcher:demo:blocklist"
             settings.eventsChannel = "ipwatcher:demo:events"
             settings.keys = KeySchema(prefix: "ipwatcher:demo:")
-        } else {
-            guard LocalRedisServer.executablePath(named: "redis-server") != nil else {
-                FileHandle.standardError.write(
-                    Data(
-                        """
-                        ipwatcher demo needs redis-server, which is not installed.
-                          Debian/Ubuntu: sudo apt-get install redis-server   (or: scripts/setup)
-                          macOS:         brew install redis
-                        Or point the demo at a running Redis: ipwatcher demo --redis-url redis://127.0.0.1:6379
+        } else if LocalRedisServer.executablePath(named: "redis-server") == nil {
+            FileHandle.standardError.write(
+                Data(
+                    """
+                    ipwatcher demo needs redis-server, which is not installed.
+                      Debian/Ubuntu: sudo apt-get install redis-server   (or: scripts/setup)
+                      macOS:         brew install redis
+                    Or point the demo at a running Redis: ipwatcher demo --redis-url redis://127.0.0.1:6379
 
-                        """.utf8))
-                throw ExitCode.failure
-            }
-            var options = LocalRedisServerOptions()
-            options.tcp = false
-            let started = try await LocalRedisServer.start(options)
-            server = started
-            endpoint = try RedisEndpoint(url: started.url)
-            note("started a private redis-server at \(started.url) (temporary, no persistence)")
+                    """.utf8))
+            throw ExitCode.failure
         }
         try await running({
-            try await runDemo(endpoint: endpoint, clusterSeeds: nil, settings: settings, workers: 1)
-        }, thenStop: {
-            await server?.stop()
-        })
-        if server != nil { note("stopped the private redis-server") }
+            try await LocalRedisServer.withPrivateServer(unless: redisURL) { url, started in
+                if let started { note("started a private redis-server at \(started.url) (temporary, no persistence)") }
+                try await runDemo(endpoint: RedisEndpoint(url: url), clusterSeeds: nil, settings: settings, workers: 1)
+            }
+        }, thenStop: {})
+        if redisURL == nil { note("stopped the private redis-server") }
     }
 
     /// The worker settings both demos start from: a short block, and the rule given on the command line.
@@ -167,64 +155,30 @@ struct DemoCommand: AsyncParsableCommand {
     }
 
     private func runDemo(
-        endpoint: RedisEndpoint, clusterSeeds: [RedisEndpoint]?, settings: WorkerSettings, workers workerCount: Int
+        endpoint: RedisEndpoint, clusterSeeds: [RedisEndpoint]?, settings: WorkerSettings, workers: Int
     ) async throws {
-        var logger = Logger(label: "ipwatcher.demo")
-        logger.logLevel = .error
-        let processID = ProcessInfo.processInfo.processIdentifier
-        let workers = (1...workerCount).map { index in
-            var own = settings
-            if workerCount > 1 { own.workerID = "\(settings.workerID)-demo-\(index)" }
-            return IPWatcherWorker(
-                endpoint: endpoint, clusterSeeds: clusterSeeds, settings: own,
-                redisConfiguration: RedisConnectionConfiguration(clientName: "ipwatcher-demo"), logger: logger,
-                notifier: SystemdNotifier(enabled: false), workerTag: "demo-\(processID)-\(index)",
-                shutdownSignals: [])
-        }
-        let printer = FeedProgressPrinter()
-        var feed = FeedConfiguration(
-            scenario: .mixed, rule: settings.detection.rule, seed: seed, limit: .count(count),
-            rate: rate > 0 ? rate : nil, withTime: false, queueKey: settings.queueKey)
-        feed.queueShards = settings.queueShards
-        feed.progressInterval = .milliseconds(200)
-        let runner = FeedRunner(
-            endpoint: endpoint, clusterSeeds: clusterSeeds, configuration: feed,
-            report: ReportSettings(
-                eventsChannel: settings.eventsChannel ?? "ipwatcher:events", blocklistKey: settings.blocklistKey,
-                drainTimeout: .seconds(60), grace: .seconds(1)),
-            logger: logger)
+        let demo = DemoRun(
+            endpoint: endpoint, clusterSeeds: clusterSeeds, settings: settings, workers: workers, count: count,
+            rate: rate > 0 ? rate : nil, seed: seed)
         let rule = settings.detection.rule
         note(
             "worker: \(rule.mode.rawValue) windows of \(rule.windowSeconds) s, threshold \(rule.threshold); "
-                + (workers.count > 1 ? "\(workers.count) workers on \(settings.queueShards) queue shards; " : "")
+                + (workers > 1 ? "\(workers) workers on \(settings.queueShards) queue shards; " : "")
                 + "feeding \(NumberText.grouped(count)) requests of the mixed scenario"
                 + (rate > 0 ? " at \(NumberText.grouped(Int(rate)))/s" : ""))
-
-        // Each block is printed as the worker announces it, from its own subscription.
-        let watcher = try await RedisConnection.connect(to: endpoint, logger: logger) { push in
-            guard let json = Self.message(of: push), let event = BlockEvent(json: json) else {
-                return
-            }
-            printer.note("  blocked \(event.unit)  (\(event.count) requests in the window)")
-        }
-        try await watcher.subscribe([settings.eventsChannel ?? "ipwatcher:events"])
-
+        let printer = FeedProgressPrinter()
         let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm)
-        let outcome: FeedOutcome
+        let outcome: DemoRun.Outcome
         do {
-            outcome = try await withThrowingTaskGroup(of: FeedOutcome?.self) { group in
-                for worker in workers {
-                    group.addTask {
-                        try await worker.run()
-                        return nil
-                    }
+            outcome = try await withThrowingTaskGroup(of: DemoRun.Outcome?.self) { group in
+                group.addTask {
+                    try await demo.run(
+                        onBlock: { printer.note("  blocked \($0.unit)  (\($0.count) requests in the window)") },
+                        onProgress: { printer.show($0) })
                 }
                 group.addTask {
                     for await _ in signals { throw DemoInterrupted() }
                     return nil
-                }
-                group.addTask {
-                    try await runner.run { printer.show($0) }
                 }
                 defer { group.cancelAll() }
                 while let result = try await group.next() {
@@ -234,20 +188,17 @@ struct DemoCommand: AsyncParsableCommand {
             }
         } catch {
             printer.finishLine()
-            await watcher.closeNow()
             throw error
         }
         printer.finishLine()
-        await watcher.closeNow()
-        for warning in outcome.warnings { note("warning: \(warning)") }
-        for (index, worker) in workers.enumerated() {
-            let totals = worker.statistics.snapshot
+        for warning in outcome.feed.warnings { note("warning: \(warning)") }
+        for (index, totals) in outcome.workerTotals.enumerated() {
             note(
-                (workers.count > 1 ? "worker \(index + 1)" : "worker")
+                (workers > 1 ? "worker \(index + 1)" : "worker")
                     + ": processed \(NumberText.grouped(totals.popped)), blocked \(NumberText.grouped(totals.blocked)), "
                     + "rejected \(NumberText.grouped(totals.rejectedTotal))")
         }
-        if let report = outcome.report {
+        if let report = outcome.feed.report {
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -256,14 +207,6 @@ struct DemoCommand: AsyncParsableCommand {
                 print(report.text())
             }
         }
-    }
-
-    /// The payload of a pub/sub `message` push: `["message", channel, payload]`.
-    private static func message(of push: RESPToken) -> String? {
-        guard let parts = push.withoutAttributes.array, parts.count == 3 else { return nil }
-        let values = Array(parts)
-        guard values[0].string == "message" else { return nil }
-        return values[2].string
     }
 
     private func note(_ text: String) {
