@@ -1,3 +1,4 @@
+import Detection
 import Logging
 import NIOCore
 import RESP
@@ -132,7 +133,7 @@ private struct FeedLoop {
     /// Work units allowed in flight: pipelines, or on a cluster shard pushes (up to one per shard per pipeline).
     let inFlightLimit: Int
     let clock = ContinuousClock()
-    let wallClock = UnixClock()
+    let wallClock = WallClock()
     var start: ContinuousClock.Instant
     var startMilliseconds: Int64 = 0
     var nextProgress: ContinuousClock.Instant

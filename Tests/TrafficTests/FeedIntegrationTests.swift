@@ -59,10 +59,10 @@ struct FeedIntegrationTests {
     @Test("event times are attached and lie where the worker accepts them")
     func eventTimes() async throws {
         try await withRedisServer(.unixSocketOnly) { server in
-            let before = UnixClock().nowMilliseconds()
+            let before = WallClock().nowMilliseconds()
             let configuration = Self.configuration(.mixed, count: 5000, withTime: true)
             let summary = try await TrafficFeeder(endpoint: RedisEndpoint(url: server.url), configuration: configuration).run()
-            let after = UnixClock().nowMilliseconds()
+            let after = WallClock().nowMilliseconds()
             #expect(summary.timed)
             #expect(summary.truth.unitCounts[.straddle] ?? 0 > 0)
             try await withConnection(server.url, configuration: .feedTests) { redis in

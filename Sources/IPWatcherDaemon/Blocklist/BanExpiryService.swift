@@ -1,3 +1,4 @@
+import Detection
 import Logging
 import RESP
 import RedisClient

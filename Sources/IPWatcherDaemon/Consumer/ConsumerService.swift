@@ -1,3 +1,4 @@
+import Detection
 import Logging
 import NIOCore
 import RESP

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Detection
 import IPWatcherDaemon
 
 /// `ipwatcher blocklist check ADDR`: exit status 0 when blocked, 1 when not, for shells and health checks.

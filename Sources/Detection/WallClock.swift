@@ -4,7 +4,11 @@ import Glibc
 import Darwin
 #endif
 
-/// The real-time clock in Unix milliseconds: the timeline queue entries' event times use.
+/// The real-time clock in Unix milliseconds: the timeline queue entries' event times, the worker's windows and
+/// the feed's stamps share.
+///
+/// The one reading of the outside world in this target: ``EventClock`` and the windows take the time as a
+/// value, so they stay pure and testable; the worker, the feeder and the CLI read it here.
 public struct WallClock: Sendable {
     /// Creates a clock reading the system's real-time clock.
     public init() {}
