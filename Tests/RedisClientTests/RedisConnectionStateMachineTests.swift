@@ -417,4 +417,19 @@ private func sendFailure(_ action: Machine.SendAction) -> RedisError? {
         #expect(reason.contains("invalid type byte"))
         #expect(machine.failed(cause).isEmpty)
     }
+
+    @Test("after the channel broke with a reason, a later send carries that reason as the handler words it")
+    func laterSendAfterABrokenChannelKeepsTheFirstReason() throws {
+        var machine = Machine()
+        expectWrite(&machine, id: 1, "one")
+        #expect(machine.failed(.connectionClosed(reason: "certificate not trusted")) == ["one"])
+        let failure = try #require(sendFailure(machine.send(id: 2, expectedReplies: 1, request: "two")))
+        guard case .connectionClosed(let reason) = failure else {
+            Issue.record("expected connectionClosed, got \(failure)")
+            return
+        }
+        // Not "…: Redis connection closed: certificate not trusted": a TLS connect reports the first reason
+        // whichever of the handler and the state machine saw the close first.
+        #expect(reason == "the connection was closed earlier: certificate not trusted")
+    }
 }

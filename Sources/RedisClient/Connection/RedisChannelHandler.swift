@@ -59,7 +59,7 @@ final class RedisChannelHandler: ChannelInboundHandler {
     /// Writes a request and registers it for replies, or fails it at once when the connection is closed.
     func submit(_ request: Request) {
         guard let context else {
-            let reason = breakReason.map { "the connection was closed earlier: \($0)" } ?? "connection closed"
+            let reason = breakReason.map { RedisError.closedEarlierPrefix + $0 } ?? "connection closed"
             request.promise.fail(RedisError.connectionClosed(reason: reason))
             return
         }

@@ -69,7 +69,11 @@ extension RedisConnection {
         } catch {
             try? await channel.close()
             if case RedisError.connectionClosed(let reason) = error, sslContext != nil {
-                throw RedisError.connectFailed(endpoint: "\(endpoint)", cause: .tls(reason))
+                // Whether the handshake's first command was sent before or after TLS broke the channel, the cause
+                // is the first reason.
+                let cause = reason.hasPrefix(RedisError.closedEarlierPrefix)
+                    ? String(reason.dropFirst(RedisError.closedEarlierPrefix.count)) : reason
+                throw RedisError.connectFailed(endpoint: "\(endpoint)", cause: .tls(cause))
             }
             throw error
         }

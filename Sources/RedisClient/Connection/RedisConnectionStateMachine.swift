@@ -180,7 +180,10 @@ struct RedisConnectionStateMachine<Request> {
     private static func closedError(_ error: RedisError) -> RedisError {
         switch error {
         case .shutdown: return .shutdown
-        default: return .connectionClosed(reason: "the connection was closed earlier: \(error)")
+        // The first reason as it is, as the handler words it for a request that comes after the channel is
+        // gone: a connect can then report the same cause whichever of the two saw the close first.
+        case .connectionClosed(let reason): return .connectionClosed(reason: RedisError.closedEarlierPrefix + reason)
+        default: return .connectionClosed(reason: RedisError.closedEarlierPrefix + "\(error)")
         }
     }
 }

@@ -31,6 +31,9 @@ public enum RedisError: Error, Sendable, CustomStringConvertible {
         return nil
     }
 
+    /// How a request sent after the connection broke words the reason, before the reason the channel gave.
+    static let closedEarlierPrefix = "the connection was closed earlier: "
+
     public var description: String {
         switch self {
         case .server(let error): return "Redis error: \(error.message)"
