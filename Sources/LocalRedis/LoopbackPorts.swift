@@ -8,7 +8,7 @@ import Darwin
 ///
 /// The kernel chooses the port for a socket bound to port 0; the socket is closed again so redis-server can
 /// bind it. Someone else may take the port in between, which is why the launcher retries on "Address already in use".
-enum LoopbackPorts {
+package enum LoopbackPorts {
     /// Returns `count` distinct free ports; all sockets stay open until every port is known so none repeats.
     static func allocate(_ count: Int) throws(LocalRedisError) -> [Int] {
         var descriptors: [Int32] = []
@@ -91,7 +91,8 @@ enum LoopbackPorts {
         return descriptor
     }
 
-    private static func bindEphemeral() throws(LocalRedisError) -> (Int32, Int) {
+    /// A socket bound to a free loopback port (not listening), and the port; the caller closes it.
+    package static func bindEphemeral() throws(LocalRedisError) -> (descriptor: Int32, port: Int) {
         #if canImport(Glibc)
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         #else

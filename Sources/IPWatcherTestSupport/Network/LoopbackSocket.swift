@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import LocalRedis
 
 /// A loopback TCP socket owned by the test, to play a server that refuses or ignores clients.
 ///
@@ -21,32 +22,19 @@ public final class LoopbackSocket: Sendable {
 
     /// Binds a socket to a free loopback port and, for `.silent`, listens on it.
     public init(_ behaviour: Behaviour) throws(LoopbackSocketError) {
-        #if canImport(Glibc) || canImport(Musl)
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        #else
-        let descriptor = socket(AF_INET, SOCK_STREAM, 0)
-        #endif
-        guard descriptor >= 0 else { throw LoopbackSocketError(operation: "socket") }
-        var address = sockaddr_in()
-        #if canImport(Darwin)
-        address.sin_len = UInt8(MemoryLayout<sockaddr_in>.size)
-        #endif
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
-                bind(descriptor, socketAddress, length) == 0 && getsockname(descriptor, socketAddress, &length) == 0
-            }
+        let bound: (descriptor: Int32, port: Int)
+        do {
+            bound = try LoopbackPorts.bindEphemeral()
+        } catch {
+            throw LoopbackSocketError(operation: "socket/bind (\(error))")
         }
-        guard bound, behaviour == .refusing || listen(descriptor, 16) == 0 else {
-            let error = LoopbackSocketError(operation: "bind/listen")
-            close(descriptor)
+        guard behaviour == .refusing || listen(bound.descriptor, 16) == 0 else {
+            let error = LoopbackSocketError(operation: "listen")
+            close(bound.descriptor)
             throw error
         }
-        self.descriptor = descriptor
-        self.port = Int(UInt16(bigEndian: address.sin_port))
+        self.descriptor = bound.descriptor
+        self.port = bound.port
     }
 
     deinit { close(descriptor) }

@@ -119,32 +119,13 @@ struct WorkerBenchCommand: AsyncParsableCommand {
                 let benchmark = WorkerBenchmark(
                     endpoint: endpoint, url: workerURL, ownsServer: server != nil, redisPid: redisPid, plan: plan,
                     directory: directory, logger: logger, note: { Self.note($0) })
-                return try await Self.runUntilInterrupted { try await benchmark.run() }
+                return try await untilInterrupted(throwing: { Interrupted() }) { try await benchmark.run() }
             }
         } catch is Interrupted {
             Self.note("interrupted; stopped everything the benchmark started")
             throw ExitCode(130)
         }
         print(json ? report.json : report.table)
-    }
-
-    /// Runs `body`, throwing ``Interrupted`` (and cancelling it, which stops its worker) on SIGINT or SIGTERM.
-    private static func runUntilInterrupted(
-        _ body: @escaping @Sendable () async throws -> WorkerBenchReport
-    ) async throws -> WorkerBenchReport {
-        let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm)
-        return try await withThrowingTaskGroup(of: WorkerBenchReport?.self) { group in
-            group.addTask { try await body() }
-            group.addTask {
-                for await _ in signals { throw Interrupted() }
-                return nil
-            }
-            defer { group.cancelAll() }
-            while let result = try await group.next() {
-                if let result { return result }
-            }
-            throw Interrupted()
-        }
     }
 
     /// A private directory under /tmp (short, so the notify sockets' paths fit `sun_path`).

@@ -6,7 +6,6 @@ import IPWatcherDaemon
 import LocalRedis
 import RedisClient
 import Traffic
-import UnixSignals
 
 /// `ipwatcher demo`: the whole product on a laptop with nothing configured.
 ///
@@ -167,24 +166,12 @@ struct DemoCommand: AsyncParsableCommand {
                 + "feeding \(NumberText.grouped(count)) requests of the mixed scenario"
                 + (rate > 0 ? " at \(NumberText.grouped(Int(rate)))/s" : ""))
         let printer = FeedProgressPrinter()
-        let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm)
         let outcome: DemoRun.Outcome
         do {
-            outcome = try await withThrowingTaskGroup(of: DemoRun.Outcome?.self) { group in
-                group.addTask {
-                    try await demo.run(
-                        onBlock: { printer.note("  blocked \($0.unit)  (\($0.count) requests in the window)") },
-                        onProgress: { printer.show($0) })
-                }
-                group.addTask {
-                    for await _ in signals { throw DemoInterrupted() }
-                    return nil
-                }
-                defer { group.cancelAll() }
-                while let result = try await group.next() {
-                    if let result { return result }
-                }
-                throw DemoInterrupted()
+            outcome = try await untilInterrupted(throwing: { DemoInterrupted() }) {
+                try await demo.run(
+                    onBlock: { printer.note("  blocked \($0.unit)  (\($0.count) requests in the window)") },
+                    onProgress: { printer.show($0) })
             }
         } catch {
             printer.finishLine()
