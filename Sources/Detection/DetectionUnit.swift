@@ -31,11 +31,7 @@ public struct DetectionUnit: Hashable, Sendable {
     /// check client addresses directly; any other unit is `network/length` (`2001:db8:1:2::/64`). Allocates
     /// a String; the hot path uses ``withName(_:)``.
     public var name: String {
-        String(unsafeUninitializedCapacity: DetectionUnit.maximumNameLength) { buffer in
-            var cursor = TextCursor(UnsafeMutableRawBufferPointer(buffer))
-            writeName(to: &cursor)
-            return cursor.count
-        }
+        TextCursor.string(capacity: DetectionUnit.maximumNameLength) { writeName(to: &$0) }
     }
 
     /// Calls `body` with ``name``'s UTF-8 bytes, formatted on the stack without touching the heap.
@@ -53,10 +49,7 @@ public struct DetectionUnit: Hashable, Sendable {
     ///
     /// Needs ``maximumNameLength`` bytes of room whatever the unit; returns nil without writing otherwise.
     public func write(into buffer: UnsafeMutableRawBufferPointer) -> Int? {
-        guard buffer.count >= DetectionUnit.maximumNameLength else { return nil }
-        var cursor = TextCursor(buffer)
-        writeName(to: &cursor)
-        return cursor.count
+        TextCursor.write(into: buffer, capacity: DetectionUnit.maximumNameLength) { writeName(to: &$0) }
     }
 
     /// The unit a name denotes, for tools that look names up in the blocklist; the inverse of ``name``.

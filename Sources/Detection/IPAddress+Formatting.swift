@@ -5,11 +5,7 @@ extension IPAddress: CustomStringConvertible {
     /// `::` (the leftmost run on ties), and IPv4-mapped addresses as `::ffff:1.2.3.4`. One address has
     /// exactly one text, so it can serve as a Redis key and be parsed back to the same value.
     public var description: String {
-        String(unsafeUninitializedCapacity: IPAddress.maximumTextLength) { buffer in
-            var cursor = TextCursor(UnsafeMutableRawBufferPointer(buffer))
-            write(to: &cursor)
-            return cursor.count
-        }
+        TextCursor.string(capacity: IPAddress.maximumTextLength) { write(to: &$0) }
     }
 
     /// Writes ``description``'s bytes to the start of `buffer` and returns how many were written.
@@ -17,10 +13,7 @@ extension IPAddress: CustomStringConvertible {
     /// Needs ``maximumTextLength`` bytes of room whatever the address, and returns nil without writing
     /// when given less, so the check does not depend on the value.
     public func write(into buffer: UnsafeMutableRawBufferPointer) -> Int? {
-        guard buffer.count >= IPAddress.maximumTextLength else { return nil }
-        var cursor = TextCursor(buffer)
-        write(to: &cursor)
-        return cursor.count
+        TextCursor.write(into: buffer, capacity: IPAddress.maximumTextLength) { write(to: &$0) }
     }
 
     /// Appends the canonical text; at most ``maximumTextLength`` bytes.

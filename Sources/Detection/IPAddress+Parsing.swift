@@ -58,10 +58,8 @@ extension IPAddress {
         let count = bytes.count
         guard count >= 2 else { return nil }
         // Groups before "::" go to `head`, groups after it to `tail`; without "::" everything is `head`.
-        var head: UInt128 = 0
-        var headGroups = 0
-        var tail: UInt128 = 0
-        var tailGroups = 0
+        var head = IPv6Groups()
+        var tail = IPv6Groups()
         var compressed = false
         var index = 0
         if bytes[0] == ASCII.colon {
@@ -83,26 +81,14 @@ extension IPAddress {
             guard digits > 0 else { return nil }
             if index < count, bytes[index] == ASCII.dot {
                 // An embedded IPv4 address fills the last two groups and must end the text.
-                guard headGroups + tailGroups <= 6,
+                guard head.count + tail.count <= 6,
                     let ipv4 = parseIPv4(bytes, from: groupStart, to: count)
                 else { return nil }
-                if compressed {
-                    tail = tail << 32 | UInt128(ipv4)
-                    tailGroups += 2
-                } else {
-                    head = head << 32 | UInt128(ipv4)
-                    headGroups += 2
-                }
+                if compressed { tail.append(UInt128(ipv4), groups: 2) } else { head.append(UInt128(ipv4), groups: 2) }
                 break
             }
-            guard headGroups + tailGroups < 8 else { return nil }
-            if compressed {
-                tail = tail << 16 | UInt128(group)
-                tailGroups += 1
-            } else {
-                head = head << 16 | UInt128(group)
-                headGroups += 1
-            }
+            guard head.count + tail.count < 8 else { return nil }
+            if compressed { tail.append(UInt128(group), groups: 1) } else { head.append(UInt128(group), groups: 1) }
             if index == count { break }
             guard bytes[index] == ASCII.colon else { return nil }
             index += 1
@@ -116,12 +102,12 @@ extension IPAddress {
         }
         if compressed {
             // "::" stands for at least one zero group.
-            guard headGroups + tailGroups <= 7 else { return nil }
+            guard head.count + tail.count <= 7 else { return nil }
             // With no head groups the shift is by 128, which smart shifts turn into 0.
-            return head << (16 * (8 - headGroups)) | tail
+            return head.bits << (16 * (8 - head.count)) | tail.bits
         }
-        guard headGroups == 8 else { return nil }
-        return head
+        guard head.count == 8 else { return nil }
+        return head.bits
     }
 
     /// The value of an ASCII hex digit in either case.
@@ -133,5 +119,18 @@ extension IPAddress {
         case ASCII.lowerA...ASCII.lowerF: byte &- (ASCII.lowerA &- 10)
         default: nil
         }
+    }
+}
+
+/// The 16-bit groups of one side of an IPv6 address's `::`, as the bits they make and how many there are.
+private struct IPv6Groups {
+    var bits: UInt128 = 0
+    var count = 0
+
+    /// Appends `groups` groups (1, or 2 for an embedded IPv4 address) after those already read.
+    @inline(__always)
+    mutating func append(_ value: UInt128, groups: Int) {
+        bits = bits << (16 * groups) | value
+        count += groups
     }
 }

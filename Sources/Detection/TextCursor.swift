@@ -12,6 +12,28 @@ struct TextCursor {
         self.buffer = buffer
     }
 
+    /// The text `write` appends, formatted straight into a new String's storage of `capacity` bytes.
+    @inline(__always)
+    static func string(capacity: Int, _ write: (inout TextCursor) -> Void) -> String {
+        String(unsafeUninitializedCapacity: capacity) { buffer in
+            var cursor = TextCursor(UnsafeMutableRawBufferPointer(buffer))
+            write(&cursor)
+            return cursor.count
+        }
+    }
+
+    /// Writes what `write` appends to the start of `buffer` and returns how many bytes that was, or nil
+    /// without writing when `buffer` is smaller than `capacity` (the longest text), whatever the value.
+    @inline(__always)
+    static func write(
+        into buffer: UnsafeMutableRawBufferPointer, capacity: Int, _ write: (inout TextCursor) -> Void
+    ) -> Int? {
+        guard buffer.count >= capacity else { return nil }
+        var cursor = TextCursor(buffer)
+        write(&cursor)
+        return cursor.count
+    }
+
     @inline(__always)
     mutating func append(_ byte: UInt8) {
         // Bounds are checked in debug builds only; release builds rely on the caller's sizing.

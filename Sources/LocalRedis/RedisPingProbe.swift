@@ -10,12 +10,7 @@ import Darwin
 /// because the peer is on loopback: a probe either succeeds within milliseconds or the caller polls again.
 struct RedisPingProbe: Sendable {
     /// Where to connect.
-    enum Endpoint: Sendable {
-        case tcp(port: Int)
-        case unix(path: String)
-    }
-
-    let endpoint: Endpoint
+    let endpoint: LoopbackSocketAddress
     /// When false, an accepted connection counts as success; used for TLS-only servers that cannot be pinged in clear text.
     let sendsPing: Bool
 
@@ -54,67 +49,15 @@ struct RedisPingProbe: Sendable {
 
     /// A connected blocking socket with 1 s send and receive timeouts, or nil; also used by ``RedisCommandProbe``.
     func connectSocket() -> Int32? {
-        let family: Int32
-        switch endpoint {
-        case .tcp: family = AF_INET
-        case .unix: family = AF_UNIX
-        }
-        #if canImport(Glibc)
-        let descriptor = socket(family, Int32(SOCK_STREAM.rawValue), 0)
-        #else
-        let descriptor = socket(family, SOCK_STREAM, 0)
-        #endif
-        guard descriptor >= 0 else { return nil }
-
-        var timeout = timeval(tv_sec: 1, tv_usec: 0)
-        let timevalSize = socklen_t(MemoryLayout<timeval>.size)
-        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, timevalSize)
-        setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &timeout, timevalSize)
-        #if canImport(Darwin)
-        var one: Int32 = 1
-        setsockopt(descriptor, SOL_SOCKET, SO_NOSIGPIPE, &one, socklen_t(MemoryLayout<Int32>.size))
-        #endif
-
-        let connected: Bool
-        switch endpoint {
-        case .tcp(let port):
-            var address = sockaddr_in()
+        endpoint.open(connect) { descriptor in
+            var timeout = timeval(tv_sec: 1, tv_usec: 0)
+            let timevalSize = socklen_t(MemoryLayout<timeval>.size)
+            setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, timevalSize)
+            setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &timeout, timevalSize)
             #if canImport(Darwin)
-            address.sin_len = UInt8(MemoryLayout<sockaddr_in>.size)
+            var one: Int32 = 1
+            setsockopt(descriptor, SOL_SOCKET, SO_NOSIGPIPE, &one, socklen_t(MemoryLayout<Int32>.size))
             #endif
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = UInt16(port).bigEndian
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            connected = withUnsafePointer(to: &address) { pointer in
-                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
-                }
-            }
-        case .unix(let path):
-            var address = sockaddr_un()
-            #if canImport(Darwin)
-            address.sun_len = UInt8(MemoryLayout<sockaddr_un>.size)
-            #endif
-            address.sun_family = sa_family_t(AF_UNIX)
-            let pathBytes = Array(path.utf8)
-            let capacity = MemoryLayout.size(ofValue: address.sun_path)
-            guard pathBytes.count < capacity else {
-                close(descriptor)
-                return nil
-            }
-            withUnsafeMutableBytes(of: &address.sun_path) { buffer in
-                buffer.copyBytes(from: pathBytes)
-            }
-            connected = withUnsafePointer(to: &address) { pointer in
-                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) == 0
-                }
-            }
-        }
-        guard connected else {
-            close(descriptor)
-            return nil
-        }
-        return descriptor
+        }?.descriptor
     }
 }

@@ -17,12 +17,7 @@ extension ByteBuffer {
     @inlinable
     public mutating func writeRESPHeader(marker: UInt8, count: Int) {
         writeWithUnsafeMutableBytes(minimumWritableBytes: 24) { out in
-            out[0] = marker
-            var index = 1 + Self.putDecimal(Int64(count), into: out, at: 1)
-            out[index] = 0x0D
-            out[index + 1] = 0x0A
-            index += 2
-            return index
+            Self.putHeader(marker: marker, count: count, into: out)
         }
     }
 
@@ -40,11 +35,7 @@ extension ByteBuffer {
     public mutating func writeRESPBulk(parts first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer) {
         let length = first.count + second.count
         writeWithUnsafeMutableBytes(minimumWritableBytes: length + 26) { out in
-            out[0] = UInt8(ascii: "$")
-            var index = 1 + Self.putDecimal(Int64(length), into: out, at: 1)
-            out[index] = 0x0D
-            out[index + 1] = 0x0A
-            index += 2
+            var index = Self.putHeader(marker: UInt8(ascii: "$"), count: length, into: out)
             if let base = first.baseAddress, first.count > 0 {
                 (out.baseAddress! + index).copyMemory(from: base, byteCount: first.count)
                 index += first.count
@@ -53,9 +44,7 @@ extension ByteBuffer {
                 (out.baseAddress! + index).copyMemory(from: base, byteCount: second.count)
                 index += second.count
             }
-            out[index] = 0x0D
-            out[index + 1] = 0x0A
-            return index + 2
+            return Self.putCRLF(into: out, at: index)
         }
     }
 
@@ -63,16 +52,9 @@ extension ByteBuffer {
     @inlinable
     public mutating func writeRESPBulkDecimal(_ value: Int64) {
         writeWithUnsafeMutableBytes(minimumWritableBytes: 28) { out in
-            let digits = Self.decimalLength(of: value)
-            out[0] = UInt8(ascii: "$")
-            var index = 1 + Self.putDecimal(Int64(digits), into: out, at: 1)
-            out[index] = 0x0D
-            out[index + 1] = 0x0A
-            index += 2
+            var index = Self.putHeader(marker: UInt8(ascii: "$"), count: Self.decimalLength(of: value), into: out)
             index += Self.putDecimal(value, into: out, at: index)
-            out[index] = 0x0D
-            out[index + 1] = 0x0A
-            return index + 2
+            return Self.putCRLF(into: out, at: index)
         }
     }
 
@@ -82,6 +64,21 @@ extension ByteBuffer {
         writeWithUnsafeMutableBytes(minimumWritableBytes: 20) { out in
             Self.putDecimal(value, into: out, at: 0)
         }
+    }
+
+    /// Puts `<marker><count>\r\n` at the start of `out`; returns the index after it (at most 22).
+    @inlinable
+    static func putHeader(marker: UInt8, count: Int, into out: UnsafeMutableRawBufferPointer) -> Int {
+        out[0] = marker
+        return putCRLF(into: out, at: 1 + putDecimal(Int64(count), into: out, at: 1))
+    }
+
+    /// Puts `\r\n` at `index`; returns the index after it.
+    @inlinable
+    static func putCRLF(into out: UnsafeMutableRawBufferPointer, at index: Int) -> Int {
+        out[index] = 0x0D
+        out[index + 1] = 0x0A
+        return index + 2
     }
 
     /// Puts `value`'s decimal digits (and sign) at `start`; returns how many bytes it wrote (at most 20).

@@ -8,11 +8,6 @@ extension RESPToken {
         /// How many elements the reply declared.
         public let count: Int
 
-        init(elements: ByteBuffer, count: Int) {
-            self.elements = elements
-            self.count = count
-        }
-
         /// Walks the elements in order without copying their bytes.
         public struct Iterator: IteratorProtocol {
             var remaining: ByteBuffer
@@ -43,11 +38,6 @@ extension RESPToken {
         let elements: ByteBuffer
         /// How many pairs the reply declared.
         public let count: Int
-
-        init(elements: ByteBuffer, count: Int) {
-            self.elements = elements
-            self.count = count
-        }
 
         /// Walks the pairs in order.
         public struct Iterator: IteratorProtocol {

@@ -46,8 +46,7 @@ struct AddressPool: Sendable {
     /// An address for a new bot: 203.0.113.1–254, then single addresses in fresh IPv6 /64s.
     mutating func bot(using random: inout SplitMix64) -> IPAddress {
         defer { bots &+= 1 }
-        if bots < 254 { return .v4(0xCB00_7100 + UInt32(bots) + 1) }
-        return Self.host(in: Self.subnet(base: 0x8000_0000, size: 1 << 30, index: bots - 254), random: &random)
+        return Self.address(bots, v4Block: 0xCB00_7100, thenIPv6Base: 0x8000_0000, size: 1 << 30, random: &random)
     }
 
     /// An address shared by many users: 198.51.100.1–254, then 100.127.0.0/16. Always IPv4, since that is
@@ -61,8 +60,16 @@ struct AddressPool: Sendable {
     /// An address for a straddling burst: 192.0.2.1–254, then single addresses in fresh IPv6 /64s.
     mutating func straddle(using random: inout SplitMix64) -> IPAddress {
         defer { straddles &+= 1 }
-        if straddles < 254 { return .v4(0xC000_0200 + UInt32(straddles) + 1) }
-        return Self.host(in: Self.subnet(base: 0xE000_0000, size: 1 << 29, index: straddles - 254), random: &random)
+        return Self.address(straddles, v4Block: 0xC000_0200, thenIPv6Base: 0xE000_0000, size: 1 << 29, random: &random)
+    }
+
+    /// Address number `index` of a kind: `.1`–`.254` of the IPv4 /24 at `v4Block`, then a random host in /64
+    /// number `index - 254` of the IPv6 range at `base` (see ``subnet(base:size:index:)``).
+    private static func address(
+        _ index: UInt64, v4Block: UInt32, thenIPv6Base base: UInt64, size: UInt64, random: inout SplitMix64
+    ) -> IPAddress {
+        if index < 254 { return .v4(v4Block + UInt32(index) + 1) }
+        return host(in: subnet(base: base, size: size, index: index - 254), random: &random)
     }
 
     /// The upper 64 bits of a fresh /64 for a rotating bot; its requests pick random interface identifiers.

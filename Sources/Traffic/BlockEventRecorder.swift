@@ -81,14 +81,7 @@ public final class BlockEventRecorder: Sendable {
         let connection = try await RedisConnection.connect(
             to: endpoint, configuration: configuration, logger: logger, onPush: { log.receive($0) })
         do {
-            try await connection.subscribe([channel])
-            let deadline = ContinuousClock.now.advanced(by: configuration.connectTimeout)
-            while !log.state.withLock({ $0.confirmed }) {
-                guard ContinuousClock.now < deadline else {
-                    throw RedisError.timeout(command: "SUBSCRIBE", seconds: configuration.connectTimeout.seconds)
-                }
-                try await Task.sleep(for: .milliseconds(2))
-            }
+            try await connection.subscribe([channel]) { log.state.withLock { $0.confirmed } }
         } catch {
             await connection.closeNow()
             throw error

@@ -50,16 +50,6 @@ public struct DetectionReport: Sendable, Hashable, Codable {
         public var sentAtBlock: Int?
         /// The worker's count for it when it blocked it; nil without an event.
         public var countAtBlock: Int?
-
-        /// Creates a line.
-        public init(unit: String, kind: TrafficKind, sent: Int, peak: Int, sentAtBlock: Int?, countAtBlock: Int?) {
-            self.unit = unit
-            self.kind = kind
-            self.sent = sent
-            self.peak = peak
-            self.sentAtBlock = sentAtBlock
-            self.countAtBlock = countAtBlock
-        }
     }
 
     /// Smallest, median and largest of some counts.

@@ -7,10 +7,4 @@ public struct DrainResult: Sendable, Hashable, Codable {
     /// How long the wait took.
     public var waitedSeconds: Double
 
-    /// Creates a result.
-    public init(drained: Bool, remaining: Int, waitedSeconds: Double) {
-        self.drained = drained
-        self.remaining = remaining
-        self.waitedSeconds = waitedSeconds
-    }
 }

@@ -116,11 +116,3 @@ public struct FeedConfiguration: Sendable, Hashable {
         return result
     }
 }
-
-extension Duration {
-    /// The duration in seconds, as a Double.
-    var seconds: Double {
-        let parts = components
-        return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
-    }
-}

@@ -8,22 +8,14 @@ import RedisClient
 /// The subscription starts before the first request, so every block is heard; the feeder tells it how many
 /// of each unit's requests were sent when its block arrived. The demo runs this in-process beside a worker.
 public struct FeedRunner: Sendable {
-    /// Where Redis is; for a cluster, unused (see ``clusterSeeds``).
-    public var endpoint: RedisEndpoint
-    /// The seed nodes of a Redis Cluster to feed and read back from instead of ``endpoint``; nil for one server.
+    /// What to send and where: the endpoint or cluster seeds, the feed, and the connections' settings.
     ///
-    /// The queue length is summed over the shards through each shard's master, the blocklist is read where its
-    /// key lives, and block events are heard on the first seed that accepts the subscription (a cluster
-    /// delivers every `PUBLISH` to every node).
-    public var clusterSeeds: [RedisEndpoint]?
-    /// What to send.
-    public var configuration: FeedConfiguration
+    /// With cluster seeds, the queue length is summed over the shards through each shard's master, the
+    /// blocklist is read where its key lives, and block events are heard on the first seed that accepts the
+    /// subscription (a cluster delivers every `PUBLISH` to every node).
+    public var feeder: TrafficFeeder
     /// Where the worker's results are; nil sends without a report.
     public var report: ReportSettings?
-    /// Timeouts and client name of the runner's connections.
-    public var connectionConfiguration: RedisConnectionConfiguration
-    /// Where connection messages go.
-    public var logger: Logger
 
     /// Creates a runner.
     public init(
@@ -32,12 +24,10 @@ public struct FeedRunner: Sendable {
         connectionConfiguration: RedisConnectionConfiguration = RedisConnectionConfiguration(clientName: "ipwatcher-feed"),
         logger: Logger = Logger(label: "ipwatcher.feed")
     ) {
-        self.endpoint = endpoint
-        self.clusterSeeds = clusterSeeds
-        self.configuration = configuration
+        feeder = TrafficFeeder(
+            endpoint: endpoint, clusterSeeds: clusterSeeds, configuration: configuration,
+            connectionConfiguration: connectionConfiguration, logger: logger)
         self.report = report
-        self.connectionConfiguration = connectionConfiguration
-        self.logger = logger
     }
 
     /// Runs the feed and, with ``report`` set, the detection report; `progress` hears the feed's progress
@@ -46,22 +36,21 @@ public struct FeedRunner: Sendable {
     /// A queue that does not drain within the timeout still gets a report (with ``FeedOutcome/drain`` saying
     /// so), since it shows what the worker managed; callers decide whether that is a failure.
     public func run(progress: (@Sendable (FeedProgress) -> Void)? = nil) async throws -> FeedOutcome {
-        if let problem = configuration.validate() { throw FeedError.invalidConfiguration(problem) }
-        let feeder = TrafficFeeder(
-            endpoint: endpoint, clusterSeeds: clusterSeeds, configuration: configuration,
-            connectionConfiguration: connectionConfiguration, logger: logger)
+        if let problem = feeder.configuration.validate() { throw FeedError.invalidConfiguration(problem) }
         guard let report else {
             return FeedOutcome(summary: try await feeder.run(progress: progress), report: nil, drain: nil, warnings: [])
         }
-        if let clusterSeeds, !clusterSeeds.isEmpty {
-            let client = RedisClusterClient(seeds: clusterSeeds, configuration: connectionConfiguration, logger: logger)
+        if let clusterSeeds = feeder.clusterSeeds, !clusterSeeds.isEmpty {
+            let client = RedisClusterClient(
+                seeds: clusterSeeds, configuration: feeder.connectionConfiguration, logger: feeder.logger)
             return try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await client.run() }
                 defer { group.cancelAll() }
                 return try await run(feeder: feeder, report: report, redis: .cluster(client), progress: progress)
             }
         }
-        let redis = try await RedisConnection.connect(to: endpoint, configuration: connectionConfiguration, logger: logger)
+        let redis = try await RedisConnection.connect(
+            to: feeder.endpoint, configuration: feeder.connectionConfiguration, logger: feeder.logger)
         return try await run(feeder: feeder, report: report, redis: .server(redis), progress: progress)
     }
 
@@ -93,23 +82,24 @@ public struct FeedRunner: Sendable {
     /// The recorder, subscribed on the server or on the first cluster seed that accepts; the last seed's error
     /// is thrown when none does.
     private func subscribe(channel: String) async throws -> BlockEventRecorder {
-        let endpoints = clusterSeeds.flatMap { $0.isEmpty ? nil : $0 } ?? [endpoint]
+        let endpoints = feeder.clusterSeeds.flatMap { $0.isEmpty ? nil : $0 } ?? [feeder.endpoint]
         for candidate in endpoints.dropLast() {
             do {
                 return try await BlockEventRecorder.subscribe(
-                    endpoint: candidate, channel: channel, configuration: connectionConfiguration, logger: logger)
+                    endpoint: candidate, channel: channel, configuration: feeder.connectionConfiguration,
+                    logger: feeder.logger)
             } catch {
-                logger.notice("cannot subscribe on a cluster seed; trying the next", metadata: ["error": "\(error)"])
+                feeder.logger.notice("cannot subscribe on a cluster seed; trying the next", metadata: ["error": "\(error)"])
             }
         }
         return try await BlockEventRecorder.subscribe(
-            endpoint: endpoints[endpoints.count - 1], channel: channel, configuration: connectionConfiguration,
-            logger: logger)
+            endpoint: endpoints[endpoints.count - 1], channel: channel, configuration: feeder.connectionConfiguration,
+            logger: feeder.logger)
     }
 
     /// The queue's name for messages: the key, or its shards' range.
     private var queueName: String {
-        let shards = configuration.shards
+        let shards = feeder.configuration.shards
         return shards.count == 1 ? shards.baseKey : "\(shards.key(ofShard: 0)) … \(shards.key(ofShard: shards.count - 1))"
     }
 
@@ -118,7 +108,7 @@ public struct FeedRunner: Sendable {
         progress: (@Sendable (FeedProgress) -> Void)?
     ) async throws -> FeedOutcome {
         var warnings: [String] = []
-        let queued = try await redis.queueLength(of: configuration.shards)
+        let queued = try await redis.queueLength(of: feeder.configuration.shards)
         if queued > 0 {
             warnings.append(
                 "\(queueName) already holds \(NumberText.grouped(queued)) entries: the worker counts them too")
@@ -135,7 +125,8 @@ public struct FeedRunner: Sendable {
             // Redis went away during the feed, and this connection with it; the drain needs a live one. (A
             // cluster client reconnects by itself.)
             let fresh = FeedTransport.server(
-                try await RedisConnection.connect(to: endpoint, configuration: connectionConfiguration, logger: logger))
+                try await RedisConnection.connect(
+                    to: feeder.endpoint, configuration: feeder.connectionConfiguration, logger: feeder.logger))
             do {
                 let outcome = try await judge(
                     summary, report: report, redis: fresh, recorder: recorder, warnings: warnings, progress: progress)
@@ -161,8 +152,8 @@ public struct FeedRunner: Sendable {
         }
         let clock = ContinuousClock()
         let drainStart = clock.now
-        let shards = configuration.shards
-        let drainer = QueueDrainer(queueKey: configuration.queueKey, timeout: report.drainTimeout)
+        let shards = feeder.configuration.shards
+        let drainer = QueueDrainer(queueKey: feeder.configuration.queueKey, timeout: report.drainTimeout)
         let drain = try await drainer.wait(polling: { try await redis.queueLength(of: shards) }) { remaining in
             progress?(
                 FeedProgress(

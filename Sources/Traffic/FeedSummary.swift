@@ -24,22 +24,6 @@ public struct FeedSummary: Sendable {
     /// Times the connection was lost and re-established during the feed.
     public var reconnects = 0
 
-    /// Creates a summary.
-    public init(
-        scenario: TrafficScenario, seed: UInt64, queueKey: String, timed: Bool, sent: Int, commands: Int,
-        elapsed: Duration, waited: Duration, truth: GroundTruth
-    ) {
-        self.scenario = scenario
-        self.seed = seed
-        self.queueKey = queueKey
-        self.timed = timed
-        self.sent = sent
-        self.commands = commands
-        self.elapsed = elapsed
-        self.waited = waited
-        self.truth = truth
-    }
-
     /// Requests per second over ``elapsed``.
     public var rate: Double {
         let seconds = elapsed.seconds

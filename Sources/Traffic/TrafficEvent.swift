@@ -7,12 +7,6 @@ public struct TrafficEvent: Sendable, Hashable {
     /// Unix milliseconds of the request, or nil for an entry without a time.
     public var timeMilliseconds: Int64?
 
-    /// Creates an event.
-    public init(address: IPAddress, timeMilliseconds: Int64? = nil) {
-        self.address = address
-        self.timeMilliseconds = timeMilliseconds
-    }
-
     /// The queue entry's text, as `ipwatcher run` parses it: the address, then a space and the time if any.
     ///
     /// Allocates a String; the feeder writes entries straight into its buffers instead.

@@ -85,7 +85,7 @@ public struct ClientBenchmark: Sendable {
             }
             try await group.waitForAll()
         }
-        return Double(perConnection * connections.count) / (ContinuousClock.now - start).secondsValue
+        return Double(perConnection * connections.count) / (ContinuousClock.now - start).seconds
     }
 
     /// Alternates SET and GET, waiting for each reply before the next command.
@@ -99,15 +99,7 @@ public struct ClientBenchmark: Sendable {
                 let reply = try await connection.send(index % 2 == 0 ? set : get)
                 guard !reply.isNull else { throw RedisError.unexpectedReply(command: "GET", reply: "(nil)") }
             }
-            return Double(roundTrips) / (ContinuousClock.now - start).secondsValue
+            return Double(roundTrips) / (ContinuousClock.now - start).seconds
         }
-    }
-}
-
-extension Duration {
-    /// The duration in seconds, as a Double.
-    var secondsValue: Double {
-        let parts = components
-        return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
     }
 }

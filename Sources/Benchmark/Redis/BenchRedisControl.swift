@@ -19,11 +19,8 @@ struct BenchRedisControl: Sendable {
             return
         }
         let keys = try await scan(matching: WorkerBenchPlan.namespace + "*")
-        var start = 0
-        while start < keys.count {
-            let end = min(start + 1000, keys.count)
-            _ = try await connection.send("UNLINK", Array(keys[start..<end])).throwingServerError()
-            start = end
+        _ = try await sumOverSlices(of: keys) { slice in
+            Int(try await connection.send("UNLINK", Array(slice)).throwingServerError().int ?? 0)
         }
     }
 
@@ -81,26 +78,30 @@ struct BenchRedisControl: Sendable {
 
     /// The sum of the integer values of `keys` (`MGET` in slices); missing keys count 0.
     func sumOfValues(_ keys: [String]) async throws -> Int {
-        var total = 0
-        var start = 0
-        while start < keys.count {
-            let end = min(start + 1000, keys.count)
-            let reply = try await connection.send("MGET", Array(keys[start..<end])).throwingServerError()
-            for value in reply.array.map({ Array($0) }) ?? [] { total += Int(value.int ?? 0) }
-            start = end
+        try await sumOverSlices(of: keys) { slice in
+            let reply = try await connection.send("MGET", Array(slice)).throwingServerError()
+            return (reply.array.map { Array($0) } ?? []).reduce(0) { $0 + Int($1.int ?? 0) }
         }
-        return total
     }
 
     /// The sum of `ZCARD` over `keys` (pipelined in slices).
     func sumOfCardinalities(_ keys: [String]) async throws -> Int {
+        try await sumOverSlices(of: keys) { slice in
+            var encoder = RESPCommandEncoder()
+            for key in slice { encoder.encode("ZCARD", key) }
+            return try await connection.pipeline(encoder).reduce(0) { $0 + Int(try $1.throwingServerError().int ?? 0) }
+        }
+    }
+
+    /// The sum of `body` over slices of at most 1,000 keys, so no single command or pipeline grows with the run.
+    private func sumOverSlices(
+        of keys: [String], _ body: (ArraySlice<String>) async throws -> Int
+    ) async throws -> Int {
         var total = 0
         var start = 0
         while start < keys.count {
             let end = min(start + 1000, keys.count)
-            var encoder = RESPCommandEncoder()
-            for key in keys[start..<end] { encoder.encode("ZCARD", key) }
-            for reply in try await connection.pipeline(encoder) { total += Int(try reply.throwingServerError().int ?? 0) }
+            total += try await body(keys[start..<end])
             start = end
         }
         return total

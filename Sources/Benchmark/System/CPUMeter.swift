@@ -31,7 +31,7 @@ struct CPUMeter {
 
     /// Each process's CPU use since ``init(_:)``, in percent of one core.
     func finish() -> WorkerBenchReport.CPUShare {
-        let seconds = (ContinuousClock.now - start).secondsValue
+        let seconds = (ContinuousClock.now - start).seconds
         /// CPU of `role` over the measured time, or nil when it is not known.
         func percent(_ role: Role) -> Double? {
             guard seconds > 0, let pid = pids[role], let before = ticks[role], let after = ProcFS.cpuTicks(pid: pid),

@@ -52,14 +52,7 @@ final class BlockArrivalLog: Sendable {
         }
         log.connection.withLock { $0 = connection }
         do {
-            try await connection.subscribe([channel])
-            let deadline = ContinuousClock.now.advanced(by: configuration.connectTimeout)
-            while !log.state.withLock({ $0.confirmed }) {
-                guard ContinuousClock.now < deadline else {
-                    throw RedisError.timeout(command: "SUBSCRIBE", seconds: configuration.connectTimeout.secondsValue)
-                }
-                try await Task.sleep(for: .milliseconds(2))
-            }
+            try await connection.subscribe([channel]) { log.state.withLock { $0.confirmed } }
         } catch {
             await log.close()
             throw error

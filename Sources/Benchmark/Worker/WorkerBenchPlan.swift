@@ -81,35 +81,20 @@ public struct WorkerBenchPlan: Sendable, Hashable {
         """
         # Written by ipwatcher bench for one measurement; removed afterwards.
         redis:
-          url: \(Self.quoted(url))
+          url: \(YAMLScalar.quoted(url))
           client_name: ipwatcher-bench
         queue:
-          key: \(Self.quoted(queueKey))\(batch.map { "\n  batch: \($0)" } ?? "")
+          key: \(YAMLScalar.quoted(queueKey))\(batch.map { "\n  batch: \($0)" } ?? "")
           delivery: \(delivery.rawValue)
         detection:
           mode: \(mode.rawValue)
-          key_prefix: \(Self.quoted(Self.namespace))
+          key_prefix: \(YAMLScalar.quoted(Self.namespace))
         blocklist:
-          key: \(Self.quoted(blocklistKey))
-          events_channel: \(Self.quoted(eventsChannel))
+          key: \(YAMLScalar.quoted(blocklistKey))
+          events_channel: \(YAMLScalar.quoted(eventsChannel))
         log:
           level: warning
 
         """
-    }
-
-    /// `text` as a double-quoted YAML scalar.
-    static func quoted(_ text: String) -> String {
-        var result = "\""
-        for character in text.unicodeScalars {
-            switch character {
-            case "\\": result += "\\\\"
-            case "\"": result += "\\\""
-            case "\n": result += "\\n"
-            case "\t": result += "\\t"
-            default: result.unicodeScalars.append(character)
-            }
-        }
-        return result + "\""
     }
 }

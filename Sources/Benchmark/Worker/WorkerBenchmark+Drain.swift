@@ -94,8 +94,8 @@ extension WorkerBenchmark {
         let blocked = Int(try await control.connection.send("SCARD", plan.blocklistKey).int ?? 0)
         let growth = try await control.usedMemory() - baselineMemory
         return WorkerBenchReport.Drain(
-            mode: mode.rawValue, entries: entries, sentinelEntries: sentinel, prefillSeconds: summary.elapsed.secondsValue,
-            prefillRate: summary.rate, startupSeconds: (timing.firstPop - worker.launchedAt).secondsValue,
+            mode: mode.rawValue, entries: entries, sentinelEntries: sentinel, prefillSeconds: summary.elapsed.seconds,
+            prefillRate: summary.rate, startupSeconds: (timing.firstPop - worker.launchedAt).seconds,
             seconds: timing.seconds, rate: timing.rate, secondsToEmptyQueue: timing.secondsToEmptyQueue,
             processed: status.processed, rejected: status.rejected, stored: stored, expectedStored: expectedStored,
             blocked: blocked, expectedBlocked: summary.truth.expectedBlocked.count + 1, trackedUnits: unitKeys.count,
@@ -148,10 +148,10 @@ extension WorkerBenchmark {
                 }
                 if length == 0, emptied == nil { emptied = now }
                 if let end = arrivals.watchedArrival, let firstPop, let meter {
-                    let seconds = (end - firstPop).secondsValue
+                    let seconds = (end - firstPop).seconds
                     return DrainTiming(
                         firstPop: firstPop, seconds: seconds, rate: seconds > 0 ? Double(total) / seconds : 0,
-                        secondsToEmptyQueue: ((emptied ?? now) - firstPop).secondsValue, cpu: meter.finish())
+                        secondsToEmptyQueue: ((emptied ?? now) - firstPop).seconds, cpu: meter.finish())
                 }
                 try worker.checkRunning()
                 guard now < deadline else {

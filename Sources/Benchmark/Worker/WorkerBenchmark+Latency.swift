@@ -133,7 +133,7 @@ extension WorkerBenchmark {
         toBatch.reserveCapacity(judged.count)
         for crossing in judged {
             guard let block = first[crossing.unit] else { continue }
-            samples.append((block.arrival - crossing.sentAt).secondsValue * 1000)
+            samples.append((block.arrival - crossing.sentAt).seconds * 1000)
             toBatch.append(Double(block.event.at - crossing.unixMilliseconds))
         }
         let latencies = LatencySamples(samples)
@@ -146,15 +146,15 @@ extension WorkerBenchmark {
                 + (missing > 0 ? "; \(missing) crossings never got a block event" : ""))
         return WorkerBenchReport.Latency(
             offeredRate: rate, achievedRate: summary.rate, pacingMilliseconds: plan.pacingMilliseconds,
-            seconds: summary.elapsed.secondsValue, sent: summary.sent,
+            seconds: summary.elapsed.seconds, sent: summary.sent,
             processed: status.processed, crossings: all.count, measured: samples.count,
             excludedNearWindowBoundary: all.count - judged.count, missing: missing,
             toBatchP50Milliseconds: batchLatencies.percentile(50), toBatchP99Milliseconds: batchLatencies.percentile(99),
             p50Milliseconds: latencies.percentile(50), p90Milliseconds: latencies.percentile(90),
             p99Milliseconds: latencies.percentile(99), maxMilliseconds: latencies.max,
             maxQueueLength: queue.maximum, queueSamples: queue.samples,
-            queueSampleMilliseconds: sampleInterval.secondsValue * 1000, queueLengthAtEnd: lengthAtEnd,
-            drainAfterFeedSeconds: (drained - feedEnded).secondsValue, cpu: cpu, commands: commands,
+            queueSampleMilliseconds: sampleInterval.seconds * 1000, queueLengthAtEnd: lengthAtEnd,
+            drainAfterFeedSeconds: (drained - feedEnded).seconds, cpu: cpu, commands: commands,
             workerIdleMemory: nil, workerMemory: worker.memory)
     }
 }

@@ -42,32 +42,10 @@ public struct ConfigurationError: Error, Sendable, Hashable, CustomStringConvert
         ConfigurationError(key: key, message: "\(quoted(value)) \(expectation)")
     }
 
-    /// `text` in double quotes with quotes, backslashes and control characters escaped and very long values
-    /// shortened, so that whatever a user typed cannot break the one-line form of an error.
+    /// `text` in double quotes, escaped and cut after 200 characters, so that whatever a user typed cannot
+    /// break the one-line form of an error.
     static func quoted(_ text: String) -> String {
-        var result = "\""
-        var count = 0
-        for scalar in text.unicodeScalars {
-            count += 1
-            if count > 200 {
-                result += "…"
-                break
-            }
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            default:
-                if scalar.properties.generalCategory == .control {
-                    result += "\\u{\(String(scalar.value, radix: 16))}"
-                } else {
-                    result.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return result + "\""
+        YAMLScalar.quoted(text, limit: 200)
     }
 
     /// `text` with every line break replaced by a space.

@@ -89,29 +89,8 @@ extension IPWatcherConfiguration {
         return nil
     }
 
-    /// `url` with every password in it replaced by `***`: the one in the user-info part and a `password=`
-    /// query option (`unix://` URLs take one).
-    ///
-    /// Deliberately errs towards hiding too much: the user info is taken to end at the last `@` anywhere, so that
-    /// a password containing an unencoded `/`, `?` or `@`, which the URL parser rejects, is still hidden in the
-    /// error that reports it.
+    /// `url` with every password in it replaced by `***` (``RedisEndpoint/redactedURL(_:)``).
     public static func redactedURL(_ url: String) -> String {
-        guard let schemeEnd = url.firstRange(of: "://") else { return url }
-        var result = String(url[..<schemeEnd.upperBound])
-        var rest = url[schemeEnd.upperBound...]
-        if let at = rest.lastIndex(of: "@") {
-            let userInfo = rest[..<at]
-            if let colon = userInfo.firstIndex(of: ":") {
-                result += userInfo[..<colon] + ":***"
-            } else {
-                result += userInfo
-            }
-            rest = rest[at...]
-        }
-        guard let questionMark = rest.firstIndex(of: "?") else { return result + rest }
-        result += rest[...questionMark]
-        let options = rest[rest.index(after: questionMark)...].split(separator: "&", omittingEmptySubsequences: false)
-        result += options.map { $0.hasPrefix("password=") ? "password=***" : String($0) }.joined(separator: "&")
-        return result
+        RedisEndpoint.redactedURL(url)
     }
 }

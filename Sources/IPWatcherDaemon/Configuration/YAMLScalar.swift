@@ -1,5 +1,8 @@
 /// Writes strings as YAML scalars that read back as the same string.
-enum YAMLScalar {
+///
+/// Also the one quoting of user-typed text in error messages and of values in the configuration files the
+/// benchmark writes: a double-quoted YAML scalar is one line whatever the text holds.
+package enum YAMLScalar {
     /// Words YAML 1.1 (which Yams follows) reads as booleans or null when unquoted.
     private static let reservedWords: Set<String> = ["y", "n", "yes", "no", "true", "false", "on", "off", "null"]
 
@@ -16,9 +19,16 @@ enum YAMLScalar {
     }
 
     /// `text` in double quotes, with YAML escapes for quotes, backslashes and control characters.
-    static func quoted(_ text: String) -> String {
+    ///
+    /// With `limit`, only the first `limit` scalars are kept and `…` marks the cut (the cut form no longer
+    /// reads back as `text`; error messages use it so that a huge value cannot flood a log line).
+    package static func quoted(_ text: String, limit: Int? = nil) -> String {
         var result = "\""
-        for scalar in text.unicodeScalars {
+        for (index, scalar) in text.unicodeScalars.enumerated() {
+            if let limit, index >= limit {
+                result += "…"
+                break
+            }
             switch scalar {
             case "\"": result += "\\\""
             case "\\": result += "\\\\"
@@ -39,7 +49,7 @@ enum YAMLScalar {
 
     /// A flow sequence of quoted strings: `["127.0.0.0/8", "::1/128"]`.
     static func list(_ values: [String]) -> String {
-        "[" + values.map(quoted).joined(separator: ", ") + "]"
+        "[" + values.map { quoted($0) }.joined(separator: ", ") + "]"
     }
 }
 

@@ -67,6 +67,10 @@ struct RollingWindowCounter: WindowCounter {
         return out
         """)
 
+    func key(of group: UnitCount, in batch: PreparedBatch) -> String {
+        keys.rollingKey(unitName: group.unit.name)
+    }
+
     func encode(
         _ slice: ArraySlice<UnitCount>, of batch: PreparedBatch, marker: String?, head: RedisScriptCall,
         into encoder: inout RESPCommandEncoder
@@ -75,10 +79,6 @@ struct RollingWindowCounter: WindowCounter {
         encoder.encode(
             head, slice.count, RollingKeys(groups: slice, prefix: keys.rollingKeyPrefix), batch.now,
             rule.windowMilliseconds, rule.rollingCap, batch.tag, EventTimes(groups: slice))
-    }
-
-    func key(of group: UnitCount, in batch: PreparedBatch) -> String {
-        keys.rollingKey(unitName: group.unit.name)
     }
 
 }

@@ -70,17 +70,6 @@ public struct MetricsServer: Service {
         return MetricsServer(address: address, logger: logger, port: port, server: server, registry: registry)
     }
 
-    private init(
-        address: MetricsListenAddress, logger: Logger, port: ListeningPort?, server: any Channel,
-        registry: MetricsConnectionRegistry
-    ) {
-        self.address = address
-        self.logger = logger
-        self.port = port
-        self.server = server
-        self.registry = registry
-    }
-
     public func run() async throws {
         port?.set(address.port)
         defer { port?.set(nil) }

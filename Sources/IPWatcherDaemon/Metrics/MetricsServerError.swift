@@ -16,12 +16,12 @@ public struct MetricsServerError: Error, Sendable, Hashable, CustomStringConvert
     /// Why binding failed, in the system's words: `Address already in use`.
     public let reason: String
 
-    /// Creates the error.
-    public init(address: MetricsListenAddress, reason: String) {
-        self.address = address
-        self.reason = reason
+    public var description: String {
+        "metrics.listen: cannot listen on \(address): \(reason)"
     }
+}
 
+extension MetricsServerError {
     /// The error for a failure `error` of binding `address`, with the system's reason when there is one.
     init(address: MetricsListenAddress, underlying error: any Error) {
         if let error = error as? IOError {
@@ -29,9 +29,5 @@ public struct MetricsServerError: Error, Sendable, Hashable, CustomStringConvert
         } else {
             self.init(address: address, reason: String("\(error)".prefix { !$0.isNewline }))
         }
-    }
-
-    public var description: String {
-        "metrics.listen: cannot listen on \(address): \(reason)"
     }
 }

@@ -44,8 +44,8 @@ public struct WorkerHealth: Sendable, Hashable {
         if let refusal { return refusal.description }
         guard let sinceProgress else { return "the consumer loop has not started" }
         if sinceProgress > progressLimit {
-            return "the consumer loop made no progress for \(sinceProgress.secondsDouble.formattedSeconds) s "
-                + "(limit \(progressLimit.secondsDouble.formattedSeconds) s)"
+            return "the consumer loop made no progress for \(sinceProgress.seconds.formattedSeconds) s "
+                + "(limit \(progressLimit.seconds.formattedSeconds) s)"
         }
         return nil
     }

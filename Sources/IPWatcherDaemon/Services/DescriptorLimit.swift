@@ -85,11 +85,5 @@ public struct DescriptorLimitError: Error, Sendable, Hashable, CustomStringConve
     /// The system's reason: `Operation not permitted`.
     public let reason: String
 
-    /// Creates the error.
-    public init(operation: String, reason: String) {
-        self.operation = operation
-        self.reason = reason
-    }
-
     public var description: String { "cannot raise the open-file limit: \(operation): \(reason)" }
 }

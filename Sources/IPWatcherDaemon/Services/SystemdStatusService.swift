@@ -7,25 +7,14 @@ import SystemdNotify
 /// `WATCHDOG_USEC` — but only while the consumer loop reports progress, so a wedged loop makes systemd
 /// restart the service.
 public struct SystemdStatusService: Service {
-    private let notifier: SystemdNotifier
-    private let statistics: WorkerStatistics
-    private let progress: WatchdogProgress
-    private let redisState: @Sendable () -> RedisConnectionState
-    private let endpointDescription: String
-    private let logger: Logger
-
-    /// Creates the service; `redisState` tells whether the worker is waiting for Redis.
-    public init(
-        notifier: SystemdNotifier, statistics: WorkerStatistics, progress: WatchdogProgress,
-        endpointDescription: String, logger: Logger, redisState: @escaping @Sendable () -> RedisConnectionState
-    ) {
-        self.notifier = notifier
-        self.statistics = statistics
-        self.progress = progress
-        self.endpointDescription = endpointDescription
-        self.logger = logger
-        self.redisState = redisState
-    }
+    let notifier: SystemdNotifier
+    let statistics: WorkerStatistics
+    let progress: WatchdogProgress
+    /// Where Redis is, for the status line.
+    let endpointDescription: String
+    let logger: Logger
+    /// Whether the worker's connection to Redis is up, read at every tick.
+    let redisState: @Sendable () -> RedisConnectionState
 
     public func run() async throws {
         // Cancelling on graceful shutdown interrupts the sleep between ticks, so shutdown never waits for it.
@@ -52,7 +41,7 @@ public struct SystemdStatusService: Service {
             }
             if now - lastStatus >= statusInterval {
                 let snapshot = statistics.snapshot
-                let seconds = max((now - lastStatusTime).secondsDouble, 0.001)
+                let seconds = max((now - lastStatusTime).seconds, 0.001)
                 let rate = Double(snapshot.popped - lastSnapshot.popped) / seconds
                 notifier.status(Self.statusLine(snapshot, rate: rate, redis: redisState(), endpoint: endpointDescription))
                 lastSnapshot = snapshot
@@ -76,13 +65,5 @@ public struct SystemdStatusService: Service {
             return "held: \(refusal.description); " + figures
         default: return "waiting for Redis at \(endpoint) (\(redis)); " + figures
         }
-    }
-}
-
-extension Duration {
-    /// The duration in seconds, as a Double.
-    var secondsDouble: Double {
-        let parts = components
-        return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
     }
 }

@@ -166,7 +166,7 @@ extension IPWatcherWorker {
         var settings = settings
         logger.info(
             "blocking pops cut to half the watchdog interval",
-            metadata: ["block_timeout_s": "\(limit.secondsDouble)", "watchdog_interval_s": "\(interval.secondsDouble)"])
+            metadata: ["block_timeout_s": "\(limit.seconds)", "watchdog_interval_s": "\(interval.seconds)"])
         settings.blockTimeout = limit
         return settings
     }

@@ -15,13 +15,6 @@ public func withRedisCluster<Result: Sendable>(
     try await TestLoadGate.shared.load {
         let cluster = try await LocalRedisCluster.start(
             masters: masters, replicasPerMaster: replicasPerMaster, nodeTimeout: nodeTimeout)
-        do {
-            let result = try await withTestDeadline(deadline) { try await body(cluster) }
-            await cluster.stop()
-            return result
-        } catch {
-            await cluster.stop()
-            throw error
-        }
+        return try await withTestDeadline(deadline, using: cluster, stop: { await $0.stop() }, body)
     }
 }

@@ -19,14 +19,7 @@ public func withRedisServer<Result: Sendable>(
             throw RedisServerMissing()
         }
         let server = try await LocalRedisServer.start(options)
-        do {
-            let result = try await withTestDeadline(deadline) { try await body(server) }
-            await server.stop()
-            return result
-        } catch {
-            await server.stop()
-            throw error
-        }
+        return try await withTestDeadline(deadline, using: server, stop: { await $0.stop() }, body)
     }
 }
 

@@ -19,3 +19,24 @@ public func withTestDeadline<Result: Sendable>(
         throw TestDeadlineExceeded(limit: limit)
     }
 }
+
+/// Runs `body` with `resource` under `limit`, then `stop`s the resource whether `body` returned or threw.
+///
+/// The fixtures' one shape: a redis-server or a cluster must never outlive its test, even when the test
+/// failed or hit its deadline.
+func withTestDeadline<Resource: Sendable, Result: Sendable>(
+    _ limit: Duration,
+    using resource: Resource,
+    stop: (Resource) async -> Void,
+    _ body: @escaping @Sendable (Resource) async throws -> Result
+) async throws -> Result {
+    let result: Result
+    do {
+        result = try await withTestDeadline(limit) { try await body(resource) }
+    } catch {
+        await stop(resource)
+        throw error
+    }
+    await stop(resource)
+    return result
+}

@@ -43,11 +43,3 @@ public struct RedisBackoff: Sendable, Hashable {
         delay(attempt: attempt, random: Double.random(in: 0...1))
     }
 }
-
-extension Duration {
-    /// The duration in seconds, as a Double.
-    var seconds: Double {
-        let parts = components
-        return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
-    }
-}

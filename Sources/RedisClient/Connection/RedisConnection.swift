@@ -75,6 +75,23 @@ public final class RedisConnection: RedisCommandExecutor {
         _ = try await submit(bytes: command.bytes, expectedReplies: 0, timeout: nil, commandName: "SUBSCRIBE")
     }
 
+    /// Subscribes as ``subscribe(_:)`` does, then waits until `isConfirmed` is true, for at most the connect
+    /// timeout.
+    ///
+    /// The confirmation is a push, which only the `onPush` callback sees: `isConfirmed` reads the flag that
+    /// callback sets on the `subscribe` push. Waiting for it means no message published after this returns
+    /// can be missed.
+    public func subscribe(_ channels: [String], confirmedWhen isConfirmed: () -> Bool) async throws {
+        try await subscribe(channels)
+        let deadline = ContinuousClock.now.advanced(by: configuration.connectTimeout)
+        while !isConfirmed() {
+            guard ContinuousClock.now < deadline else {
+                throw RedisError.timeout(command: "SUBSCRIBE", seconds: configuration.connectTimeout.seconds)
+            }
+            try await Task.sleep(for: .milliseconds(2))
+        }
+    }
+
     /// Closes once the commands in flight have their replies; new commands fail from now on.
     public func close() async {
         let handler = self.handler

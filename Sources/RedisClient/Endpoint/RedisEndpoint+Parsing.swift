@@ -9,18 +9,13 @@ extension RedisEndpoint {
         var parser = RedisEndpointURLParser(url: url)
         self = try parser.parse()
     }
-}
 
-/// Hand-written URL parsing: Foundation's URL types differ across platforms on bracketed IPv6 hosts,
-/// percent-decoding and `unix://` paths, and an endpoint must parse the same everywhere.
-struct RedisEndpointURLParser {
-    let url: String
-
-    /// The URL as it may be shown to a user: any password, in the user-info part or as a `password=` option,
-    /// replaced by `***`.
+    /// `url` as it may be shown to a user: any password, in the user-info part or as a `password=` option
+    /// (`unix://` URLs take one), replaced by `***`.
     ///
-    /// The user-info part runs to the last `@`, so a password holding an unencoded `/`, `?` or `@` is hidden too.
-    var redacted: String {
+    /// Deliberately errs towards hiding too much: the user info runs to the last `@` anywhere, so a password
+    /// holding an unencoded `/`, `?` or `@`, which the parser rejects, is still hidden in the error that says so.
+    public static func redactedURL(_ url: String) -> String {
         guard let schemeEnd = url.firstRange(of: "://") else { return url }
         var rest = Substring(url[schemeEnd.upperBound...])
         var prefix = String(url[..<schemeEnd.upperBound])
@@ -40,6 +35,15 @@ struct RedisEndpointURLParser {
         }
         return prefix + rest[...question] + options.joined(separator: "&")
     }
+}
+
+/// Hand-written URL parsing: Foundation's URL types differ across platforms on bracketed IPv6 hosts,
+/// percent-decoding and `unix://` paths, and an endpoint must parse the same everywhere.
+struct RedisEndpointURLParser {
+    let url: String
+
+    /// The URL as it may be shown to a user; see ``RedisEndpoint/redactedURL(_:)``.
+    var redacted: String { RedisEndpoint.redactedURL(url) }
 
     func failure(_ reason: String) -> RedisError {
         .invalidEndpoint(url: redacted, reason: reason)

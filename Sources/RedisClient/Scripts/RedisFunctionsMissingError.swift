@@ -6,12 +6,6 @@ public struct RedisFunctionsMissingError: Error, Sendable, CustomStringConvertib
     /// The server's answer to the call of the library's version function.
     public let reply: String
 
-    /// Creates the error for `libraryName` from the server's reply.
-    public init(libraryName: String, reply: String) {
-        self.libraryName = libraryName
-        self.reply = reply
-    }
-
     public var description: String {
         "Redis has no function library \(libraryName) (\(reply)): run `ipwatcher redis install-functions` "
             + "with this version of ipwatcher, or set redis.scripts: eval"

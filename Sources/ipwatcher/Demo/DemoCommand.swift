@@ -36,14 +36,7 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Seed of the synthetic traffic.")
     var seed: UInt64 = 1
 
-    @Option(help: "fixed or rolling.")
-    var mode: String = "fixed"
-
-    @Option(help: "Requests per window that make a bot.")
-    var threshold: Int = 15
-
-    @Option(help: "Window length in seconds.")
-    var window: Int = 60
+    @OptionGroup var rule: RuleOptions
 
     @Flag(help: "Print the report as JSON.")
     var json = false
@@ -56,13 +49,12 @@ struct DemoCommand: AsyncParsableCommand {
     static let clusterShards = 12
 
     func validate() throws {
-        guard DetectionRule.Mode(rawValue: mode) != nil else { throw ValidationError("--mode must be fixed or rolling") }
         guard count > 0 else { throw ValidationError("--count must be positive") }
         guard rate >= 0 else { throw ValidationError("--rate must be 0 or more") }
-        guard (2...DetectionRule.maximumThreshold).contains(threshold) else {
+        guard (2...DetectionRule.maximumThreshold).contains(rule.threshold) else {
             throw ValidationError("--threshold must be from 2 to \(DetectionRule.maximumThreshold)")
         }
-        guard (1...86400).contains(window) else { throw ValidationError("--window must be from 1 to 86400") }
+        guard (1...86400).contains(rule.window) else { throw ValidationError("--window must be from 1 to 86400") }
         if cluster && redisURL != nil { throw ValidationError("--cluster starts its own cluster; leave out --redis-url") }
     }
 
@@ -102,8 +94,7 @@ struct DemoCommand: AsyncParsableCommand {
     private func demoSettings() -> WorkerSettings {
         var settings = WorkerSettings()
         settings.blockTimeout = .milliseconds(200)
-        settings.detection.rule = DetectionRule(
-            mode: DetectionRule.Mode(rawValue: mode) ?? .fixed, threshold: threshold, windowSeconds: window)
+        settings.detection.rule = rule.rule
         return settings
     }
 

@@ -62,14 +62,7 @@ struct FeedCommand: AsyncParsableCommand {
             """)
     var redisURL: String?
 
-    @Option(help: "Requests per window that make a bot, as the worker has it.")
-    var threshold: Int = 15
-
-    @Option(help: "Window length in seconds, as the worker has it.")
-    var window: Int = 60
-
-    @Option(help: "fixed or rolling, as the worker has it.")
-    var mode: String = "fixed"
+    @OptionGroup var rule: RuleOptions
 
     @Flag(help: "After sending, wait for the worker to drain the queue and report caught and missed bots.")
     var report = false
@@ -97,7 +90,6 @@ struct FeedCommand: AsyncParsableCommand {
             throw ValidationError("unknown scenario \(scenario); one of: \(names)")
         }
         if count != nil, duration != nil { throw ValidationError("--count and --duration exclude each other") }
-        if DetectionRule.Mode(rawValue: mode) == nil { throw ValidationError("--mode must be fixed or rolling") }
         if let duration, !(duration > 0 && duration.isFinite) { throw ValidationError("--duration must be positive") }
         if !(drainTimeout > 0 && drainTimeout.isFinite) { throw ValidationError("--drain-timeout must be positive") }
         if let problem = feedConfiguration.validate() { throw ValidationError(problem) }
@@ -111,7 +103,7 @@ struct FeedCommand: AsyncParsableCommand {
             if let duration { .duration(.milliseconds(Int64((duration * 1000).rounded()))) } else { .count(count ?? 10_000) }
         var configuration = FeedConfiguration(
             scenario: chosen,
-            rule: DetectionRule(mode: DetectionRule.Mode(rawValue: mode) ?? .fixed, threshold: threshold, windowSeconds: window),
+            rule: rule.rule,
             seed: seed, limit: limit, rate: rate, withTime: withTime, queueKey: queue)
         configuration.queueShards = shards
         return configuration
