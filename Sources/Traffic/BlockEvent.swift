@@ -33,23 +33,30 @@ public struct BlockEvent: Sendable, Hashable, Codable {
         self.dryRun = dryRun
     }
 
-    private struct Message: Decodable {
+    /// The one field of a channel message that says what it is.
+    private struct Envelope: Decodable {
         var event: String
-        var unit: String
-        var count: Int
-        var window: Int
-        var mode: String
-        var expires_at: Int64?
-        var at: Int64
-        var dry_run: Bool?
     }
 
     /// Decodes a message from the events channel; nil for anything that is not a block event.
     public init?(json: String) {
-        guard let message = try? JSONDecoder().decode(Message.self, from: Data(json.utf8)), message.event == "block"
+        let data = Data(json.utf8)
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        guard (try? decoder.decode(Envelope.self, from: data))?.event == "block",
+              let event = try? decoder.decode(BlockEvent.self, from: data)
         else { return nil }
+        self = event
+    }
+
+    /// Decodes the fields; `dry_run` may be missing (workers before dry runs did not send it) and reads as false.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
         self.init(
-            unit: message.unit, count: message.count, window: message.window, mode: message.mode,
-            expiresAt: message.expires_at, at: message.at, dryRun: message.dry_run ?? false)
+            unit: try container.decode(String.self, forKey: .unit), count: try container.decode(Int.self, forKey: .count),
+            window: try container.decode(Int.self, forKey: .window), mode: try container.decode(String.self, forKey: .mode),
+            expiresAt: try container.decodeIfPresent(Int64.self, forKey: .expiresAt),
+            at: try container.decode(Int64.self, forKey: .at),
+            dryRun: try container.decodeIfPresent(Bool.self, forKey: .dryRun) ?? false)
     }
 }

@@ -26,13 +26,12 @@ public struct BatchWriteRefusal: Error, Sendable, Hashable, CustomStringConverti
     /// Redis's own error.
     public var error: RedisServerError
 
-    /// Creates a refusal.
-    public init(step: Step, key: String, error: RedisServerError) {
-        self.step = step
-        self.key = key
-        self.error = error
+    public var description: String {
+        "Redis refuses the \(step.label) write to \(key): \(error.message)"
     }
+}
 
+extension BatchWriteRefusal {
     /// A refusal of `step` from a script error reply that names its key as `… (key <name>)` at the end of the
     /// message, as the worker's scripts do; `fallbackKey` when it names none.
     init(step: Step, scriptError error: RedisServerError, fallbackKey: String) {
@@ -52,10 +51,6 @@ public struct BatchWriteRefusal: Error, Sendable, Hashable, CustomStringConverti
             }
         }
         return nil
-    }
-
-    public var description: String {
-        "Redis refuses the \(step.label) write to \(key): \(error.message)"
     }
 }
 
