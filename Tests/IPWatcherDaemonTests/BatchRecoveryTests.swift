@@ -51,18 +51,16 @@ struct BatchRecoveryTests {
     func recoversOwnBatches() async throws {
         let settings = Self.settings(workerID: "crashed", lease: nil)
         let hash = Self.keys.processingKey(workerID: "crashed")
-        try await withRedisServer { server in
-            try await withConnection(server.url) { redis in
-                try await redis.storeBatch(Array(repeating: "198.51.100.7", count: 5), named: "old-1", in: hash)
-                try await redis.storeBatch(["192.0.2.1", "192.0.2.2"], named: "old-2", in: hash)
-                _ = try await redis.send("HSET", hash, "old-3", "not msgpack").throwingServerError()
-                #expect(try await Self.recoverOwn(settings, url: server.url) == 7)
-                #expect(try await redis.counterTotal() == 7)
-                #expect(try await redis.allKeys(matching: hash) == [])
-                // Nothing left to recover: a second run counts nothing more.
-                #expect(try await Self.recoverOwn(settings, url: server.url) == 0)
-                #expect(try await redis.counterTotal() == 7)
-            }
+        try await withRedisConnection { server, redis in
+            try await redis.storeBatch(Array(repeating: "198.51.100.7", count: 5), named: "old-1", in: hash)
+            try await redis.storeBatch(["192.0.2.1", "192.0.2.2"], named: "old-2", in: hash)
+            _ = try await redis.send("HSET", hash, "old-3", "not msgpack").throwingServerError()
+            #expect(try await Self.recoverOwn(settings, url: server.url) == 7)
+            #expect(try await redis.counterTotal() == 7)
+            #expect(try await redis.allKeys(matching: hash) == [])
+            // Nothing left to recover: a second run counts nothing more.
+            #expect(try await Self.recoverOwn(settings, url: server.url) == 0)
+            #expect(try await redis.counterTotal() == 7)
         }
     }
 
@@ -71,25 +69,23 @@ struct BatchRecoveryTests {
         let settings = Self.settings(workerID: "alive", lease: .seconds(30))
         let deadHash = Self.keys.processingKey(workerID: "dead")
         let otherHash = Self.keys.processingKey(workerID: "other")
-        try await withRedisServer { server in
-            try await withConnection(server.url) { redis in
-                try await redis.storeBatch(["203.0.113.1", "203.0.113.2", "203.0.113.3"], named: "d-1", in: deadHash)
-                try await redis.storeBatch(["203.0.113.9"], named: "o-1", in: otherHash)
-                // "dead" last renewed long ago; "other" holds a lease far in the future (Unix ms).
-                _ = try await redis.send("HSET", Self.keys.workersKey, "dead", "1", "other", "99999999999999")
-                    .throwingServerError()
-                try await withRouter(server.url) { router in
-                    let (recovery, committer, prepared, statistics) = Self.recovery(settings, on: router)
-                    var processor = prepared
-                    await recovery.takeOverExpiredLeases(with: &processor, committer: committer)
-                    #expect(statistics.snapshot.recovered == 3)
-                }
-                #expect(try await redis.counterTotal() == 3)
-                #expect(try await redis.allKeys(matching: deadHash) == [])
-                #expect(try await redis.allKeys(matching: otherHash) == [otherHash])
-                let workers = try await redis.send("HKEYS", Self.keys.workersKey).array?.compactMap(\.string) ?? []
-                #expect(workers == ["other"])
+        try await withRedisConnection { server, redis in
+            try await redis.storeBatch(["203.0.113.1", "203.0.113.2", "203.0.113.3"], named: "d-1", in: deadHash)
+            try await redis.storeBatch(["203.0.113.9"], named: "o-1", in: otherHash)
+            // "dead" last renewed long ago; "other" holds a lease far in the future (Unix ms).
+            _ = try await redis.send("HSET", Self.keys.workersKey, "dead", "1", "other", "99999999999999")
+                .throwingServerError()
+            try await withRouter(server.url) { router in
+                let (recovery, committer, prepared, statistics) = Self.recovery(settings, on: router)
+                var processor = prepared
+                await recovery.takeOverExpiredLeases(with: &processor, committer: committer)
+                #expect(statistics.snapshot.recovered == 3)
             }
+            #expect(try await redis.counterTotal() == 3)
+            #expect(try await redis.allKeys(matching: deadHash) == [])
+            #expect(try await redis.allKeys(matching: otherHash) == [otherHash])
+            let workers = try await redis.send("HKEYS", Self.keys.workersKey).array?.compactMap(\.string) ?? []
+            #expect(workers == ["other"])
         }
     }
 }

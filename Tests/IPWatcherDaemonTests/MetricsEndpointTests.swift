@@ -82,8 +82,7 @@ struct MetricsEndpointTests {
     @Test("/healthz is 200 while Redis is up, 503 with the reason once it is gone, 200 again after it returns")
     func healthFollowsRedis() async throws {
         try await withWorker(Self.settings) { run in
-            let port = try await run.metricsPort()
-            try await waitUntil("/healthz answers 200") { try await HTTPTestClient.send("/healthz", port: port).status == 200 }
+            let port = try await run.healthyMetricsPort()
             #expect(try await HTTPTestClient.send("/healthz", port: port).body == "ok\n")
 
             await run.server.kill()
@@ -113,8 +112,7 @@ struct MetricsEndpointTests {
     @Test("unknown paths are 404, other methods 405, HEAD has headers only, keep-alive serves several requests")
     func routing() async throws {
         try await withWorker(Self.settings) { run in
-            let port = try await run.metricsPort()
-            try await waitUntil("/healthz answers 200") { try await HTTPTestClient.send("/healthz", port: port).status == 200 }
+            let port = try await run.healthyMetricsPort()
             let missing = try await HTTPTestClient.send("/", port: port)
             #expect(missing.status == 404)
             #expect(try await HTTPTestClient.send("/metrics/extra", port: port).status == 404)
@@ -194,5 +192,12 @@ extension WorkerRun {
         let holder = worker.metricsPort
         try await waitUntil("the metrics server listens") { holder.value != nil }
         return holder.value ?? 0
+    }
+
+    /// ``metricsPort()`` once `/healthz` answers 200 there: the worker is connected and its loop running.
+    func healthyMetricsPort() async throws -> Int {
+        let port = try await metricsPort()
+        try await waitUntil("/healthz answers 200") { try await HTTPTestClient.send("/healthz", port: port).status == 200 }
+        return port
     }
 }

@@ -27,6 +27,16 @@ struct MetricsServerLimitsTests {
     /// Slack for a loaded machine: a deadline may fire this much late, never early.
     static let slack = Duration.seconds(2)
 
+    /// Expects a response with `statusLine` on `connection`, and the connection closed within ``slack``.
+    static func expectRefused(
+        _ connection: RawTestConnection, with statusLine: String, sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws {
+        _ = try #require(try await connection.closeDelay(within: slack), sourceLocation: sourceLocation)
+        #expect(
+            connection.received.hasPrefix("HTTP/1.1 \(statusLine)\r\n"), "\(connection.received)",
+            sourceLocation: sourceLocation)
+    }
+
     /// Runs a metrics server with `limits` on a free loopback port for `body`, then stops it.
     func withRedisServer(
         _ limits: MetricsConnectionLimits = Self.limits, _ body: (_ port: Int) async throws -> Void
@@ -110,8 +120,7 @@ struct MetricsServerLimitsTests {
             let connection = try await RawTestConnection.open(port: port)
             let filler = String(repeating: "a", count: Self.limits.maxRequestBytes)
             try await connection.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Filler: \(filler)\r\n\r\n")
-            _ = try #require(try await connection.closeDelay(within: Self.slack))
-            #expect(connection.received.hasPrefix("HTTP/1.1 431 Request Header Fields Too Large\r\n"), "\(connection.received)")
+            try await Self.expectRefused(connection, with: "431 Request Header Fields Too Large")
         }
     }
 
@@ -124,8 +133,7 @@ struct MetricsServerLimitsTests {
             // Apart, so that the decoder has produced the head before the body arrives.
             try await Task.sleep(for: .milliseconds(100))
             try? await connection.send(String(repeating: "b", count: size))
-            _ = try #require(try await connection.closeDelay(within: Self.slack))
-            #expect(connection.received.hasPrefix("HTTP/1.1 413 Content Too Large\r\n"), "\(connection.received)")
+            try await Self.expectRefused(connection, with: "413 Content Too Large")
         }
     }
 

@@ -87,39 +87,37 @@ struct WorkerDeliveryTests {
 
     @Test("the move script is safe to repeat: a second call for the same batch returns it and takes nothing more")
     func repeatedTakeReturnsTheSameBatch() async throws {
-        try await withRedisServer { server in
-            try await withConnection(server.url) { redis in
-                func take(_ name: String, most: Int, side: String = "LEFT") async throws -> [String] {
-                    let reply = try await redis.send(
-                        "EVAL", ProcessingQueuePopper.takeScript.source, 3, "ips", Self.indexKey, Self.landingKey,
-                        most, side, name, PopArguments.cutLength
-                    ).throwingServerError()
-                    return reply.array.map { $0.compactMap(\.string) } ?? []
-                }
-                _ = try await redis.send("RPUSH", "ips", (1...10).map { "192.0.2.\($0)" }).throwingServerError()
-
-                let taken = try await take("run-1", most: 4)
-                #expect(taken == ["192.0.2.1", "192.0.2.2", "192.0.2.3", "192.0.2.4"])
-                #expect(try await take("run-1", most: 4) == taken, "a repeated call must return the same batch")
-                #expect(try await redis.listContents("ips").count == 6, "a repeated call must not pop again")
-
-                // The landing list's entry was popped before anything still queued: it comes first.
-                _ = try await redis.send("RPUSH", Self.landingKey, "192.0.2.99").throwingServerError()
-                #expect(try await take("run-2", most: 3, side: "RIGHT") == ["192.0.2.99", "192.0.2.10", "192.0.2.9"])
-                #expect(try await redis.listContents(Self.landingKey) == [])
-
-                let names = try await redis.send("HKEYS", Self.indexKey).array.map { $0.compactMap(\.string) }
-                #expect(names?.sorted() == ["run-1", "run-2"])
-
-                // Entries are bytes: an empty one and one with NUL and high bytes survive the packing.
-                _ = try await redis.send("DEL", "ips").throwingServerError()
-                _ = try await redis.send("RPUSH", "ips", "", "a\u{0}b\u{FF}").throwingServerError()
-                #expect(try await take("run-3", most: 5) == ["", "a\u{0}b\u{FF}"])
-                #expect(try await take("run-3", most: 5) == ["", "a\u{0}b\u{FF}"])
-
-                #expect(try await take("run-4", most: 5) == [])
-                #expect(try await redis.send("HEXISTS", Self.indexKey, "run-4").int == 0, "an empty take stores nothing")
+        try await withRedisConnection { _, redis in
+            func take(_ name: String, most: Int, side: String = "LEFT") async throws -> [String] {
+                let reply = try await redis.send(
+                    "EVAL", ProcessingQueuePopper.takeScript.source, 3, "ips", Self.indexKey, Self.landingKey,
+                    most, side, name, PopArguments.cutLength
+                ).throwingServerError()
+                return reply.array.map { $0.compactMap(\.string) } ?? []
             }
+            _ = try await redis.send("RPUSH", "ips", (1...10).map { "192.0.2.\($0)" }).throwingServerError()
+
+            let taken = try await take("run-1", most: 4)
+            #expect(taken == ["192.0.2.1", "192.0.2.2", "192.0.2.3", "192.0.2.4"])
+            #expect(try await take("run-1", most: 4) == taken, "a repeated call must return the same batch")
+            #expect(try await redis.listContents("ips").count == 6, "a repeated call must not pop again")
+
+            // The landing list's entry was popped before anything still queued: it comes first.
+            _ = try await redis.send("RPUSH", Self.landingKey, "192.0.2.99").throwingServerError()
+            #expect(try await take("run-2", most: 3, side: "RIGHT") == ["192.0.2.99", "192.0.2.10", "192.0.2.9"])
+            #expect(try await redis.listContents(Self.landingKey) == [])
+
+            let names = try await redis.send("HKEYS", Self.indexKey).array.map { $0.compactMap(\.string) }
+            #expect(names?.sorted() == ["run-1", "run-2"])
+
+            // Entries are bytes: an empty one and one with NUL and high bytes survive the packing.
+            _ = try await redis.send("DEL", "ips").throwingServerError()
+            _ = try await redis.send("RPUSH", "ips", "", "a\u{0}b\u{FF}").throwingServerError()
+            #expect(try await take("run-3", most: 5) == ["", "a\u{0}b\u{FF}"])
+            #expect(try await take("run-3", most: 5) == ["", "a\u{0}b\u{FF}"])
+
+            #expect(try await take("run-4", most: 5) == [])
+            #expect(try await redis.send("HEXISTS", Self.indexKey, "run-4").int == 0, "an empty take stores nothing")
         }
     }
 

@@ -116,30 +116,28 @@ struct WorkerOversizedEntryTests {
         let exact = String(repeating: "e", count: QueueEntryParser.maximumLength)
         let long = String(repeating: "l", count: 1 << 20)
         let expected = ["192.0.2.1", exact, String(long.prefix(cut))]
-        try await withRedisServer { server in
-            try await withConnection(server.url) { redis in
-                func strings(_ reply: RESPToken) -> [String] { reply.array.map { $0.compactMap(\.string) } ?? [] }
-                _ = try await redis.send("RPUSH", "q", "192.0.2.1", exact, long).throwingServerError()
-                let moved = try await redis.send(
-                    "EVAL", ProcessingQueuePopper.takeScript.source, 3, "q", "processing", "landing", 10, "LEFT",
-                    "batch-1", cut
-                ).throwingServerError()
-                #expect(strings(moved) == expected)
-                let read = try await redis.send(
-                    "EVAL", ProcessingQueuePopper.readScript.source, 1, "processing", "batch-1", cut
-                ).throwingServerError()
-                #expect(strings(read) == expected)
-                // What the processing hash keeps is cut already: a 1 MiB entry costs Redis 257 bytes there too.
-                let stored = try await redis.send("HSTRLEN", "processing", "batch-1").int ?? .max
-                #expect(stored < 1024, "packed batch of \(stored) bytes")
+        try await withRedisConnection { _, redis in
+            func strings(_ reply: RESPToken) -> [String] { reply.array.map { $0.compactMap(\.string) } ?? [] }
+            _ = try await redis.send("RPUSH", "q", "192.0.2.1", exact, long).throwingServerError()
+            let moved = try await redis.send(
+                "EVAL", ProcessingQueuePopper.takeScript.source, 3, "q", "processing", "landing", 10, "LEFT",
+                "batch-1", cut
+            ).throwingServerError()
+            #expect(strings(moved) == expected)
+            let read = try await redis.send(
+                "EVAL", ProcessingQueuePopper.readScript.source, 1, "processing", "batch-1", cut
+            ).throwingServerError()
+            #expect(strings(read) == expected)
+            // What the processing hash keeps is cut already: a 1 MiB entry costs Redis 257 bytes there too.
+            let stored = try await redis.send("HSTRLEN", "processing", "batch-1").int ?? .max
+            #expect(stored < 1024, "packed batch of \(stored) bytes")
 
-                _ = try await redis.send("RPUSH", "q", "192.0.2.1", exact, long).throwingServerError()
-                let popped = try await redis.send(
-                    "EVAL", QueuePopper.popScript.source, 1, "q", 10, "LEFT", cut
-                ).throwingServerError()
-                #expect(strings(popped) == expected)
-                #expect(try await redis.send("LLEN", "q").int == 0)
-            }
+            _ = try await redis.send("RPUSH", "q", "192.0.2.1", exact, long).throwingServerError()
+            let popped = try await redis.send(
+                "EVAL", QueuePopper.popScript.source, 1, "q", 10, "LEFT", cut
+            ).throwingServerError()
+            #expect(strings(popped) == expected)
+            #expect(try await redis.send("LLEN", "q").int == 0)
         }
     }
 }

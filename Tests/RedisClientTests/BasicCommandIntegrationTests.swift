@@ -9,72 +9,62 @@ import Testing
 struct BasicCommandIntegrationTests {
     @Test("PING answers PONG over TCP in RESP3")
     func pingAnswersPong() async throws {
-        try await withRedisServer { server in
-            try await withConnection(server.url) { connection in
-                #expect(connection.protocolVersion == 3)
-                let reply = try await connection.send("PING")
-                #expect(reply.string == "PONG")
-            }
+        try await withRedisConnection { _, connection in
+            #expect(connection.protocolVersion == 3)
+            let reply = try await connection.send("PING")
+            #expect(reply.string == "PONG")
         }
     }
 
     @Test("SET then GET returns the exact bytes, binary included")
     func setThenGetReturnsTheSameBytes() async throws {
-        try await withRedisServer { server in
-            try await withConnection(server.url) { connection in
-                let value = ByteBuffer(bytes: [0x00, 0xFF, 0x0D, 0x0A, 0x41, 0x0D, 0x0A])
-                let set = try await connection.send("SET", "binary", value)
-                #expect(set.string == "OK")
-                let get = try await connection.send("GET", "binary")
-                #expect(get.type == .bulkString)
-                #expect(get.bytes == value)
-            }
+        try await withRedisConnection { _, connection in
+            let value = ByteBuffer(bytes: [0x00, 0xFF, 0x0D, 0x0A, 0x41, 0x0D, 0x0A])
+            let set = try await connection.send("SET", "binary", value)
+            #expect(set.string == "OK")
+            let get = try await connection.send("GET", "binary")
+            #expect(get.type == .bulkString)
+            #expect(get.bytes == value)
         }
     }
 
     @Test("INCR and INCRBY return the new value as an integer reply")
     func incrAndIncrByReturnIntegers() async throws {
-        try await withRedisServer { server in
-            try await withConnection(server.url) { connection in
-                #expect(try await connection.send("INCR", "counter").int == 1)
-                let incremented = try await connection.send("INCRBY", "counter", 41)
-                #expect(incremented.type == .integer)
-                #expect(incremented.int == 42)
-                #expect(try await connection.send("INCRBY", "counter", -50).int == -8)
-                #expect(try await connection.send("GET", "counter").string == "-8")
-            }
+        try await withRedisConnection { _, connection in
+            #expect(try await connection.send("INCR", "counter").int == 1)
+            let incremented = try await connection.send("INCRBY", "counter", 41)
+            #expect(incremented.type == .integer)
+            #expect(incremented.int == 42)
+            #expect(try await connection.send("INCRBY", "counter", -50).int == -8)
+            #expect(try await connection.send("GET", "counter").string == "-8")
         }
     }
 
     @Test("DEL removes a key, and GET of a missing key is null, not an error")
     func delRemovesKeyAndMissingKeyIsNull() async throws {
-        try await withRedisServer { server in
-            try await withConnection(server.url) { connection in
-                _ = try await connection.send("SET", "doomed", "x")
-                #expect(try await connection.send("DEL", "doomed").int == 1)
-                #expect(try await connection.send("DEL", "doomed").int == 0)
-                let missing = try await connection.send("GET", "doomed")
-                #expect(missing.isNull)
-                #expect(!missing.isError)
-                #expect(missing.string == nil)
-            }
+        try await withRedisConnection { _, connection in
+            _ = try await connection.send("SET", "doomed", "x")
+            #expect(try await connection.send("DEL", "doomed").int == 1)
+            #expect(try await connection.send("DEL", "doomed").int == 0)
+            let missing = try await connection.send("GET", "doomed")
+            #expect(missing.isNull)
+            #expect(!missing.isError)
+            #expect(missing.string == nil)
         }
     }
 
     @Test("HGETALL is a map in RESP3")
     func hgetallIsAMapInRESP3() async throws {
-        try await withRedisServer { server in
-            try await withConnection(server.url) { connection in
-                #expect(connection.protocolVersion == 3)
-                #expect(try await connection.send("HSET", "item", "quantity", 5, "price", "9.5").int == 2)
-                let reply = try await connection.send("HGETALL", "item")
-                #expect(reply.type == .map)
-                let map = try #require(reply.map, "HGETALL reply \(reply) is not a map")
-                #expect(map.count == 2)
-                var fields: [String: String] = [:]
-                for (key, value) in map { fields[key.string ?? "?"] = value.string }
-                #expect(fields == ["quantity": "5", "price": "9.5"])
-            }
+        try await withRedisConnection { _, connection in
+            #expect(connection.protocolVersion == 3)
+            #expect(try await connection.send("HSET", "item", "quantity", 5, "price", "9.5").int == 2)
+            let reply = try await connection.send("HGETALL", "item")
+            #expect(reply.type == .map)
+            let map = try #require(reply.map, "HGETALL reply \(reply) is not a map")
+            #expect(map.count == 2)
+            var fields: [String: String] = [:]
+            for (key, value) in map { fields[key.string ?? "?"] = value.string }
+            #expect(fields == ["quantity": "5", "price": "9.5"])
         }
     }
 

@@ -35,57 +35,55 @@ struct LargePipelineIntegrationTests {
 
     @Test("Killing the server while a 200,000-command pipeline is in flight fails the pipeline with connectionClosed")
     func killDuringPipelineFailsIt() async throws {
-        try await withRedisServer { server in
-            try await withConnection(server.url) { observer in
-                try await withDedicatedEventLoop { eventLoopGroup in
-                    let connection = try await RedisConnection.connect(
-                        to: RedisEndpoint(url: server.url), eventLoopGroup: eventLoopGroup)
-                    // 100,000 INCRs are answered, then the server parks the client on BLPOP with 99,999 more
-                    // commands unread in its query buffer: the pipeline is provably in flight, half answered,
-                    // when the kill comes.
-                    var encoder = RESPCommandEncoder()
-                    for _ in 0..<100_000 { encoder.encode("INCR", "pipelined") }
-                    encoder.encode("BLPOP", "never-filled", 15)
-                    for _ in 0..<99_999 { encoder.encode("INCR", "pipelined") }
-                    #expect(encoder.commandCount == 200_000)
-                    let pipeline = encoder
+        try await withRedisConnection { server, observer in
+            try await withDedicatedEventLoop { eventLoopGroup in
+                let connection = try await RedisConnection.connect(
+                    to: RedisEndpoint(url: server.url), eventLoopGroup: eventLoopGroup)
+                // 100,000 INCRs are answered, then the server parks the client on BLPOP with 99,999 more
+                // commands unread in its query buffer: the pipeline is provably in flight, half answered,
+                // when the kill comes.
+                var encoder = RESPCommandEncoder()
+                for _ in 0..<100_000 { encoder.encode("INCR", "pipelined") }
+                encoder.encode("BLPOP", "never-filled", 15)
+                for _ in 0..<99_999 { encoder.encode("INCR", "pipelined") }
+                #expect(encoder.commandCount == 200_000)
+                let pipeline = encoder
 
-                    let clock = ContinuousClock()
-                    let (outcome, killedAt, endedAt) = try await withThrowingTaskGroup(
-                        of: (Result<[RESPToken], any Error>, ContinuousClock.Instant).self
-                    ) { group in
-                        group.addTask {
-                            do {
-                                let replies = try await connection.pipeline(pipeline, timeout: .seconds(30))
-                                return (.success(replies), clock.now)
-                            } catch {
-                                return (.failure(error), clock.now)
-                            }
+                let clock = ContinuousClock()
+                let (outcome, killedAt, endedAt) = try await withThrowingTaskGroup(
+                    of: (Result<[RESPToken], any Error>, ContinuousClock.Instant).self
+                ) { group in
+                    group.addTask {
+                        do {
+                            let replies = try await connection.pipeline(pipeline, timeout: .seconds(30))
+                            return (.success(replies), clock.now)
+                        } catch {
+                            return (.failure(error), clock.now)
                         }
-                        try #require(
-                            await eventually(within: .seconds(10)) {
-                                let counter = try await observer.send("GET", "pipelined").int
-                                let blocked = try await blockedClientCount(observer)
-                                return counter == 100_000 && blocked == 1
-                            }, "the first half of the pipeline never ran")
-                        let killedAt = clock.now
-                        await server.kill()
-                        let (outcome, endedAt) = try #require(await group.next())
-                        return (outcome, killedAt, endedAt)
                     }
-                    #expect(!server.isRunning)
-                    switch outcome {
-                    case .success(let replies):
-                        Issue.record("the pipeline succeeded with \(replies.count) replies; the server was killed")
-                    case .failure(let error):
-                        #expect((error as? RedisError)?.kind == "connectionClosed", "\(error)")
-                    }
-                    let delay = killedAt.duration(to: endedAt)
-                    #expect(delay < .seconds(3), "the pipeline failed only \(delay) after the kill")
-                    #expect(try await eventually(within: .seconds(2)) { !connection.isActive })
-                    await #expect(throws: RedisError.self) { try await connection.send("PING") }
-                    await connection.closeNow()
+                    try #require(
+                        await eventually(within: .seconds(10)) {
+                            let counter = try await observer.send("GET", "pipelined").int
+                            let blocked = try await blockedClientCount(observer)
+                            return counter == 100_000 && blocked == 1
+                        }, "the first half of the pipeline never ran")
+                    let killedAt = clock.now
+                    await server.kill()
+                    let (outcome, endedAt) = try #require(await group.next())
+                    return (outcome, killedAt, endedAt)
                 }
+                #expect(!server.isRunning)
+                switch outcome {
+                case .success(let replies):
+                    Issue.record("the pipeline succeeded with \(replies.count) replies; the server was killed")
+                case .failure(let error):
+                    #expect((error as? RedisError)?.kind == "connectionClosed", "\(error)")
+                }
+                let delay = killedAt.duration(to: endedAt)
+                #expect(delay < .seconds(3), "the pipeline failed only \(delay) after the kill")
+                #expect(try await eventually(within: .seconds(2)) { !connection.isActive })
+                await #expect(throws: RedisError.self) { try await connection.send("PING") }
+                await connection.closeNow()
             }
         }
     }

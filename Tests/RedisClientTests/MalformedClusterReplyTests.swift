@@ -166,27 +166,17 @@ private let malformedSlots: [MalformedClusterReply] = [
 ]
 
 @Suite struct MalformedClusterReplyTests {
-    @Test(arguments: malformedShards)
-    func malformedClusterShardsRepliesAreRefusedWithTheReason(_ malformed: MalformedClusterReply) throws {
+    @Test(arguments: malformedShards.map { ("CLUSTER SHARDS", $0) } + malformedSlots.map { ("CLUSTER SLOTS", $0) })
+    func malformedClusterRepliesAreRefusedWithTheReason(source: String, malformed: MalformedClusterReply) throws {
         for version in malformed.versions {
             let error = #expect(throws: RedisClusterTopologyError.self, "\(version)") {
-                try RedisClusterTopology(shardsReply: malformed.reply.token(version))
+                let reply = try malformed.reply.token(version)
+                _ = try source == "CLUSTER SHARDS"
+                    ? RedisClusterTopology(shardsReply: reply) : RedisClusterTopology(slotsReply: reply)
             }
-            #expect(error?.source == "CLUSTER SHARDS")
+            #expect(error?.source == source)
             #expect(error?.reason == malformed.reason, "\(version)")
-            #expect(error?.description == "invalid CLUSTER SHARDS reply: \(malformed.reason)")
-            #expect(error?.serverError == nil)
-        }
-    }
-
-    @Test(arguments: malformedSlots)
-    func malformedClusterSlotsRepliesAreRefusedWithTheReason(_ malformed: MalformedClusterReply) throws {
-        for version in malformed.versions {
-            let error = #expect(throws: RedisClusterTopologyError.self, "\(version)") {
-                try RedisClusterTopology(slotsReply: malformed.reply.token(version))
-            }
-            #expect(error?.source == "CLUSTER SLOTS")
-            #expect(error?.reason == malformed.reason, "\(version)")
+            #expect(error?.description == "invalid \(source) reply: \(malformed.reason)")
             #expect(error?.serverError == nil)
         }
     }

@@ -107,81 +107,69 @@ struct RedisClusterClientTests {
 
     @Test("After a slot holding a key moves to another master, the client with the old map follows MOVED, in a pipeline too, and learns the new owner")
     func followsMovedAfterMigration() async throws {
-        try await withRedisCluster { cluster in
-            try await withClusterClient(cluster) { client in
-                let key = "{moving}:a"
-                let slot = RedisHashSlot(key: key)
-                #expect(try await client.send(RESPCommand("SET", key, "before"), key: key).string == "OK")
-                let (source, target) = try migrationPair(for: slot, in: cluster)
-                let refreshesBefore = client.refreshCount
+        try await withKeyToMigrate("{moving}:a", value: "before") { cluster, client, key, slot, source, target in
+            let refreshesBefore = client.refreshCount
 
-                try await startMigration(of: slot, keys: [key], from: source, to: target, in: cluster)
-                try await finishMigration(of: slot, to: target, in: cluster)
-                #expect(client.topology?.node(forSlot: slot)?.port == source.port, "the client should still have the old map")
+            try await startMigration(of: slot, keys: [key], from: source, to: target, in: cluster)
+            try await finishMigration(of: slot, to: target, in: cluster)
+            #expect(client.topology?.node(forSlot: slot)?.port == source.port, "the client should still have the old map")
 
-                // Per command in a pipeline: the key's commands come back MOVED, go to the new owner in order.
-                let others = (0..<20).map { "other:\($0)" }
-                var commands: [(key: String, command: RESPCommand)] = [(key, RESPCommand("GET", key))]
-                commands += others.map { ($0, RESPCommand("SET", $0, "x")) }
-                commands += [(key, RESPCommand("SET", key, "after")), (key, RESPCommand("GET", key))]
-                let replies = try await client.pipeline(commands)
-                #expect(replies[0].string == "before")
-                #expect(replies[1...20].allSatisfy { $0.string == "OK" })
-                #expect(replies[21].string == "OK")
-                #expect(replies[22].string == "after")
-                #expect(client.redirectionCounts.moved >= 3)
+            // Per command in a pipeline: the key's commands come back MOVED, go to the new owner in order.
+            let others = (0..<20).map { "other:\($0)" }
+            var commands: [(key: String, command: RESPCommand)] = [(key, RESPCommand("GET", key))]
+            commands += others.map { ($0, RESPCommand("SET", $0, "x")) }
+            commands += [(key, RESPCommand("SET", key, "after")), (key, RESPCommand("GET", key))]
+            let replies = try await client.pipeline(commands)
+            #expect(replies[0].string == "before")
+            #expect(replies[1...20].allSatisfy { $0.string == "OK" })
+            #expect(replies[21].string == "OK")
+            #expect(replies[22].string == "after")
+            #expect(client.redirectionCounts.moved >= 3)
 
-                let learnt = try await eventually(within: .seconds(5)) {
-                    client.topology?.node(forSlot: slot)?.port == target.port
-                }
-                #expect(learnt, "the client never learnt that \(target) serves slot \(slot)")
-                #expect(client.refreshCount > refreshesBefore)
-                let moved = client.redirectionCounts.moved
-                #expect(try await client.send(RESPCommand("GET", key), key: key).string == "after")
-                #expect(client.redirectionCounts.moved == moved, "with the new map no redirection is needed")
-                let onTarget = try await withConnection(target.url) { try await $0.send("GET", key).string }
-                #expect(onTarget == "after")
+            let learnt = try await eventually(within: .seconds(5)) {
+                client.topology?.node(forSlot: slot)?.port == target.port
             }
+            #expect(learnt, "the client never learnt that \(target) serves slot \(slot)")
+            #expect(client.refreshCount > refreshesBefore)
+            let moved = client.redirectionCounts.moved
+            #expect(try await client.send(RESPCommand("GET", key), key: key).string == "after")
+            #expect(client.redirectionCounts.moved == moved, "with the new map no redirection is needed")
+            let onTarget = try await withConnection(target.url) { try await $0.send("GET", key).string }
+            #expect(onTarget == "after")
         }
     }
 
     @Test("While a slot migrates and its key has moved, a GET and a SET of a new key are answered via ASK, and the map stays as it was")
     func followsAskDuringMigration() async throws {
-        try await withRedisCluster { cluster in
-            try await withClusterClient(cluster) { client in
-                let key = "{asking}:a"
-                let slot = RedisHashSlot(key: key)
-                #expect(try await client.send(RESPCommand("SET", key, "migrated"), key: key).string == "OK")
-                #expect(try await client.send(RESPCommand("SET", "{asking}:c", "stays"), key: "{asking}:c").string == "OK")
-                let (source, target) = try migrationPair(for: slot, in: cluster)
-                let mapBefore = client.topology
+        try await withKeyToMigrate("{asking}:a", value: "migrated") { cluster, client, key, slot, source, target in
+            #expect(try await client.send(RESPCommand("SET", "{asking}:c", "stays"), key: "{asking}:c").string == "OK")
+            let mapBefore = client.topology
 
-                try await startMigration(of: slot, keys: [key], from: source, to: target, in: cluster)
-                #expect(try await client.send(RESPCommand("GET", key), key: key).string == "migrated")
-                #expect(client.redirectionCounts == (moved: 0, ask: 1))
-                // A key that exists nowhere yet is created on the importing node.
-                #expect(try await client.send(RESPCommand("SET", "{asking}:b", "new"), key: "{asking}:b").string == "OK")
-                let replies = try await client.pipeline([
-                    (key, RESPCommand("GET", key)), ("{asking}:b", RESPCommand("GET", "{asking}:b")),
-                ])
-                #expect(replies.map(\.string) == ["migrated", "new"])
-                #expect(client.redirectionCounts == (moved: 0, ask: 4))
-                #expect(client.topology == mapBefore, "ASK must not change the map")
-                #expect(client.topology?.node(forSlot: slot)?.port == source.port)
-                let onTarget = try await withConnection(target.url) { connection in
-                    try await connection.pipeline([RESPCommand("ASKING"), RESPCommand("GET", "{asking}:b")])
-                }
-                #expect(onTarget.last?.string == "new")
-
-                // One key moved, one not: the source answers TRYAGAIN, retried 3 times (50 + 100 + 200 ms), then thrown.
-                let clock = ContinuousClock()
-                let started = clock.now
-                let error = await #expect(throws: RedisError.self) {
-                    try await client.send(RESPCommand("MGET", key, "{asking}:c"), key: key)
-                }
-                #expect(error?.serverErrorCode == "TRYAGAIN", "\(String(describing: error))")
-                #expect(clock.now - started >= .milliseconds(350))
+            try await startMigration(of: slot, keys: [key], from: source, to: target, in: cluster)
+            #expect(try await client.send(RESPCommand("GET", key), key: key).string == "migrated")
+            #expect(client.redirectionCounts == (moved: 0, ask: 1))
+            // A key that exists nowhere yet is created on the importing node.
+            #expect(try await client.send(RESPCommand("SET", "{asking}:b", "new"), key: "{asking}:b").string == "OK")
+            let replies = try await client.pipeline([
+                (key, RESPCommand("GET", key)), ("{asking}:b", RESPCommand("GET", "{asking}:b")),
+            ])
+            #expect(replies.map(\.string) == ["migrated", "new"])
+            #expect(client.redirectionCounts == (moved: 0, ask: 4))
+            #expect(client.topology == mapBefore, "ASK must not change the map")
+            #expect(client.topology?.node(forSlot: slot)?.port == source.port)
+            let onTarget = try await withConnection(target.url) { connection in
+                try await connection.pipeline([RESPCommand("ASKING"), RESPCommand("GET", "{asking}:b")])
             }
+            #expect(onTarget.last?.string == "new")
+
+            // One key moved, one not: the source answers TRYAGAIN, retried 3 times (50 + 100 + 200 ms), then thrown.
+            let clock = ContinuousClock()
+            let started = clock.now
+            let error = await #expect(throws: RedisError.self) {
+                try await client.send(RESPCommand("MGET", key, "{asking}:c"), key: key)
+            }
+            #expect(error?.serverErrorCode == "TRYAGAIN", "\(String(describing: error))")
+            #expect(clock.now - started >= .milliseconds(350))
         }
     }
 
@@ -241,6 +229,24 @@ private func withClusterClient<Result: Sendable>(
         group.addTask { try await client.run() }
         defer { group.cancelAll() }
         return try await body(client)
+    }
+}
+
+/// Runs `body` on a fresh cluster with a client, once `key` holds `value`; passes the key's slot, the master
+/// serving it and another master to move it to.
+private func withKeyToMigrate(
+    _ key: String, value: String,
+    _ body: @escaping @Sendable (
+        LocalRedisCluster, RedisClusterClient, String, RedisHashSlot, LocalRedisClusterNode, LocalRedisClusterNode
+    ) async throws -> Void
+) async throws {
+    try await withRedisCluster { cluster in
+        try await withClusterClient(cluster) { client in
+            let slot = RedisHashSlot(key: key)
+            #expect(try await client.send(RESPCommand("SET", key, value), key: key).string == "OK")
+            let (source, target) = try migrationPair(for: slot, in: cluster)
+            try await body(cluster, client, key, slot, source, target)
+        }
     }
 }
 

@@ -28,24 +28,22 @@ struct ScriptIntegrationTests {
 
     @Test("After SCRIPT FLUSH evaluate still works: NOSCRIPT makes it load the script again")
     func evaluateReloadsAfterScriptFlush() async throws {
-        try await withRedisServer { server in
-            try await withConnection(server.url) { connection in
-                let script = RedisScript(Self.incrementBy)
-                #expect(try await connection.evaluate(script, keys: ["counter"], arguments: ["1"]).int == 1)
-                let sha1 = try #require(script.sha1)
+        try await withRedisConnection { server, connection in
+            let script = RedisScript(Self.incrementBy)
+            #expect(try await connection.evaluate(script, keys: ["counter"], arguments: ["1"]).int == 1)
+            let sha1 = try #require(script.sha1)
 
-                _ = try await connection.send("SCRIPT", "FLUSH")
-                #expect(try await connection.send("SCRIPT", "EXISTS", sha1).elements?.first?.int == 0)
-                // The cached digest is now unknown to the server; a bare EVALSHA fails with NOSCRIPT…
-                let error = await #expect(throws: RedisError.self) {
-                    try await connection.send("EVALSHA", sha1, 1, "counter", "1")
-                }
-                #expect(error?.serverErrorCode == "NOSCRIPT")
-                // …but evaluate recovers transparently.
-                #expect(try await connection.evaluate(script, keys: ["counter"], arguments: ["10"]).int == 11)
-                #expect(script.sha1 == sha1)
-                #expect(try await connection.send("SCRIPT", "EXISTS", sha1).elements?.first?.int == 1)
+            _ = try await connection.send("SCRIPT", "FLUSH")
+            #expect(try await connection.send("SCRIPT", "EXISTS", sha1).elements?.first?.int == 0)
+            // The cached digest is now unknown to the server; a bare EVALSHA fails with NOSCRIPT…
+            let error = await #expect(throws: RedisError.self) {
+                try await connection.send("EVALSHA", sha1, 1, "counter", "1")
             }
+            #expect(error?.serverErrorCode == "NOSCRIPT")
+            // …but evaluate recovers transparently.
+            #expect(try await connection.evaluate(script, keys: ["counter"], arguments: ["10"]).int == 11)
+            #expect(script.sha1 == sha1)
+            #expect(try await connection.send("SCRIPT", "EXISTS", sha1).elements?.first?.int == 1)
         }
     }
 

@@ -58,35 +58,33 @@ struct ShutdownIntegrationTests {
 
     @Test("close() waits for the replies in flight: a GET sent before close still gets its reply")
     func gracefulCloseWaitsForInFlightReplies() async throws {
-        try await withRedisServer { server in
-            try await withConnection(server.url) { controller in
-                _ = try await controller.send("SET", "greeting", "hello")
-                let connection = try await RedisConnection.connect(to: RedisEndpoint(url: server.url))
-                let written = connection.channel.eventLoop.makePromise(of: Void.self)
-                try await connection.channel.eventLoop.submit {
-                    let signal = FirstWriteSignal(written)
-                    try connection.channel.pipeline.syncOperations.addHandler(signal, position: .first)
-                }.get()
+        try await withRedisConnection { server, controller in
+            _ = try await controller.send("SET", "greeting", "hello")
+            let connection = try await RedisConnection.connect(to: RedisEndpoint(url: server.url))
+            let written = connection.channel.eventLoop.makePromise(of: Void.self)
+            try await connection.channel.eventLoop.submit {
+                let signal = FirstWriteSignal(written)
+                try connection.channel.pipeline.syncOperations.addHandler(signal, position: .first)
+            }.get()
 
-                // Hold every other client's commands for 1 s, so the GET is certainly unanswered when close starts.
-                let clock = ContinuousClock()
-                let pausedAt = clock.now
-                #expect(try await controller.send("CLIENT", "PAUSE", 1000, "ALL").string == "OK")
-                async let reply = connection.send("GET", "greeting")
-                try await written.futureResult.get()
-                let writtenAfter = pausedAt.duration(to: clock.now)
-                try #require(writtenAfter < .milliseconds(800), "GET written only \(writtenAfter) into the pause")
-                await connection.close()
-                let closedAfter = pausedAt.duration(to: clock.now)
+            // Hold every other client's commands for 1 s, so the GET is certainly unanswered when close starts.
+            let clock = ContinuousClock()
+            let pausedAt = clock.now
+            #expect(try await controller.send("CLIENT", "PAUSE", 1000, "ALL").string == "OK")
+            async let reply = connection.send("GET", "greeting")
+            try await written.futureResult.get()
+            let writtenAfter = pausedAt.duration(to: clock.now)
+            try #require(writtenAfter < .milliseconds(800), "GET written only \(writtenAfter) into the pause")
+            await connection.close()
+            let closedAfter = pausedAt.duration(to: clock.now)
 
-                let value = try await reply
-                #expect(value.string == "hello")
-                // The server answers nothing before the pause ends, so an honest close cannot return earlier.
-                #expect(closedAfter >= .milliseconds(900), "close returned \(closedAfter) into a 1 s pause")
-                #expect(!connection.isActive)
-                let error = await #expect(throws: RedisError.self) { try await connection.send("GET", "greeting") }
-                #expect(error?.kind == "shutdown" || error?.kind == "connectionClosed", "\(String(describing: error))")
-            }
+            let value = try await reply
+            #expect(value.string == "hello")
+            // The server answers nothing before the pause ends, so an honest close cannot return earlier.
+            #expect(closedAfter >= .milliseconds(900), "close returned \(closedAfter) into a 1 s pause")
+            #expect(!connection.isActive)
+            let error = await #expect(throws: RedisError.self) { try await connection.send("GET", "greeting") }
+            #expect(error?.kind == "shutdown" || error?.kind == "connectionClosed", "\(String(describing: error))")
         }
     }
 
@@ -112,20 +110,18 @@ struct ShutdownIntegrationTests {
 
     @Test("closeNow() fails a command in flight with connectionClosed")
     func closeNowFailsInFlightCommand() async throws {
-        try await withRedisServer { server in
-            try await withConnection(server.url) { observer in
-                let connection = try await RedisConnection.connect(to: RedisEndpoint(url: server.url))
-                async let popped = connection.sendBlocking(RESPCommand("BLPOP", "q", 10), blockFor: .seconds(10))
-                try await requireBlockedClients(1, on: observer)
-                await connection.closeNow()
-                do {
-                    let reply = try await popped
-                    Issue.record("BLPOP returned \(reply) although its connection was closed")
-                } catch {
-                    #expect((error as? RedisError)?.kind == "connectionClosed", "\(error)")
-                }
-                #expect(!connection.isActive)
+        try await withRedisConnection { server, observer in
+            let connection = try await RedisConnection.connect(to: RedisEndpoint(url: server.url))
+            async let popped = connection.sendBlocking(RESPCommand("BLPOP", "q", 10), blockFor: .seconds(10))
+            try await requireBlockedClients(1, on: observer)
+            await connection.closeNow()
+            do {
+                let reply = try await popped
+                Issue.record("BLPOP returned \(reply) although its connection was closed")
+            } catch {
+                #expect((error as? RedisError)?.kind == "connectionClosed", "\(error)")
             }
+            #expect(!connection.isActive)
         }
     }
 }

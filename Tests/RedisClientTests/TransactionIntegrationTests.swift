@@ -48,40 +48,36 @@ struct TransactionIntegrationTests {
 
     @Test("transaction returns EXEC's replies, one per queued command")
     func transactionReturnsExecReplies() async throws {
-        try await withRedisServer { server in
-            try await withConnection(server.url) { connection in
-                let results = try await connection.transaction([
-                    RESPCommand("SET", "a", "1"),
-                    RESPCommand("INCRBY", "a", 9),
-                    RESPCommand("GET", "a"),
-                ])
-                try #require(results.count == 3)
-                #expect(results[0].string == "OK")
-                #expect(results[1].int == 10)
-                #expect(results[2].string == "10")
-            }
+        try await withRedisConnection { _, connection in
+            let results = try await connection.transaction([
+                RESPCommand("SET", "a", "1"),
+                RESPCommand("INCRBY", "a", 9),
+                RESPCommand("GET", "a"),
+            ])
+            try #require(results.count == 3)
+            #expect(results[0].string == "OK")
+            #expect(results[1].int == 10)
+            #expect(results[2].string == "10")
         }
     }
 
     @Test("A command that fails inside EXEC is an error token; one that fails to queue throws (EXECABORT)")
     func transactionErrorsAreReportedLikeRedisDoes() async throws {
-        try await withRedisServer { server in
-            try await withConnection(server.url) { connection in
-                _ = try await connection.send("SET", "text", "hello")
-                let results = try await connection.transaction([
-                    RESPCommand("LPUSH", "text", "oops"),
-                    RESPCommand("INCR", "counter"),
-                ])
-                try #require(results.count == 2)
-                #expect(results[0].serverError?.code == "WRONGTYPE")
-                #expect(results[1].int == 1)
+        try await withRedisConnection { server, connection in
+            _ = try await connection.send("SET", "text", "hello")
+            let results = try await connection.transaction([
+                RESPCommand("LPUSH", "text", "oops"),
+                RESPCommand("INCR", "counter"),
+            ])
+            try #require(results.count == 2)
+            #expect(results[0].serverError?.code == "WRONGTYPE")
+            #expect(results[1].int == 1)
 
-                let error = await #expect(throws: RedisError.self) {
-                    try await connection.transaction([RESPCommand("INCR", "counter"), RESPCommand("SET", "only-a-key")])
-                }
-                #expect(error?.kind == "server")
-                #expect(try await connection.send("GET", "counter").int == 1, "nothing of the aborted transaction ran")
+            let error = await #expect(throws: RedisError.self) {
+                try await connection.transaction([RESPCommand("INCR", "counter"), RESPCommand("SET", "only-a-key")])
             }
+            #expect(error?.kind == "server")
+            #expect(try await connection.send("GET", "counter").int == 1, "nothing of the aborted transaction ran")
         }
     }
 
@@ -122,17 +118,15 @@ struct TransactionIntegrationTests {
 
     @Test("buyitem on an empty item throws out-of-stock and UNWATCHes, so later transactions are not aborted")
     func outOfStockUnwatches() async throws {
-        try await withRedisServer { server in
-            try await withConnection(server.url) { buyer in
-                try await withConnection(server.url) { meddler in
-                    _ = try await meddler.send("HSET", "item:0", "quantity", 0, "npurchased", 0)
-                    await #expect(throws: OutOfStock.self) {
-                        _ = try await Self.buyItem("item:0", on: buyer)
-                    }
-                    _ = try await meddler.send("HSET", "item:0", "quantity", 7)
-                    let results = try await buyer.transaction([RESPCommand("SET", "unrelated", "ok")])
-                    #expect(results.first?.string == "OK")
+        try await withRedisConnection { server, buyer in
+            try await withConnection(server.url) { meddler in
+                _ = try await meddler.send("HSET", "item:0", "quantity", 0, "npurchased", 0)
+                await #expect(throws: OutOfStock.self) {
+                    _ = try await Self.buyItem("item:0", on: buyer)
                 }
+                _ = try await meddler.send("HSET", "item:0", "quantity", 7)
+                let results = try await buyer.transaction([RESPCommand("SET", "unrelated", "ok")])
+                #expect(results.first?.string == "OK")
             }
         }
     }

@@ -1,4 +1,6 @@
+import LocalRedis
 import RedisClient
+import Testing
 
 /// Connects to `url` (the test's own connection, beside whatever the test exercises), runs `body`, and closes the
 /// connection at once afterwards, whatever happened.
@@ -15,5 +17,18 @@ public func withConnection<Result>(
     } catch {
         await connection.closeNow()
         throw error
+    }
+}
+
+/// Starts a private redis-server as ``withRedisServer(_:deadline:sourceLocation:_:)`` does and runs `body` with
+/// it and a connection to it: most client tests need exactly that.
+public func withRedisConnection<Result: Sendable>(
+    _ options: LocalRedisServerOptions = LocalRedisServerOptions(),
+    deadline: Duration = .seconds(30),
+    sourceLocation: SourceLocation = #_sourceLocation,
+    _ body: @escaping @Sendable (LocalRedisServer, RedisConnection) async throws -> Result
+) async throws -> Result {
+    try await withRedisServer(options, deadline: deadline, sourceLocation: sourceLocation) { server in
+        try await withConnection(server.url) { try await body(server, $0) }
     }
 }
