@@ -61,9 +61,8 @@ struct RedisACLTests {
     func workerBlocksAndUnblocksAsTheACLUserWithoutPermissionErrors(_ scenario: Scenario) async throws {
         let redisCLI = try ExternalTools.require("redis-cli", package: "redis-tools")
         let executable = try RepositoryLayout.requireBuiltExecutable()
-        let redis = try await PrivateRedisServer.start()
+        let (redis, password) = try await PrivateRedisServer.start(workerUserRules: { try RedisACLFile.rules(password: $0) })
         defer { redis.stop() }
-        let password = try redis.addWorkerUser(rules: { try RedisACLFile.rules(password: $0) })
 
         let scratch = try TemporaryDirectory("worker")
         defer { scratch.remove() }
@@ -209,9 +208,8 @@ struct RedisACLTests {
     func workerReachesRedisOverTCPWithoutAnyPrivilege() async throws {
         let setpriv = try #require(ExternalTools.path("setpriv"))
         let built = try RepositoryLayout.requireBuiltExecutable()
-        let redis = try await PrivateRedisServer.start()
+        let (redis, password) = try await PrivateRedisServer.start(workerUserRules: { try RedisACLFile.rules(password: $0) })
         defer { redis.stop() }
-        let password = try redis.addWorkerUser(rules: { try RedisACLFile.rules(password: $0) })
 
         // A copy in a world-readable directory: the unprivileged user may not be able to reach the build tree.
         let scratch = try TemporaryDirectory("unprivileged")

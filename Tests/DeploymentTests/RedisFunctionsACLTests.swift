@@ -59,9 +59,8 @@ struct RedisFunctionsACLTests {
         .requiresBuiltExecutable, .timeLimit(.minutes(3)), arguments: ["fixed", "rolling"])
     func workerBlocksAndUnblocksWithFunctionsAndNoPermissionError(mode: String) async throws {
         let executable = try RepositoryLayout.requireBuiltExecutable()
-        let redis = try await PrivateRedisServer.start()
+        let (redis, password) = try await PrivateRedisServer.start(workerUserRules: { try Self.functionsUserRules(password: $0) })
         defer { redis.stop() }
-        let password = try redis.addWorkerUser(rules: { try Self.functionsUserRules(password: $0) })
 
         let scratch = try TemporaryDirectory("functions-worker")
         defer { scratch.remove() }
@@ -107,9 +106,8 @@ struct RedisFunctionsACLTests {
         .requiresBuiltExecutable, .timeLimit(.minutes(3)))
     func workerWithoutItsFunctionsExitsWithOneLineNamingInstallFunctions() async throws {
         let executable = try RepositoryLayout.requireBuiltExecutable()
-        let redis = try await PrivateRedisServer.start()
+        let (redis, password) = try await PrivateRedisServer.start(workerUserRules: { try Self.functionsUserRules(password: $0) })
         defer { redis.stop() }
-        let password = try redis.addWorkerUser(rules: { try Self.functionsUserRules(password: $0) })
         // A library of another version: its functions are not the ones this worker calls.
         let other = "#!lua name=ipwatcher_00000000\nredis.register_function('ipwatcher_version_00000000', function() return '00000000' end)"
         #expect(try redis.run(["FUNCTION", "LOAD", other]) == "ipwatcher_00000000")
@@ -131,9 +129,8 @@ struct RedisFunctionsACLTests {
 
     @Test(.requires("redis-server", package: "redis-server"), .requires("redis-cli", package: "redis-tools"))
     func functionsUserAndWebTierUserAreRefusedTheAttacks() async throws {
-        let redis = try await PrivateRedisServer.start()
+        let (redis, password) = try await PrivateRedisServer.start(workerUserRules: { try Self.functionsUserRules(password: $0) })
         defer { redis.stop() }
-        let password = try redis.addWorkerUser(rules: { try Self.functionsUserRules(password: $0) })
         let worker = (name: "ipwatcher", password: password)
         let webPassword = RedisACLFile.randomPassword()
         let webRules = try RedisACLFile.rules(

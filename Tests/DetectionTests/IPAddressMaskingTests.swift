@@ -61,9 +61,7 @@ struct IPAddressMaskingTests {
 
     @Test("masking is idempotent and shorter prefixes nest")
     func maskingNests() {
-        var random = SplitMix64(seed: 23)
-        for _ in 0..<1000 {
-            let address = random.anyAddress()
+        SplitMix64.forEachRandomAddress(seed: 23, count: 1000) { address, random in
             let length = Int.random(in: 0...address.bitWidth, using: &random)
             let shorter = Int.random(in: 0...length, using: &random)
             let masked = address.masked(toPrefix: length)

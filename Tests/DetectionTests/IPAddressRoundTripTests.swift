@@ -36,9 +36,7 @@ struct IPAddressRoundTripTests {
 
     @Test("description parses back to the same address", arguments: [1, 2, 3] as [UInt64])
     func descriptionParsesBack(seed: UInt64) {
-        var random = SplitMix64(seed: seed)
-        for _ in 0..<2000 {
-            let address = random.anyAddress()
+        SplitMix64.forEachRandomAddress(seed: seed, count: 2000) { address, random in
             let text = address.description
             #expect(IPAddress(text) == address, "\(text)")
         }
@@ -82,9 +80,7 @@ struct IPAddressRoundTripTests {
 
     @Test("write(into:) produces the description's bytes and refuses a short buffer")
     func writeIntoBuffer() {
-        var random = SplitMix64(seed: 13)
-        for _ in 0..<500 {
-            let address = random.anyAddress()
+        SplitMix64.forEachRandomAddress(seed: 13, count: 500) { address, random in
             var bytes = [UInt8](repeating: 0, count: IPAddress.maximumTextLength)
             let written = bytes.withUnsafeMutableBytes { address.write(into: $0) }
             #expect(written.map { Array(bytes[0..<$0]) } == Array(address.description.utf8))

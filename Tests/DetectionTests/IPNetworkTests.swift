@@ -126,9 +126,7 @@ struct IPNetworkTests {
 
     @Test("a network contains the address it was made from, unless that is IPv4 in an IPv6 network")
     func containsItsMembers() {
-        var random = SplitMix64(seed: 29)
-        for _ in 0..<1000 {
-            let address = random.anyAddress()
+        SplitMix64.forEachRandomAddress(seed: 29, count: 1000) { address, random in
             let length = Int.random(in: 0...128, using: &random)
             let network = IPNetwork(address: address, prefixLength: length)
             // A mapped address under a prefix shorter than 96 yields an IPv6 network, which by design holds

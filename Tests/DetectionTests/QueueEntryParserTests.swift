@@ -164,9 +164,7 @@ struct QueueEntryParserTests {
 
     @Test("valid random entries parse back to the address and time they were written from")
     func randomValidEntries() {
-        var random = SplitMix64(seed: 67)
-        for _ in 0..<2000 {
-            let address = random.anyAddress()
+        SplitMix64.forEachRandomAddress(seed: 67, count: 2000) { address, random in
             let time: Int64? = Bool.random(using: &random) ? Int64.random(in: 0...9_999_999_999_999_999, using: &random) : nil
             let text = address.description + (time.map { " \($0)" } ?? "")
             #expect(QueueEntryParser.parse(text) == .success(QueueEntry(address: address, eventTimeMilliseconds: time)))

@@ -22,4 +22,14 @@ extension SplitMix64 {
         default: .v6(high: next(), low: next())
         }
     }
+
+    /// Calls `body` `count` times with an address from ``anyAddress()`` of a generator seeded with `seed`, and the
+    /// generator for further draws: the loop of every random-address property test.
+    static func forEachRandomAddress(seed: UInt64, count: Int, _ body: (IPAddress, inout SplitMix64) -> Void) {
+        var random = SplitMix64(seed: seed)
+        for _ in 0..<count {
+            let address = random.anyAddress()
+            body(address, &random)
+        }
+    }
 }

@@ -27,14 +27,9 @@ final class CannedScriptReplyServer: Sendable {
     static func start(
         scriptReply: ByteBuffer, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> CannedScriptReplyServer {
-        let box = Mutex<CannedScriptReplyServer?>(nil)
-        let (channel, port) = try await LoopbackServerChannel.bind(group: group, initializeChild: { child in
-            guard let server = box.withLock({ $0 }) else { throw ChannelError.ioOnClosedChannel }
-            try child.pipeline.syncOperations.addHandler(Handler(server: server))
-        })
-        let server = CannedScriptReplyServer(port: port, scriptReply: scriptReply, channel: channel)
-        box.withLock { $0 = server }
-        return server
+        try await LoopbackServerChannel.start(
+            group: group, server: { CannedScriptReplyServer(port: $1, scriptReply: scriptReply, channel: $0) },
+            connectionHandler: { Handler(server: $0) })
     }
 
     /// `redis://127.0.0.1:<port>`.

@@ -69,88 +69,88 @@ struct DaemonCrashRecoveryTests {
         return counts.values.reduce(0, +) - addresses * hitsPerAddress
     }
 
-    @Test("kill -9 three times while draining 100,000 entries: every entry counted, none more than twice")
-    func killNineLosesNothing() async throws {
-        try await withRedisServer(deadline: .seconds(150)) { server in
+    /// Runs `body` with a private redis-server whose queue holds ``traffic()``, a scratch directory with the
+    /// test's configuration file, the `ipwatcher run` arguments for both, and a connection to the server.
+    static func withTrafficQueued(
+        deadline: Duration,
+        _ body: @escaping @Sendable (ScratchDirectory, [String], RedisConnection, [String]) async throws -> Void
+    ) async throws {
+        try await withRedisConnection(deadline: deadline) { server, redis in
             try await withScratchDirectory { scratch in
                 let config = try scratch.write(Self.configuration, to: "ipwatcher.yaml")
-                let arguments = ["run", "--config", config, "--redis-url", server.url]
-                try await withConnection(server.url) { redis in
-                    let entries = Self.traffic()
-                    try await Self.push(entries, to: redis)
-                    var killsWithBatchesInHand = 0
-                    var unfinished: [String] = []
-                    for round in 1...3 {
-                        let before = try await Self.queueLength(redis)
-                        try await withDaemon(arguments, in: scratch) { daemon in
-                            // Kill as soon as this run has drained a little: mid-stream, batches in hand.
-                            try await waitUntil("round \(round) drains 3,000 entries", within: .seconds(30), every: .milliseconds(2)) {
-                                try await Self.queueLength(redis) <= before - 3_000
-                            }
-                            daemon.deliver(SIGKILL)
-                            _ = try await daemon.waitForExit(within: .seconds(5))
-                        }
-                        unfinished = try await redis.allKeys(matching: "ipwatcher:processing:crash-test*")
-                        if !unfinished.isEmpty { killsWithBatchesInHand += 1 }
-                    }
-                    #expect(killsWithBatchesInHand >= 1, "no kill caught a batch in hand; the test proved nothing")
-                    try await withNotifyingDaemon(arguments, in: scratch) { daemon, notify in
-                        try await notify.waitFor("READY=1", within: .seconds(10))
-                        try await waitUntil("the queue and the processing hash are empty", within: .seconds(60)) {
-                            let left = try await redis.allKeys(matching: "ipwatcher:processing*")
-                            return try await Self.queueLength(redis) == 0 && left.isEmpty
-                        }
-                        if !unfinished.isEmpty {
-                            #expect(daemon.standardError.contains("recovering unfinished batches"))
-                        }
-                        try await daemon.stopExpectingSuccess()
-                    }
-                    let surplus = Self.expectNothingLost(try await redis.countsPerUnit())
-                    print("kill -9 ×3: \(killsWithBatchesInHand) kills caught batches in hand; \(surplus) entries counted twice")
-                }
+                let entries = Self.traffic()
+                try await Self.push(entries, to: redis)
+                try await body(scratch, ["run", "--config", config, "--redis-url", server.url], redis, entries)
             }
+        }
+    }
+
+    @Test("kill -9 three times while draining 100,000 entries: every entry counted, none more than twice")
+    func killNineLosesNothing() async throws {
+        try await Self.withTrafficQueued(deadline: .seconds(150)) { scratch, arguments, redis, _ in
+            var killsWithBatchesInHand = 0
+            var unfinished: [String] = []
+            for round in 1...3 {
+                let before = try await Self.queueLength(redis)
+                try await withDaemon(arguments, in: scratch) { daemon in
+                    // Kill as soon as this run has drained a little: mid-stream, batches in hand.
+                    try await waitUntil("round \(round) drains 3,000 entries", within: .seconds(30), every: .milliseconds(2)) {
+                        try await Self.queueLength(redis) <= before - 3_000
+                    }
+                    daemon.deliver(SIGKILL)
+                    _ = try await daemon.waitForExit(within: .seconds(5))
+                }
+                unfinished = try await redis.allKeys(matching: "ipwatcher:processing:crash-test*")
+                if !unfinished.isEmpty { killsWithBatchesInHand += 1 }
+            }
+            #expect(killsWithBatchesInHand >= 1, "no kill caught a batch in hand; the test proved nothing")
+            try await withNotifyingDaemon(arguments, in: scratch) { daemon, notify in
+                try await notify.waitFor("READY=1", within: .seconds(10))
+                try await waitUntil("the queue and the processing hash are empty", within: .seconds(60)) {
+                    let left = try await redis.allKeys(matching: "ipwatcher:processing*")
+                    return try await Self.queueLength(redis) == 0 && left.isEmpty
+                }
+                if !unfinished.isEmpty {
+                    #expect(daemon.standardError.contains("recovering unfinished batches"))
+                }
+                try await daemon.stopExpectingSuccess()
+            }
+            let surplus = Self.expectNothingLost(try await redis.countsPerUnit())
+            print("kill -9 ×3: \(killsWithBatchesInHand) kills caught batches in hand; \(surplus) entries counted twice")
         }
     }
 
     @Test("kill -9 of one of two workers that never comes back: the other takes over its batches once its lease ran out")
     func survivorTakesOverDeadWorker() async throws {
-        try await withRedisServer(deadline: .seconds(120)) { server in
-            try await withScratchDirectory { scratch in
-                let config = try scratch.write(Self.configuration, to: "ipwatcher.yaml")
-                let arguments = ["run", "--config", config, "--redis-url", server.url]
-                func environment(_ id: String) -> [String: String] {
-                    ["IPWATCHER_QUEUE_WORKER_ID": id, "IPWATCHER_QUEUE_LEASE": "2"]
-                }
-                try await withConnection(server.url) { redis in
-                    let entries = Self.traffic()
-                    try await Self.push(entries, to: redis)
-                    try await withDaemon(arguments, in: scratch, extraEnvironment: environment("survivor")) { survivor in
-                        var leftBehind: [String] = []
-                        try await withDaemon(arguments, in: scratch, extraEnvironment: environment("victim")) { victim in
-                            try await waitUntil("the victim holds a batch", within: .seconds(30), every: .milliseconds(1)) {
-                                guard try await Self.queueLength(redis) <= entries.count - 3_000 else { return false }
-                                return !(try await redis.allKeys(matching: "ipwatcher:processing:victim*")).isEmpty
-                            }
-                            victim.deliver(SIGKILL)
-                            _ = try await victim.waitForExit(within: .seconds(5))
-                            leftBehind = try await redis.allKeys(matching: "ipwatcher:processing:victim*")
-                        }
-                        #expect(!leftBehind.isEmpty, "the kill caught no batch in hand; the test proved nothing")
-                        try await waitUntil("the survivor drains the queue and the victim's batches", within: .seconds(60)) {
-                            let left = try await redis.allKeys(matching: "ipwatcher:processing*")
-                            return try await Self.queueLength(redis) == 0 && left.isEmpty
-                        }
-                        try await waitUntil("the victim is forgotten") {
-                            try await redis.send("HEXISTS", "ipwatcher:workers", "victim").int == 0
-                        }
-                        if !leftBehind.isEmpty {
-                            #expect(survivor.standardError.contains("taking over the unfinished batches"))
-                        }
+        try await Self.withTrafficQueued(deadline: .seconds(120)) { scratch, arguments, redis, entries in
+            func environment(_ id: String) -> [String: String] {
+                ["IPWATCHER_QUEUE_WORKER_ID": id, "IPWATCHER_QUEUE_LEASE": "2"]
+            }
+            try await withDaemon(arguments, in: scratch, extraEnvironment: environment("survivor")) { survivor in
+                var leftBehind: [String] = []
+                try await withDaemon(arguments, in: scratch, extraEnvironment: environment("victim")) { victim in
+                    try await waitUntil("the victim holds a batch", within: .seconds(30), every: .milliseconds(1)) {
+                        guard try await Self.queueLength(redis) <= entries.count - 3_000 else { return false }
+                        return !(try await redis.allKeys(matching: "ipwatcher:processing:victim*")).isEmpty
                     }
-                    let surplus = Self.expectNothingLost(try await redis.countsPerUnit())
-                    print("kill -9 of one of two workers: the survivor took over; \(surplus) entries counted twice")
+                    victim.deliver(SIGKILL)
+                    _ = try await victim.waitForExit(within: .seconds(5))
+                    leftBehind = try await redis.allKeys(matching: "ipwatcher:processing:victim*")
+                }
+                #expect(!leftBehind.isEmpty, "the kill caught no batch in hand; the test proved nothing")
+                try await waitUntil("the survivor drains the queue and the victim's batches", within: .seconds(60)) {
+                    let left = try await redis.allKeys(matching: "ipwatcher:processing*")
+                    return try await Self.queueLength(redis) == 0 && left.isEmpty
+                }
+                try await waitUntil("the victim is forgotten") {
+                    try await redis.send("HEXISTS", "ipwatcher:workers", "victim").int == 0
+                }
+                if !leftBehind.isEmpty {
+                    #expect(survivor.standardError.contains("taking over the unfinished batches"))
                 }
             }
+            let surplus = Self.expectNothingLost(try await redis.countsPerUnit())
+            print("kill -9 of one of two workers: the survivor took over; \(surplus) entries counted twice")
         }
     }
 }

@@ -44,36 +44,41 @@ struct DaemonMetricsTests {
             .bind(host: "127.0.0.1", port: 0).get()
         let port = try #require(holder.localAddress?.port)
         defer { holder.close(promise: nil) }
-        try await withScratchDirectory { scratch in
-            let config = try scratch.write(quickPopConfiguration, to: "ipwatcher.yaml")
-            // Redis is not needed: the port is checked before anything else starts.
-            try await withDaemon(
-                ["run", "--config", config, "--redis-url", "redis://127.0.0.1:1"], in: scratch,
-                extraEnvironment: ["IPWATCHER_METRICS_LISTEN": "127.0.0.1:\(port)"]
-            ) { daemon in
-                let outcome = try #require(try await daemon.waitForExit(within: .seconds(10)), "still running")
-                #expect(outcome.status == 1, "\(outcome)")
-                let line = "ipwatcher: metrics.listen: cannot listen on 127.0.0.1:\(port): Address already in use"
-                #expect(daemon.standardErrorLines.filter { $0.contains("metrics.listen") } == [line], "\(daemon.standardError)")
-                #expect(!daemon.standardError.contains("Fatal error"))
-            }
+        // Redis is not needed: the port is checked before anything else starts.
+        try await Self.withDaemonExiting(listen: "127.0.0.1:\(port)", status: 1) { daemon in
+            let line = "ipwatcher: metrics.listen: cannot listen on 127.0.0.1:\(port): Address already in use"
+            #expect(daemon.standardErrorLines.filter { $0.contains("metrics.listen") } == [line], "\(daemon.standardError)")
+            #expect(!daemon.standardError.contains("Fatal error"))
         }
     }
 
     @Test("an invalid metrics.listen exits 78 with one line naming the key")
     func invalidValueExits78() async throws {
+        try await Self.withDaemonExiting(listen: "9464", status: 78) { daemon in
+            let stderr = daemon.standardErrorLines
+            #expect(stderr.count == 1, "\(stderr)")
+            #expect(stderr.first?.hasPrefix("ipwatcher: configuration: metrics.listen: \"9464\" is not") == true, "\(stderr)")
+        }
+    }
+
+    /// Runs `ipwatcher run` with `IPWATCHER_METRICS_LISTEN=listen` against a Redis that is not there, expects it to
+    /// exit with `status` within 10 s, then runs `body` on the ended process.
+    ///
+    /// In the environment: DaemonProcess's own IPWATCHER_METRICS_LISTEN would beat a value in the file.
+    static func withDaemonExiting(
+        listen: String, status: Int32, sourceLocation: SourceLocation = #_sourceLocation,
+        _ body: (DaemonProcess) async throws -> Void
+    ) async throws {
         try await withScratchDirectory { scratch in
             let config = try scratch.write(quickPopConfiguration, to: "ipwatcher.yaml")
-            // In the environment: DaemonProcess's own IPWATCHER_METRICS_LISTEN would beat a value in the file.
             try await withDaemon(
                 ["run", "--config", config, "--redis-url", "redis://127.0.0.1:1"], in: scratch,
-                extraEnvironment: ["IPWATCHER_METRICS_LISTEN": "9464"]
+                extraEnvironment: ["IPWATCHER_METRICS_LISTEN": listen]
             ) { daemon in
-                let outcome = try #require(try await daemon.waitForExit(within: .seconds(10)), "still running")
-                #expect(outcome.status == 78, "\(outcome)")
-                let stderr = daemon.standardErrorLines
-                #expect(stderr.count == 1, "\(stderr)")
-                #expect(stderr.first?.hasPrefix("ipwatcher: configuration: metrics.listen: \"9464\" is not") == true, "\(stderr)")
+                let outcome = try #require(
+                    try await daemon.waitForExit(within: .seconds(10)), "still running", sourceLocation: sourceLocation)
+                #expect(outcome.status == status, "\(outcome)", sourceLocation: sourceLocation)
+                try await body(daemon)
             }
         }
     }

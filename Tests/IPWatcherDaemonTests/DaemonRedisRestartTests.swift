@@ -17,9 +17,7 @@ import Glibc
 struct DaemonRedisRestartTests {
     @Test("Redis killed and restarted mid-stream: the worker says so in STATUS=, resumes, and loses nothing")
     func redisRestartLosesNothing() async throws {
-        var options = LocalRedisServerOptions()
-        options.appendOnly = true
-        try await withRedisServer(options, deadline: .seconds(120)) { server in
+        try await withRedisServer(.persistent, deadline: .seconds(120)) { server in
             try await withScratchDirectory { scratch in
                 let config = try scratch.write(DaemonCrashRecoveryTests.configuration, to: "ipwatcher.yaml")
                 let entries = DaemonCrashRecoveryTests.traffic()

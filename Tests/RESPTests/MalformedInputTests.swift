@@ -123,11 +123,19 @@ struct MalformedCase: Sendable, CustomTestStringConvertible {
         }
     }
 
-    @Test func errorOffsetCountsFromTheReplyBeingParsedNotTheBuffer() throws {
-        var buffer = ByteBuffer(string: "+OK\r\n:1x\r\n")
+    /// A good reply followed by a broken one: the first is returned, and the error of the second counts its
+    /// offset from the second reply's start (a type byte after the first is only read by the next call).
+    @Test(
+        "the reply after a good one fails on its own, at an offset from its own start",
+        arguments: [
+            ("+OK\r\n:1x\r\n", RESPParsingError(.invalidInteger, offset: 1)),
+            ("+OK\r\n@garbage", RESPParsingError(.invalidTypeIdentifier, offset: 0)),
+        ])
+    func brokenReplyAfterAGoodOneFailsAtItsOwnOffset(input: String, error: RESPParsingError) throws {
+        var buffer = ByteBuffer(string: input)
         var parser = RESPParser()
         #expect(try parser.next(from: &buffer)?.string == "OK")
-        #expect(throws: RESPParsingError(.invalidInteger, offset: 1)) {
+        #expect(throws: error) {
             try parser.next(from: &buffer)
         }
     }
@@ -147,12 +155,4 @@ struct MalformedCase: Sendable, CustomTestStringConvertible {
         #expect(error.description == "RESP protocol violation: invalid integer at byte 3 of the reply")
     }
 
-    @Test func typeByteAfterACompleteReplyIsNotLookedAtUntilTheNextCall() throws {
-        var buffer = ByteBuffer(string: "+OK\r\n@garbage")
-        var parser = RESPParser()
-        #expect(try parser.next(from: &buffer)?.string == "OK")
-        #expect(throws: RESPParsingError(.invalidTypeIdentifier, offset: 0)) {
-            try parser.next(from: &buffer)
-        }
-    }
 }

@@ -152,21 +152,21 @@ import Testing
         #expect(parseError(nested(maxDepth + 1), limits: limits)?.code == .depthLimitExceeded)
     }
 
-    @Test func mapsSetsPushesAndAttributesCountTowardsDepth() {
-        let limits = RESPParserLimits(maxDepth: 3)
-        #expect(parsed("%1\r\n+k\r\n~1\r\n>1\r\n:1\r\n", limits: limits) != nil)
-        #expect(parseError("%1\r\n+k\r\n~1\r\n>1\r\n|1\r\n+a\r\n+b\r\n:1\r\n", limits: limits)?.code == .depthLimitExceeded)
-    }
-
-    @Test func siblingAggregatesDoNotAddUpToDepth() {
-        let limits = RESPParserLimits(maxDepth: 2)
-        #expect(parsed("*3\r\n*1\r\n:1\r\n*1\r\n:2\r\n*1\r\n:3\r\n", limits: limits) != nil)
-    }
-
-    @Test func zeroDepthLimitRejectsAnyNonEmptyAggregateButAcceptsScalars() {
-        let limits = RESPParserLimits(maxDepth: 0)
-        #expect(parsed("+OK\r\n", limits: limits) != nil)
-        #expect(parseError("*1\r\n", limits: limits)?.code == .depthLimitExceeded)
+    /// Under a depth limit, `accepted` parses and `rejected` (when given) fails with `depthLimitExceeded`.
+    @Test(arguments: [
+        // Maps, sets, pushes and attributes count towards depth.
+        (3, "%1\r\n+k\r\n~1\r\n>1\r\n:1\r\n", "%1\r\n+k\r\n~1\r\n>1\r\n|1\r\n+a\r\n+b\r\n:1\r\n"),
+        // Sibling aggregates do not add up to depth.
+        (2, "*3\r\n*1\r\n:1\r\n*1\r\n:2\r\n*1\r\n:3\r\n", nil),
+        // A zero limit rejects any non-empty aggregate but accepts scalars.
+        (0, "+OK\r\n", "*1\r\n"),
+    ] as [(Int, String, String?)])
+    func depthLimitCountsNestingNotSiblings(maxDepth: Int, accepted: String, rejected: String?) {
+        let limits = RESPParserLimits(maxDepth: maxDepth)
+        #expect(parsed(accepted, limits: limits) != nil)
+        if let rejected {
+            #expect(parseError(rejected, limits: limits)?.code == .depthLimitExceeded)
+        }
     }
 
     // MARK: Line length

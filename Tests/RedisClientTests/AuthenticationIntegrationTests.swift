@@ -26,15 +26,20 @@ struct AuthenticationIntegrationTests {
         server.url.replacingOccurrences(of: "redis://", with: "redis://\(credentials)@")
     }
 
-    @Test("redis://:password@host:port authenticates", arguments: [
-        RedisConnectionConfiguration.ProtocolPreference.resp3, .resp2,
-    ])
+    /// Both protocols: the handshake authenticates with `HELLO … AUTH` in RESP3 and with `AUTH` in RESP2.
+    static let protocols: [RedisConnectionConfiguration.ProtocolPreference] = [.resp3, .resp2]
+
+    static func configuration(_ preference: RedisConnectionConfiguration.ProtocolPreference) -> RedisConnectionConfiguration {
+        var configuration = RedisConnectionConfiguration()
+        configuration.protocolPreference = preference
+        return configuration
+    }
+
+    @Test("redis://:password@host:port authenticates", arguments: protocols)
     func passwordInURLAuthenticates(protocolPreference: RedisConnectionConfiguration.ProtocolPreference) async throws {
         try await withRedisServer(Self.passwordOptions) { server in
-            var configuration = RedisConnectionConfiguration()
-            configuration.protocolPreference = protocolPreference
-            try await withConnection(Self.url(server, credentials: ":\(Self.password)"), configuration: configuration) {
-                connection async throws in
+            let url = Self.url(server, credentials: ":\(Self.password)")
+            try await withConnection(url, configuration: Self.configuration(protocolPreference)) { connection async throws in
                 #expect(connection.protocolVersion == (protocolPreference == .resp3 ? 3 : 2))
                 #expect(try await connection.send("PING").string == "PONG")
                 #expect(try await connection.send("ACL", "WHOAMI").string == "default")
@@ -55,26 +60,25 @@ struct AuthenticationIntegrationTests {
         }
     }
 
-    @Test("A wrong password fails with WRONGPASS")
-    func wrongPasswordFailsWithWRONGPASS() async throws {
-        try await withRedisServer(Self.passwordOptions) { server in
+    /// The default user (`requirepass`) and an ACL user; the error never repeats the wrong password.
+    @Test(
+        "A wrong password fails with WRONGPASS, for the default user and an ACL user",
+        arguments: [(passwordOptions, "", "wr0ng-pw"), (aclOptions, "app", "n0pe-pw")])
+    func wrongPasswordFailsWithWRONGPASS(options: LocalRedisServerOptions, user: String, password: String) async throws {
+        try await withRedisServer(options) { server in
             let error = await #expect(throws: RedisError.self) {
-                try await withConnection(Self.url(server, credentials: ":wr0ng-pw")) { _ in }
+                try await withConnection(Self.url(server, credentials: "\(user):\(password)")) { _ in }
             }
             #expect(error?.serverErrorCode == "WRONGPASS", "\(String(describing: error))")
-            #expect(!"\(String(describing: error))".contains("wr0ng-pw"))
+            #expect(!"\(String(describing: error))".contains(password))
         }
     }
 
-    @Test("An ACL user reaches its own keys; a key outside its pattern fails with NOPERM", arguments: [
-        RedisConnectionConfiguration.ProtocolPreference.resp3, .resp2,
-    ])
+    @Test("An ACL user reaches its own keys; a key outside its pattern fails with NOPERM", arguments: protocols)
     func aclUserIsLimitedToItsKeys(protocolPreference: RedisConnectionConfiguration.ProtocolPreference) async throws {
         try await withRedisServer(Self.aclOptions) { server in
-            var configuration = RedisConnectionConfiguration()
-            configuration.protocolPreference = protocolPreference
             let url = Self.url(server, credentials: "app:apppass")
-            try await withConnection(url, configuration: configuration) { app async throws in
+            try await withConnection(url, configuration: Self.configuration(protocolPreference)) { app async throws in
                 #expect(try await app.send("ACL", "WHOAMI").string == "app")
                 #expect(try await app.send("SET", "app:counter", 1).string == "OK")
                 #expect(try await app.send("INCR", "app:counter").int == 2)
@@ -88,15 +92,6 @@ struct AuthenticationIntegrationTests {
         }
     }
 
-    @Test("An ACL user with a wrong password fails with WRONGPASS")
-    func aclUserWithWrongPasswordFails() async throws {
-        try await withRedisServer(Self.aclOptions) { server in
-            let error = await #expect(throws: RedisError.self) {
-                try await withConnection(Self.url(server, credentials: "app:nope")) { _ in }
-            }
-            #expect(error?.serverErrorCode == "WRONGPASS", "\(String(describing: error))")
-        }
-    }
 
     @Test("Neither RedisEndpoint.description nor any thrown error shows the password")
     func passwordNeverAppearsInDescriptions() async throws {

@@ -77,8 +77,7 @@ struct BlockingCommandIntegrationTests {
 
     @Test("A client timeout shorter than the block throws timeout, closes the connection, and later sends fail")
     func clientTimeoutShorterThanBlockClosesConnection() async throws {
-        try await withRedisConnection { server, observer in
-            let connection = try await RedisConnection.connect(to: RedisEndpoint(url: server.url))
+        try await withObservedConnection { observer, connection in
             let clock = ContinuousClock()
             let start = clock.now
             let error = await #expect(throws: RedisError.self) {
@@ -108,8 +107,7 @@ struct BlockingCommandIntegrationTests {
 
     @Test("Cancelling a task waiting in BLPOP ends it promptly with an error and closes the connection")
     func cancellingBlockedTaskClosesConnection() async throws {
-        try await withRedisConnection { server, observer in
-            let connection = try await RedisConnection.connect(to: RedisEndpoint(url: server.url))
+        try await withObservedConnection { observer, connection in
             let clock = ContinuousClock()
             var cancelledAt = clock.now
             let outcome = try await withThrowingTaskGroup(of: Result<RESPToken, any Error>.self) { group in

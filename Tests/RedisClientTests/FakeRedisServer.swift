@@ -42,14 +42,9 @@ final class FakeRedisServer: Sendable {
 
     /// Starts a server on a free loopback port.
     static func start(hostileReply: [UInt8]) async throws -> FakeRedisServer {
-        let box = Mutex<FakeRedisServer?>(nil)
-        let (channel, port) = try await LoopbackServerChannel.bind(initializeChild: { child in
-            guard let server = box.withLock({ $0 }) else { throw ChannelError.ioOnClosedChannel }
-            try child.pipeline.syncOperations.addHandler(FakeRedisHandler(server: server))
-        })
-        let server = FakeRedisServer(port: port, hostileReply: hostileReply, channel: channel)
-        box.withLock { $0 = server }
-        return server
+        try await LoopbackServerChannel.start(
+            server: { FakeRedisServer(port: $1, hostileReply: hostileReply, channel: $0) },
+            connectionHandler: { FakeRedisHandler(server: $0) })
     }
 
     /// `redis://127.0.0.1:<port>`.

@@ -18,30 +18,12 @@ import Testing
         #expect(backoff.delay(attempt: 6, random: 1) == .seconds(1))
     }
 
-    @Test(arguments: [
-        (1, Duration.milliseconds(100)),
-        (2, .milliseconds(200)),
-        (3, .milliseconds(400)),
-        (4, .milliseconds(800)),
-        (5, .milliseconds(1600)),
-        (6, .seconds(2)),
-        (7, .seconds(2)),
-        (20, .seconds(2)),
-    ])
-    func randomOneGivesTheNominalDelayGrowingByTheMultiplierUpToTheMaximum(attempt: Int, nominal: Duration) {
-        #expect(Self.backoff.delay(attempt: attempt, random: 1) == nominal)
-    }
-
-    @Test(arguments: [
-        (1, Duration.milliseconds(50)),
-        (2, .milliseconds(100)),
-        (3, .milliseconds(200)),
-        (5, .milliseconds(800)),
-        (6, .seconds(1)),
-        (100, .seconds(1)),
-    ])
-    func randomZeroGivesOneMinusJitterTimesTheNominalDelay(attempt: Int, expected: Duration) {
-        #expect(Self.backoff.delay(attempt: attempt, random: 0) == expected)
+    /// With random 1 the delay is the nominal one, growing by the multiplier up to the maximum; with random 0
+    /// it is (1 - jitter) times that, here half.
+    @Test(arguments: [(1, 100), (2, 200), (3, 400), (4, 800), (5, 1600), (6, 2000), (7, 2000), (20, 2000), (100, 2000)])
+    func delayRunsFromHalfTheNominalAtRandomZeroToTheNominalAtRandomOne(attempt: Int, nominalMilliseconds: Int) {
+        #expect(Self.backoff.delay(attempt: attempt, random: 1) == .milliseconds(nominalMilliseconds))
+        #expect(Self.backoff.delay(attempt: attempt, random: 0) == .milliseconds(nominalMilliseconds / 2))
     }
 
     @Test func randomBetweenZeroAndOneInterpolatesLinearly() {
@@ -76,26 +58,35 @@ import Testing
         }
     }
 
-    @Test(arguments: [50, 1000, 1_000_000, Int.max])
-    func largeAttemptCountsReturnTheMaximumWithoutOverflowOrHanging(attempt: Int) {
-        #expect(Self.backoff.delay(attempt: attempt, random: 1) == .seconds(2))
-        #expect(Self.backoff.delay(attempt: attempt, random: 0) == .seconds(1))
+    /// Attempt numbers out of range: large ones give the maximum without overflowing or hanging, zero and
+    /// negative ones count as the first retry.
+    @Test(arguments: [
+        (50, Duration.seconds(2), Duration.seconds(1)),
+        (1000, .seconds(2), .seconds(1)),
+        (1_000_000, .seconds(2), .seconds(1)),
+        (Int.max, .seconds(2), .seconds(1)),
+        (0, .milliseconds(100), .milliseconds(50)),
+        (-1, .milliseconds(100), .milliseconds(50)),
+        (-1000, .milliseconds(100), .milliseconds(50)),
+        (Int.min, .milliseconds(100), .milliseconds(50)),
+    ])
+    func attemptCountsOutOfRangeAreClamped(attempt: Int, nominal: Duration, lowest: Duration) {
+        #expect(Self.backoff.delay(attempt: attempt, random: 1) == nominal)
+        #expect(Self.backoff.delay(attempt: attempt, random: 0) == lowest)
     }
 
-    @Test func largeAttemptCountWithMultiplierOneStaysAtTheInitialDelay() {
-        let backoff = RedisBackoff(initial: .milliseconds(100), maximum: .seconds(2), multiplier: 1, jitter: 0)
-        #expect(backoff.delay(attempt: 1000, random: 1) == .milliseconds(100))
-    }
-
-    @Test(arguments: [0, -1, -1000, Int.min])
-    func attemptZeroOrNegativeIsTreatedAsTheFirstRetry(attempt: Int) {
-        #expect(Self.backoff.delay(attempt: attempt, random: 1) == .milliseconds(100))
-        #expect(Self.backoff.delay(attempt: attempt, random: 0) == .milliseconds(50))
-    }
-
-    @Test func initialDelayAboveTheMaximumIsCapped() {
-        let backoff = RedisBackoff(initial: .seconds(5), maximum: .seconds(1), multiplier: 2, jitter: 0)
-        #expect(backoff.delay(attempt: 1, random: 1) == .seconds(1))
+    /// Edge settings: a multiplier of one stays at the initial delay however many attempts; an initial delay
+    /// above the maximum is capped; full jitter with random 0 gives no delay at all.
+    @Test(arguments: [
+        (RedisBackoff(initial: .milliseconds(100), maximum: .seconds(2), multiplier: 1, jitter: 0), 1000, 1.0,
+         Duration.milliseconds(100)),
+        (RedisBackoff(initial: .seconds(5), maximum: .seconds(1), multiplier: 2, jitter: 0), 1, 1.0, .seconds(1)),
+        (RedisBackoff(initial: .milliseconds(100), maximum: .seconds(2), multiplier: 2, jitter: 1), 4, 0.0, .zero),
+        (RedisBackoff(initial: .milliseconds(100), maximum: .seconds(2), multiplier: 2, jitter: 1), 4, 1.0,
+         .milliseconds(800)),
+    ])
+    func edgeSettingsGiveTheExpectedDelay(backoff: RedisBackoff, attempt: Int, random: Double, expected: Duration) {
+        #expect(backoff.delay(attempt: attempt, random: random) == expected)
     }
 
     @Test func randomOutsideZeroToOneIsClamped() {
@@ -107,12 +98,6 @@ import Testing
     func jitterIsClampedToZeroThroughOne(given: Double, stored: Double) {
         let backoff = RedisBackoff(jitter: given)
         #expect(backoff.jitter == stored)
-    }
-
-    @Test func fullJitterWithRandomZeroGivesNoDelay() {
-        let backoff = RedisBackoff(initial: .milliseconds(100), maximum: .seconds(2), multiplier: 2, jitter: 1)
-        #expect(backoff.delay(attempt: 4, random: 0) == .zero)
-        #expect(backoff.delay(attempt: 4, random: 1) == .milliseconds(800))
     }
 
     @Test func delaysNeverDecreaseAsAttemptsGrow() {

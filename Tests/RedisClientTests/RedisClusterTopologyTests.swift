@@ -102,24 +102,27 @@ private func healthyRouting(host: String) -> [String] {
         #expect(topologies[2] == topologies[3])
     }
 
+    /// Every node of the captured hostname-endpoint clusters is reached by its hostname and keeps its IP.
+    private func expectHostnameEndpoints(
+        _ topology: RedisClusterTopology, sourceLocation: SourceLocation = #_sourceLocation
+    ) {
+        for node in topology.nodes {
+            #expect(node.host == "node-\(node.port).example", sourceLocation: sourceLocation)
+            #expect(node.hostname == "node-\(node.port).example", sourceLocation: sourceLocation)
+            #expect(node.ip == "127.0.0.1", sourceLocation: sourceLocation)
+        }
+    }
+
     @Test func hostnameEndpointsFromClusterShards() throws {
         let topology = try RedisClusterTopology(shardsReply: CapturedClusterReplies.shardsHostnameEndpointRESP3.token())
         #expect(routing(topology).count == 3)
-        for node in topology.nodes {
-            #expect(node.host == "node-\(node.port).example")
-            #expect(node.hostname == "node-\(node.port).example")
-            #expect(node.ip == "127.0.0.1")
-        }
+        expectHostnameEndpoints(topology)
     }
 
     @Test func hostnameEndpointsFromClusterSlots() throws {
         let topology = try RedisClusterTopology(slotsReply: CapturedClusterReplies.slotsHostnameEndpointRESP2.token())
         #expect(topology.nodes.count == 6)
-        for node in topology.nodes {
-            #expect(node.host == "node-\(node.port).example")
-            #expect(node.hostname == "node-\(node.port).example")
-            #expect(node.ip == "127.0.0.1")
-        }
+        expectHostnameEndpoints(topology)
     }
 
     @Test func afterAFailoverTheFailedFormerMasterWithoutSlotsIsLeftOut() throws {

@@ -41,6 +41,16 @@ private func isNone(_ action: Machine.ReplyAction) -> Bool {
     return false
 }
 
+private func isNone(_ action: Machine.CloseAction) -> Bool {
+    if case .none = action { return true }
+    return false
+}
+
+private func isNone(_ action: Machine.GracefulCloseAction) -> Bool {
+    if case .none = action { return true }
+    return false
+}
+
 private func isConnectionClosed(_ error: RedisError) -> Bool {
     if case .connectionClosed = error { return true }
     return false
@@ -224,10 +234,7 @@ private func sendFailure(_ action: Machine.SendAction) -> RedisError? {
         expectWrite(&machine, id: 2, "two")
         _ = try #require(succeeded(machine.receive(try token(":1\r\n"))))
 
-        guard case .none = machine.timedOut(id: 1, error: timeoutError) else {
-            Issue.record("expected .none")
-            return
-        }
+        #expect(isNone(machine.timedOut(id: 1, error: timeoutError)), "expected .none")
         #expect(machine.isActive)
         #expect(machine.pendingCount == 1)
         let done = try #require(succeeded(machine.receive(try token(":2\r\n"))))
@@ -238,10 +245,7 @@ private func sendFailure(_ action: Machine.SendAction) -> RedisError? {
     @Test func timeoutOfAnUnknownIDDoesNothing() {
         var machine = Machine()
         expectWrite(&machine, id: 1, "one")
-        guard case .none = machine.timedOut(id: 99, error: timeoutError) else {
-            Issue.record("expected .none")
-            return
-        }
+        #expect(isNone(machine.timedOut(id: 99, error: timeoutError)), "expected .none")
         #expect(machine.isActive)
         #expect(machine.pendingCount == 1)
     }
@@ -272,10 +276,7 @@ private func sendFailure(_ action: Machine.SendAction) -> RedisError? {
         var machine = Machine()
         expectWrite(&machine, id: 1, "one")
         _ = try #require(succeeded(machine.receive(try token(":1\r\n"))))
-        guard case .none = machine.cancelled(id: 1, error: cancelledError) else {
-            Issue.record("expected .none")
-            return
-        }
+        #expect(isNone(machine.cancelled(id: 1, error: cancelledError)), "expected .none")
         #expect(machine.isActive)
         expectWrite(&machine, id: 2, "two")
     }
@@ -284,10 +285,7 @@ private func sendFailure(_ action: Machine.SendAction) -> RedisError? {
         var machine = Machine()
         expectWrite(&machine, id: 1, "one")
         _ = machine.channelInactive()
-        guard case .none = machine.timedOut(id: 1, error: timeoutError) else {
-            Issue.record("expected .none")
-            return
-        }
+        #expect(isNone(machine.timedOut(id: 1, error: timeoutError)), "expected .none")
     }
 
     @Test func replyArrivingAfterATimeoutClosedTheMachineIsUnexpected() throws {
@@ -312,10 +310,7 @@ private func sendFailure(_ action: Machine.SendAction) -> RedisError? {
         #expect(!machine.isActive)
         let failure = try #require(sendFailure(machine.send(id: 1, expectedReplies: 1, request: "late")))
         #expect(isShutdown(failure))
-        guard case .none = machine.closeGracefully() else {
-            Issue.record("expected .none on a second close")
-            return
-        }
+        #expect(isNone(machine.closeGracefully()), "expected .none on a second close")
     }
 
     @Test func gracefulCloseWithPendingWaitsRefusesNewSendsAndClosesAfterTheLastReply() throws {

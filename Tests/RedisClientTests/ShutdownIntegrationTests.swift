@@ -110,8 +110,7 @@ struct ShutdownIntegrationTests {
 
     @Test("closeNow() fails a command in flight with connectionClosed")
     func closeNowFailsInFlightCommand() async throws {
-        try await withRedisConnection { server, observer in
-            let connection = try await RedisConnection.connect(to: RedisEndpoint(url: server.url))
+        try await withObservedConnection { observer, connection in
             async let popped = connection.sendBlocking(RESPCommand("BLPOP", "q", 10), blockFor: .seconds(10))
             try await requireBlockedClients(1, on: observer)
             await connection.closeNow()

@@ -11,10 +11,9 @@ import Traffic
 struct FeedReconnectTests {
     @Test("Redis killed and restarted mid-feed: the feed reconnects, resends the unanswered pipelines, loses nothing")
     func feedSurvivesRedisRestart() async throws {
-        var options = LocalRedisServerOptions()
-        options.tcp = false
         // Every acknowledged push is on disk, so what the feed was told is queued survives the kill.
-        options.appendOnly = true
+        var options = LocalRedisServerOptions.persistent
+        options.tcp = false
         let server = try await LocalRedisServer.start(options)
         do {
             var configuration = FeedConfiguration(

@@ -32,3 +32,15 @@ public func withRedisConnection<Result: Sendable>(
         try await withConnection(server.url) { try await body(server, $0) }
     }
 }
+
+/// Like ``withRedisConnection(_:deadline:sourceLocation:_:)`` with a second connection: `observer` watches the
+/// server (`CLIENT LIST`, `LRANGE`) while the test blocks, times out, cancels or closes `connection`, which is
+/// closed at once afterwards whatever state the test left it in.
+public func withObservedConnection<Result: Sendable>(
+    sourceLocation: SourceLocation = #_sourceLocation,
+    _ body: @escaping @Sendable (_ observer: RedisConnection, _ connection: RedisConnection) async throws -> Result
+) async throws -> Result {
+    try await withRedisConnection(sourceLocation: sourceLocation) { server, observer in
+        try await withConnection(server.url) { try await body(observer, $0) }
+    }
+}

@@ -30,4 +30,12 @@ extension LocalRedisServerOptions {
         options.tcp = false
         return options
     }
+
+    /// A server that writes every acknowledged command to its append-only file, so a killed and restarted
+    /// server still has everything it answered for.
+    public static var persistent: Self {
+        var options = LocalRedisServerOptions()
+        options.appendOnly = true
+        return options
+    }
 }

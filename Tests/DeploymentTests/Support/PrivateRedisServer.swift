@@ -72,6 +72,20 @@ final class PrivateRedisServer {
         return try await start(redisServer: redisServer, redisCLI: redisCLI)
     }
 
+    /// Starts a server as ``start(sourceLocation:)`` does, with the worker's ACL user made by
+    /// ``addWorkerUser(rules:sourceLocation:)``; returns the server and the user's password.
+    static func start(
+        workerUserRules rules: (String) throws -> [String], sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> (server: PrivateRedisServer, password: String) {
+        let server = try await start(sourceLocation: sourceLocation)
+        do {
+            return (server, try server.addWorkerUser(rules: rules, sourceLocation: sourceLocation))
+        } catch {
+            server.stop()
+            throw error
+        }
+    }
+
     /// Creates the worker's ACL user `ipwatcher` with a random password and the rules `rules` gives for it;
     /// returns the password.
     func addWorkerUser(
