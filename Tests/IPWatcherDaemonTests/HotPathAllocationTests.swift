@@ -36,7 +36,7 @@ import Testing
 
     @Test(.enabled(if: isOptimized, "allocation counts mean something only in an optimised build: make alloc-check"))
     func preparingAndEncodingABatchAllocatesPerBatchNotPerEntry() throws {
-        let client = RedisClient(endpoint: try RedisEndpoint(url: "redis://127.0.0.1:1"))
+        let client = RedisServerClient(endpoint: try RedisEndpoint(url: "redis://127.0.0.1:1"))
         let settings = WorkerSettings()
         var processor = BatchProcessor(
             client: RedisRouter(.server(client)), settings: settings, statistics: WorkerStatistics(),

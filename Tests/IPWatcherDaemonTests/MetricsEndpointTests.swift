@@ -151,7 +151,7 @@ struct MetricsEndpointTests {
     func queueLength() async throws {
         try await withRedisServer { server in
             let metrics = WorkerMetrics(queueKeys: ["q1", "q2"])
-            try await RedisClient.withClient(endpoint: RedisEndpoint(url: server.url)) { client in
+            try await RedisServerClient.withClient(endpoint: RedisEndpoint(url: server.url)) { client in
                 try await withConnection(server.url) { redis in
                     try await redis.push(hits("192.0.2.1", 7), to: "q1")
                     try await withThrowingTaskGroup(of: Void.self) { group in

@@ -32,7 +32,7 @@ struct WorkerReplyLimitTests {
                 _ = try await redis.send("EVAL", script, 0, limit + 1)
                 _ = try await redis.send("SET", "small", "ok")
             }
-            let client = RedisClient(
+            let client = RedisServerClient(
                 endpoint: try RedisEndpoint(url: server.url), configuration: Self.daemonConfiguration)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await client.run() }
@@ -69,7 +69,7 @@ struct WorkerReplyLimitTests {
                 // The daemon's limits, with time for a debug build to scan 64 MiB of reply.
                 var configuration = Self.daemonConfiguration
                 configuration.commandTimeout = .seconds(60)
-                let client = RedisClient(
+                let client = RedisServerClient(
                     endpoint: try RedisEndpoint(url: server.url), configuration: configuration, eventLoopGroup: loop)
                 let statistics = WorkerStatistics()
                 let expiry = BanExpiryService(

@@ -203,7 +203,7 @@ struct WindowCounterIdempotenceTests {
 func withRouter<Result: Sendable>(
     _ url: String, _ body: @escaping @Sendable (RedisRouter) async throws -> Result
 ) async throws -> Result {
-    let client = RedisClient(
+    let client = RedisServerClient(
         endpoint: try RedisEndpoint(url: url),
         configuration: RedisConnectionConfiguration(connectTimeout: .seconds(5), commandTimeout: .seconds(5)))
     return try await withThrowingTaskGroup(of: Void.self, returning: Result.self) { group in

@@ -6,7 +6,7 @@ import Testing
 
 @Suite("Server failures and reconnects", .serialized, .needsRedisServer, .timeLimit(.minutes(3)), .measuresTime)
 struct ConnectionFailureIntegrationTests {
-    @Test("RedisClient reconnects after the server is killed and restarted, passing through backingOff")
+    @Test("RedisServerClient reconnects after the server is killed and restarted, passing through backingOff")
     func clientReconnectsAfterRestart() async throws {
         try await withRedisServer { server in
             let configuration = RedisConnectionConfiguration(
@@ -14,7 +14,7 @@ struct ConnectionFailureIntegrationTests {
                 commandTimeout: .seconds(1),
                 backoff: RedisBackoff(initial: .milliseconds(20), maximum: .milliseconds(200)))
             let states = Recorder<RedisConnectionState>()
-            let client = RedisClient(
+            let client = RedisServerClient(
                 endpoint: try RedisEndpoint(url: server.url), configuration: configuration,
                 onStateChange: { states.append($0) })
             #expect(client.state == .idle)

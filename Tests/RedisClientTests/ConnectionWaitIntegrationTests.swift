@@ -17,7 +17,7 @@ struct ConnectionWaitIntegrationTests {
     @Test("a command sent before the first connect waits past the command timeout, up to the connect timeout")
     func firstConnectWaitsForTheConnectTimeout() async throws {
         try await withRedisServer { server in
-            let client = RedisClient(
+            let client = RedisServerClient(
                 endpoint: try RedisEndpoint(url: server.url),
                 configuration: Self.configuration(command: .milliseconds(100), connect: .seconds(15)))
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -34,11 +34,11 @@ struct ConnectionWaitIntegrationTests {
     @Test("before the first connection the wait is the longer of both timeouts, after it the command timeout")
     func waitLimitDependsOnAnEarlierConnection() throws {
         let endpoint = try RedisEndpoint(url: "redis://127.0.0.1:1")
-        let slowConnect = RedisClient(
+        let slowConnect = RedisServerClient(
             endpoint: endpoint, configuration: Self.configuration(command: .seconds(1), connect: .seconds(5)))
         #expect(slowConnect.connectionWaitLimit(connectedBefore: false) == .seconds(5))
         #expect(slowConnect.connectionWaitLimit(connectedBefore: true) == .seconds(1))
-        let slowCommands = RedisClient(
+        let slowCommands = RedisServerClient(
             endpoint: endpoint, configuration: Self.configuration(command: .seconds(8), connect: .seconds(2)))
         #expect(slowCommands.connectionWaitLimit(connectedBefore: false) == .seconds(8))
         #expect(slowCommands.connectionWaitLimit(connectedBefore: true) == .seconds(8))

@@ -5,7 +5,7 @@ import RedisClient
 import Testing
 
 /// A server that passes the handshake and then sends an oversized, too deeply nested or garbled reply: the command
-/// fails with a protocol violation, the client closes that connection, and a reconnecting ``RedisClient`` carries on
+/// fails with a protocol violation, the client closes that connection, and a reconnecting ``RedisServerClient`` carries on
 /// on a new connection. The parser's limits themselves are pinned byte by byte in RESPTests/ParserLimitsTests and
 /// the handler's reaction in RedisChannelHandlerTests; this runs the whole client over real sockets.
 @Suite("Hostile replies from a fake server", .timeLimit(.minutes(3)), .measuresTime)
@@ -74,11 +74,11 @@ struct HostileServerReplyTests {
         }
     }
 
-    @Test("after a hostile reply a RedisClient reconnects and the next command succeeds on a new connection",
+    @Test("after a hostile reply a RedisServerClient reconnects and the next command succeeds on a new connection",
         arguments: HostileReply.all)
     func clientReconnectsAfterHostileReply(_ reply: HostileReply) async throws {
         try await withFakeServer(reply) { server in
-            let client = RedisClient(endpoint: try RedisEndpoint(url: server.url), configuration: Self.configuration)
+            let client = RedisServerClient(endpoint: try RedisEndpoint(url: server.url), configuration: Self.configuration)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await client.run() }
                 defer { group.cancelAll() }
@@ -116,7 +116,7 @@ struct HostileServerReplyTests {
             return configuration
         }()
         try await withFakeServer(reply) { server in
-            let client = RedisClient(endpoint: try RedisEndpoint(url: server.url), configuration: configuration)
+            let client = RedisServerClient(endpoint: try RedisEndpoint(url: server.url), configuration: configuration)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await client.run() }
                 defer { group.cancelAll() }

@@ -34,7 +34,7 @@ struct RedisFunctionLibraryTests {
         let increment = RedisScript(Self.incrementBy)
         let library = RedisFunctionLibrary(prefix: "test", functions: [.init("increment", increment)])
         try await withRedisServer { server in
-            try await RedisClient.withClient(endpoint: RedisEndpoint(url: server.url)) { client async throws in
+            try await RedisServerClient.withClient(endpoint: RedisEndpoint(url: server.url)) { client async throws in
                 let router = RedisRouter(.server(client), functions: library)
                 await #expect(throws: RedisFunctionsMissingError.self) { try await router.checkFunctionsInstalled() }
                 try await router.installFunctions(library)

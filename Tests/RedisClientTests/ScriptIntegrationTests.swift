@@ -47,11 +47,11 @@ struct ScriptIntegrationTests {
         }
     }
 
-    @Test("evaluate works through a RedisClient too")
+    @Test("evaluate works through a RedisServerClient too")
     func evaluateWorksThroughClient() async throws {
         try await withRedisServer { server in
             let script = RedisScript(Self.incrementBy)
-            try await RedisClient.withClient(endpoint: RedisEndpoint(url: server.url)) { client async throws in
+            try await RedisServerClient.withClient(endpoint: RedisEndpoint(url: server.url)) { client async throws in
                 #expect(try await client.evaluate(script, keys: ["counter"], arguments: ["3"]).int == 3)
                 #expect(try await client.evaluate(script, keys: ["counter"], arguments: ["4"]).int == 7)
             }

@@ -29,7 +29,7 @@ struct ShutdownIntegrationTests {
     @Test("withClient returns the body's result; afterwards the client is shut down and sends fail with shutdown")
     func withClientEndsInShutdownState() async throws {
         try await withRedisServer { server in
-            let (client, pong) = try await RedisClient.withClient(endpoint: RedisEndpoint(url: server.url)) { client in
+            let (client, pong) = try await RedisServerClient.withClient(endpoint: RedisEndpoint(url: server.url)) { client in
                 (client, try await client.send("PING").string)
             }
             #expect(pong == "PONG")
@@ -43,9 +43,9 @@ struct ShutdownIntegrationTests {
     func withClientShutsDownWhenBodyThrows() async throws {
         struct BodyFailed: Error {}
         try await withRedisServer { server in
-            let clients = Recorder<RedisClient>()
+            let clients = Recorder<RedisServerClient>()
             await #expect(throws: BodyFailed.self) {
-                try await RedisClient.withClient(endpoint: RedisEndpoint(url: server.url)) { client in
+                try await RedisServerClient.withClient(endpoint: RedisEndpoint(url: server.url)) { client in
                     clients.append(client)
                     _ = try await client.send("PING")
                     throw BodyFailed()

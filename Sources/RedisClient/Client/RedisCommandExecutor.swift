@@ -1,6 +1,6 @@
 import RESP
 
-/// Something that runs Redis commands: a single ``RedisConnection`` or a reconnecting ``RedisClient``.
+/// Something that runs Redis commands: a single ``RedisConnection`` or a reconnecting ``RedisServerClient``.
 ///
 /// Helpers written once against this protocol (scripts, typed conveniences) work with both.
 public protocol RedisCommandExecutor: Sendable {

@@ -5,7 +5,7 @@ import NIOCore
 ///
 /// A plain value kept under its owner's lock, so that looking at the owner's state and joining the queue are one
 /// locked step: nothing can be published between them unseen. ``wait(on:timeout:join:leave:timedOut:)`` is the
-/// one place that schedules a waiter's timeout and handles its cancellation; ``RedisClient/connection()`` and the
+/// one place that schedules a waiter's timeout and handles its cancellation; ``RedisServerClient/connection()`` and the
 /// cluster client's wait for its slot map both use it.
 struct RedisWaiters<Value: Sendable>: Sendable {
     /// What a waiter found when it tried to join.

@@ -68,7 +68,7 @@ extension RedisClusterClient {
     }
 
     /// Makes every node client fail commands at once while it has no connection; see
-    /// ``RedisClient/stopWaitingForConnection()``.
+    /// ``RedisServerClient/stopWaitingForConnection()``.
     public func stopWaitingForConnection() {
         let entries = shared.withLock { Array($0.nodes.values) }
         for entry in entries { entry.client.stopWaitingForConnection() }

@@ -10,7 +10,7 @@ import Synchronization
 /// ``run()`` is the client's long-running work and belongs in a service group or task group: it learns the slot
 /// map from the seeds (`CLUSTER SHARDS`, or `CLUSTER SLOTS` when the server answers that with an error, as Redis 6
 /// does), refreshes it every ``refreshInterval``, after a `MOVED` redirection, a `CLUSTERDOWN` error, a lost node
-/// connection or a failed command, and keeps one reconnecting ``RedisClient`` per master it has sent commands to,
+/// connection or a failed command, and keeps one reconnecting ``RedisServerClient`` per master it has sent commands to,
 /// running inside ``run()``'s task group. Refreshes asked for while one is running are merged into one more.
 /// A client runs once: a second ``run()`` throws ``RedisClusterError/alreadyRunning``.
 ///
@@ -27,7 +27,7 @@ import Synchronization
 ///
 /// Connection errors are not retried: a command in flight when a node's connection drops may have run, so the
 /// client asks for a refresh and surfaces the ``RedisError`` (`connectionClosed`, `notConnected`, `timeout`), and
-/// retrying is the caller's decision, as with ``RedisClient``. The one exception is a command that was never
+/// retrying is the caller's decision, as with ``RedisServerClient``. The one exception is a command that was never
 /// written because its node's client was retired (the node left the slot map): it is routed again.
 public final class RedisClusterClient: Sendable {
     /// The endpoints the slot map is first learnt from; also asked when no known master answers.
@@ -77,7 +77,7 @@ public final class RedisClusterClient: Sendable {
     /// One node's client and the signal that retires it.
     struct NodeEntry: Sendable {
         let address: RedisClusterNodeAddress
-        let client: RedisClient
+        let client: RedisServerClient
         let retired: AsyncStream<Void>
         let retire: AsyncStream<Void>.Continuation
     }
@@ -225,7 +225,7 @@ public final class RedisClusterClient: Sendable {
         try shared.withLock { shared throws -> NodeEntry in
             if shared.isShutdown { throw RedisError.shutdown }
             if let entry = shared.nodes[address] { return entry }
-            let client = RedisClient(
+            let client = RedisServerClient(
                 endpoint: endpoint(for: address), configuration: configuration, eventLoopGroup: eventLoopGroup,
                 logger: logger,
                 onStateChange: { [weak self] state in

@@ -1,7 +1,7 @@
 /// Why a ``RedisClusterClient`` could not run a command, beyond what ``RedisError`` already covers.
 ///
 /// Server error replies, connection failures and timeouts of the node a command went to are reported as
-/// ``RedisError``, as by ``RedisClient``; these cases are about the cluster as a whole.
+/// ``RedisError``, as by ``RedisServerClient``; these cases are about the cluster as a whole.
 public enum RedisClusterError: Error, Sendable, CustomStringConvertible {
     /// No slot map was learnt within the command timeout: no seed or known node answered `CLUSTER SHARDS` or
     /// `CLUSTER SLOTS` yet. `lastError` says what the last refresh attempt met, when there was one.

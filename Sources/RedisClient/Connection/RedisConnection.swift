@@ -9,7 +9,7 @@ import Synchronization
 ///
 /// Commands from any number of tasks may be in flight at once; Redis answers in order and the connection
 /// matches replies to requests in the same order. Connection state such as `WATCH`, `MULTI` or a selected
-/// database belongs to the connection, so code that uses `WATCH` should own one (see ``RedisClient`` for a
+/// database belongs to the connection, so code that uses `WATCH` should own one (see ``RedisServerClient`` for a
 /// shared, reconnecting client).
 public final class RedisConnection: RedisCommandExecutor {
     /// The underlying NIO channel.

@@ -20,9 +20,9 @@ public struct RedisConnectionConfiguration: Sendable {
     public var protocolPreference: ProtocolPreference
     /// Bounds on what the server may send.
     public var parserLimits: RESPParserLimits
-    /// Delays between reconnect attempts of a ``RedisClient``.
+    /// Delays between reconnect attempts of a ``RedisServerClient``.
     public var backoff: RedisBackoff
-    /// Server error codes that end ``RedisClient/run()`` with an error instead of a retry, because waiting
+    /// Server error codes that end ``RedisServerClient/run()`` with an error instead of a retry, because waiting
     /// cannot fix them: refused credentials. Empty to retry everything.
     public var fatalConnectErrorCodes: Set<String>
 

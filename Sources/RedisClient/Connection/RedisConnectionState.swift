@@ -1,4 +1,4 @@
-/// What a ``RedisClient`` is doing about its connection, for status lines, health checks and logs.
+/// What a ``RedisServerClient`` is doing about its connection, for status lines, health checks and logs.
 public enum RedisConnectionState: Sendable, Hashable, CustomStringConvertible {
     /// `run()` has not started.
     case idle

@@ -15,7 +15,7 @@ public final class RedisRouter: Sendable {
     /// Where commands go.
     public enum Backend: Sendable {
         /// One server (or a primary behind a fixed address).
-        case server(RedisClient)
+        case server(RedisServerClient)
         /// A Redis Cluster.
         case cluster(RedisClusterClient)
     }
@@ -47,7 +47,7 @@ public final class RedisRouter: Sendable {
         } else {
             self.init(
                 .server(
-                    RedisClient(
+                    RedisServerClient(
                         endpoint: endpoint, configuration: configuration, eventLoopGroup: eventLoopGroup,
                         logger: logger)),
                 functions: functions)
@@ -60,7 +60,7 @@ public final class RedisRouter: Sendable {
         return false
     }
 
-    /// Keeps the connections up until the calling task is cancelled; see ``RedisClient/run()`` and
+    /// Keeps the connections up until the calling task is cancelled; see ``RedisServerClient/run()`` and
     /// ``RedisClusterClient/run()``.
     public func run() async throws {
         switch backend {
@@ -86,7 +86,7 @@ public final class RedisRouter: Sendable {
     }
 
     /// How many connections were established so far, over all nodes of a cluster; see
-    /// ``RedisClient/connectionCount``.
+    /// ``RedisServerClient/connectionCount``.
     public var connectionCount: Int {
         switch backend {
         case .server(let client): client.connectionCount
@@ -94,7 +94,7 @@ public final class RedisRouter: Sendable {
         }
     }
 
-    /// See ``RedisClient/stopWaitingForConnection()``.
+    /// See ``RedisServerClient/stopWaitingForConnection()``.
     public func stopWaitingForConnection() {
         switch backend {
         case .server(let client): client.stopWaitingForConnection()
@@ -126,7 +126,7 @@ public final class RedisRouter: Sendable {
         }
     }
 
-    /// Runs a blocking command on keys that live where `key` does; see ``RedisClient/sendBlocking(_:blockFor:)``
+    /// Runs a blocking command on keys that live where `key` does; see ``RedisServerClient/sendBlocking(_:blockFor:)``
     /// and ``RedisClusterClient/sendBlocking(_:slot:blockFor:)``. An error reply is thrown as
     /// ``RedisError/server(_:)``.
     public func sendBlocking(_ command: RESPCommand, key: String, blockFor: Duration) async throws -> RESPToken {

@@ -14,7 +14,7 @@ import Synchronization
 /// ``RedisError/connectionClosed(reason:)`` and is not retried here, since it may have run: retrying is the
 /// caller's decision. Blocking commands hold the connection's reply queue for their whole block time, so give
 /// them a client of their own.
-public final class RedisClient: RedisCommandExecutor {
+public final class RedisServerClient: RedisCommandExecutor {
     /// The server this client keeps a connection to.
     public let endpoint: RedisEndpoint
     /// Timeouts, handshake and backoff settings.
@@ -212,7 +212,7 @@ public final class RedisClient: RedisCommandExecutor {
     }
 }
 
-extension RedisClient {
+extension RedisServerClient {
     /// Runs `body` with a client whose ``run()`` goes on in a child task, and stops it when `body` returns.
     ///
     /// For command-line tools and tests that need a client for the length of one piece of work.
@@ -221,9 +221,9 @@ extension RedisClient {
         configuration: RedisConnectionConfiguration = .init(),
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger = Logger(label: "ipwatcher.redis"),
-        _ body: (RedisClient) async throws -> Result
+        _ body: (RedisServerClient) async throws -> Result
     ) async throws -> Result {
-        let client = RedisClient(
+        let client = RedisServerClient(
             endpoint: endpoint, configuration: configuration, eventLoopGroup: eventLoopGroup, logger: logger)
         return try await withThrowingTaskGroup(of: Void.self, returning: Result.self) { group in
             group.addTask { try await client.run() }
