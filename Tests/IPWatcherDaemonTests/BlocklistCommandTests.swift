@@ -95,6 +95,36 @@ struct BlocklistCommandTests {
         }
     }
 
+    /// The web tier's mirrors learn of manual changes from these events, as they learn of the worker's blocks.
+    @Test("blocklist add and remove announce the change on the events channel; removing nothing announces nothing")
+    func manualChangesAreAnnounced() async throws {
+        try await withRedisServer { server in
+            try await withScratchDirectory { scratch in
+                let url = ["--redis-url", server.url]
+                let events = try await ChannelSubscriber(port: try #require(server.port), channel: "ipwatcher:events")
+                let before = WallClock().nowMilliseconds()
+                _ = try await runIPWatcher(["blocklist", "add", "192.0.2.30", "--ban-seconds", "60"] + url, in: scratch)
+                let block = try #require(try await events.nextMessage())
+                #expect(block.hasPrefix(#"{"event":"block","unit":"192.0.2.30","expires_at":"#), "\(block)")
+                #expect(block.hasSuffix(#","manual":true}"#), "\(block)")
+                let expiresAt = try #require(Int64(block.split(separator: ",")[2].split(separator: ":")[1]))
+                #expect(expiresAt >= before + 60_000 && expiresAt <= WallClock().nowMilliseconds() + 60_000)
+
+                _ = try await runIPWatcher(["blocklist", "add", "192.0.2.31", "--ban-seconds", "0"] + url, in: scratch)
+                let permanent = try #require(try await events.nextMessage())
+                #expect(permanent.contains(#""unit":"192.0.2.31","expires_at":null"#), "\(permanent)")
+
+                _ = try await runIPWatcher(["blocklist", "remove", "192.0.2.30"] + url, in: scratch)
+                let unblock = try #require(try await events.nextMessage())
+                #expect(unblock.hasPrefix(#"{"event":"unblock","unit":"192.0.2.30","at":"#), "\(unblock)")
+
+                let again = try await runIPWatcher(["blocklist", "remove", "192.0.2.30"] + url, in: scratch)
+                #expect(again.outcome.status == 1)
+                #expect(try await events.messages(during: .milliseconds(300)).isEmpty)
+            }
+        }
+    }
+
     @Test func unreachableRedisExitsTwoWithOneLine() async throws {
         try await withScratchDirectory { scratch in
             let result = try await runIPWatcher(

@@ -12,6 +12,13 @@ import RedisClient
 /// the blocklist key lives, which in a cluster must be where the ban set lives too (``WorkerSettings/bansKey``
 /// tags it so), and each pipeline is one pipeline to that node. The web tier's check stays one
 /// `SISMEMBER <blocklist> <unit>`.
+///
+/// With an events channel every change is announced there as the worker announces its blocks, so the web tier's
+/// mirrors see a block added or lifted by hand at once: `{"event":"block","unit":…,"expires_at":…,"at":…,
+/// "manual":true}` after ``add(_:banSeconds:now:)`` (also when it only changes the expiry) and
+/// `{"event":"unblock","unit":…,"at":…}` after a ``remove(_:)`` that removed something. The event follows the
+/// change in the same pipeline; if Redis refuses it (an ACL without `PUBLISH`), the change stands and the
+/// mirrors pick it up at their next reconciliation.
 public struct BlocklistStore<Executor: RedisCommandExecutor>: Sendable {
     /// One blocked unit.
     public struct Entry: Sendable, Hashable {
@@ -24,12 +31,15 @@ public struct BlocklistStore<Executor: RedisCommandExecutor>: Sendable {
     private let client: Executor
     private let blocklistKey: String
     private let bansKey: String
+    private let eventsChannel: String?
 
-    /// Creates a store over the worker's keys.
-    public init(client: Executor, blocklistKey: String, bansKey: String) {
+    /// Creates a store over the worker's keys; `eventsChannel` (the worker's `detection.events_channel`) hears
+    /// every change, nil announces nothing.
+    public init(client: Executor, blocklistKey: String, bansKey: String, eventsChannel: String? = nil) {
         self.client = client
         self.blocklistKey = blocklistKey
         self.bansKey = bansKey
+        self.eventsChannel = eventsChannel
     }
 
     /// Every blocked unit with its expiry, sorted by name.
@@ -58,10 +68,20 @@ public struct BlocklistStore<Executor: RedisCommandExecutor>: Sendable {
     /// Blocks `unit` for `banSeconds` from `now` (0: for good), replacing any expiry it had.
     public func add(_ unit: String, banSeconds: Int, now: Int64) async throws {
         var commands = [RESPCommand("SADD", blocklistKey, unit)]
-        if let expiresAt = BanExpiry.expiresAt(now: now, banSeconds: banSeconds) {
+        let expiresAt = BanExpiry.expiresAt(now: now, banSeconds: banSeconds)
+        if let expiresAt {
             commands.append(RESPCommand("ZADD", bansKey, expiresAt, unit))
         } else {
             commands.append(RESPCommand("ZREM", bansKey, unit))
+        }
+        if let eventsChannel {
+            var event = JSONObjectWriter()
+            event.add("event", "block")
+            event.add("unit", unit)
+            event.add("expires_at", expiresAt)
+            event.add("at", now)
+            event.add("manual", true)
+            commands.append(RESPCommand("PUBLISH", eventsChannel, event.json))
         }
         for reply in try await client.pipeline(commands) { _ = try reply.throwingServerError() }
     }
@@ -81,7 +101,15 @@ public struct BlocklistStore<Executor: RedisCommandExecutor>: Sendable {
         let replies = try await client.pipeline([
             RESPCommand("SREM", blocklistKey, unit), RESPCommand("ZREM", bansKey, unit),
         ])
-        return try replies.first?.throwingServerError().int == 1
+        let removed = try replies.first?.throwingServerError().int == 1
+        if removed, let eventsChannel {
+            var event = JSONObjectWriter()
+            event.add("event", "unblock")
+            event.add("unit", unit)
+            event.add("at", WallClock().nowMilliseconds())
+            _ = try await client.send(RESPCommand("PUBLISH", eventsChannel, event.json)).throwingServerError()
+        }
+        return removed
     }
 }
 
@@ -90,7 +118,9 @@ extension BlocklistStore where Executor == RedisRouter.SlotExecutor {
     ///
     /// In a cluster `bansKey` must be in the blocklist key's slot, as ``WorkerSettings/bansKey`` is; a key of
     /// another slot would still work, one `MOVED` redirection per command, so do not pass the plain ban key.
-    public init(router: RedisRouter, blocklistKey: String, bansKey: String) {
-        self.init(client: router.executor(routingBy: blocklistKey), blocklistKey: blocklistKey, bansKey: bansKey)
+    public init(router: RedisRouter, blocklistKey: String, bansKey: String, eventsChannel: String? = nil) {
+        self.init(
+            client: router.executor(routingBy: blocklistKey), blocklistKey: blocklistKey, bansKey: bansKey,
+            eventsChannel: eventsChannel)
     }
 }

@@ -38,7 +38,8 @@ struct BlocklistContext {
                 group.addTask { try await router.run() }
                 defer { group.cancelAll() }
                 let store = BlocklistStore(
-                    router: router, blocklistKey: settings.blocklistKey, bansKey: settings.bansKey)
+                    router: router, blocklistKey: settings.blocklistKey, bansKey: settings.bansKey,
+                    eventsChannel: settings.eventsChannel)
                 return try await Self.reportingFailure { try await body(store) }
             }
         }
@@ -51,7 +52,9 @@ struct BlocklistContext {
             FileHandle.standardError.write(Data("ipwatcher: \(error)\n".utf8))
             throw ExitCode(2)
         }
-        let store = BlocklistStore(client: connection, blocklistKey: settings.blocklistKey, bansKey: settings.bansKey)
+        let store = BlocklistStore(
+            client: connection, blocklistKey: settings.blocklistKey, bansKey: settings.bansKey,
+            eventsChannel: settings.eventsChannel)
         do {
             let result = try await Self.reportingFailure { try await body(store) }
             await connection.close()
