@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "RESP", targets: ["RESP"]),
         .library(name: "RedisClient", targets: ["RedisClient"]),
         .library(name: "Detection", targets: ["Detection"]),
+        .library(name: "IPWatcherWeb", targets: ["IPWatcherWeb"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -59,6 +60,16 @@ let package = Package(
         ),
         // Detection core: addresses, canonical units, queue entries, windows, rules, key names. Pure Swift.
         .target(name: "Detection"),
+        // For the web tier, in any Swift server and without a web framework: the client's address behind
+        // trusted proxies (and, next, the blocklist mirror and the batching recorder).
+        .target(
+            name: "IPWatcherWeb",
+            dependencies: [
+                "Detection", "RESP", "RedisClient",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // Synthetic traffic with ground truth: scenario generators, the fast LPUSH feeder, detection reports.
         .target(
             name: "Traffic",
@@ -66,6 +77,8 @@ let package = Package(
                 "RESP",
                 "RedisClient",
                 "Detection",
+                // Its QueueEntryWriter: the feeder writes entries exactly as the web tier's recorder does.
+                "IPWatcherWeb",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -158,10 +171,14 @@ let package = Package(
         // Traffic for its SplitMix64, the package's one seeded generator.
         .testTarget(name: "DetectionTests", dependencies: ["Detection", "Traffic"]),
         .testTarget(
+            name: "IPWatcherWebTests",
+            dependencies: ["IPWatcherWeb", "Detection", "RESP", "RedisClient", "IPWatcherTestSupport"]
+        ),
+        .testTarget(
             name: "TrafficTests",
             dependencies: [
                 "Traffic", "Detection", "RESP", "RedisClient", "LocalRedis", "IPWatcherDaemon", "SystemdNotify",
-                "IPWatcherTestSupport",
+                "IPWatcherTestSupport", "IPWatcherWeb",
                 // The in-process worker takes a Logger.
                 .product(name: "Logging", package: "swift-log"),
             ]

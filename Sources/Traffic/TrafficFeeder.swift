@@ -1,4 +1,5 @@
 import Detection
+import IPWatcherWeb
 import Logging
 import NIOCore
 import RESP
@@ -328,7 +329,9 @@ private struct FeedLoop {
             if sharding == nil {
                 entries.clear()
                 chunk.events.withUnsafeBufferPointer { events in
-                    for index in range { QueueEntryWriter.write(events[index], to: &entries) }
+                    for event in events[range] {
+                        QueueEntryWriter.write(address: event.address, timeMilliseconds: event.timeMilliseconds, to: &entries)
+                    }
                 }
                 encoder.encode("LPUSH", configuration.queueKey, EncodedEntries(bytes: entries, count: range.count))
             } else {
@@ -392,7 +395,8 @@ private struct FeedLoop {
     private mutating func appendSharded(_ range: Range<Int>, emit: (Int, EncodedEntries) -> Void) {
         let perCommand = configuration.entriesPerCommand
         for index in range {
-            let shard = sharding!.append(chunk.events[index])
+            let event = chunk.events[index]
+            let shard = sharding!.append(address: event.address, timeMilliseconds: event.timeMilliseconds)
             if sharding!.counts[shard] >= perCommand { sharding!.drain(shard: shard) { emit(shard, $0) } }
         }
     }

@@ -1,4 +1,5 @@
 import Detection
+import IPWatcherWeb
 import NIOCore
 import RESP
 import Testing
@@ -20,7 +21,7 @@ struct QueueEntryWriterTests {
         for address in addresses {
             for time in times {
                 let event = TrafficEvent(address: address, timeMilliseconds: time)
-                QueueEntryWriter.write(event, to: &buffer)
+                QueueEntryWriter.write(address: event.address, timeMilliseconds: event.timeMilliseconds, to: &buffer)
                 expected.append(event)
             }
         }
@@ -39,7 +40,7 @@ struct QueueEntryWriterTests {
     @Test("LPUSH commands built from encoded entries are well-formed RESP arrays")
     func command() throws {
         var entries = ByteBuffer()
-        for index in 1...3 { QueueEntryWriter.write(TrafficEvent(address: .v4(UInt32(index))), to: &entries) }
+        for index in 1...3 { QueueEntryWriter.write(address: .v4(UInt32(index)), timeMilliseconds: nil, to: &entries) }
         var encoder = RESPCommandEncoder()
         encoder.encode("LPUSH", "ips", EncodedEntries(bytes: entries, count: 3))
         #expect(

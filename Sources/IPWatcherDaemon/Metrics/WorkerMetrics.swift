@@ -39,12 +39,6 @@ public final class WorkerMetrics: Sendable {
         public var isReady: Bool
         /// Connections established since start, the first included.
         public var connectionCount: Int
-
-        /// Creates a reading.
-        public init(isReady: Bool, connectionCount: Int) {
-            self.isReady = isReady
-            self.connectionCount = connectionCount
-        }
     }
 
     /// Roles of the worker's Redis clients: the blocking pops have a connection of their own.

@@ -4,23 +4,25 @@ import NIOCore
 /// Writes queue entries as RESP bulk strings straight into a byte buffer: no String per entry.
 ///
 /// An entry is the address in canonical text, optionally followed by a space and the event time in Unix
-/// milliseconds; at most 39 + 1 + 20 bytes, so its bulk header is `$` plus at most two digits.
-enum QueueEntryWriter {
+/// milliseconds; at most 39 + 1 + 20 bytes, so its bulk header is `$` plus at most two digits. The web tier's
+/// ``AddressRecorder`` and the synthetic feeder (`Traffic`) write entries with it, so both produce exactly
+/// what the worker's parser reads.
+package enum QueueEntryWriter {
     /// Room one entry can need in the buffer: header, longest address, space, a 20-digit time, CRLF.
-    static let maximumEncodedLength = 5 + IPAddress.maximumTextLength + 1 + 20 + 2
+    package static let maximumEncodedLength = 5 + IPAddress.maximumTextLength + 1 + 20 + 2
 
-    /// Appends `event` to `buffer` as one bulk string.
+    /// Appends the entry of `address` (with `timeMilliseconds`, when given) to `buffer` as one bulk string.
     @inline(__always)
-    static func write(_ event: TrafficEvent, to buffer: inout ByteBuffer) {
+    package static func write(address: IPAddress, timeMilliseconds: Int64?, to buffer: inout ByteBuffer) {
         buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: maximumEncodedLength) { space in
             // The payload goes after room for the longest header and moves back if the header is shorter.
             let payloadStart = 5
             guard
-                let addressLength = event.address.write(
+                let addressLength = address.write(
                     into: UnsafeMutableRawBufferPointer(rebasing: space[payloadStart...]))
             else { return 0 }
             var length = addressLength
-            if let time = event.timeMilliseconds {
+            if let time = timeMilliseconds {
                 space[payloadStart + length] = UInt8(ascii: " ")
                 length += 1
                 length += writeDecimal(time, to: space, at: payloadStart + length)
