@@ -1,5 +1,5 @@
 # Small helpers; each target is one command a user could also type.
-.PHONY: setup build release test fuzz alloc-check demo bench bench-client clean
+.PHONY: setup build release test fuzz alloc-check demo bench bench-client bench-web clean
 
 setup:
 	scripts/setup
@@ -33,6 +33,9 @@ bench: setup release
 
 bench-client: setup release
 	.build/release/ipwatcher bench client
+
+bench-web: setup release
+	.build/release/ipwatcher bench web
 
 clean:
 	rm -rf .build

@@ -126,6 +126,7 @@ let package = Package(
                 "IPWatcherDaemon",
                 "Traffic",
                 "SystemdNotify",
+                "IPWatcherWeb",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -172,7 +173,10 @@ let package = Package(
         .testTarget(name: "DetectionTests", dependencies: ["Detection", "Traffic"]),
         .testTarget(
             name: "IPWatcherWebTests",
-            dependencies: ["IPWatcherWeb", "Detection", "RESP", "RedisClient", "IPWatcherTestSupport"]
+            // IPWatcherDaemon for BlocklistStore, which makes the manual changes the mirror must follow.
+            dependencies: [
+                "IPWatcherWeb", "Detection", "RESP", "RedisClient", "IPWatcherTestSupport", "IPWatcherDaemon", "LocalRedis",
+            ]
         ),
         .testTarget(
             name: "TrafficTests",
@@ -193,7 +197,7 @@ let package = Package(
             dependencies: [
                 "CMallocCounter", "Benchmark", "Demo",
                 "IPWatcherDaemon", "Detection", "RESP", "RedisClient", "LocalRedis", "SystemdNotify",
-                "IPWatcherTestSupport", "Traffic",
+                "IPWatcherTestSupport", "Traffic", "IPWatcherWeb",
                 .product(name: "Logging", package: "swift-log"),
                 // The metrics tests scrape the endpoint with a small HTTP client of their own.
                 .product(name: "NIOCore", package: "swift-nio"),

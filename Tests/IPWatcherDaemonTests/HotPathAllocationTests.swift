@@ -1,6 +1,7 @@
 import CMallocCounter
 import Detection
 @testable import IPWatcherDaemon
+@testable import IPWatcherWeb
 import Logging
 import NIOCore
 import RESP
@@ -68,5 +69,37 @@ import Testing
         #expect(measured.bytes > 10_000)
         // 10,000 entries and 1,000 units: a per-entry or per-unit allocation would show as thousands.
         #expect(measured.allocations < 50, "\(measured.allocations) allocations for a batch of 10,000 entries")
+    }
+
+    /// The web tier's per-request work: a mirror lookup (canonicalise, one dictionary lookup) and a record
+    /// (append to the buffer) allocate nothing once the buffer has grown.
+    @Test(.enabled(if: isOptimized, "allocation counts mean something only in an optimised build: make alloc-check"))
+    func webTierLookupsAndRecordsDoNotAllocate() throws {
+        let mirror = BlocklistMirror(endpoint: try RedisEndpoint(url: "redis://127.0.0.1:1"))
+        let addresses = (0..<1000).map { IPAddress.v4(0xC633_6400 &+ UInt32($0)) }
+            + (0..<1000).map { IPAddress.v6(high: 0x2001_0DB8_0000_0000 | UInt64($0), low: 1) }
+        mirror.state.withLock { state in
+            for address in addresses.prefix(500) {
+                state.units[DetectionUnit(address: address, ipv4Prefix: 32, ipv6Prefix: 64)] = .some(nil)
+            }
+        }
+        let recorder = AddressRecorder(
+            router: RedisRouter(.server(RedisServerClient(endpoint: try RedisEndpoint(url: "redis://127.0.0.1:1")))),
+            settings: .init(capacity: 100_000))
+        func round() -> (allocations: UInt64, blocked: Int) {
+            let before = ipwatcher_thread_allocations()
+            var blocked = 0
+            for address in addresses {
+                if mirror.isBlocked(address) { blocked += 1 }
+                recorder.record(address, atMilliseconds: 1)
+            }
+            return (ipwatcher_thread_allocations() - before, blocked)
+        }
+        // Warm-up: the recorder's buffer grows to hold the rounds.
+        for _ in 0..<10 { _ = round() }
+        let measured = round()
+        print("web tier: \(measured.allocations) allocations for 2,000 lookups and records")
+        #expect(measured.blocked == 500)
+        #expect(measured.allocations == 0, "\(measured.allocations) allocations for 2,000 lookups and records")
     }
 }

@@ -6,7 +6,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks against a local or given Redis.",
-        subcommands: [WorkerBenchCommand.self, ClientBenchCommand.self],
+        subcommands: [WorkerBenchCommand.self, ClientBenchCommand.self, WebBenchCommand.self],
         defaultSubcommand: WorkerBenchCommand.self
     )
 }

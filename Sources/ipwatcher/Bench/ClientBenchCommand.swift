@@ -1,8 +1,5 @@
 import ArgumentParser
 import Benchmark
-import Foundation
-import LocalRedis
-import RedisClient
 
 /// `ipwatcher bench client`: the RESP client's throughput beside `redis-benchmark` on the same server.
 ///
@@ -14,8 +11,7 @@ struct ClientBenchCommand: AsyncParsableCommand {
         abstract: "Pipelined INCR and SET/GET round trips, beside redis-benchmark, as a ratio."
     )
 
-    @Option(help: "Redis URL to benchmark against; without it a private redis-server is started and stopped.")
-    var url: String?
+    @OptionGroup var target: BenchTargetOptions
 
     @Option(help: "INCR commands per measurement.")
     var requests: Int = 2_000_000
@@ -32,9 +28,6 @@ struct ClientBenchCommand: AsyncParsableCommand {
     @Option(help: "Best of this many runs of each measurement.")
     var repeats: Int = 3
 
-    @Flag(help: "Print JSON instead of a table.")
-    var json = false
-
     func validate() throws {
         guard requests > 0, pipeline > 0, connections > 0, roundTrips > 0, repeats > 0 else {
             throw ValidationError("--requests, --pipeline, --connections, --round-trips and --repeats must be positive")
@@ -44,9 +37,6 @@ struct ClientBenchCommand: AsyncParsableCommand {
     func run() async throws {
         let benchmark = ClientBenchmark(
             requests: requests, pipeline: pipeline, connections: connections, roundTrips: roundTrips, repeats: repeats)
-        let report = try await LocalRedisServer.withPrivateServer(unless: url) { url, _ in
-            try await benchmark.run(endpoint: RedisEndpoint(url: url))
-        }
-        print(json ? report.json : report.table)
+        try await target.measure { try await benchmark.run(endpoint: $0) }
     }
 }

@@ -1,0 +1,114 @@
+import Detection
+import IPWatcherDaemon
+import IPWatcherTestSupport
+import IPWatcherWeb
+import LocalRedis
+import RESP
+import RedisClient
+import Testing
+
+/// The web tier's copy of the blocklist against a real redis-server: the first load, events, reconciliation and
+/// a Redis restart.
+@Suite("BlocklistMirror against a real redis-server", .needsRedisServer, .timeLimit(.minutes(3)))
+struct BlocklistMirrorTests {
+    /// Runs `body` with a running mirror of `server` (reconciling every `reconcile`) and a connection to it.
+    static func withMirror(
+        _ server: LocalRedisServer, reconcile: Duration = .seconds(30),
+        _ body: @escaping @Sendable (BlocklistMirror, RedisConnection) async throws -> Void
+    ) async throws {
+        var settings = BlocklistMirror.Settings()
+        settings.reconcileInterval = reconcile
+        settings.connection = RedisConnectionConfiguration(connectTimeout: .milliseconds(500), commandTimeout: .seconds(1))
+        settings.connection.backoff = RedisBackoff(initial: .milliseconds(50), maximum: .milliseconds(200))
+        let mirror = BlocklistMirror(endpoint: try RedisEndpoint(url: server.url), settings: settings)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await mirror.run() }
+            defer { group.cancelAll() }
+            try await withConnection(server.url) { try await body(mirror, $0) }
+        }
+    }
+
+    static func address(_ text: String) throws -> IPAddress { try #require(IPAddress(text)) }
+
+    @Test("the first load copies the set with each ban's expiry, and lookups canonicalise as the worker does")
+    func firstLoadCopiesTheSet() async throws {
+        try await withRedisServer { server in
+            try await withConnection(server.url) { redis in
+                _ = try await redis.send("SADD", "blocklist", "203.0.113.7", "2001:db8:1:2::/64", "not a unit")
+                _ = try await redis.send("ZADD", "ipwatcher:bans", 1_900_000_000_000, "203.0.113.7")
+            }
+            try await Self.withMirror(server) { mirror, _ in
+                try await waitUntil("the mirror has loaded") { !mirror.isStale }
+                let blocked = try #require(mirror.blockedUnit(for: try Self.address("203.0.113.7")))
+                #expect(blocked.expiresAt == 1_900_000_000_000)
+                #expect(mirror.isBlocked(try Self.address("::ffff:203.0.113.7")))
+                // An IPv6 client is blocked by its /64, with no expiry known for a unit added by hand.
+                #expect(mirror.blockedUnit(for: try Self.address("2001:db8:1:2::99"))?.expiresAt == .some(nil))
+                #expect(!mirror.isBlocked(try Self.address("2001:db8:1:3::1")))
+                #expect(!mirror.isBlocked(try Self.address("203.0.113.8")))
+                let status = mirror.status
+                #expect(status.units == 2 && status.unparsableMembers == 1 && status.loads == 1)
+            }
+        }
+    }
+
+    @Test("blocks and unblocks announced on the events channel reach the mirror; a dry run's block does not")
+    func eventsKeepTheMirrorCurrent() async throws {
+        try await withRedisServer { server in
+            try await Self.withMirror(server) { mirror, redis in
+                try await waitUntil("the mirror has loaded") { !mirror.isStale }
+                let store = BlocklistStore(
+                    client: redis, blocklistKey: "blocklist", bansKey: "ipwatcher:bans", eventsChannel: "ipwatcher:events")
+                try await store.add("198.51.100.4", banSeconds: 60, now: 1_000)
+                try await waitUntil("the manual block is mirrored") {
+                    mirror.blockedUnit(for: try Self.address("198.51.100.4"))?.expiresAt == 61_000
+                }
+                #expect(try await store.remove("198.51.100.4"))
+                try await waitUntil("the unblock is mirrored") { !mirror.isBlocked(try Self.address("198.51.100.4")) }
+
+                let dryRun = #"{"event":"block","unit":"198.51.100.5","count":20,"window":60,"mode":"fixed","expires_at":null,"at":1,"dry_run":true}"#
+                let worker = #"{"event":"block","unit":"198.51.100.6","count":20,"window":60,"mode":"fixed","expires_at":null,"at":1,"dry_run":false}"#
+                _ = try await redis.send("PUBLISH", "ipwatcher:events", dryRun)
+                _ = try await redis.send("PUBLISH", "ipwatcher:events", worker)
+                try await waitUntil("the worker's block is mirrored") { mirror.isBlocked(try Self.address("198.51.100.6")) }
+                #expect(!mirror.isBlocked(try Self.address("198.51.100.5")))
+                #expect(mirror.status.eventsApplied == 3)
+            }
+        }
+    }
+
+    @Test("a change made without an event is picked up by the next reconciliation")
+    func reconciliationHealsAMissedEvent() async throws {
+        try await withRedisServer { server in
+            try await Self.withMirror(server, reconcile: .milliseconds(300)) { mirror, redis in
+                try await waitUntil("the mirror has loaded") { !mirror.isStale }
+                _ = try await redis.send("SADD", "blocklist", "192.0.2.77")
+                try await waitUntil("the reconciliation finds the unit", within: .seconds(5)) {
+                    mirror.isBlocked(try Self.address("192.0.2.77"))
+                }
+                #expect(mirror.status.repairedUnits >= 1)
+                #expect(mirror.status.loads >= 2)
+            }
+        }
+    }
+
+    @Test("Redis away: the mirror says it is stale and keeps refusing known units; back: it loads again")
+    func redisRestart() async throws {
+        try await withRedisServer(.persistent) { server in
+            try await Self.withMirror(server, reconcile: .milliseconds(300)) { mirror, redis in
+                _ = try await redis.send("SADD", "blocklist", "192.0.2.1")
+                try await waitUntil("the mirror has the unit") { mirror.isBlocked(try Self.address("192.0.2.1")) }
+                await server.kill()
+                try await waitUntil("the mirror says it is stale", within: .seconds(5)) { mirror.isStale }
+                #expect(mirror.isBlocked(try Self.address("192.0.2.1")))
+
+                try await server.restart()
+                try await withConnection(server.url) { fresh in _ = try await fresh.send("SADD", "blocklist", "192.0.2.2") }
+                try await waitUntil("the mirror is fresh again with the new unit", within: .seconds(20)) {
+                    try !mirror.isStale && mirror.isBlocked(Self.address("192.0.2.2"))
+                }
+                #expect(mirror.isBlocked(try Self.address("192.0.2.1")))
+            }
+        }
+    }
+}
