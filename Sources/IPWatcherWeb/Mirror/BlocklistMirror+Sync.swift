@@ -13,19 +13,18 @@ extension BlocklistMirror {
                 try await followOneConnection()
             } catch {
                 guard !Task.isCancelled else { break }
-                failures += 1
                 let wasFresh = state.withLock { state in
                     defer { state.status.isStale = true }
                     return !state.status.isStale
                 }
-                if wasFresh || failures == 1 {
+                // A connection that had loaded the set ends an outage's count: the backoff starts over.
+                failures = wasFresh ? 1 : failures + 1
+                if failures == 1 {
                     logger.warning(
-                        "blocklist mirror lost Redis; answering from the last-known set", metadata: ["error": "\(error)"])
+                        "blocklist mirror has no connection to Redis; answering from the last-known set", metadata: ["error": "\(error)"])
                 }
                 try? await Task.sleep(for: settings.connection.backoff.delay(attempt: failures))
-                continue
             }
-            failures = 0
         }
     }
 
