@@ -10,6 +10,11 @@ let package = Package(
         .library(name: "RedisClient", targets: ["RedisClient"]),
         .library(name: "Detection", targets: ["Detection"]),
         .library(name: "IPWatcherWeb", targets: ["IPWatcherWeb"]),
+        // The web tier's settings read from the worker's YAML file by the worker's own loader.
+        .library(name: "IPWatcherWebConfiguration", targets: ["IPWatcherWebConfiguration"]),
+        // The test fixtures (a private redis-server, child processes, an HTTP client), for the integration
+        // packages' tests under Integrations/; not for apps.
+        .library(name: "IPWatcherTestSupport", targets: ["IPWatcherTestSupport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -61,14 +66,21 @@ let package = Package(
         // Detection core: addresses, canonical units, queue entries, windows, rules, key names. Pure Swift.
         .target(name: "Detection"),
         // For the web tier, in any Swift server and without a web framework: the client's address behind
-        // trusted proxies (and, next, the blocklist mirror and the batching recorder).
+        // trusted proxies, the blocklist mirror, the batching recorder, and the guard that combines them.
         .target(
             name: "IPWatcherWeb",
             dependencies: [
                 "Detection", "RESP", "RedisClient",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
+        ),
+        // The web tier's configuration from the worker's file: IPWatcherWeb's settings, IPWatcherDaemon's loader.
+        .target(
+            name: "IPWatcherWebConfiguration",
+            dependencies: ["IPWatcherWeb", "IPWatcherDaemon", "Detection", "RedisClient"]
         ),
         // Synthetic traffic with ground truth: scenario generators, the fast LPUSH feeder, detection reports.
         .target(
@@ -175,7 +187,8 @@ let package = Package(
             name: "IPWatcherWebTests",
             // IPWatcherDaemon for BlocklistStore, which makes the manual changes the mirror must follow.
             dependencies: [
-                "IPWatcherWeb", "Detection", "RESP", "RedisClient", "IPWatcherTestSupport", "IPWatcherDaemon", "LocalRedis",
+                "IPWatcherWeb", "IPWatcherWebConfiguration", "Detection", "RESP", "RedisClient", "IPWatcherTestSupport",
+                "IPWatcherDaemon", "LocalRedis",
             ]
         ),
         .testTarget(

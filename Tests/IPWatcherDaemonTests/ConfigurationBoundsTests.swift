@@ -1,3 +1,4 @@
+import IPWatcherTestSupport
 import Detection
 import Foundation
 import Testing

@@ -1,3 +1,4 @@
+import IPWatcherTestSupport
 import Foundation
 import Testing
 

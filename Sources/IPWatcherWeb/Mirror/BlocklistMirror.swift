@@ -51,6 +51,12 @@ public final class BlocklistMirror: Sendable {
         public var unit: DetectionUnit
         /// Unix milliseconds when the ban ends; nil for a ban without end (or one whose expiry is unknown).
         public var expiresAt: Int64?
+
+        /// A ban of `unit` until `expiresAt`; the mirror makes them, tests and custom deciders may too.
+        public init(unit: DetectionUnit, expiresAt: Int64?) {
+            self.unit = unit
+            self.expiresAt = expiresAt
+        }
     }
 
     /// How the copy is doing.

@@ -1,34 +1,37 @@
 import Foundation
-import IPWatcherTestSupport
 import NIOCore
 import NIOPosix
 
-// A minimal HTTP/1.1 client for the metrics tests, on plain SwiftNIO. This file declares no suite.
-
-/// Sends raw HTTP/1.1 requests over one TCP connection and reads every response until the server closes it.
-enum HTTPTestClient {
+/// A minimal HTTP/1.1 client on plain SwiftNIO, for the metrics endpoint's and the web tier's tests: sends raw
+/// requests over one TCP connection and reads every response until the server closes it.
+public enum HTTPTestClient {
     /// One HTTP response as the tests look at it.
-    struct Response: Sendable, CustomStringConvertible {
+    public struct Response: Sendable, CustomStringConvertible {
         /// The status code: 200, 404, ….
-        var status: Int
+        public var status: Int
         /// Header values by lower-cased name.
-        var headers: [String: String]
+        public var headers: [String: String]
         /// The body as text.
-        var body: String
+        public var body: String
 
-        var description: String { "HTTP \(status) \(headers) \(body.prefix(200).debugDescription)" }
+        public var description: String { "HTTP \(status) \(headers) \(body.prefix(200).debugDescription)" }
     }
 
-    /// Sends a `method` (`GET`, `HEAD`, …) request for `path` to 127.0.0.1:`port` with `Connection: close`.
-    static func send(_ path: String, method: String = "GET", port: Int) async throws -> Response {
-        let responses = try await exchange(port: port, requests: [(method, path)])
+    /// Sends a `method` (`GET`, `HEAD`, …) request for `path` to 127.0.0.1:`port` with `Connection: close` and
+    /// `headers` (name, value) after `Host`.
+    public static func send(
+        _ path: String, method: String = "GET", port: Int, headers: [(String, String)] = []
+    ) async throws -> Response {
+        let responses = try await exchange(port: port, requests: [(method, path)], headers: headers)
         guard let response = responses.first else { throw WaitTimedOut(description: "no response to \(method) \(path)") }
         return response
     }
 
-    /// Sends the requests one after another on one connection (keep-alive; the last asks to close) and returns
-    /// the responses in order.
-    static func exchange(port: Int, requests: [(method: String, path: String)]) async throws -> [Response] {
+    /// Sends the requests one after another on one connection (keep-alive; the last asks to close), each with
+    /// `headers`, and returns the responses in order.
+    public static func exchange(
+        port: Int, requests: [(method: String, path: String)], headers: [(String, String)] = []
+    ) async throws -> [Response] {
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connect(host: "127.0.0.1", port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -38,7 +41,9 @@ enum HTTPTestClient {
         var text = ""
         for (index, request) in requests.enumerated() {
             let connection = index == requests.count - 1 ? "close" : "keep-alive"
-            text += "\(request.method) \(request.path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: \(connection)\r\n\r\n"
+            text += "\(request.method) \(request.path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: \(connection)\r\n"
+            for (name, value) in headers { text += "\(name): \(value)\r\n" }
+            text += "\r\n"
         }
         let received = try await channel.executeThenClose { inbound, outbound in
             try await outbound.write(ByteBuffer(string: text))
