@@ -1,5 +1,5 @@
 # Small helpers; each target is one command a user could also type.
-.PHONY: setup build release test fuzz alloc-check demo bench bench-client bench-web clean
+.PHONY: setup build release test integration-test fuzz alloc-check demo bench bench-client bench-web bench-http web-example clean
 
 setup:
 	scripts/setup
@@ -15,6 +15,11 @@ test: setup
 	swift test
 	scripts/fuzz 20
 	$(MAKE) alloc-check
+	scripts/integration-tests
+
+# The Hummingbird and Vapor integrations (Integrations/), each built and tested as its own package.
+integration-test:
+	scripts/integration-tests
 
 # libFuzzer on the RESP and queue-entry parsers, FUZZ_SECONDS per target (see Fuzzing in the README).
 FUZZ_SECONDS ?= 60
@@ -37,5 +42,13 @@ bench-client: setup release
 bench-web: setup release
 	.build/release/ipwatcher bench web
 
+# The example web app under wrk: middleware, per-request recipe (--naive) and no middleware (--plain).
+bench-http: setup
+	scripts/bench-http
+
+# The example web app in front of the Redis at 127.0.0.1:6379, on port 8080.
+web-example:
+	cd Integrations/ipwatcher-hummingbird && swift run -c release ipwatcher-web-example
+
 clean:
-	rm -rf .build
+	rm -rf .build Integrations/ipwatcher-hummingbird/.build Integrations/ipwatcher-vapor/.build

@@ -189,6 +189,10 @@ let package = Package(
             dependencies: [
                 "IPWatcherWeb", "IPWatcherWebConfiguration", "Detection", "RESP", "RedisClient", "IPWatcherTestSupport",
                 "IPWatcherDaemon", "LocalRedis",
+                .product(name: "NIOCore", package: "swift-nio"),
+                // The graceful-shutdown test runs the guard in a ServiceGroup.
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(

@@ -67,18 +67,18 @@ public final class WebTierGuard: Service, Sendable {
         peer: IPAddress, path: some StringProtocol, forwarded: [String] = [], forwardedFor: [String] = []
     ) -> RequestDecision {
         let client = resolver.clientAddress(peer: peer, forwarded: forwarded, forwardedFor: forwardedFor)
-        if configuration.isExcluded(path: path) {
+        if !configuration.excludedPaths.isEmpty, configuration.isExcluded(path: path) {
             excluded.add(1, ordering: .relaxed)
             return RequestDecision(client: client, ban: nil, isExcluded: true, mirrorWasStale: mirror.isStale)
         }
-        let ban = mirror.blockedUnit(for: client)
+        let (ban, isStale) = mirror.lookUp(client)
         if ban == nil || configuration.recordsRefusedRequests { recorder.record(client) }
         if ban == nil {
             served.add(1, ordering: .relaxed)
         } else {
             refused.add(1, ordering: .relaxed)
         }
-        return RequestDecision(client: client, ban: ban, isExcluded: false, mirrorWasStale: mirror.isStale)
+        return RequestDecision(client: client, ban: ban, isExcluded: false, mirrorWasStale: isStale)
     }
 
     /// The `Retry-After` value for `decision` now (see ``RequestDecision/retryAfterSeconds(nowMilliseconds:)``).

@@ -107,10 +107,16 @@ public final class BlocklistMirror: Sendable {
 
     /// The blocked unit `address` belongs to, or nil when it is not blocked (or not known to be).
     public func blockedUnit(for address: IPAddress) -> BlockedUnit? {
+        lookUp(address).ban
+    }
+
+    /// ``blockedUnit(for:)`` and ``isStale`` read under one lock: what a request's decision needs, for the price of
+    /// one lookup.
+    public func lookUp(_ address: IPAddress) -> (ban: BlockedUnit?, isStale: Bool) {
         let unit = DetectionUnit(address: address, ipv4Prefix: settings.ipv4Prefix, ipv6Prefix: settings.ipv6Prefix)
         return state.withLock { state in
-            guard let expiry = state.units[unit] else { return nil }
-            return BlockedUnit(unit: unit, expiresAt: expiry)
+            guard let expiry = state.units[unit] else { return (nil, state.status.isStale) }
+            return (BlockedUnit(unit: unit, expiresAt: expiry), state.status.isStale)
         }
     }
 

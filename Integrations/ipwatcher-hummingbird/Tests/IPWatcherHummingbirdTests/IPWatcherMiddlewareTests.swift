@@ -1,0 +1,86 @@
+import Detection
+import Hummingbird
+import IPWatcherHummingbird
+import IPWatcherTestSupport
+import IPWatcherWeb
+import LocalRedis
+import Logging
+import RESP
+import RedisClient
+import Testing
+
+/// The middleware in an app of the test's own, over real HTTP against a real redis-server: the refusal it is
+/// configured with, and the decision handlers read.
+@Suite("IPWatcherMiddleware in a Hummingbird app", .needsRedisServer, .timeLimit(.minutes(3)))
+struct IPWatcherMiddlewareTests {
+    /// Runs `body` with an app on a free port whose `GET /whoami` answers the client the middleware decided on.
+    static func withApp(
+        _ configuration: WebTierConfiguration, _ body: @escaping @Sendable (Int, WebTierGuard) async throws -> Void
+    ) async throws {
+        let guardian = WebTierGuard(configuration: configuration)
+        let router = Router(context: IPWatcherBasicRequestContext.self)
+        router.add(middleware: IPWatcherMiddleware(guardian))
+        router.get("/whoami") { _, context in context.ipwatcher.map { "\($0.client)" } ?? "undecided" }
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        // The test ends the app by cancelling it, which Hummingbird reports as errors: not the test's business.
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let app = Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), services: [guardian],
+            onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) },
+            logger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await app.runService(gracefulShutdownSignals: []) }
+            defer { group.cancelAll() }
+            var iterator = ports.makeAsyncIterator()
+            let port = try #require(await iterator.next())
+            try await waitUntil("the mirror has loaded") { !guardian.mirror.isStale }
+            try await body(port, guardian)
+        }
+    }
+
+    static func configuration(_ server: LocalRedisServer) throws -> WebTierConfiguration {
+        var configuration = WebTierConfiguration(endpoint: try RedisEndpoint(url: server.url))
+        configuration.trustedProxies = [try #require(IPNetwork("127.0.0.1/32"))]
+        return configuration
+    }
+
+    @Test("a blocked client gets the configured status, body and content type, with Retry-After from its ban")
+    func refusalIsConfigurable() async throws {
+        try await withRedisServer { server in
+            try await withConnection(server.url) { redis in
+                _ = try await redis.send("SADD", "blocklist", "198.51.100.5").throwingServerError()
+                _ = try await redis.send("ZADD", "ipwatcher:bans", WallClock().nowMilliseconds() + 120_000, "198.51.100.5")
+                    .throwingServerError()
+            }
+            var configuration = try Self.configuration(server)
+            configuration.refusal.status = 429
+            configuration.refusal.body = "{\"error\":\"slow down\"}"
+            configuration.refusal.contentType = "application/json"
+            try await Self.withApp(configuration) { port, guardian in
+                let refused = try await HTTPTestClient.send(
+                    "/whoami", port: port, headers: [("X-Forwarded-For", "198.51.100.5")])
+                #expect(refused.status == 429 && refused.body == "{\"error\":\"slow down\"}")
+                #expect(refused.headers["content-type"] == "application/json")
+                let retryAfter = try #require(refused.headers["retry-after"].flatMap { Int($0) })
+                #expect((110...120).contains(retryAfter), "Retry-After \(retryAfter)")
+                #expect(guardian.statistics.refused == 1)
+            }
+        }
+    }
+
+    @Test("handlers read the decision: the client behind the trusted proxy, and none is recorded twice")
+    func handlersReadTheDecision() async throws {
+        try await withRedisServer { server in
+            try await Self.withApp(try Self.configuration(server)) { port, guardian in
+                let proxied = try await HTTPTestClient.send(
+                    "/whoami", port: port, headers: [("X-Forwarded-For", "203.0.113.9, 127.0.0.1")])
+                #expect(proxied.status == 200 && proxied.body == "203.0.113.9")
+                let direct = try await HTTPTestClient.send("/whoami", port: port)
+                #expect(direct.body == "127.0.0.1")
+                #expect(await guardian.recorder.flush())
+                #expect(guardian.recorder.statistics.pushed == 2 && guardian.statistics.served == 2)
+            }
+        }
+    }
+}
