@@ -58,7 +58,7 @@ let package = Package(
         .target(
             name: "IPWatcherTestSupport",
             dependencies: [
-                "LocalRedis", "RESP", "RedisClient",
+                "LocalRedis", "RESP", "RedisClient", "Detection", "IPWatcherWeb",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

@@ -99,12 +99,11 @@ public final class WebTierGuard: Service, Sendable {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.keepRouterConnected() }
             group.addTask {
-                await cancelWhenGracefulShutdown {
-                    await withTaskGroup(of: Void.self) { parts in
-                        parts.addTask { await self.mirror.run() }
-                        parts.addTask { await self.recorder.run() }
-                        parts.addTask { await self.reportMetrics() }
-                    }
+                await withTaskGroup(of: Void.self) { parts in
+                    parts.addTask { await cancelWhenGracefulShutdown { await self.mirror.run() } }
+                    parts.addTask { await cancelWhenGracefulShutdown { await self.reportMetrics() } }
+                    // Not cancelled by a graceful shutdown: it ends after its last flush, which must not be cancelled.
+                    parts.addTask { await self.recorder.run() }
                 }
             }
             // The parts end first (graceful shutdown, after the recorder's last flush); the router outlives them.

@@ -2,6 +2,7 @@ import Detection
 import Logging
 import RESP
 import RedisClient
+import ServiceLifecycle
 import Synchronization
 
 /// Takes one client address per request and pushes them to the worker's queue in batches; recording never waits.
@@ -113,18 +114,24 @@ public final class AddressRecorder: Sendable {
         }
     }
 
-    /// Flushes every ``Settings/flushInterval`` until the task is cancelled, then once more for what is left
-    /// (which succeeds only while Redis is up; it does not wait for a reconnect).
+    /// Flushes every ``Settings/flushInterval`` until graceful shutdown (swift-service-lifecycle) or cancellation.
+    ///
+    /// After a graceful shutdown it flushes once more, so what the buffer holds goes out; the router must still be
+    /// running then, and the flush waits for its connection at most the command timeout. A cancelled task cannot
+    /// wait for a reply, so cancellation ends without that flush: a flush whose reply it abandoned would be pushed
+    /// twice.
     public func run() async {
-        while !Task.isCancelled {
-            do {
-                try await Task.sleep(for: settings.flushInterval)
-            } catch {
-                break
+        await cancelWhenGracefulShutdown { [self] in
+            while !Task.isCancelled {
+                do {
+                    try await Task.sleep(for: settings.flushInterval)
+                } catch {
+                    break
+                }
+                await flush()
             }
-            await flush()
         }
-        await flush()
+        if !Task.isCancelled { await flush() }
     }
 
     /// Pushes what the buffer holds now; returns whether Redis took it all (true when there was nothing).

@@ -39,32 +39,11 @@ struct IPWatcherMiddlewareTests {
         }
     }
 
-    static func configuration(_ server: LocalRedisServer) throws -> WebTierConfiguration {
-        var configuration = WebTierConfiguration(endpoint: try RedisEndpoint(url: server.url))
-        configuration.trustedProxies = [try #require(IPNetwork("127.0.0.1/32"))]
-        return configuration
-    }
-
     @Test("a blocked client gets the configured status, body and content type, with Retry-After from its ban")
     func refusalIsConfigurable() async throws {
         try await withRedisServer { server in
-            try await withConnection(server.url) { redis in
-                _ = try await redis.send("SADD", "blocklist", "198.51.100.5").throwingServerError()
-                _ = try await redis.send("ZADD", "ipwatcher:bans", WallClock().nowMilliseconds() + 120_000, "198.51.100.5")
-                    .throwingServerError()
-            }
-            var configuration = try Self.configuration(server)
-            configuration.refusal.status = 429
-            configuration.refusal.body = "{\"error\":\"slow down\"}"
-            configuration.refusal.contentType = "application/json"
-            try await Self.withApp(configuration) { port, guardian in
-                let refused = try await HTTPTestClient.send(
-                    "/whoami", port: port, headers: [("X-Forwarded-For", "198.51.100.5")])
-                #expect(refused.status == 429 && refused.body == "{\"error\":\"slow down\"}")
-                #expect(refused.headers["content-type"] == "application/json")
-                let retryAfter = try #require(refused.headers["retry-after"].flatMap { Int($0) })
-                #expect((110...120).contains(retryAfter), "Retry-After \(retryAfter)")
-                #expect(guardian.statistics.refused == 1)
+            try await Self.withApp(try await MiddlewareRefusalCheck.prepare(server)) { port, guardian in
+                try await MiddlewareRefusalCheck.expectRefusal(port: port, path: "/whoami", guardian: guardian)
             }
         }
     }
@@ -72,7 +51,7 @@ struct IPWatcherMiddlewareTests {
     @Test("handlers read the decision: the client behind the trusted proxy, and none is recorded twice")
     func handlersReadTheDecision() async throws {
         try await withRedisServer { server in
-            try await Self.withApp(try Self.configuration(server)) { port, guardian in
+            try await Self.withApp(try MiddlewareRefusalCheck.trustingLoopback(server)) { port, guardian in
                 let proxied = try await HTTPTestClient.send(
                     "/whoami", port: port, headers: [("X-Forwarded-For", "203.0.113.9, 127.0.0.1")])
                 #expect(proxied.status == 200 && proxied.body == "203.0.113.9")

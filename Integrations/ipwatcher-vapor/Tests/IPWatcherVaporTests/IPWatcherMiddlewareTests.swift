@@ -51,32 +51,11 @@ struct IPWatcherMiddlewareTests {
         try await app.asyncShutdown()
     }
 
-    static func configuration(_ server: LocalRedisServer) throws -> WebTierConfiguration {
-        var configuration = WebTierConfiguration(endpoint: try RedisEndpoint(url: server.url))
-        configuration.trustedProxies = [try #require(IPNetwork("127.0.0.1/32"))]
-        return configuration
-    }
-
     @Test("a blocked client gets the configured status, body and content type, with Retry-After from its ban")
     func refusalIsConfigurable() async throws {
         try await withRedisServer { server in
-            try await withConnection(server.url) { redis in
-                _ = try await redis.send("SADD", "blocklist", "198.51.100.5").throwingServerError()
-                _ = try await redis.send("ZADD", "ipwatcher:bans", WallClock().nowMilliseconds() + 120_000, "198.51.100.5")
-                    .throwingServerError()
-            }
-            var configuration = try Self.configuration(server)
-            configuration.refusal.status = 429
-            configuration.refusal.body = "{\"error\":\"slow down\"}"
-            configuration.refusal.contentType = "application/json"
-            try await Self.withApp(configuration) { port, guardian in
-                let refused = try await HTTPTestClient.send(
-                    "/whoami", port: port, headers: [("X-Forwarded-For", "198.51.100.5")])
-                #expect(refused.status == 429 && refused.body == "{\"error\":\"slow down\"}")
-                #expect(refused.headers["content-type"] == "application/json")
-                let retryAfter = try #require(refused.headers["retry-after"].flatMap { Int($0) })
-                #expect((110...120).contains(retryAfter), "Retry-After \(retryAfter)")
-                #expect(guardian.statistics.refused == 1)
+            try await Self.withApp(try await MiddlewareRefusalCheck.prepare(server)) { port, guardian in
+                try await MiddlewareRefusalCheck.expectRefusal(port: port, path: "/whoami", guardian: guardian)
             }
         }
     }
@@ -84,7 +63,7 @@ struct IPWatcherMiddlewareTests {
     @Test("routes read the decision: the client behind the trusted proxy, not a header an untrusted peer wrote")
     func routesReadTheDecision() async throws {
         try await withRedisServer { server in
-            var configuration = try Self.configuration(server)
+            var configuration = try MiddlewareRefusalCheck.trustingLoopback(server)
             configuration.trustedProxies = [try #require(IPNetwork("127.0.0.1/32"))]
             try await Self.withApp(configuration) { port, _ in
                 let proxied = try await HTTPTestClient.send(
@@ -103,7 +82,7 @@ struct IPWatcherMiddlewareTests {
     @Test("when the app stops, execute(running:) sends what the recorder still holds")
     func stoppingTheAppFlushesTheRecorder() async throws {
         try await withRedisServer { server in
-            var configuration = try Self.configuration(server)
+            var configuration = try MiddlewareRefusalCheck.trustingLoopback(server)
             // No timed flush happens during the test: only the shutdown's flush can push these.
             configuration.recorder.flushInterval = .seconds(600)
             try await Self.withApp(configuration) { port, guardian in
