@@ -69,7 +69,7 @@ public struct DemoRun: Sendable {
                 shutdownSignals: [])
         }
         var feed = FeedConfiguration(
-            scenario: .mixed, rule: settings.detection.rule, seed: seed, limit: .count(count), rate: rate,
+            scenario: .mixed, rule: settings.detection.unitRule, seed: seed, limit: .count(count), rate: rate,
             withTime: false, queueKey: settings.queueKey)
         feed.queueShards = settings.queueShards
         feed.progressInterval = .milliseconds(200)

@@ -1,4 +1,9 @@
-/// Detection settings that a reload may change.
+/// One named limit: how many requests in which window make a unit a bot, and what happens then.
+///
+/// A worker may enforce several rules at once (a burst limit, the minute limit, an hourly one); each has its
+/// own counter, named by its mode and window, so rules with different windows never share one and rules with
+/// the same mode and window share it. The unit prefixes and the allowlist say what a unit is: they are the
+/// detection section's, the same in every rule of a worker.
 ///
 /// A plain value: the worker reads one copy per batch, so a reload never changes the rule halfway
 /// through a batch. Out-of-range prefixes are clamped where they are used (see ``DetectionUnit``).
@@ -12,6 +17,8 @@ public struct DetectionRule: Hashable, Sendable {
         case rolling
     }
 
+    /// The rule's name: in block events (`"rule":"burst"`), logs and metric labels.
+    public var name: String = DetectionRule.defaultName
     /// How requests are counted.
     public var mode: Mode = .fixed
     /// Requests per window at which a unit is blocked.
@@ -24,6 +31,16 @@ public struct DetectionRule: Hashable, Sendable {
     public var ipv6Prefix: Int = 64
     /// Networks that are never counted or blocked.
     public var allowlist: [IPNetwork] = DetectionRule.defaultAllowlist
+    /// Shadow mode: a unit crossing this rule is announced with `"dry_run":true`, and nothing is written.
+    public var dryRun: Bool = false
+    /// How long this rule's bans last, in seconds (0: for good); nil takes the blocklist's `ban_seconds`.
+    public var banSeconds: Int?
+
+    /// The name of the one rule the single-rule keys (`detection.threshold`, `window`, …) describe.
+    public static let defaultName = "default"
+
+    /// The longest window a rule may have: seven days.
+    public static let maximumWindowSeconds = 7 * 86400
 
     /// The highest threshold configuration accepts: far above any real traffic per window, and low enough that
     /// ``rollingCap`` and every count compared with it stay exact in Lua numbers (doubles).
@@ -37,13 +54,19 @@ public struct DetectionRule: Hashable, Sendable {
 
     /// Creates a rule; every parameter defaults to the product's default.
     public init(
+        name: String = DetectionRule.defaultName,
         mode: Mode = .fixed,
         threshold: Int = 15,
         windowSeconds: Int = 60,
         ipv4Prefix: Int = 32,
         ipv6Prefix: Int = 64,
-        allowlist: [IPNetwork] = DetectionRule.defaultAllowlist
+        allowlist: [IPNetwork] = DetectionRule.defaultAllowlist,
+        dryRun: Bool = false,
+        banSeconds: Int? = nil
     ) {
+        self.name = name
+        self.dryRun = dryRun
+        self.banSeconds = banSeconds
         self.mode = mode
         self.threshold = threshold
         self.windowSeconds = windowSeconds
@@ -84,5 +107,39 @@ public struct DetectionRule: Hashable, Sendable {
     /// them reports the block, and later requests in the same window do not block again.
     public func crossed(before: Int, after: Int) -> Bool {
         before < threshold && after >= threshold
+    }
+
+    /// Whether `count` is near the limit: at least `ratio` of the threshold (rounded up, at least 1) but
+    /// below it. `ratio` is a fraction, 0.8 for 80 %.
+    public func isNearLimit(_ count: Int, ratio: Double) -> Bool {
+        count < threshold && count >= nearLimitCount(ratio: ratio)
+    }
+
+    /// The lowest count ``isNearLimit(_:ratio:)`` calls near the limit.
+    public func nearLimitCount(ratio: Double) -> Int {
+        let scaled = (Double(threshold) * ratio).rounded(.up)
+        guard scaled.isFinite, scaled < Double(Int.max) else { return .max }
+        return max(1, Int(scaled))
+    }
+
+    /// One line for logs and status: `minute: 15 per 60 s, fixed`, with `, dry run` and `, ban 600 s` when set.
+    public var summary: String {
+        var text = "\(name): \(threshold) per \(windowSeconds) s, \(mode.rawValue)"
+        if let banSeconds { text += ", ban \(banSeconds) s" }
+        if dryRun { text += ", dry run" }
+        return text
+    }
+
+    /// The counter this rule reads: rules with the same mode and window share one.
+    public var counter: RuleCounter { RuleCounter(mode: mode, windowSeconds: windowSeconds) }
+
+    /// Whether `name` can name a rule: 1 to 64 letters, digits, `_` or `-`, so it is safe in a key, a metric
+    /// label and a log line as it is.
+    public static func isValidName(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.count <= 64
+            && name.utf8.allSatisfy { byte in
+                (ASCII.zero...ASCII.nine).contains(byte) || (ASCII.upperA...0x5A).contains(byte)
+                    || (ASCII.lowerA...0x7A).contains(byte) || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
+            }
     }
 }

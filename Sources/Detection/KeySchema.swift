@@ -25,12 +25,18 @@ public struct KeySchema: Hashable, Sendable {
         "\(prefix)fixed:\(windowSeconds):\(windowIndex):"
     }
 
-    /// The sorted set of one unit's event times in rolling mode: `<prefix>rolling:<unit>`.
-    public func rollingKey(unitName: String) -> String {
-        rollingKeyPrefix + unitName
+    /// The sorted set of one unit's event times in a rolling window: `<prefix>rolling:<windowSeconds>:<unit>`.
+    ///
+    /// The window is part of the key, as in fixed mode, so rolling rules with different windows keep separate
+    /// sets (each trimmed to its own window and capped at its own threshold).
+    public func rollingKey(unitName: String, windowSeconds: Int) -> String {
+        rollingKeyPrefix(windowSeconds: windowSeconds) + unitName
     }
 
-    /// Everything of ``rollingKey(unitName:)`` before the unit name.
+    /// Everything of ``rollingKey(unitName:windowSeconds:)`` before the unit name.
+    public func rollingKeyPrefix(windowSeconds: Int) -> String { "\(prefix)rolling:\(windowSeconds):" }
+
+    /// What every rolling key starts with, whatever its window: `<prefix>rolling:`.
     public var rollingKeyPrefix: String { "\(prefix)rolling:" }
 
     /// The marker that one chunk of one batch's fixed-window counters was applied:

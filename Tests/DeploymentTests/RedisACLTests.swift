@@ -214,9 +214,7 @@ struct RedisACLTests {
         // A copy in a world-readable directory: the unprivileged user may not be able to reach the build tree.
         let scratch = try TemporaryDirectory("unprivileged")
         defer { scratch.remove() }
-        let executable = scratch.path("ipwatcher")
-        try FileManager.default.copyItem(at: built, to: executable)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: executable.path)
+        let executable = try scratch.copyExecutable(built, to: "ipwatcher")
         let configuration = try scratch.write(
             "queue:\n  block_timeout: 0.2\nblocklist:\n  ban_seconds: 60\n", to: "ipwatcher.yaml")
 

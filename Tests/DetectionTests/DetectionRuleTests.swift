@@ -93,4 +93,48 @@ struct DetectionRuleTests {
         #expect(DetectionRule.Mode(rawValue: "rolling") == .rolling)
         #expect(DetectionRule.Mode(rawValue: "sliding") == nil)
     }
+
+    @Test("a rule is named default, enforces, and takes the blocklist's ban unless told otherwise")
+    func namedRuleDefaults() {
+        let rule = DetectionRule()
+        #expect(rule.name == "default" && !rule.dryRun && rule.banSeconds == nil)
+        #expect(rule.summary == "default: 15 per 60 s, fixed")
+        let hourly = DetectionRule(name: "hourly", mode: .rolling, threshold: 300, windowSeconds: 3600, dryRun: true, banSeconds: 60)
+        #expect(hourly.summary == "hourly: 300 per 3600 s, rolling, ban 60 s, dry run")
+    }
+
+    @Test("near the limit: from the share of the threshold, rounded up, to just below it")
+    func nearLimit() {
+        let rule = DetectionRule(threshold: 15)
+        #expect(rule.nearLimitCount(ratio: 0.8) == 12)
+        #expect(!rule.isNearLimit(11, ratio: 0.8))
+        #expect(rule.isNearLimit(12, ratio: 0.8) && rule.isNearLimit(14, ratio: 0.8))
+        #expect(!rule.isNearLimit(15, ratio: 0.8), "at the threshold a unit is over, not near")
+        #expect(DetectionRule(threshold: 1).nearLimitCount(ratio: 0.5) == 1)
+        #expect(DetectionRule(threshold: .max).nearLimitCount(ratio: 1) == .max)
+    }
+
+    @Test("rule names are 1 to 64 letters, digits, _ or -", arguments: [
+        ("burst", true), ("per-minute_2", true), (String(repeating: "a", count: 64), true),
+        ("", false), (String(repeating: "a", count: 65), false), ("a b", false), ("a:b", false), ("é", false),
+    ])
+    func ruleNames(name: String, valid: Bool) {
+        #expect(DetectionRule.isValidName(name) == valid)
+    }
+
+    @Test("rules with the same mode and window share a counter; the others get their own, in rule order")
+    func counterGrouping() {
+        let rules = [
+            DetectionRule(name: "a", threshold: 5, windowSeconds: 60),
+            DetectionRule(name: "b", mode: .rolling, threshold: 8, windowSeconds: 60),
+            DetectionRule(name: "c", threshold: 9, windowSeconds: 60, banSeconds: 0),
+            DetectionRule(name: "d", threshold: 10, windowSeconds: 2),
+        ]
+        let grouped = RuleCounter.grouping(rules)
+        #expect(grouped.map(\.counter) == [
+            RuleCounter(mode: .fixed, windowSeconds: 60), RuleCounter(mode: .rolling, windowSeconds: 60),
+            RuleCounter(mode: .fixed, windowSeconds: 2),
+        ])
+        #expect(grouped.map(\.rules) == [[0, 2], [1], [3]])
+    }
 }

@@ -10,7 +10,7 @@ struct KeySchemaTests {
         #expect(keys.prefix == "ipwatcher:")
         #expect(keys.fixedCounterKey(unitName: "203.0.113.7", windowSeconds: 60, windowIndex: 28_333_333) == "ipwatcher:fixed:60:28333333:203.0.113.7")
         #expect(keys.fixedCounterKey(unitName: "2001:db8:1:2::/64", windowSeconds: 10, windowIndex: -1) == "ipwatcher:fixed:10:-1:2001:db8:1:2::/64")
-        #expect(keys.rollingKey(unitName: "198.51.100.0/24") == "ipwatcher:rolling:198.51.100.0/24")
+        #expect(keys.rollingKey(unitName: "198.51.100.0/24", windowSeconds: 60) == "ipwatcher:rolling:60:198.51.100.0/24")
         #expect(keys.bansKey == "ipwatcher:bans")
         #expect(keys.processingKey(workerID: "host-1:4242") == "ipwatcher:processing:host-1:4242")
         #expect(keys.statsKey == "ipwatcher:stats")
@@ -25,7 +25,7 @@ struct KeySchemaTests {
             let unit = DetectionUnit(address: random.anyAddress(), ipv4Prefix: 24, ipv6Prefix: 64)
             let index = Int64.random(in: -1000...100_000_000, using: &random)
             names.append(keys.fixedCounterKey(unitName: unit.name, windowSeconds: 60, windowIndex: index))
-            names.append(keys.rollingKey(unitName: unit.name))
+            names.append(keys.rollingKey(unitName: unit.name, windowSeconds: 3600))
         }
         for name in names {
             #expect(name.hasPrefix(prefix), "\(name)")
@@ -40,8 +40,9 @@ struct KeySchemaTests {
         #expect(keys.fixedCounterKeyPrefix(windowSeconds: 60, windowIndex: 7) + name
             == keys.fixedCounterKey(unitName: name, windowSeconds: 60, windowIndex: 7))
         #expect(keys.fixedCounterKeyPrefix(windowSeconds: 60, windowIndex: 7) == "p:fixed:60:7:")
-        #expect(keys.rollingKeyPrefix + name == keys.rollingKey(unitName: name))
-        #expect(keys.rollingKeyPrefix == "p:rolling:")
+        #expect(keys.rollingKeyPrefix(windowSeconds: 2) + name == keys.rollingKey(unitName: name, windowSeconds: 2))
+        #expect(keys.rollingKeyPrefix(windowSeconds: 2) == "p:rolling:2:")
+        #expect(keys.rollingKeyPrefix(windowSeconds: 2).hasPrefix(keys.rollingKeyPrefix))
     }
 
     @Test("window length and index both distinguish counter keys")

@@ -15,7 +15,7 @@ struct BatchRecoveryTests {
         var settings = WorkerSettings.forTests
         settings.workerID = workerID
         settings.lease = lease
-        settings.detection.rule.windowSeconds = 3600
+        settings.detection.singleRule.windowSeconds = 3600
         return settings
     }
 

@@ -125,6 +125,10 @@ struct PublishedEvent {
     var count: Int? { integer("count").map(Int.init) }
     var window: Int? { integer("window").map(Int.init) }
     var mode: String? { fields["mode"] as? String }
+    /// The rule the unit crossed.
+    var rule: String? { fields["rule"] as? String }
+    /// Whether the rule was in dry run (nothing written).
+    var dryRun: Bool? { fields["dry_run"] as? Bool }
     var hasExpiresAt: Bool { fields.keys.contains("expires_at") }
     /// `expires_at` as a number; nil when absent or JSON null.
     var expiresAt: Int64? { integer("expires_at") }

@@ -57,6 +57,8 @@ struct ConfigurationBoundsTests {
             "redis.tls.key_file", "redis.tls.server_name", "redis.tls.verify", "redis.cluster", "queue.key",
             "queue.pop", "queue.rejected_key", "queue.delivery", "queue.worker_id", "detection.mode",
             "detection.allowlist", "detection.dry_run", "detection.key_prefix", "blocklist.key",
+            // Rules carry their numbers inside text; near_limit is a fraction. Both have tests of their own.
+            "detection.rules", "detection.near_limit",
             "blocklist.events_channel", "log.level", "metrics.listen", "redis.scripts",
         ]
         let numeric = Set(IPWatcherConfiguration.keyNames).subtracting(nonNumeric)
@@ -122,7 +124,7 @@ struct ConfigurationBoundsTests {
     /// Runs every computation the worker makes with the settings; a trap here crashes the test run.
     private func exerciseArithmetic(_ configuration: IPWatcherConfiguration, _ context: Comment) {
         let settings = WorkerSettings(configuration: configuration)
-        let rule = settings.detection.rule
+        let rule = settings.detection.singleRule
         for now in Self.times {
             if let expiresAt = BanExpiry.expiresAt(now: now, banSeconds: settings.detection.banSeconds) {
                 #expect(expiresAt > now && expiresAt < Self.exactInDouble, context)

@@ -66,6 +66,45 @@ struct DaemonReloadTests {
         }
     }
 
+    @Test("SIGHUP adds a rule from the file: a burst the old rule let through is then blocked, with the rule's own ban")
+    func sighupAddsARule() async throws {
+        try await withReadyDaemon(configuration: Self.configuration(threshold: 50)) { server, daemon, notify in
+            try await withConnection(server.url) { redis in
+                try await redis.push(hits("198.51.100.4", 8))
+                try await waitUntil("the 8 hits of A are counted") {
+                    try await Self.fixedCount(of: "198.51.100.4", on: redis) == 8
+                }
+                #expect(try await !redis.isMember("198.51.100.4", of: "blocklist"))
+
+                try daemon.scratch.write(
+                    """
+                    queue:
+                      block_timeout: 0.1
+                    detection:
+                      rules:
+                        - {name: minute, threshold: 50, window: 60}
+                        - {name: burst, threshold: 5, window: 10, ban_seconds: 30}
+                    log:
+                      level: info
+                    """, to: "ipwatcher.yaml")
+                daemon.deliver(SIGHUP)
+                try await notify.waitFor("RELOADING=1", within: .seconds(5))
+                try await notify.waitFor("READY=1", within: .seconds(5))
+
+                let before = nowMilliseconds()
+                // One event time for all eight, so they fall in one 10 s window however they are batched.
+                try await redis.push(hits("198.51.100.5 \(before)", 8))
+                try await waitUntil("B is blocked by the burst rule", within: .seconds(5)) {
+                    try await redis.isMember("198.51.100.5", of: "blocklist")
+                }
+                let expiresAt = Int64(try #require(try await redis.send("ZSCORE", "ipwatcher:bans", "198.51.100.5").double))
+                #expect(expiresAt >= before + 30_000 && expiresAt <= nowMilliseconds() + 30_000, "ban until \(expiresAt)")
+            }
+            #expect(daemon.standardError.contains("burst: 5 per 10 s"), "the reload does not log the new rules")
+            try await daemon.stopExpectingSuccess()
+        }
+    }
+
     @Test("SIGHUP with an invalid file keeps the worker running with the settings in force")
     func sighupWithInvalidFileKeepsOldSettings() async throws {
         try await withReadyDaemon(configuration: Self.configuration(threshold: 10)) { server, daemon, notify in

@@ -51,13 +51,14 @@ import Testing
             encoder.reset()
             let before = ipwatcher_thread_allocations()
             let batch = processor.prepare(Self.entries, detection: settings.detection, now: now)
-            for chunk in 0..<FixedWindowCounter.calls(for: batch.groups.count) {
+            let part = batch.counters[0]
+            for chunk in 0..<FixedWindowCounter.calls(for: part.groups.count) {
                 counter.encode(
-                    FixedWindowCounter.chunk(chunk, of: batch.groups), of: batch,
-                    marker: settings.keys.appliedKey(batchTag: batch.tag, chunk: chunk), head: head, into: &encoder)
+                    FixedWindowCounter.chunk(chunk, of: part.groups), of: part,
+                    marker: settings.keys.appliedKey(batchTag: part.tag, chunk: chunk), head: head, into: &encoder)
             }
             let after = ipwatcher_thread_allocations()
-            return (after - before, batch.groups.count, encoder.buffer.readableBytes)
+            return (after - before, part.groups.count, encoder.buffer.readableBytes)
         }
 
         // Warm-up: the aggregator's table, the encoder's buffer and the batch arrays reach their size.

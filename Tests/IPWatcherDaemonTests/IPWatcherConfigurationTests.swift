@@ -214,6 +214,8 @@ struct IPWatcherConfigurationTests {
         ("detection.ipv6_prefix", "128", [:]),
         ("detection.allowlist", "10.0.0.0/8", [:]),
         ("detection.dry_run", "yes", [:]),
+        ("detection.rules", "burst:10/2, hourly:300/3600:rolling:dry_run:ban=60", [:]),
+        ("detection.near_limit", "0.5", [:]),
         ("detection.key_prefix", "iw:", [:]),
         ("blocklist.key", "other", [:]),
         ("blocklist.ban_seconds", "0", [:]),

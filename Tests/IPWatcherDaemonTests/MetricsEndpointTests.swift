@@ -68,8 +68,8 @@ struct MetricsEndpointTests {
             let port = try await run.metricsPort()
             #expect(try await Self.scrape(port)["ipwatcher_detection_threshold"] == 15)
             var reloaded = run.worker.live.current
-            reloaded.rule.mode = .rolling
-            reloaded.rule.threshold = 40
+            reloaded.singleRule.mode = .rolling
+            reloaded.singleRule.threshold = 40
             // What ReloadService does on SIGHUP once the new configuration loaded.
             run.worker.live.replace(with: reloaded)
             let samples = try await Self.scrape(port)

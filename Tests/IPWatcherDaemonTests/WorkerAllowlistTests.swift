@@ -28,7 +28,7 @@ struct WorkerAllowlistTests {
         arguments: DetectionRule.Mode.allCases)
     func customAllowlist(mode: DetectionRule.Mode) async throws {
         var settings = WorkerSettings.forTests(mode: mode)
-        settings.detection.rule.allowlist = [
+        settings.detection.singleRule.allowlist = [
             try #require(IPNetwork("10.0.0.0/8")), try #require(IPNetwork("2001:db8:ffff::/48")),
         ]
         try await withWorker(settings) { run in

@@ -233,8 +233,8 @@ struct WorkerClusterTests {
             settings.workerID = "cluster-\(index)"
             settings.batchSize = 500
             settings.queueShards = Self.shards
-            settings.detection.rule.windowSeconds = 3600
-            settings.detection.rule.threshold = 5
+            settings.detection.singleRule.windowSeconds = 3600
+            settings.detection.singleRule.threshold = 5
             return IPWatcherWorker(
                 endpoint: seeds[0], clusterSeeds: seeds, settings: settings,
                 redisConfiguration: RedisConnectionConfiguration(

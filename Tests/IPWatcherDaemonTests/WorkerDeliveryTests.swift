@@ -19,7 +19,7 @@ struct WorkerDeliveryTests {
         settings.delivery = delivery
         settings.workerID = workerID
         settings.batchSize = 100
-        settings.detection.rule.windowSeconds = 3600
+        settings.detection.singleRule.windowSeconds = 3600
         return settings
     }
 

@@ -16,7 +16,7 @@ struct WorkerFunctionsTests {
         settings.scripts = .functions
         settings.workerID = workerID
         settings.lease = .seconds(30)
-        settings.detection.rule.threshold = 10
+        settings.detection.singleRule.threshold = 10
         settings.detection.banSeconds = 1
         return settings
     }

@@ -72,7 +72,7 @@ extension WorkerSettings {
     /// ``forTests`` in `mode`.
     static func forTests(mode: DetectionRule.Mode) -> WorkerSettings {
         var settings = forTests
-        settings.detection.rule.mode = mode
+        settings.detection.singleRule.mode = mode
         return settings
     }
 }

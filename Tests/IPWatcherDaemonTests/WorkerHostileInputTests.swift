@@ -75,7 +75,7 @@ struct WorkerHostileInputTests {
             // Blocked units are units that were sent, and every unit with two windows' worth of hits is one.
             let blocked = Set(try await run.redis.members(of: Self.blocklistKey))
             #expect(blocked.isSubset(of: Set(expected.keys)), "blocked: \(blocked.subtracting(expected.keys))")
-            let surelyBlocked = Set(pushed.units.filter { $0.value >= 2 * settings.detection.rule.threshold }.keys)
+            let surelyBlocked = Set(pushed.units.filter { $0.value >= 2 * settings.detection.singleRule.threshold }.keys)
             #expect(surelyBlocked.isSubset(of: blocked), "not blocked: \(surelyBlocked.subtracting(blocked))")
 
             // The dead-letter list holds only refused entries, byte for byte (a too-long one as the first 257 bytes

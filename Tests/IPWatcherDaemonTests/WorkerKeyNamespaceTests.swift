@@ -64,7 +64,7 @@ struct WorkerKeyNamespaceTests {
                 total += 25
                 try await run.waitUntilHandled(total)
             }
-            let key = "ipwatcher:rolling:198.51.100.200"
+            let key = "ipwatcher:rolling:60:198.51.100.200"
             let members = try #require(try await run.redis.send("ZCARD", key).int)
             #expect(members >= 1 && members <= 16, "ZCARD \(members)")
             let ttl = try #require(try await run.redis.send("PTTL", key).int)

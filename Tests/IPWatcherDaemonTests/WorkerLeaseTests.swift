@@ -17,7 +17,7 @@ struct WorkerLeaseTests {
         var settings = WorkerSettings.forTests
         settings.workerID = "taker"
         settings.lease = .seconds(1)
-        settings.detection.rule.windowSeconds = 3600
+        settings.detection.singleRule.windowSeconds = 3600
         return settings
     }
 

@@ -65,7 +65,9 @@ struct WorkerMetricsTests {
             "ipwatcher_queue_length": "gauge", "ipwatcher_batch_size": "histogram",
             "ipwatcher_batch_duration_seconds": "histogram", "ipwatcher_detection_threshold": "gauge",
             "ipwatcher_detection_window_seconds": "gauge", "ipwatcher_detection_dry_run": "gauge",
-            "ipwatcher_detection_mode": "gauge",
+            "ipwatcher_detection_mode": "gauge", "ipwatcher_rule_crossings_total": "counter",
+            "ipwatcher_rule_blocks_total": "counter", "ipwatcher_rule_near_limit_total": "counter",
+            "ipwatcher_rule_threshold": "gauge", "ipwatcher_rule_window_seconds": "gauge", "ipwatcher_rule_dry_run": "gauge",
         ]
         #expect(samples.types == families)
         #expect(samples.helped == Set(families.keys))
@@ -111,7 +113,7 @@ struct WorkerMetricsTests {
         #expect(samples[#"ipwatcher_detection_mode{mode="fixed"}"#] == 1)
         #expect(samples[#"ipwatcher_detection_mode{mode="rolling"}"#] == 0)
         #expect(samples["ipwatcher_detection_threshold"] == 15)
-        detection.rule = DetectionRule(mode: .rolling, threshold: 40, windowSeconds: 10)
+        detection.singleRule = DetectionRule(mode: .rolling, threshold: 40, windowSeconds: 10)
         detection.dryRun = true
         metrics.update(Self.readings(WorkerStatistics.Snapshot(), detection: detection, ready: false))
         samples = PrometheusSamples(metrics.exposition())
@@ -121,6 +123,38 @@ struct WorkerMetricsTests {
         #expect(samples["ipwatcher_detection_window_seconds"] == 10)
         #expect(samples["ipwatcher_detection_dry_run"] == 1)
         #expect(samples[#"ipwatcher_redis_connected{connection="pop"}"#] == 0)
+    }
+
+    @Test("every rule in force has its series from the start; they follow the rule totals and the rules a reload sets")
+    func perRuleSeries() {
+        let metrics = WorkerMetrics(queueKeys: ["ips"])
+        var detection = DetectionSettings(rules: [
+            DetectionRule(name: "burst", threshold: 10, windowSeconds: 2),
+            DetectionRule(name: "hourly", mode: .rolling, threshold: 300, windowSeconds: 3600, dryRun: true),
+        ])
+        metrics.update(Self.readings(WorkerStatistics.Snapshot(), detection: detection))
+        var samples = PrometheusSamples(metrics.exposition())
+        #expect(samples[#"ipwatcher_rule_crossings_total{rule="burst"}"#] == 0)
+        #expect(samples[#"ipwatcher_rule_near_limit_total{rule="hourly"}"#] == 0)
+        #expect(samples[#"ipwatcher_rule_threshold{rule="hourly"}"#] == 300)
+        #expect(samples[#"ipwatcher_rule_window_seconds{rule="burst"}"#] == 2)
+        #expect(samples[#"ipwatcher_rule_dry_run{rule="hourly"}"#] == 1)
+        #expect(samples[#"ipwatcher_rule_dry_run{rule="burst"}"#] == 0)
+
+        var totals = WorkerStatistics.Snapshot()
+        totals.rules["burst"] = WorkerStatistics.RuleTotals(crossings: 3, blocks: 2, nearLimit: 7)
+        metrics.update(Self.readings(totals, detection: detection))
+        metrics.update(Self.readings(totals, detection: detection))
+        samples = PrometheusSamples(metrics.exposition())
+        #expect(samples[#"ipwatcher_rule_crossings_total{rule="burst"}"#] == 3)
+        #expect(samples[#"ipwatcher_rule_blocks_total{rule="burst"}"#] == 2)
+        #expect(samples[#"ipwatcher_rule_near_limit_total{rule="burst"}"#] == 7)
+
+        detection.rules.append(DetectionRule(name: "minute", threshold: 15, windowSeconds: 60))
+        metrics.update(Self.readings(totals, detection: detection))
+        samples = PrometheusSamples(metrics.exposition())
+        #expect(samples[#"ipwatcher_rule_threshold{rule="minute"}"#] == 15)
+        #expect(samples[#"ipwatcher_rule_blocks_total{rule="minute"}"#] == 0)
     }
 
     @Test("health: both connections ready and recent progress, else one line saying what is wrong")

@@ -23,7 +23,7 @@ struct WorkerScaleOutTests {
                 var settings = WorkerSettings.forTests
                 settings.workerID = "scale-\(index)"
                 settings.batchSize = 1_000
-                settings.detection.rule.windowSeconds = 3600
+                settings.detection.singleRule.windowSeconds = 3600
                 return IPWatcherWorker(
                     endpoint: endpoint, settings: settings,
                     redisConfiguration: RedisConnectionConfiguration(clientName: "ipwatcher-\(index)"),

@@ -17,7 +17,7 @@ struct WorkerShardedQueueTests {
         settings.queueShards = Self.shards.count
         settings.delivery = delivery
         settings.batchSize = 100
-        settings.detection.rule.windowSeconds = 3600
+        settings.detection.singleRule.windowSeconds = 3600
         return settings
     }
 

@@ -59,7 +59,7 @@ struct WorkerThresholdTests {
     @Test("a lower configured threshold blocks earlier", arguments: DetectionRule.Mode.allCases)
     func configuredThresholdIsUsed(mode: DetectionRule.Mode) async throws {
         var settings = WorkerSettings.forTests(mode: mode)
-        settings.detection.rule.threshold = 3
+        settings.detection.singleRule.threshold = 3
         try await withWorker(settings) { run in
             try await run.redis.push(hits("198.51.100.3", 3) + hits("198.51.100.2", 2))
             try await run.waitUntilHandled(5)

@@ -36,8 +36,8 @@ struct WorkerWindowStraddleTests {
         arguments: DetectionRule.Mode.allCases)
     func straddlingBurst(mode: DetectionRule.Mode) async throws {
         var settings = WorkerSettings.forTests(mode: mode)
-        settings.detection.rule.threshold = 15
-        settings.detection.rule.windowSeconds = Int(Self.window / 1000)
+        settings.detection.singleRule.threshold = 15
+        settings.detection.singleRule.windowSeconds = Int(Self.window / 1000)
         try await withWorker(settings) { run in
             let now = nowMilliseconds()
             let b = Self.boundary(near: now)
@@ -53,7 +53,7 @@ struct WorkerWindowStraddleTests {
             switch mode {
             case .rolling:
                 #expect(try await run.redis.isMember(Self.address, of: "blocklist"), "20 events within one window must block")
-                let kept = try await run.redis.send("ZCARD", "ipwatcher:rolling:\(Self.address)").int
+                let kept = try await run.redis.send("ZCARD", "ipwatcher:rolling:\(Self.window / 1000):\(Self.address)").int
                 #expect(kept == 16, "the rolling set keeps threshold+1 members")
             case .fixed:
                 #expect(try await !run.redis.isMember(Self.address, of: "blocklist"), "each fixed window holds only 10")

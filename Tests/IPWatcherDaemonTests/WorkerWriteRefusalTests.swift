@@ -21,8 +21,8 @@ struct WorkerWriteRefusalTests {
 
     static func settings(_ mode: DetectionRule.Mode) -> WorkerSettings {
         var settings = WorkerSettings.forTests(mode: mode)
-        settings.detection.rule.windowSeconds = 3600
-        settings.detection.rule.threshold = 15
+        settings.detection.singleRule.windowSeconds = 3600
+        settings.detection.singleRule.threshold = 15
         settings.metricsListen = .anyLoopbackPort
         return settings
     }
@@ -75,8 +75,8 @@ struct WorkerWriteRefusalTests {
     @Test("the worker's connections cut again and again while 200 addresses × 60 requests drain: every count is exactly 60")
     func cutConnectionsNeverCountTwice() async throws {
         var settings = WorkerSettings.forTests
-        settings.detection.rule.windowSeconds = 3600
-        settings.detection.rule.threshold = 1000
+        settings.detection.singleRule.windowSeconds = 3600
+        settings.detection.singleRule.threshold = 1000
         settings.batchSize = 100
         let addresses = (0..<200).map { "10.9.\($0 / 100).\($0 % 100)" }
         var shuffled = addresses.flatMap { Array(repeating: $0, count: 60) }
@@ -120,9 +120,9 @@ struct WorkerWriteRefusalTests {
 struct WindowCounterIdempotenceTests {
     static func batch(_ entries: [String], mode: DetectionRule.Mode, processor: inout BatchProcessor) -> PreparedBatch {
         var detection = DetectionSettings()
-        detection.rule.mode = mode
-        detection.rule.windowSeconds = 3600
-        detection.rule.threshold = 1000
+        detection.singleRule.mode = mode
+        detection.singleRule.windowSeconds = 3600
+        detection.singleRule.threshold = 1000
         return processor.prepare(entries.map { ByteBuffer(string: $0) }, detection: detection, now: nowMilliseconds())
     }
 
@@ -156,9 +156,9 @@ struct WindowCounterIdempotenceTests {
                 var processor = BatchProcessor(
                     client: router, settings: .forTests, statistics: WorkerStatistics(), logger: workerTestLogger)
                 let batch = Self.batch(Self.entries, mode: .fixed, processor: &processor)
-                let window = batch.detection.rule.fixedWindow.index(of: batch.now)
+                let window = batch.detection.singleRule.fixedWindow.index(of: batch.now)
                 // A key in the middle of the second chunk of 1,000 units.
-                let poisoned = batch.groups[1500]
+                let poisoned = batch.counters[0].groups[1500]
                 let poisonedKey = KeySchema().fixedCounterKey(
                     unitName: poisoned.unit.name, windowSeconds: 3600, windowIndex: window)
                 try await withConnection(server.url) { redis in
@@ -173,9 +173,9 @@ struct WindowCounterIdempotenceTests {
                     }
                     let partial = try await redis.counts(mode: .fixed)
                     // Chunks 0 and 2 went through; chunk 1 left no trace (its undone counters read 0).
-                    let accepted = (batch.groups[..<1000] + batch.groups[2000...]).reduce(0) { $0 + $1.count }
+                    let accepted = (batch.counters[0].groups[..<1000] + batch.counters[0].groups[2000...]).reduce(0) { $0 + $1.count }
                     #expect(partial.values.reduce(0, +) == accepted)
-                    for group in batch.groups[1000..<2000] {
+                    for group in batch.counters[0].groups[1000..<2000] {
                         #expect((partial[group.unit.name] ?? 0) == 0, "\(group.unit.name) of the refused chunk kept a count")
                     }
                     _ = try await redis.send("DEL", poisonedKey)
@@ -193,8 +193,8 @@ struct WindowCounterIdempotenceTests {
         -> [WindowCount]
     {
         switch mode {
-        case .fixed: try await FixedWindowCounter(keys: KeySchema()).count(batch, on: router)
-        case .rolling: try await RollingWindowCounter(keys: KeySchema()).count(batch, on: router)
+        case .fixed: try await FixedWindowCounter(keys: KeySchema()).count(batch.counters[0], on: router)
+        case .rolling: try await RollingWindowCounter(keys: KeySchema()).count(batch.counters[0], on: router)
         }
     }
 }

@@ -20,7 +20,7 @@ struct FeedReportIntegrationTests {
             let endpoint = try RedisEndpoint(url: server.url)
             var settings = WorkerSettings()
             settings.blockTimeout = .milliseconds(100)
-            settings.detection.rule = rule
+            settings.detection.singleRule = rule
             var logger = Logger(label: "ipwatcher.feed-tests")
             logger.logLevel = .critical
             let worker = IPWatcherWorker(

@@ -11,21 +11,29 @@ final class RecentBlockCache: Sendable {
     /// How long an offered unit is not offered again.
     static let holdMilliseconds: Int64 = 1000
 
+    /// A unit offered under one rule: a unit held back for one rule is still offered for another, whose ban
+    /// may be longer.
+    private struct Offer: Hashable {
+        let unit: DetectionUnit
+        let rule: String
+    }
+
     private struct State {
-        var until: [DetectionUnit: Int64] = [:]
+        var until: [Offer: Int64] = [:]
         var pruneAt = 1024
     }
 
     private let state = Mutex(State())
 
-    /// The units of `counts` not offered within the hold time, which are now recorded as offered at `now`.
-    func admit(_ counts: [WindowCount], now: Int64) -> [WindowCount] {
+    /// The crossings of units not offered within the hold time, which are now recorded as offered at `now`.
+    func admit(_ crossings: [RuleCrossing], now: Int64) -> [RuleCrossing] {
         state.withLock { state in
-            var admitted: [WindowCount] = []
-            for count in counts {
-                if let until = state.until[count.group.unit], until > now { continue }
-                state.until[count.group.unit] = now + Self.holdMilliseconds
-                admitted.append(count)
+            var admitted: [RuleCrossing] = []
+            for crossing in crossings {
+                let offer = Offer(unit: crossing.count.group.unit, rule: crossing.rule.name)
+                if let until = state.until[offer], until > now { continue }
+                state.until[offer] = now + Self.holdMilliseconds
+                admitted.append(crossing)
             }
             if state.until.count >= state.pruneAt {
                 state.until = state.until.filter { $0.value > now }

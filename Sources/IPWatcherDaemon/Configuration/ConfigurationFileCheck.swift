@@ -1,3 +1,4 @@
+import Configuration
 import Yams
 
 /// A second, independent reading of the YAML file that knows the schema: swift-configuration's YAML provider
@@ -10,8 +11,27 @@ struct ConfigurationFileCheck {
     private(set) var keys: Set<String> = []
     /// The text of every single-value key the file sets; used to tell whether the file itself holds a password.
     private(set) var values: [String: String] = [:]
+    /// The entries of every list key the file sets as a YAML sequence; `detection.rules` entries written as
+    /// mappings are turned into their one-line text (``IPWatcherConfiguration/Rule/text``).
+    private(set) var lists: [String: [String]] = [:]
     /// The file's path, for locations in errors.
     private let path: String
+
+    /// The file's values as a provider for the layered reader, below the environment and the overrides.
+    ///
+    /// Built from this reading rather than by swift-configuration's YAML provider, which refuses a whole file
+    /// when a list holds mappings, as `detection.rules` does. Values are text, as the reader reads every key.
+    var provider: InMemoryProvider {
+        var contents: [AbsoluteConfigKey: ConfigValue] = [:]
+        for (key, value) in values {
+            let isSecret = IPWatcherConfiguration.schemaByName[key]?.isSecret ?? false
+            contents[AbsoluteConfigKey(ConfigKey(key))] = ConfigValue(.string(value), isSecret: isSecret)
+        }
+        for (key, entries) in lists {
+            contents[AbsoluteConfigKey(ConfigKey(key))] = ConfigValue(.stringArray(entries), isSecret: false)
+        }
+        return InMemoryProvider(name: "config file \(path)", values: contents)
+    }
 
     /// Checks `text`, the contents of the file at `path` (named in errors).
     init(text: String, path: String) throws(ConfigurationError) {
@@ -80,13 +100,20 @@ struct ConfigurationFileCheck {
             try Self.rejectNull(node, key: key, location: location)
             values[key] = scalar.string
         case .sequence(let sequence) where spec.kind == .list:
+            var entries: [String] = []
             for (index, element) in sequence.enumerated() {
-                guard case .scalar = element else {
+                if case .mapping(let mapping) = element, spec.kind == .list, key == "detection.rules" {
+                    entries.append(try ruleText(mapping, entry: index + 1, location: position(of: element.mark)))
+                    continue
+                }
+                guard case .scalar(let scalar) = element else {
                     throw ConfigurationError(
                         key: key, message: "entry \(index + 1) is not a single value (in \(location))")
                 }
                 try Self.rejectNull(element, key: key, location: location)
+                entries.append(scalar.string)
             }
+            lists[key] = entries
         case .sequence:
             throw ConfigurationError(key: key, message: "needs a single value, not a list (in \(location))")
         case .mapping:
@@ -95,6 +122,51 @@ struct ConfigurationFileCheck {
             // Yams resolves aliases while composing; an alias node here would be a Yams change.
             throw ConfigurationError(key: key, message: "an alias is not supported here (in \(location))")
         }
+    }
+
+    /// The one-line text of a rule written as a mapping, after checking its fields: each known, given once, a
+    /// single value without the separators of the text form.
+    private func ruleText(_ mapping: Node.Mapping, entry: Int, location: String) throws(ConfigurationError) -> String {
+        let key = "detection.rules"
+        let known = ["name", "threshold", "window", "mode", "dry_run", "ban_seconds"]
+        var fields: [String: String] = [:]
+        for (fieldKey, value) in mapping {
+            let field = fieldKey.scalar?.string ?? ""
+            guard known.contains(field) else {
+                throw ConfigurationError(
+                    key: key,
+                    message: "entry \(entry) has an unknown field \(ConfigurationError.quoted(field)) "
+                        + "(known: \(known.joined(separator: ", "))) (in \(location))")
+            }
+            guard case .scalar(let scalar) = value, !Self.isNull(value) || scalar.string.isEmpty else {
+                throw ConfigurationError(
+                    key: key, message: "entry \(entry) field \(field) needs a single value (in \(location))")
+            }
+            let text = ConfigurationValueReader.trimmed(scalar.string)
+            guard !text.contains(where: { ":/,=".contains($0) }) else {
+                throw ConfigurationError(
+                    key: key,
+                    message: "entry \(entry) field \(field): \(ConfigurationError.quoted(text)) is not a plain value (in \(location))")
+            }
+            fields[field] = text
+        }
+        for required in ["name", "threshold", "window"] where fields[required, default: ""].isEmpty {
+            throw ConfigurationError(key: key, message: "entry \(entry) needs \(required) (in \(location))")
+        }
+        var text = "\(fields["name"] ?? ""):\(fields["threshold"] ?? "")/\(fields["window"] ?? "")"
+        if let mode = fields["mode"], !mode.isEmpty { text += ":" + mode }
+        if let dryRun = fields["dry_run"] {
+            switch dryRun.lowercased() {
+            case "true", "yes", "on", "1": text += ":dry_run"
+            case "false", "no", "off", "0", "": break
+            default:
+                throw ConfigurationError(
+                    key: key,
+                    message: "entry \(entry) field dry_run: \(ConfigurationError.quoted(dryRun)) is not true or false (in \(location))")
+            }
+        }
+        if let ban = fields["ban_seconds"], !ban.isEmpty { text += ":ban=" + ban }
+        return text
     }
 
     /// Throws for `~` and `null`, which would otherwise be taken as the text "~" or "null". An empty value

@@ -19,13 +19,20 @@ extension IPWatcherConfiguration {
         public var dryRun: Bool
         /// Prefix of every counter key; non-empty, without spaces or control characters.
         public var keyPrefix: String
+        /// Several named rules at once; empty: the one rule of ``mode``, ``threshold``, ``window`` and ``dryRun``,
+        /// named `default`. Setting both is an error.
+        public var rules: [Rule]
+        /// The share of a rule's threshold from which a unit counts as near the limit (metrics), above 0, at most 1.
+        public var nearLimit: Double
 
         /// Creates the section; every parameter defaults to the documented default.
         public init(
             mode: DetectionMode = .fixed, threshold: Int = 15, window: Int = 60, ipv4Prefix: Int = 32,
             ipv6Prefix: Int = 64, allowlist: [String] = ["127.0.0.0/8", "::1/128"], dryRun: Bool = false,
-            keyPrefix: String = "ipwatcher:"
+            keyPrefix: String = "ipwatcher:", rules: [Rule] = [], nearLimit: Double = 0.8
         ) {
+            self.rules = rules
+            self.nearLimit = nearLimit
             self.mode = mode
             self.threshold = threshold
             self.window = window
@@ -36,6 +43,9 @@ extension IPWatcherConfiguration {
             self.keyPrefix = keyPrefix
         }
     }
+
+    /// The keys of the single rule, which `detection.rules` replaces.
+    static let singleRuleKeys = ["detection.mode", "detection.threshold", "detection.window", "detection.dry_run"]
 
     /// How requests are counted against the threshold.
     ///

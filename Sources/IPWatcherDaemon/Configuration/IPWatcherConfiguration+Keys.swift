@@ -110,6 +110,8 @@ extension IPWatcherConfiguration {
         KeySpec("detection.ipv6_prefix"),
         KeySpec("detection.allowlist", .list),
         KeySpec("detection.dry_run"),
+        KeySpec("detection.rules", .list),
+        KeySpec("detection.near_limit"),
         KeySpec("detection.key_prefix"),
         KeySpec("blocklist.key"),
         KeySpec("blocklist.ban_seconds"),

@@ -33,7 +33,7 @@ extension IPWatcherConfiguration {
         var fileKeys: Set<String> = []
         if let file, let check = try checkedFile(file, isExplicit: fileIsExplicit), !check.keys.isEmpty {
             fileKeys = check.keys
-            providers.append(try await fileProvider(file))
+            providers.append(check.provider)
         }
         let values = ConfigurationValueReader(reader: ConfigReader(providers: providers), fileKeys: fileKeys)
 
@@ -84,23 +84,6 @@ extension IPWatcherConfiguration {
                 throw ConfigurationError(key: "", message: "config file \(quotedPath) is not UTF-8 text")
             }
             return try ConfigurationFileCheck(text: text, path: path)
-        }
-    }
-
-    /// swift-configuration's YAML provider for the file.
-    private static func fileProvider(_ path: String) async throws(ConfigurationError) -> FileProvider<YAMLSnapshot> {
-        do {
-            // The path goes through a reader because the initializer taking one directly wants a `FilePath`,
-            // from swift-system, which this target does not depend on.
-            let pathReader = ConfigReader(
-                provider: InMemoryProvider(values: ["filePath": ConfigValue(.string(path), isSecret: false)]))
-            return try await FileProvider<YAMLSnapshot>(
-                parsingOptions: YAMLSnapshot.ParsingOptions(secretsSpecifier: .specific(["redis.url"])),
-                config: pathReader)
-        } catch {
-            let reason = String(String(describing: error).prefix { !$0.isNewline })
-            throw ConfigurationError(
-                key: "", message: "config file \(ConfigurationError.quoted(path)) cannot be loaded: \(reason)")
         }
     }
 
@@ -180,9 +163,33 @@ extension IPWatcherConfiguration {
             throw ConfigurationError.invalid(
                 "detection.key_prefix", keyPrefix, "must be non-empty, without spaces or control characters")
         }
+        var rules: [Rule] = []
+        for text in values.list("detection.rules") ?? [] {
+            let rule = try Rule.parse(text)
+            if rules.contains(where: { $0.name == rule.name }) {
+                throw ConfigurationError.invalid("detection.rules", text, "repeats the name \(rule.name)")
+            }
+            rules.append(rule)
+        }
+        if !rules.isEmpty {
+            for key in singleRuleKeys where try values.text(key) != nil {
+                throw ConfigurationError(
+                    key: "detection.rules",
+                    message: "cannot be combined with \(key): set the single rule's keys or detection.rules, not both")
+            }
+        }
+        let nearLimitText = try values.text("detection.near_limit")
+        var nearLimit = defaults.nearLimit
+        if let nearLimitText {
+            guard let value = Double(ConfigurationValueReader.trimmed(nearLimitText)), value > 0, value <= 1 else {
+                throw ConfigurationError.invalid(
+                    "detection.near_limit", nearLimitText, "is not a fraction above 0 and at most 1 (0.8: 80 %)")
+            }
+            nearLimit = value
+        }
         return Detection(
             mode: mode, threshold: threshold, window: window, ipv4Prefix: ipv4Prefix, ipv6Prefix: ipv6Prefix,
-            allowlist: allowlist, dryRun: dryRun, keyPrefix: keyPrefix)
+            allowlist: allowlist, dryRun: dryRun, keyPrefix: keyPrefix, rules: rules, nearLimit: nearLimit)
     }
 
     /// The `blocklist` section.

@@ -29,6 +29,9 @@ extension IPWatcherConfiguration {
         }
         var openSections: [Substring] = []
         for spec in Self.schema {
+            // With detection.rules in force the single rule's keys are unset (setting both is an error), and
+            // rendering them would make the output fail to load.
+            if !detection.rules.isEmpty, Self.singleRuleKeys.contains(spec.name) { continue }
             let parts = spec.name.split(separator: ".")
             let sections = Array(parts.dropLast())
             var shared = 0
@@ -78,6 +81,8 @@ extension IPWatcherConfiguration {
         case "detection.ipv6_prefix": return String(detection.ipv6Prefix)
         case "detection.allowlist": return YAMLScalar.list(detection.allowlist)
         case "detection.dry_run": return String(detection.dryRun)
+        case "detection.rules": return YAMLScalar.list(detection.rules.map(\.text))
+        case "detection.near_limit": return ConfigurationValueReader.decimal(detection.nearLimit)
         case "detection.key_prefix": return YAMLScalar.render(detection.keyPrefix)
         case "blocklist.key": return YAMLScalar.render(blocklist.key)
         case "blocklist.ban_seconds": return String(blocklist.banSeconds)

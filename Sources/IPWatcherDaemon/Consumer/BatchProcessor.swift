@@ -4,8 +4,9 @@ import NIOCore
 import RESP
 import RedisClient
 
-/// Turns popped entries into counter updates and blocks: parse, add up per unit and window, one pipeline
-/// of counter updates, then one of blocks for the units over the threshold.
+/// Turns popped entries into counter updates and blocks: parse, add up per unit and window for each distinct
+/// counter of the rules, one pipeline of counter updates per counter, then one of blocks for the units over a
+/// rule's threshold.
 struct BatchProcessor {
     let client: RedisRouter
     let settings: WorkerSettings
@@ -18,7 +19,9 @@ struct BatchProcessor {
     /// Random per processor (``randomRunID()``), so batch tags never repeat across runs, hosts or reused process ids.
     private let runID: String
     private var batchSequence: UInt64 = 0
-    private var aggregator: BatchAggregator
+    /// One aggregator per distinct counter of the rules (``RuleCounter/grouping(_:)``), in that order.
+    private var aggregators: [BatchAggregator]
+    private var counterPlan: [(counter: RuleCounter, rules: [Int])]
     private var aggregatorSettings: DetectionSettings
 
     init(client: RedisRouter, settings: WorkerSettings, statistics: WorkerStatistics, logger: Logger) {
@@ -32,7 +35,7 @@ struct BatchProcessor {
         self.rolling = RollingWindowCounter(keys: settings.keys)
         self.runID = Self.randomRunID()
         self.aggregatorSettings = settings.detection
-        self.aggregator = Self.makeAggregator(settings.detection)
+        (self.counterPlan, self.aggregators) = Self.makeAggregators(settings.detection)
     }
 
     /// Eight random letters and digits, about 47 bits: short, since every rolling member carries the tag.
@@ -44,18 +47,30 @@ struct BatchProcessor {
         return id
     }
 
-    private static func makeAggregator(_ detection: DetectionSettings) -> BatchAggregator {
-        BatchAggregator(
-            rule: detection.rule, clock: EventClock(windowMilliseconds: Int64(detection.rule.windowSeconds) * 1000))
+    /// The counters the rules read and an aggregator for each: units named and filtered by the rules' shared
+    /// prefixes and allowlist, windows and mode by the counter, stale by the counter's window.
+    private static func makeAggregators(
+        _ detection: DetectionSettings
+    ) -> ([(counter: RuleCounter, rules: [Int])], [BatchAggregator]) {
+        let plan = RuleCounter.grouping(detection.rules)
+        let aggregators = plan.map { entry in
+            var rule = detection.unitRule
+            rule.mode = entry.counter.mode
+            rule.windowSeconds = entry.counter.windowSeconds
+            return BatchAggregator(rule: rule, clock: EventClock(windowMilliseconds: rule.windowMilliseconds))
+        }
+        return (plan, aggregators)
     }
 
     /// Parses and adds up `entries` under `detection`; records the parse figures.
+    ///
+    /// An entry is counted when any counter counts it, and stale only when it is older than every window.
     mutating func prepare(_ entries: [ByteBuffer], detection: DetectionSettings, now: Int64) -> PreparedBatch {
         if detection != aggregatorSettings {
-            aggregator = Self.makeAggregator(detection)
+            (counterPlan, aggregators) = Self.makeAggregators(detection)
             aggregatorSettings = detection
         }
-        aggregator.reset()
+        for index in aggregators.indices { aggregators[index].reset() }
         batchSequence &+= 1
         var batch = PreparedBatch(detection: detection, now: now, tag: "\(runID)-\(batchSequence)")
         batch.popped = entries.count
@@ -63,7 +78,18 @@ struct BatchProcessor {
             let parsed = entry.withUnsafeReadableBytes { QueueEntryParser.parse($0) }
             switch parsed {
             case .success(let queueEntry):
-                switch aggregator.add(queueEntry, now: now) {
+                var outcome = EntryOutcome.stale
+                for index in aggregators.indices {
+                    switch aggregators[index].add(queueEntry, now: now) {
+                    case .counted: outcome = .counted
+                    case .allowlisted: outcome = .allowlisted
+                    case .future: outcome = .future
+                    case .stale: break
+                    }
+                    // Allowlist and future time do not depend on the window: the first counter decides them.
+                    if outcome == .allowlisted || outcome == .future { break }
+                }
+                switch outcome {
                 case .counted: batch.counted += 1
                 case .allowlisted: batch.allowlisted += 1
                 case .stale: batch.stale += 1
@@ -73,7 +99,13 @@ struct BatchProcessor {
                 reject(entry, reason: reason, in: &batch)
             }
         }
-        batch.groups = aggregator.groups
+        batch.counters = zip(counterPlan, aggregators).enumerated().map { index, pair in
+            let (entry, aggregator) = pair
+            return CounterBatch(
+                counter: entry.counter, rules: entry.rules,
+                rollingCap: entry.rules.reduce(1) { max($0, detection.rules[$1].rollingCap) },
+                groups: aggregator.groups, tag: index == 0 ? batch.tag : "\(batch.tag).\(index)", now: now)
+        }
         let prepared = batch
         statistics.record { totals in
             totals.popped += prepared.popped
@@ -116,21 +148,30 @@ struct BatchProcessor {
     /// - Throws: ``BatchWriteRefusal`` when Redis refuses a step for a lasting reason (the batch must be kept
     ///   and tried again later), or the error of a failed connection or a transient refusal.
     func write(_ batch: inout PreparedBatch) async throws {
-        if batch.progress.counts == nil {
-            var counts: [WindowCount] = []
-            if !batch.groups.isEmpty {
-                counts =
-                    switch batch.detection.rule.mode {
-                    case .fixed: try await fixed.count(batch, on: client)
-                    case .rolling: try await rolling.count(batch, on: client)
-                    }
+        if !batch.progress.countersWritten {
+            for (index, counter) in batch.counters.enumerated() where batch.progress.counts[index] == nil {
+                var counts: [WindowCount] = []
+                if !counter.groups.isEmpty {
+                    counts =
+                        switch counter.counter.mode {
+                        case .fixed: try await fixed.count(counter, on: client)
+                        case .rolling: try await rolling.count(counter, on: client)
+                        }
+                }
+                batch.progress.counts[index] = counts
             }
-            batch.progress.counts = counts
-            batch.progress.pendingBans = writer.candidates(counts, detection: batch.detection, now: batch.now)
+            batch.progress.countersWritten = true
+            recordRuleFigures(batch)
+            batch.progress.pendingBans = writer.candidates(
+                batch.progress.counts, counters: batch.counters, detection: batch.detection, now: batch.now)
         }
         if var pending = batch.progress.pendingBans, !pending.isEmpty {
             defer { batch.progress.pendingBans = pending }
-            batch.progress.blocked += try await writer.block(&pending, detection: batch.detection, now: batch.now)
+            var done: [String: Int] = [:]
+            defer {
+                for (rule, count) in done { batch.progress.blockedByRule[rule, default: 0] += count }
+            }
+            try await writer.block(&pending, now: batch.now, done: &done)
         }
         if !batch.progress.deadLettersWritten {
             if let rejectedKey = settings.rejectedKey, !batch.rejectedEntries.isEmpty {
@@ -152,6 +193,32 @@ struct BatchProcessor {
             totals.counted += finished.counted
             totals.blocked += finished.progress.blocked
             totals.batches += 1
+            for (rule, count) in finished.progress.blockedByRule { totals.rules[rule, default: .init()].blocks += count }
+        }
+    }
+
+    /// Adds each rule's crossings and near-limit units of a batch whose counters are written to the totals.
+    private func recordRuleFigures(_ batch: PreparedBatch) {
+        let detection = batch.detection
+        var figures: [String: WorkerStatistics.RuleTotals] = [:]
+        for (index, counter) in batch.counters.enumerated() {
+            guard let counts = batch.progress.counts[index] else { continue }
+            for ruleIndex in counter.rules {
+                let rule = detection.rules[ruleIndex]
+                let near = rule.nearLimitCount(ratio: detection.nearLimitRatio)
+                var totals = figures[rule.name] ?? WorkerStatistics.RuleTotals()
+                for count in counts {
+                    if rule.crossed(before: count.before, after: count.after) { totals.crossings += 1 }
+                    if count.before < near && count.after >= near && count.after < rule.threshold { totals.nearLimit += 1 }
+                }
+                figures[rule.name] = totals
+            }
+        }
+        statistics.record { totals in
+            for (name, figure) in figures {
+                totals.rules[name, default: .init()].crossings += figure.crossings
+                totals.rules[name, default: .init()].nearLimit += figure.nearLimit
+            }
         }
     }
 }

@@ -7,16 +7,21 @@
 /// carry an applied-marker (``FixedWindowCounter``), rolling members are named by the batch, and the ban
 /// script's `SADD` adds a unit once.
 struct BatchWriteProgress {
-    /// Counts before and after the batch, once the counters are written; nil until then.
-    var counts: [WindowCount]?
-    /// Units over the threshold still to be offered to the blocklist (or announced, in a dry run); nil until
-    /// the counters are written and the candidates chosen.
-    var pendingBans: [WindowCount]?
-    /// Units newly blocked by this batch so far.
-    var blocked = 0
+    /// Counts before and after the batch per counter (by index in ``PreparedBatch/counters``), each once its
+    /// counter is written.
+    var counts: [Int: [WindowCount]] = [:]
+    /// Whether every counter is written.
+    var countersWritten = false
+    /// Units over a rule's threshold still to be offered to the blocklist (or announced, for a rule in dry run);
+    /// nil until the counters are written and the candidates chosen.
+    var pendingBans: [RuleCrossing]?
+    /// Units newly blocked (or, for a rule in dry run, announced) by this batch so far, per rule name.
+    var blockedByRule: [String: Int] = [:]
+    /// Units newly blocked or announced by this batch so far.
+    var blocked: Int { blockedByRule.values.reduce(0, +) }
     /// Whether the rejected entries are in the dead-letter list (or there were none to write).
     var deadLettersWritten = false
 
     /// Whether every step is done.
-    var isComplete: Bool { counts != nil && pendingBans?.isEmpty == true && deadLettersWritten }
+    var isComplete: Bool { countersWritten && pendingBans?.isEmpty == true && deadLettersWritten }
 }

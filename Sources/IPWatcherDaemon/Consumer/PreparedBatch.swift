@@ -7,8 +7,8 @@ import NIOCore
 /// goes away or refuses a write, so a retry never parses or counts an entry twice on the worker's side, and
 /// ``progress`` keeps it from writing a finished step again.
 struct PreparedBatch {
-    /// Counts per unit and window.
-    var groups: [UnitCount] = []
+    /// Counts per unit and window, one set per distinct counter of the rules (``RuleCounter``).
+    var counters: [CounterBatch] = []
     /// Refused entries per reason.
     var rejected: [EntryRejection: Int] = [:]
     /// Copies of refused entries for the dead-letter list, when one is configured.
@@ -17,7 +17,7 @@ struct PreparedBatch {
     var popped = 0
     /// Valid entries that will be counted.
     var counted = 0
-    /// Valid entries older than a window.
+    /// Valid entries older than the longest rule's window.
     var stale = 0
     /// Valid entries from allowlisted addresses.
     var allowlisted = 0
@@ -30,4 +30,21 @@ struct PreparedBatch {
     var tag: String
     /// What of the batch has been written so far.
     var progress = BatchWriteProgress()
+}
+
+/// The part of a prepared batch one counter takes: the counter, the groups it adds, the rules reading it.
+struct CounterBatch {
+    /// The counter's mode and window.
+    var counter: RuleCounter
+    /// Indices into the batch's rules of the rules that read this counter.
+    var rules: [Int]
+    /// Members a rolling counter keeps per unit: the largest ``DetectionRule/rollingCap`` of its rules.
+    var rollingCap: Int
+    /// Counts per unit and window.
+    var groups: [UnitCount]
+    /// Names this counter's part of the batch: its applied-markers and rolling members. The first counter
+    /// takes the batch's tag, so a single rule writes exactly what it always did.
+    var tag: String
+    /// The worker's clock when the batch was prepared.
+    var now: Int64
 }

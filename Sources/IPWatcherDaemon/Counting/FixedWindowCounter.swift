@@ -61,22 +61,22 @@ struct FixedWindowCounter: WindowCounter {
         """)
 
     func encode(
-        _ slice: ArraySlice<UnitCount>, of batch: PreparedBatch, marker: String?, head: RedisScriptCall,
+        _ slice: ArraySlice<UnitCount>, of batch: CounterBatch, marker: String?, head: RedisScriptCall,
         into encoder: inout RESPCommandEncoder
     ) {
-        let rule = batch.detection.rule
-        let window = rule.fixedWindow
+        let windowSeconds = batch.counter.windowSeconds
+        let window = FixedWindow(lengthSeconds: windowSeconds)
         // The marker lives as long as the longest-lived counter of the call: a repeat after that finds no
         // counter to count twice in a window that is still read.
         let markerExpiry = slice.reduce(Int64.min) { max($0, window.counterExpiry(of: $1.windowIndex)) }
         encoder.encode(
             head, slice.count + 1, marker ?? keys.appliedKey(batchTag: batch.tag, chunk: 0),
-            CounterKeys(groups: slice, keys: keys, windowSeconds: rule.windowSeconds), markerExpiry,
+            CounterKeys(groups: slice, keys: keys, windowSeconds: windowSeconds), markerExpiry,
             IncrementsAndExpiries(groups: slice, window: window))
     }
 
-    func key(of group: UnitCount, in batch: PreparedBatch) -> String {
-        keys.fixedCounterKeyPrefix(windowSeconds: batch.detection.rule.windowSeconds, windowIndex: group.windowIndex)
+    func key(of group: UnitCount, in batch: CounterBatch) -> String {
+        keys.fixedCounterKeyPrefix(windowSeconds: batch.counter.windowSeconds, windowIndex: group.windowIndex)
             + group.unit.name
     }
 

@@ -3,7 +3,7 @@ import NIOCore
 import RESP
 import RedisClient
 
-/// Rolling windows: a sorted set per unit holding event times, trimmed to the window and capped in size.
+/// Rolling windows: a sorted set per unit and window length holding event times, trimmed to the window and capped in size.
 ///
 /// For each unit, the script drops members older than the window, adds the batch's events, reads the count
 /// and expires the key after a window of silence. Members are `time:tag:n` so that events in the same
@@ -67,18 +67,19 @@ struct RollingWindowCounter: WindowCounter {
         return out
         """)
 
-    func key(of group: UnitCount, in batch: PreparedBatch) -> String {
-        keys.rollingKey(unitName: group.unit.name)
+    func key(of group: UnitCount, in batch: CounterBatch) -> String {
+        keys.rollingKey(unitName: group.unit.name, windowSeconds: batch.counter.windowSeconds)
     }
 
     func encode(
-        _ slice: ArraySlice<UnitCount>, of batch: PreparedBatch, marker: String?, head: RedisScriptCall,
+        _ slice: ArraySlice<UnitCount>, of batch: CounterBatch, marker: String?, head: RedisScriptCall,
         into encoder: inout RESPCommandEncoder
     ) {
-        let rule = batch.detection.rule
+        let windowSeconds = batch.counter.windowSeconds
         encoder.encode(
-            head, slice.count, RollingKeys(groups: slice, prefix: keys.rollingKeyPrefix), batch.now,
-            rule.windowMilliseconds, rule.rollingCap, batch.tag, EventTimes(groups: slice))
+            head, slice.count, RollingKeys(groups: slice, prefix: keys.rollingKeyPrefix(windowSeconds: windowSeconds)),
+            batch.now, FixedWindow(lengthSeconds: windowSeconds).lengthMilliseconds, batch.rollingCap, batch.tag,
+            EventTimes(groups: slice))
     }
 
 }

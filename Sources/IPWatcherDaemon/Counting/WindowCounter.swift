@@ -22,10 +22,10 @@ protocol WindowCounter: Sendable {
     /// Appends the script call for the units of `slice`, all from `batch`, after `head` (`EVALSHA sha` or
     /// `FCALL name`); `marker` is the call's applied-marker key when ``usesMarker``.
     func encode(
-        _ slice: ArraySlice<UnitCount>, of batch: PreparedBatch, marker: String?, head: RedisScriptCall,
+        _ slice: ArraySlice<UnitCount>, of batch: CounterBatch, marker: String?, head: RedisScriptCall,
         into encoder: inout RESPCommandEncoder)
     /// The key of `group`'s counter, which routes its call in a Redis Cluster.
-    func key(of group: UnitCount, in batch: PreparedBatch) -> String
+    func key(of group: UnitCount, in batch: CounterBatch) -> String
     /// The key named when a call fails without naming one.
     var keyDescription: String { get }
 }
@@ -87,7 +87,7 @@ extension WindowCounter {
         groups[index * chunkSize..<min((index + 1) * chunkSize, groups.count)]
     }
 
-    /// Counts all groups of `batch` and returns the counts before and after.
+    /// Counts all groups of one counter's part of a batch and returns the counts before and after.
     ///
     /// On a single server the calls take ``chunkSize`` units each; on a Redis Cluster each unit gets a call of its
     /// own, routed to its counter's master (``RedisRouter/evaluateChunked(_:units:chunkSize:timeout:key:encode:)``).
@@ -97,7 +97,7 @@ extension WindowCounter {
     ///
     /// - Throws: ``BatchWriteRefusal`` when Redis refused a call for a lasting reason (the first such, naming
     ///   its key), ``RedisError/server(_:)`` for a transient one, or the connection's error.
-    func count(_ batch: PreparedBatch, on client: RedisRouter) async throws -> [WindowCount] {
+    func count(_ batch: CounterBatch, on client: RedisRouter) async throws -> [WindowCount] {
         let groups = batch.groups
         let (replies, unitsPerCall) = try await client.evaluateChunked(
             Self.script, units: groups.count, chunkSize: Self.chunkSize, key: { key(of: groups[$0], in: batch) }

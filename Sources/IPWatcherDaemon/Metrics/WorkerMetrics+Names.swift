@@ -21,6 +21,12 @@ extension WorkerMetrics {
         static let window = "ipwatcher_detection_window_seconds"
         static let dryRun = "ipwatcher_detection_dry_run"
         static let mode = "ipwatcher_detection_mode"
+        static let ruleCrossings = "ipwatcher_rule_crossings_total"
+        static let ruleBlocks = "ipwatcher_rule_blocks_total"
+        static let ruleNearLimit = "ipwatcher_rule_near_limit_total"
+        static let ruleThreshold = "ipwatcher_rule_threshold"
+        static let ruleWindow = "ipwatcher_rule_window_seconds"
+        static let ruleDryRun = "ipwatcher_rule_dry_run"
     }
 
     /// The `# HELP` text of each metric; README's *Metrics* section says the same at more length.
@@ -41,9 +47,15 @@ extension WorkerMetrics {
         Name.queueLength: "Entries waiting in the queue list (LLEN, refreshed about once a second).",
         Name.batchSize: "Entries per written batch.",
         Name.batchDuration: "Time to write one batch to Redis, retries included.",
-        Name.threshold: "Requests per window that make a bot (detection.threshold), as now in force.",
-        Name.window: "Window length in seconds (detection.window), as now in force.",
-        Name.dryRun: "1 while detection.dry_run is on: nothing is blocked.",
-        Name.mode: "1 for the detection mode in force (fixed or rolling), 0 for the other.",
+        Name.threshold: "Requests per window that make a bot, of the first rule in force (see ipwatcher_rule_threshold).",
+        Name.window: "Window length in seconds of the first rule in force (see ipwatcher_rule_window_seconds).",
+        Name.dryRun: "1 while every rule is in dry run: nothing is blocked.",
+        Name.mode: "1 for the first rule's mode (fixed or rolling), 0 for the other.",
+        Name.ruleCrossings: "Units whose count crossed the rule's threshold, by rule (dry-run rules included).",
+        Name.ruleBlocks: "Units the rule blocked (a dry-run rule: announced), by rule.",
+        Name.ruleNearLimit: "Units whose count reached the near-limit share of the rule's threshold, by rule.",
+        Name.ruleThreshold: "Requests per window that make a bot, by rule in force.",
+        Name.ruleWindow: "Window length in seconds, by rule in force.",
+        Name.ruleDryRun: "1 while the rule is in dry run, by rule in force.",
     ]
 }

@@ -67,10 +67,23 @@ public final class WorkerMetrics: Sendable {
     private let mode: [DetectionRule.Mode: Gauge]
     /// What the counters were last brought up to, so each update adds only the growth since.
     private let applied = Mutex(Applied())
+    /// Makes the per-rule instruments as rule names appear (a reload may add rules).
+    private let factory: PrometheusMetricsFactory
 
     private struct Applied {
         var statistics = WorkerStatistics.Snapshot()
         var reconnects: [String: Int] = [:]
+        var rules: [String: RuleInstruments] = [:]
+    }
+
+    /// One rule's series, labelled `rule="<name>"`.
+    private struct RuleInstruments {
+        let crossings: CoreMetrics.Counter
+        let blocks: CoreMetrics.Counter
+        let nearLimit: CoreMetrics.Counter
+        let threshold: Gauge
+        let window: Gauge
+        let dryRun: Gauge
     }
 
     /// Upper bounds of the `ipwatcher_batch_size` buckets, up to the largest `queue.batch`.
@@ -123,6 +136,18 @@ public final class WorkerMetrics: Sendable {
         dryRun = gauge(Name.dryRun)
         mode = Dictionary(
             uniqueKeysWithValues: DetectionRule.Mode.allCases.map { ($0, gauge(Name.mode, [("mode", $0.rawValue)])) })
+        self.factory = factory
+    }
+
+    private func ruleInstruments(_ name: String) -> RuleInstruments {
+        let dimensions = [("rule", name)]
+        return RuleInstruments(
+            crossings: CoreMetrics.Counter(label: Name.ruleCrossings, dimensions: dimensions, factory: factory),
+            blocks: CoreMetrics.Counter(label: Name.ruleBlocks, dimensions: dimensions, factory: factory),
+            nearLimit: CoreMetrics.Counter(label: Name.ruleNearLimit, dimensions: dimensions, factory: factory),
+            threshold: Gauge(label: Name.ruleThreshold, dimensions: dimensions, factory: factory),
+            window: Gauge(label: Name.ruleWindow, dimensions: dimensions, factory: factory),
+            dryRun: Gauge(label: Name.ruleDryRun, dimensions: dimensions, factory: factory))
     }
 
     /// Records one written batch: how many entries it held, and how long writing it took, retries included.
@@ -160,6 +185,24 @@ public final class WorkerMetrics: Sendable {
                 counter.increment(by: max(0, new.refusals[step, default: 0] - old.refusals[step, default: 0]))
             }
             refusing.record(new.refusing == nil ? 0 : 1)
+            // Every rule in force gets its series at once, at 0, so rate() works from its first crossing; a rule
+            // a reload removed keeps its series, no longer growing.
+            let names = Set(readings.detection.rules.map(\.name)).union(new.rules.keys)
+            for name in names.sorted() {
+                let instruments = applied.rules[name] ?? ruleInstruments(name)
+                applied.rules[name] = instruments
+                let now = new.rules[name] ?? .init()
+                let before = old.rules[name] ?? .init()
+                instruments.crossings.increment(by: max(0, now.crossings - before.crossings))
+                instruments.blocks.increment(by: max(0, now.blocks - before.blocks))
+                instruments.nearLimit.increment(by: max(0, now.nearLimit - before.nearLimit))
+            }
+            for rule in readings.detection.rules {
+                guard let instruments = applied.rules[rule.name] else { continue }
+                instruments.threshold.record(rule.threshold)
+                instruments.window.record(rule.windowSeconds)
+                instruments.dryRun.record(rule.dryRun ? 1 : 0)
+            }
             applied.statistics = new
             for (role, connection) in readings.connections {
                 connected[role]?.record(connection.isReady ? 1 : 0)
@@ -169,7 +212,7 @@ public final class WorkerMetrics: Sendable {
                 applied.reconnects[role] = max(total, applied.reconnects[role, default: 0])
             }
         }
-        let rule = readings.detection.rule
+        let rule = readings.detection.unitRule
         threshold.record(rule.threshold)
         window.record(rule.windowSeconds)
         dryRun.record(readings.detection.dryRun ? 1 : 0)

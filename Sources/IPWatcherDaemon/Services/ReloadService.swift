@@ -43,9 +43,8 @@ public struct ReloadService: Service {
             logger.notice(
                 "configuration reloaded",
                 metadata: [
-                    "mode": "\(new.rule.mode.rawValue)", "threshold": "\(new.rule.threshold)",
-                    "window_s": "\(new.rule.windowSeconds)", "ban_s": "\(new.banSeconds)",
-                    "allowlist": "\(new.rule.allowlist.map(\.description).joined(separator: ","))",
+                    "rules": "\(new.rulesSummary)", "ban_s": "\(new.banSeconds)",
+                    "allowlist": "\(new.unitRule.allowlist.map(\.description).joined(separator: ","))",
                     "dry_run": "\(new.dryRun)", "changed": "\(old != new)",
                 ])
         } catch {

@@ -93,9 +93,7 @@ public struct IPWatcherWorker: Sendable {
                 "consuming",
                 metadata: [
                     "queue": "\(settings.queueKey)", "shards": "\(settings.queueShards)", "redis": "\(endpointText)",
-                    "mode": "\(settings.detection.rule.mode.rawValue)",
-                    "threshold": "\(settings.detection.rule.threshold)",
-                    "window_s": "\(settings.detection.rule.windowSeconds)",
+                    "rules": "\(settings.detection.rulesSummary)",
                 ])
             notifier.ready(status: "consuming \(settings.queueKey) at \(endpointText)")
         }

@@ -36,14 +36,22 @@ extension DetectionSettings {
     /// The reloadable detection settings a loaded configuration describes.
     public init(configuration: IPWatcherConfiguration) {
         let section = configuration.detection
-        let rule = DetectionRule(
-            mode: DetectionRule.Mode(rawValue: section.mode.rawValue) ?? .fixed,
-            threshold: section.threshold,
-            windowSeconds: section.window,
-            ipv4Prefix: section.ipv4Prefix,
-            ipv6Prefix: section.ipv6Prefix,
-            allowlist: section.allowlist.compactMap(IPNetwork.init))
-        self.init(rule: rule, banSeconds: configuration.blocklist.banSeconds, dryRun: section.dryRun)
+        let allowlist = section.allowlist.compactMap(IPNetwork.init)
+        func rule(_ name: String, _ mode: IPWatcherConfiguration.DetectionMode, _ threshold: Int, _ window: Int,
+                  dryRun: Bool, banSeconds: Int?) -> DetectionRule {
+            DetectionRule(
+                name: name, mode: DetectionRule.Mode(rawValue: mode.rawValue) ?? .fixed, threshold: threshold,
+                windowSeconds: window, ipv4Prefix: section.ipv4Prefix, ipv6Prefix: section.ipv6Prefix,
+                allowlist: allowlist, dryRun: dryRun, banSeconds: banSeconds)
+        }
+        let rules =
+            section.rules.isEmpty
+            ? [rule(DetectionRule.defaultName, section.mode, section.threshold, section.window, dryRun: section.dryRun,
+                    banSeconds: nil)]
+            : section.rules.map {
+                rule($0.name, $0.mode, $0.threshold, $0.window, dryRun: $0.dryRun, banSeconds: $0.banSeconds)
+            }
+        self.init(rules: rules, banSeconds: configuration.blocklist.banSeconds, nearLimitRatio: section.nearLimit)
     }
 }
 

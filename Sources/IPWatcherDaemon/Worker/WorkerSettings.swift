@@ -53,20 +53,3 @@ public struct WorkerSettings: Sendable, Hashable {
     /// Creates settings with the product's defaults.
     public init() {}
 }
-
-/// Detection settings that `SIGHUP` may change while the worker runs.
-public struct DetectionSettings: Sendable, Hashable {
-    /// Mode, threshold, window, prefixes and allowlist.
-    public var rule = DetectionRule()
-    /// How long a block lasts; 0 blocks for good.
-    public var banSeconds: Int = 3600
-    /// Detect, log and publish, but never write the blocklist.
-    public var dryRun = false
-
-    /// Creates settings with the product's defaults.
-    public init(rule: DetectionRule = DetectionRule(), banSeconds: Int = 3600, dryRun: Bool = false) {
-        self.rule = rule
-        self.banSeconds = banSeconds
-        self.dryRun = dryRun
-    }
-}

@@ -33,8 +33,29 @@ public final class WorkerStatistics: Sendable {
         /// succeeds. Not a total: `/healthz` and the systemd status report it while it lasts.
         public var refusing: BatchWriteRefusal?
 
+        /// Per rule name, what the rule saw and did (``RuleTotals``).
+        public var rules: [String: RuleTotals] = [:]
+
         /// Entries refused for any reason.
         public var rejectedTotal: Int { rejected.values.reduce(0, +) }
+    }
+
+    /// What one rule saw and did.
+    public struct RuleTotals: Sendable, Hashable {
+        /// Units whose count crossed the rule's threshold (whether or not that blocked them).
+        public var crossings = 0
+        /// Units the rule blocked (in dry run: announced).
+        public var blocks = 0
+        /// Units whose count entered the near-limit band: at least the near-limit share of the threshold,
+        /// still below it.
+        public var nearLimit = 0
+
+        /// Totals with the given counts, zero by default.
+        public init(crossings: Int = 0, blocks: Int = 0, nearLimit: Int = 0) {
+            self.crossings = crossings
+            self.blocks = blocks
+            self.nearLimit = nearLimit
+        }
     }
 
     private let totals = Mutex(Snapshot())

@@ -80,7 +80,7 @@ struct BlocklistContext {
     /// The unit for an address (or a unit name such as `2001:db8:1:2::/64`), as the worker would count it.
     func unit(for text: String) throws -> DetectionUnit {
         if let address = IPAddress(text) {
-            return settings.detection.rule.unit(for: address)
+            return settings.detection.unitRule.unit(for: address)
         }
         if let network = IPNetwork(text) {
             return DetectionUnit(network: network)

@@ -94,7 +94,7 @@ struct DemoCommand: AsyncParsableCommand {
     private func demoSettings() -> WorkerSettings {
         var settings = WorkerSettings()
         settings.blockTimeout = .milliseconds(200)
-        settings.detection.rule = rule.rule
+        settings.detection.rules = [rule.rule]
         return settings
     }
 
@@ -150,7 +150,7 @@ struct DemoCommand: AsyncParsableCommand {
         let demo = DemoRun(
             endpoint: endpoint, clusterSeeds: clusterSeeds, settings: settings, workers: workers, count: count,
             rate: rate > 0 ? rate : nil, seed: seed)
-        let rule = settings.detection.rule
+        let rule = settings.detection.unitRule
         note(
             "worker: \(rule.mode.rawValue) windows of \(rule.windowSeconds) s, threshold \(rule.threshold); "
                 + (workers > 1 ? "\(workers) workers on \(settings.queueShards) queue shards; " : "")

@@ -26,6 +26,21 @@ struct TemporaryDirectory {
         return file
     }
 
+    /// Copies the executable at `source` to `name`, mode 0755, and returns its URL.
+    ///
+    /// The copy is made by `install`, a child process, never by this process: a file this process held open for
+    /// writing could be inherited by a child that another test forks at that moment, and executing the copy fails
+    /// with "Text file busy" (ETXTBSY) for as long as that child keeps the descriptor. `install` has no other
+    /// threads, and its descriptor is gone when it exits.
+    func copyExecutable(_ source: URL, to name: String) throws -> URL {
+        let target = path(name)
+        let result = try Subprocess.run("/usr/bin/install", ["-m", "0755", source.path, target.path])
+        guard result.succeeded else {
+            throw DeploymentTestError("install \(source.path) \(target.path) failed:\n" + result.combinedOutput)
+        }
+        return target
+    }
+
     /// Deletes the directory and everything in it.
     func remove() {
         try? FileManager.default.removeItem(at: url)
