@@ -120,8 +120,10 @@ enum QueueEntryFuzzing {
         guard fixedKey == fixedPrefix + name, builtPrefix == fixedPrefix else {
             fatalError("\(context): counter key \(fixedKey.debugDescription) is not \(fixedPrefix)\(name)")
         }
-        let rollingKey = keys.rollingKey(unitName: name)
-        guard rollingKey == keys.prefix + "rolling:" + name, keys.rollingKeyPrefix + name == rollingKey else {
+        let rollingKey = keys.rollingKey(unitName: name, windowSeconds: rule.windowSeconds)
+        let rollingPrefix = keys.prefix + "rolling:\(rule.windowSeconds):"
+        guard rollingKey == rollingPrefix + name, keys.rollingKeyPrefix(windowSeconds: rule.windowSeconds) + name == rollingKey
+        else {
             fatalError("\(context): rolling key \(rollingKey.debugDescription)")
         }
     }
