@@ -60,6 +60,25 @@ public struct KeySchema: Hashable, Sendable {
     /// The sorted set of banned units scored by ban expiry time: `<prefix>bans`.
     public var bansKey: String { "\(prefix)bans" }
 
+    /// The hash of what the worker knows about each ban it made: `<prefix>bans:info`, field = unit, value = JSON
+    /// `{"rule":…,"since":…,"offence":…}`; removed with the ban. `blocklist explain` reads it.
+    public var banInfoKey: String { "\(prefix)bans:info" }
+
+    /// ``banInfoKey`` in a Redis Cluster: `<prefix>bans:info:{<hash tag of the blocklist key>}`, in the
+    /// blocklist's slot, since the ban script writes both.
+    public func clusterBanInfoKey(blocklistKey: String) -> String {
+        "\(prefix)bans:info:{\(Self.hashTag(of: blocklistKey))}"
+    }
+
+    /// A unit's offence count under ban escalation: `<prefix>offences:<unit>`, expiring some time after its
+    /// latest ban ends (see ``BanEscalation``).
+    public func offenceKey(unitName: String) -> String { "\(prefix)offences:\(unitName)" }
+
+    /// ``offenceKey(unitName:)`` in a Redis Cluster: `<prefix>offences:{<hash tag of the blocklist key>}:<unit>`.
+    public func clusterOffenceKey(unitName: String, blocklistKey: String) -> String {
+        "\(prefix)offences:{\(Self.hashTag(of: blocklistKey))}:\(unitName)"
+    }
+
     /// One worker's unfinished batches: `<prefix>processing:<workerID>`, a hash from batch name to the batch's
     /// entries (a MessagePack array).
     ///

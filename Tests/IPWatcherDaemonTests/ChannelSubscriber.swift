@@ -127,6 +127,8 @@ struct PublishedEvent {
     var mode: String? { fields["mode"] as? String }
     /// The rule the unit crossed.
     var rule: String? { fields["rule"] as? String }
+    /// The unit's offence number under ban escalation; nil when escalation is off (JSON null).
+    var offence: Int64? { integer("offence") }
     /// Whether the rule was in dry run (nothing written).
     var dryRun: Bool? { fields["dry_run"] as? Bool }
     var hasExpiresAt: Bool { fields.keys.contains("expires_at") }

@@ -40,6 +40,8 @@ struct ConfigurationBoundsTests {
         NumericKey("detection.ipv4_prefix", 0...32),
         NumericKey("detection.ipv6_prefix", 0...128),
         NumericKey("blocklist.ban_seconds", 0...BanExpiry.maximumSeconds),
+        NumericKey("blocklist.escalation.max_seconds", 1...BanExpiry.maximumSeconds),
+        NumericKey("blocklist.escalation.memory_seconds", 1...BanExpiry.maximumSeconds),
         NumericKey("metrics.max_connections", IPWatcherConfiguration.metricsMaxConnectionsRange),
     ]
 
@@ -58,7 +60,7 @@ struct ConfigurationBoundsTests {
             "queue.pop", "queue.rejected_key", "queue.delivery", "queue.worker_id", "detection.mode",
             "detection.allowlist", "detection.dry_run", "detection.key_prefix", "blocklist.key",
             // Rules carry their numbers inside text; near_limit is a fraction. Both have tests of their own.
-            "detection.rules", "detection.near_limit",
+            "detection.rules", "detection.near_limit", "blocklist.escalation.factor", "blocklist.escalation.jitter",
             "blocklist.events_channel", "log.level", "metrics.listen", "redis.scripts",
         ]
         let numeric = Set(IPWatcherConfiguration.keyNames).subtracting(nonNumeric)

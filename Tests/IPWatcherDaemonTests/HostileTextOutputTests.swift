@@ -69,7 +69,7 @@ struct HostileTextOutputTests {
                 let subscriber = try await ChannelSubscriber(port: try #require(server.port), channel: "events")
                 let now = nowMilliseconds()
                 let removed = try await redis.evaluate(
-                    BlocklistScripts.expire, keys: ["blocklist", "ipwatcher:bans"],
+                    BlocklistScripts.expire, keys: ["blocklist", "ipwatcher:bans", "ipwatcher:bans:info"],
                     arguments: ["\(now)", "500", "events"])
                 #expect(removed.array?.count == Self.hostile.count)
                 var units: [String] = []

@@ -86,12 +86,24 @@ struct WorkerOversizedEntryTests {
                     """, to: "ipwatcher.yaml")
                 try await withDaemon(["run", "--config", config, "--redis-url", server.url], in: scratch) { daemon in
                     let port = try await DaemonMetricsTests.loggedPort(of: daemon)
-                    try await withConnection(server.url) { redis in
+                    // Moving 128 MiB through Lua can hold Redis for seconds on a loaded machine. A poll that timed
+                    // out would close this connection and every later poll would fail, so the wait below could never
+                    // succeed (seen in CI): this connection waits as long as the test does.
+                    let patient = RedisConnectionConfiguration(commandTimeout: .seconds(90))
+                    try await withConnection(server.url, configuration: patient) { redis in
                         try await Self.waitUntilBlocked(redis)
                         let before = try #require(ResidentMemory.peak(pid: daemon.pid))
                         try await Self.pushEntries(redis)
-                        try await waitUntil("the dead-letter list holds the long entries", within: .seconds(60)) {
-                            try await redis.send("LLEN", Self.rejectedKey).int == Int64(Self.longCount)
+                        do {
+                            try await waitUntil("the dead-letter list holds the long entries", within: .seconds(60)) {
+                                try await redis.send("LLEN", Self.rejectedKey).int == Int64(Self.longCount)
+                            }
+                        } catch {
+                            let letters = try await redis.send("LLEN", Self.rejectedKey).int ?? -1
+                            let queued = try await redis.send("LLEN", "ips").int ?? -1
+                            let processing = try await redis.allKeys(matching: "ipwatcher:processing:*")
+                            Issue.record("dead letters \(letters), queue \(queued), processing keys \(processing)")
+                            throw error
                         }
                         let after = try #require(ResidentMemory.peak(pid: daemon.pid))
                         print("WorkerOversizedEntryTests \(delivery): VmHWM \(before >> 10) → \(after >> 10) KiB")

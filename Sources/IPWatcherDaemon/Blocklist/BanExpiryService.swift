@@ -62,7 +62,7 @@ public struct BanExpiryService: Service {
     @discardableResult
     public func expireOnce(now: Int64) async throws -> Int {
         let reply = try await client.evaluate(
-            BlocklistScripts.expire, keys: [settings.blocklistKey, settings.bansKey],
+            BlocklistScripts.expire, keys: [settings.blocklistKey, settings.bansKey, settings.banInfoKey],
             arguments: ["\(now)", "\(Self.perCall)", settings.eventsChannel ?? ""])
         guard let units = reply.array, !units.isEmpty else { return 0 }
         do {

@@ -32,14 +32,27 @@ public struct BlocklistStore<Executor: RedisCommandExecutor>: Sendable {
     private let blocklistKey: String
     private let bansKey: String
     private let eventsChannel: String?
+    private let banInfoKey: String?
 
     /// Creates a store over the worker's keys; `eventsChannel` (the worker's `detection.events_channel`) hears
-    /// every change, nil announces nothing.
-    public init(client: Executor, blocklistKey: String, bansKey: String, eventsChannel: String? = nil) {
+    /// every change, nil announces nothing; `banInfoKey` (``WorkerSettings/banInfoKey``), if given, gets the
+    /// details of a ban added by hand and loses those of a ban removed.
+    public init(
+        client: Executor, blocklistKey: String, bansKey: String, eventsChannel: String? = nil,
+        banInfoKey: String? = nil
+    ) {
         self.client = client
         self.blocklistKey = blocklistKey
         self.bansKey = bansKey
         self.eventsChannel = eventsChannel
+        self.banInfoKey = banInfoKey
+    }
+
+    /// The details the worker recorded for the unit's ban (JSON `{"rule":…,"since":…,"offence":…}`, or
+    /// `{"manual":true,"since":…}` for a ban added by hand); nil when none is recorded or no details key is set.
+    public func details(of unit: String) async throws -> String? {
+        guard let banInfoKey else { return nil }
+        return try await client.send(RESPCommand("HGET", banInfoKey, unit)).throwingServerError().string
     }
 
     /// Every blocked unit with its expiry, sorted by name.
@@ -74,6 +87,12 @@ public struct BlocklistStore<Executor: RedisCommandExecutor>: Sendable {
         } else {
             commands.append(RESPCommand("ZREM", bansKey, unit))
         }
+        if let banInfoKey {
+            var details = JSONObjectWriter(capacity: 48)
+            details.add("manual", true)
+            details.add("since", now)
+            commands.append(RESPCommand("HSET", banInfoKey, unit, details.json))
+        }
         if let eventsChannel {
             var event = JSONObjectWriter()
             event.add("event", "block")
@@ -84,6 +103,14 @@ public struct BlocklistStore<Executor: RedisCommandExecutor>: Sendable {
             commands.append(RESPCommand("PUBLISH", eventsChannel, event.json))
         }
         for reply in try await client.pipeline(commands) { _ = try reply.throwingServerError() }
+    }
+
+    /// Why `unit` (of `address`, if one was given) is or is not blocked, read over this store's connection at
+    /// `now`; see ``UnitExplanation``. `settings` names the counters, the rules and the ban keys.
+    public func explain(
+        address: IPAddress?, unit: DetectionUnit, settings: WorkerSettings, now: Int64
+    ) async throws -> UnitExplanation {
+        try await UnitExplanation.gather(for: address, unit: unit, settings: settings, on: client, now: now)
     }
 
     /// A ban score as Unix milliseconds, pinned to `Int64`'s range; nil for NaN. Someone may `ZADD` any score by
@@ -98,9 +125,9 @@ public struct BlocklistStore<Executor: RedisCommandExecutor>: Sendable {
     /// Unblocks `unit`; returns whether it was blocked.
     @discardableResult
     public func remove(_ unit: String) async throws -> Bool {
-        let replies = try await client.pipeline([
-            RESPCommand("SREM", blocklistKey, unit), RESPCommand("ZREM", bansKey, unit),
-        ])
+        var commands = [RESPCommand("SREM", blocklistKey, unit), RESPCommand("ZREM", bansKey, unit)]
+        if let banInfoKey { commands.append(RESPCommand("HDEL", banInfoKey, unit)) }
+        let replies = try await client.pipeline(commands)
         let removed = try replies.first?.throwingServerError().int == 1
         if removed, let eventsChannel {
             var event = JSONObjectWriter()
@@ -118,9 +145,12 @@ extension BlocklistStore where Executor == RedisRouter.SlotExecutor {
     ///
     /// In a cluster `bansKey` must be in the blocklist key's slot, as ``WorkerSettings/bansKey`` is; a key of
     /// another slot would still work, one `MOVED` redirection per command, so do not pass the plain ban key.
-    public init(router: RedisRouter, blocklistKey: String, bansKey: String, eventsChannel: String? = nil) {
+    public init(
+        router: RedisRouter, blocklistKey: String, bansKey: String, eventsChannel: String? = nil,
+        banInfoKey: String? = nil
+    ) {
         self.init(
             client: router.executor(routingBy: blocklistKey), blocklistKey: blocklistKey, bansKey: bansKey,
-            eventsChannel: eventsChannel)
+            eventsChannel: eventsChannel, banInfoKey: banInfoKey)
     }
 }

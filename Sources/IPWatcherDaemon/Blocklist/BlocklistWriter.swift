@@ -60,7 +60,9 @@ struct BlocklistWriter {
     /// - Throws: When a crossing is left in `pending`: the connection's error, ``RedisError/server(_:)`` for a
     ///   transient refusal, or ``BatchWriteRefusal`` naming the key Redis refused. Offering the rest again is
     ///   safe: a unit already in the set is not announced twice.
-    func block(_ pending: inout [RuleCrossing], now: Int64, done: inout [String: Int]) async throws {
+    func block(
+        _ pending: inout [RuleCrossing], escalation: BanEscalation, now: Int64, done: inout [String: Int]
+    ) async throws {
         guard !pending.isEmpty else { return }
         var shadow = pending.filter(\.rule.dryRun)
         var bans = pending.filter { !$0.rule.dryRun }
@@ -70,34 +72,33 @@ struct BlocklistWriter {
                 // Pub/sub reaches every node of a cluster from any one, so the channel name routes nothing.
                 let publishes = shadow.map { crossing in
                     RedisRoutedCommand(
-                        RESPCommand("PUBLISH", channel, event(for: crossing, now: now, expiresAt: nil)), key: channel)
+                        RESPCommand("PUBLISH", channel, shadowEvent(for: crossing, now: now)), key: channel)
                 }
                 let replies = try await client.pipeline(publishes)
-                try settle(&shadow, replies: replies, step: .events, key: channel, into: &done, counts: { _ in true })
+                try settle(
+                    &shadow, replies: replies, step: .events, key: channel, now: now, into: &done, counts: { _ in true })
             } else {
                 for crossing in shadow {
-                    announce(crossing)
+                    announce(crossing, ban: nil, now: now)
                     done[crossing.rule.name, default: 0] += 1
                 }
                 shadow = []
             }
         }
         if !bans.isEmpty {
-            let replies = try await offer(bans, now: now)
-            // 1: newly blocked; 2: an existing ban extended, announced but not a new block.
+            let replies = try await offer(bans, escalation: escalation, now: now)
+            // A new ban replies {1, offence, expires_at}; a unit already banned, 0.
             try settle(
-                &bans, replies: replies, step: .blocklist, key: settings.blocklistKey, into: &done,
-                counts: { $0.int == 1 },
-                announces: { $0.int == 1 || $0.int == 2 })
+                &bans, replies: replies, step: .blocklist, key: settings.blocklistKey, now: now, into: &done,
+                counts: { $0.array != nil })
         }
     }
 
-    /// Removes from `pending` the crossings whose reply is not an error, logs those `announces` says changed the
-    /// blocklist and adds those `counts` says are new to `done` per rule; then throws for the first error left,
-    /// transient ones first.
+    /// Removes from `pending` the crossings whose reply is not an error, and logs and adds to `done` per rule
+    /// those `counts` says are new; then throws for the first error left, transient ones first.
     private func settle(
-        _ pending: inout [RuleCrossing], replies: [RESPToken], step: BatchWriteRefusal.Step, key: String,
-        into done: inout [String: Int], counts: (RESPToken) -> Bool, announces: ((RESPToken) -> Bool)? = nil
+        _ pending: inout [RuleCrossing], replies: [RESPToken], step: BatchWriteRefusal.Step, key: String, now: Int64,
+        into done: inout [String: Int], counts: (RESPToken) -> Bool
     ) throws {
         var left: [RuleCrossing] = []
         var errors: [RedisServerError] = []
@@ -105,9 +106,9 @@ struct BlocklistWriter {
             if let error = reply.serverError {
                 left.append(crossing)
                 errors.append(error)
-            } else if announces?(reply) ?? counts(reply) {
-                if counts(reply) { done[crossing.rule.name, default: 0] += 1 }
-                announce(crossing)
+            } else if counts(reply) {
+                done[crossing.rule.name, default: 0] += 1
+                announce(crossing, ban: reply.array.map(Array.init), now: now)
             }
         }
         pending = left
@@ -115,37 +116,61 @@ struct BlocklistWriter {
         if let refused = errors.first { throw BatchWriteRefusal(step: step, scriptError: refused, fallbackKey: key) }
     }
 
-    private func offer(_ candidates: [RuleCrossing], now: Int64) async throws -> [RESPToken] {
+    private func offer(_ candidates: [RuleCrossing], escalation: BanEscalation, now: Int64) async throws
+        -> [RESPToken]
+    {
         let channel = settings.eventsChannel ?? ""
         let blocklistKey = settings.blocklistKey
         let bansKey = settings.bansKey
-        // Both keys share the blocklist's slot (see WorkerSettings.bansKey), so a cluster runs each call on one node.
+        let banInfoKey = settings.banInfoKey
+        let factor = escalation.isOn ? escalation.factor : 1
+        let capMilliseconds = Self.milliseconds(escalation.maxSeconds)
+        let memoryMilliseconds = Self.milliseconds(escalation.memorySeconds)
+        var random = SystemRandomNumberGenerator()
+        let spreads = candidates.map { _ in escalation.spread(using: &random) }
+        // All four keys share the blocklist's slot (see WorkerSettings.bansKey), so a cluster runs each call on one node.
         let slot = RedisHashSlot(key: blocklistKey)
         return try await client.evaluatePipelined(BlocklistScripts.ban, count: candidates.count) { index, head in
             let crossing = candidates[index]
-            let expiresAt = BanExpiry.expiresAt(now: now, banSeconds: crossing.banSeconds)
+            let unit = crossing.count.group.unit.name
             return RedisRoutedCommand(
                 RESPCommand(
-                    head, 2, blocklistKey, bansKey, crossing.count.group.unit.name, expiresAt ?? 0, channel,
-                    channel.isEmpty ? "" : event(for: crossing, now: now, expiresAt: expiresAt)),
+                    head, 4, blocklistKey, bansKey, banInfoKey, settings.offenceKey(unitName: unit), unit, now,
+                    Self.milliseconds(crossing.banSeconds), "\(factor)", capMilliseconds, memoryMilliseconds,
+                    "\(spreads[index])", channel, channel.isEmpty ? "" : event(for: crossing, now: now).openObject,
+                    crossing.rule.name),
                 slot: slot)
         }
     }
 
-    private func announce(_ crossing: RuleCrossing) {
-        let rule = crossing.rule
-        let unit = crossing.count.group.unit.name
-        logger.notice(
-            "bot detected: blocking \(unit)",
-            metadata: [
-                "unit": "\(unit)", "rule": "\(rule.name)", "count": "\(crossing.count.after)",
-                "threshold": "\(rule.threshold)", "window_s": "\(rule.windowSeconds)", "mode": "\(rule.mode.rawValue)",
-                "ban_s": "\(crossing.banSeconds)", "dry_run": "\(rule.dryRun)",
-            ])
+    /// `seconds` in milliseconds, held to 0 … ``BanExpiry/maximumSeconds`` (configuration allows no more; settings
+    /// built in code might), so every time the ban script adds up stays exact in Lua's doubles.
+    static func milliseconds(_ seconds: Int) -> Int64 {
+        Int64(min(max(seconds, 0), BanExpiry.maximumSeconds)) * 1000
     }
 
-    /// The event published for a block, from ``JSONObjectWriter`` so no unit name can change its fields.
-    private func event(for crossing: RuleCrossing, now: Int64, expiresAt: Int64?) -> String {
+    /// Logs a block; `ban` is the ban script's reply `[1, offence, expires_at]`, nil for a dry-run announcement.
+    private func announce(_ crossing: RuleCrossing, ban: [RESPToken]?, now: Int64) {
+        let rule = crossing.rule
+        let unit = crossing.count.group.unit.name
+        var metadata: Logger.Metadata = [
+            "unit": "\(unit)", "rule": "\(rule.name)", "count": "\(crossing.count.after)",
+            "threshold": "\(rule.threshold)", "window_s": "\(rule.windowSeconds)", "mode": "\(rule.mode.rawValue)",
+            "dry_run": "\(rule.dryRun)",
+        ]
+        if let ban, ban.count == 3, let offence = ban[1].int, let expiresAt = ban[2].int {
+            // The length the script chose, escalation and spread included; 0: for good.
+            metadata["ban_s"] = "\(expiresAt == 0 ? 0 : (expiresAt - now + 999) / 1000)"
+            if offence > 0 { metadata["offence"] = "\(offence)" }
+        } else {
+            metadata["ban_s"] = "\(crossing.banSeconds)"
+        }
+        logger.notice("bot detected: blocking \(unit)", metadata: metadata)
+    }
+
+    /// The event published for a block, from ``JSONObjectWriter`` so no unit name can change its fields; the ban
+    /// script completes it with `offence` and `expires_at`.
+    private func event(for crossing: RuleCrossing, now: Int64) -> JSONObjectWriter {
         let rule = crossing.rule
         var event = JSONObjectWriter()
         event.add("event", "block")
@@ -155,9 +180,16 @@ struct BlocklistWriter {
         event.add("threshold", rule.threshold)
         event.add("window", rule.windowSeconds)
         event.add("mode", rule.mode.rawValue)
-        event.add("expires_at", expiresAt)
         event.add("at", now)
         event.add("dry_run", rule.dryRun)
+        return event
+    }
+
+    /// The event published for a crossing of a rule in dry run: nothing is banned, so no offence and no expiry.
+    private func shadowEvent(for crossing: RuleCrossing, now: Int64) -> String {
+        var event = event(for: crossing, now: now)
+        event.add("offence", nil)
+        event.add("expires_at", nil)
         return event.json
     }
 }

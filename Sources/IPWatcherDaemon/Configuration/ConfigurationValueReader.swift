@@ -90,6 +90,25 @@ struct ConfigurationValueReader {
         return .nanoseconds(nanoseconds)
     }
 
+    /// A decimal number (`2`, `0.1`) from `minimum` (excluded when `minimumIncluded` is false) to `maximum`;
+    /// `defaultValue` if unset. Digits with at most one point: no exponents, `inf` or `nan`.
+    func fraction(
+        _ key: String, default defaultValue: Double, minimum: Double, maximum: Double, minimumIncluded: Bool = true
+    ) throws(ConfigurationError) -> Double {
+        guard let raw = try text(key) else { return defaultValue }
+        let text = Self.trimmed(raw)
+        let isDecimal =
+            !text.isEmpty && text.allSatisfy { $0 == "." || ($0.isASCII && $0.isWholeNumber) }
+            && text.filter { $0 == "." }.count <= 1 && text != "."
+        let lower = minimumIncluded ? "from \(Self.decimal(minimum))" : "above \(Self.decimal(minimum))"
+        guard isDecimal, let value = Double(text), value <= maximum,
+            minimumIncluded ? value >= minimum : value > minimum
+        else {
+            throw ConfigurationError.invalid(key, raw, "is not a decimal number \(lower) to \(Self.decimal(maximum))")
+        }
+        return value
+    }
+
     /// `true`/`false`, also `yes`/`no`, `on`/`off` and `1`/`0` as YAML and shells write them; `defaultValue`
     /// if unset.
     func bool(_ key: String, default defaultValue: Bool) throws(ConfigurationError) -> Bool {

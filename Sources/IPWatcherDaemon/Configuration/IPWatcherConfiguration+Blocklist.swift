@@ -1,3 +1,5 @@
+import Detection
+
 extension IPWatcherConfiguration {
     /// The `blocklist` section: where blocked addresses go and who is told.
     public struct Blocklist: Sendable, Hashable {
@@ -8,12 +10,18 @@ extension IPWatcherConfiguration {
         public var banSeconds: Int
         /// Pub/sub channel each new block is published on; nil publishes nothing.
         public var eventsChannel: String?
+        /// `blocklist.escalation`: longer bans for repeat offenders (off by default).
+        public var escalation: BanEscalation
 
         /// Creates the section; every parameter defaults to the documented default.
-        public init(key: String = "blocklist", banSeconds: Int = 3600, eventsChannel: String? = "ipwatcher:events") {
+        public init(
+            key: String = "blocklist", banSeconds: Int = 3600, eventsChannel: String? = "ipwatcher:events",
+            escalation: BanEscalation = BanEscalation()
+        ) {
             self.key = key
             self.banSeconds = banSeconds
             self.eventsChannel = eventsChannel
+            self.escalation = escalation
         }
     }
 }

@@ -178,15 +178,8 @@ extension IPWatcherConfiguration {
                     message: "cannot be combined with \(key): set the single rule's keys or detection.rules, not both")
             }
         }
-        let nearLimitText = try values.text("detection.near_limit")
-        var nearLimit = defaults.nearLimit
-        if let nearLimitText {
-            guard let value = Double(ConfigurationValueReader.trimmed(nearLimitText)), value > 0, value <= 1 else {
-                throw ConfigurationError.invalid(
-                    "detection.near_limit", nearLimitText, "is not a fraction above 0 and at most 1 (0.8: 80 %)")
-            }
-            nearLimit = value
-        }
+        let nearLimit = try values.fraction(
+            "detection.near_limit", default: defaults.nearLimit, minimum: 0, maximum: 1, minimumIncluded: false)
         return Detection(
             mode: mode, threshold: threshold, window: window, ipv4Prefix: ipv4Prefix, ipv6Prefix: ipv6Prefix,
             allowlist: allowlist, dryRun: dryRun, keyPrefix: keyPrefix, rules: rules, nearLimit: nearLimit)
@@ -195,11 +188,25 @@ extension IPWatcherConfiguration {
     /// The `blocklist` section.
     private static func readBlocklist(_ values: ConfigurationValueReader) throws(ConfigurationError) -> Blocklist {
         let defaults = Blocklist()
+        let escalation = BanEscalation(
+            factor: try values.fraction(
+                "blocklist.escalation.factor", default: defaults.escalation.factor, minimum: 1,
+                maximum: BanEscalation.maximumFactor),
+            maxSeconds: try values.integer(
+                "blocklist.escalation.max_seconds", default: defaults.escalation.maxSeconds, minimum: 1,
+                maximum: BanExpiry.maximumSeconds),
+            memorySeconds: try values.integer(
+                "blocklist.escalation.memory_seconds", default: defaults.escalation.memorySeconds, minimum: 1,
+                maximum: BanExpiry.maximumSeconds),
+            jitter: try values.fraction(
+                "blocklist.escalation.jitter", default: defaults.escalation.jitter, minimum: 0,
+                maximum: BanEscalation.maximumJitter))
         return Blocklist(
             key: try values.nonEmptyString("blocklist.key", default: defaults.key),
             banSeconds: try values.integer(
                 "blocklist.ban_seconds", default: defaults.banSeconds, minimum: 0, maximum: BanExpiry.maximumSeconds),
-            eventsChannel: try values.optionalString("blocklist.events_channel", default: defaults.eventsChannel))
+            eventsChannel: try values.optionalString("blocklist.events_channel", default: defaults.eventsChannel),
+            escalation: escalation)
     }
 
     /// The `log` section.

@@ -87,6 +87,10 @@ extension IPWatcherConfiguration {
         case "blocklist.key": return YAMLScalar.render(blocklist.key)
         case "blocklist.ban_seconds": return String(blocklist.banSeconds)
         case "blocklist.events_channel": return YAMLScalar.render(blocklist.eventsChannel ?? "")
+        case "blocklist.escalation.factor": return ConfigurationValueReader.decimal(blocklist.escalation.factor)
+        case "blocklist.escalation.max_seconds": return String(blocklist.escalation.maxSeconds)
+        case "blocklist.escalation.memory_seconds": return String(blocklist.escalation.memorySeconds)
+        case "blocklist.escalation.jitter": return ConfigurationValueReader.decimal(blocklist.escalation.jitter)
         case "log.level": return log.level.rawValue
         case "metrics.listen": return YAMLScalar.quoted(metrics.listen?.description ?? "")
         case "metrics.max_connections": return String(metrics.maxConnections)

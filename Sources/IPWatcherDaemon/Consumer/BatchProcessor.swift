@@ -171,7 +171,7 @@ struct BatchProcessor {
             defer {
                 for (rule, count) in done { batch.progress.blockedByRule[rule, default: 0] += count }
             }
-            try await writer.block(&pending, now: batch.now, done: &done)
+            try await writer.block(&pending, escalation: batch.detection.escalation, now: batch.now, done: &done)
         }
         if !batch.progress.deadLettersWritten {
             if let rejectedKey = settings.rejectedKey, !batch.rejectedEntries.isEmpty {

@@ -42,6 +42,10 @@ public struct JSONObjectWriter: Sendable {
     /// The finished object; the writer can still be added to, and its next `json` includes the new fields.
     public var json: String { text + "}" }
 
+    /// The object so far without its closing brace, for a Lua script that appends fields only it knows
+    /// (`,"offence":2,"expires_at":…}`); at least one field must have been added.
+    public var openObject: String { text }
+
     /// A JSON array of already encoded `elements`, such as objects from ``json``.
     public static func array(_ elements: [String]) -> String {
         "[" + elements.joined(separator: ",") + "]"

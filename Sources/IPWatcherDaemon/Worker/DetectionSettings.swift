@@ -13,6 +13,8 @@ public struct DetectionSettings: Sendable, Hashable {
     public var banSeconds: Int = 3600
     /// The fraction of a rule's threshold from which a unit counts as near the limit (metrics only).
     public var nearLimitRatio: Double = 0.8
+    /// How bans grow for repeat offenders; off by default.
+    public var escalation = BanEscalation()
 
     /// One rule; `dryRun` puts it in shadow mode. The single-rule settings of the tutorial.
     public init(rule: DetectionRule = DetectionRule(), banSeconds: Int = 3600, dryRun: Bool = false) {
@@ -23,10 +25,14 @@ public struct DetectionSettings: Sendable, Hashable {
     }
 
     /// Several rules; an empty list means the default rule.
-    public init(rules: [DetectionRule], banSeconds: Int = 3600, nearLimitRatio: Double = 0.8) {
+    public init(
+        rules: [DetectionRule], banSeconds: Int = 3600, nearLimitRatio: Double = 0.8,
+        escalation: BanEscalation = BanEscalation()
+    ) {
         self.rules = rules.isEmpty ? [DetectionRule()] : rules
         self.banSeconds = banSeconds
         self.nearLimitRatio = nearLimitRatio
+        self.escalation = escalation
     }
 
     /// The rule whose unit prefixes and allowlist name and filter units: the first (all rules share them).

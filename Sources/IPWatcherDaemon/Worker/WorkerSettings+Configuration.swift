@@ -51,7 +51,9 @@ extension DetectionSettings {
             : section.rules.map {
                 rule($0.name, $0.mode, $0.threshold, $0.window, dryRun: $0.dryRun, banSeconds: $0.banSeconds)
             }
-        self.init(rules: rules, banSeconds: configuration.blocklist.banSeconds, nearLimitRatio: section.nearLimit)
+        self.init(
+            rules: rules, banSeconds: configuration.blocklist.banSeconds, nearLimitRatio: section.nearLimit,
+            escalation: configuration.blocklist.escalation)
     }
 }
 

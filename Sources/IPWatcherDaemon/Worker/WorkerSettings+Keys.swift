@@ -10,6 +10,17 @@ extension WorkerSettings {
         clusterKeys ? keys.clusterBansKey(blocklistKey: blocklistKey) : keys.bansKey
     }
 
+    /// The hash of ban details (rule, start, offence): `<prefix>bans:info`, in a cluster tagged like ``bansKey``.
+    public var banInfoKey: String {
+        clusterKeys ? keys.clusterBanInfoKey(blocklistKey: blocklistKey) : keys.banInfoKey
+    }
+
+    /// The offence count of `unitName` under ban escalation, in a cluster in the blocklist's slot.
+    public func offenceKey(unitName: String) -> String {
+        clusterKeys
+            ? keys.clusterOffenceKey(unitName: unitName, blocklistKey: blocklistKey) : keys.offenceKey(unitName: unitName)
+    }
+
     /// Whether processing keys are per shard and tagged with the shard's slot.
     var processingKeysPerShard: Bool { clusterKeys || queueShards > 1 }
 

@@ -4,7 +4,7 @@ import ArgumentParser
 struct BlocklistCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "blocklist",
-        abstract: "List, check, add and remove blocked addresses.",
+        abstract: "List, check, add, remove and explain blocked addresses.",
         discussion: """
             Addresses are turned into units exactly as the worker does (IPv4 /32 and IPv6 /64 by default, \
             ::ffff: addresses as IPv4), using the same configuration file, environment and flags. --config, \
@@ -12,7 +12,7 @@ struct BlocklistCommand: AsyncParsableCommand {
             """,
         subcommands: [
             BlocklistListCommand.self, BlocklistCheckCommand.self, BlocklistAddCommand.self,
-            BlocklistRemoveCommand.self,
+            BlocklistRemoveCommand.self, BlocklistExplainCommand.self,
         ]
     )
 

@@ -39,7 +39,7 @@ struct BlocklistContext {
                 defer { group.cancelAll() }
                 let store = BlocklistStore(
                     router: router, blocklistKey: settings.blocklistKey, bansKey: settings.bansKey,
-                    eventsChannel: settings.eventsChannel)
+                    eventsChannel: settings.eventsChannel, banInfoKey: settings.banInfoKey)
                 return try await Self.reportingFailure { try await body(store) }
             }
         }
@@ -54,7 +54,7 @@ struct BlocklistContext {
         }
         let store = BlocklistStore(
             client: connection, blocklistKey: settings.blocklistKey, bansKey: settings.bansKey,
-            eventsChannel: settings.eventsChannel)
+            eventsChannel: settings.eventsChannel, banInfoKey: settings.banInfoKey)
         do {
             let result = try await Self.reportingFailure { try await body(store) }
             await connection.close()

@@ -1,3 +1,4 @@
+import Detection
 import IPWatcherDaemon
 import RedisClient
 
@@ -12,6 +13,9 @@ protocol BlocklistOperations: Sendable {
     func add(_ unit: String, banSeconds: Int, now: Int64) async throws
     /// Unblocks `unit`; returns whether it was blocked.
     func remove(_ unit: String) async throws -> Bool
+    /// Why `unit` is or is not blocked.
+    func explain(address: IPAddress?, unit: DetectionUnit, settings: WorkerSettings, now: Int64) async throws
+        -> UnitExplanation
 }
 
 extension BlocklistStore: BlocklistOperations {

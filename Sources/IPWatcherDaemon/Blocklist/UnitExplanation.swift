@@ -1,0 +1,116 @@
+import Detection
+import RESP
+import RedisClient
+
+/// Why a unit is or is not blocked: its allowlisting, each rule's count against its limit, and its ban.
+///
+/// Read from the worker's own keys with one pipeline (``gather(for:unit:settings:on:now:)``), for
+/// `ipwatcher blocklist explain`. The counts are what the worker's next batch would start from; a rule's
+/// counter that does not exist counts 0.
+public struct UnitExplanation: Sendable, Hashable {
+    /// One rule's view of the unit.
+    public struct RuleState: Sendable, Hashable {
+        /// The rule.
+        public var rule: DetectionRule
+        /// Requests in the rule's current window (fixed) or the last window (rolling).
+        public var count: Int
+        /// When the count next goes down, in Unix ms: the end of the fixed window, or when the oldest event of the
+        /// rolling window leaves it; nil when the count is 0.
+        public var resetsAt: Int64?
+        /// Whether the count is near the rule's limit (``DetectionSettings/nearLimitRatio``).
+        public var isNearLimit: Bool
+        /// Whether the count is at or over the threshold.
+        public var isOver: Bool { count >= rule.threshold }
+    }
+
+    /// The ban on the unit, as the blocklist and the ban details hash hold it.
+    public struct Ban: Sendable, Hashable {
+        /// When it ends, in Unix ms; nil for good.
+        public var expiresAt: Int64?
+        /// The rule that banned it; nil for a ban by hand or one without recorded details.
+        public var rule: String?
+        /// The offence number under escalation; nil when escalation was off.
+        public var offence: Int?
+        /// When the ban began, in Unix ms, if recorded.
+        public var since: Int64?
+        /// Whether it was added by hand (`blocklist add`).
+        public var isManual: Bool
+    }
+
+    /// The unit's canonical name.
+    public var unit: String
+    /// Whether the address is allowlisted (never counted or blocked); false when a unit name was given.
+    public var isAllowlisted: Bool
+    /// Each rule in configuration order.
+    public var rules: [RuleState]
+    /// The ban, if the unit is in the blocklist.
+    public var ban: Ban?
+
+    /// Whether the unit is in the blocklist.
+    public var isBlocked: Bool { ban != nil }
+
+    /// Reads everything about `unit` (the unit of `address`, when an address was given) from Redis at `now`.
+    public static func gather(
+        for address: IPAddress?, unit: DetectionUnit, settings: WorkerSettings,
+        on client: some RedisCommandExecutor, now: Int64
+    ) async throws -> UnitExplanation {
+        let detection = settings.detection
+        let keys = settings.keys
+        let name = unit.name
+        var encoder = RESPCommandEncoder()
+        encoder.encode("SISMEMBER", settings.blocklistKey, name)
+        encoder.encode("ZSCORE", settings.bansKey, name)
+        encoder.encode("HGET", settings.banInfoKey, name)
+        for rule in detection.rules {
+            let window = rule.fixedWindow
+            switch rule.mode {
+            case .fixed:
+                encoder.encode(
+                    "GET",
+                    keys.fixedCounterKey(unitName: name, windowSeconds: rule.windowSeconds, windowIndex: window.index(of: now)))
+            case .rolling:
+                let key = keys.rollingKey(unitName: name, windowSeconds: rule.windowSeconds)
+                let from = "(\(now - window.lengthMilliseconds)"
+                encoder.encode("ZCOUNT", key, from, "+inf")
+                encoder.encode("ZRANGEBYSCORE", key, from, "+inf", "WITHSCORES", "LIMIT", 0, 1)
+            }
+        }
+        let replies = try await client.pipeline(encoder)
+        for reply in replies { _ = try reply.throwingServerError() }
+        var position = 3
+        var states: [RuleState] = []
+        for rule in detection.rules {
+            let window = rule.fixedWindow
+            var count = 0
+            var resetsAt: Int64?
+            switch rule.mode {
+            case .fixed:
+                count = Int(replies[position].string ?? "") ?? 0
+                if count > 0 { resetsAt = window.end(of: window.index(of: now)) }
+                position += 1
+            case .rolling:
+                count = replies[position].int.map(Int.init) ?? 0
+                // RESP2 replies member, score; RESP3 one [member, score] pair per member.
+                var oldest = replies[position + 1].array.map(Array.init) ?? []
+                if let pair = oldest.first?.array { oldest = Array(pair) }
+                if count > 0, oldest.count == 2, let score = oldest[1].double ?? oldest[1].string.flatMap(Double.init) {
+                    resetsAt = Int64(score) + window.lengthMilliseconds
+                }
+                position += 2
+            }
+            states.append(
+                RuleState(
+                    rule: rule, count: count, resetsAt: resetsAt,
+                    isNearLimit: rule.isNearLimit(count, ratio: detection.nearLimitRatio)))
+        }
+        var ban: Ban?
+        if replies[0].int == 1 || replies[0].bool == true {
+            let details = replies[2].string.map(BanDetails.init) ?? BanDetails("")
+            ban = Ban(
+                expiresAt: replies[1].double.map { Int64($0) }, rule: details.rule, offence: details.offence,
+                since: details.since, isManual: details.isManual)
+        }
+        return UnitExplanation(
+            unit: name, isAllowlisted: address.map(detection.unitRule.isAllowlisted) ?? false, rules: states, ban: ban)
+    }
+}
