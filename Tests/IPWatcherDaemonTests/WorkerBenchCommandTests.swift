@@ -44,7 +44,12 @@ struct WorkerBenchCommandTests {
             var privateServer: Bool
         }
 
+        struct Workload: Decodable {
+            var rules: [String]
+        }
+
         var machine: Machine
+        var workload: Workload
         var fixed: Drain
         var rolling: Drain
         var latency: Latency
@@ -103,6 +108,41 @@ struct WorkerBenchCommandTests {
             let workerDirectory = String(workerLine[workers.lowerBound...].prefix { $0 != " " })
             #expect(ProcessTable.pids(mentioning: workerDirectory).isEmpty, "a worker subprocess still runs")
             #expect(!FileManager.default.fileExists(atPath: workerDirectory))
+        }
+    }
+
+    @Test("--config drains with the file's rules, every entry in each checked counter, the sentinel blocked by the lowest")
+    func configRules() async throws {
+        try await withScratchDirectory { scratch in
+            let config = try scratch.write(
+                """
+                detection:
+                  rules:
+                    - {name: burst,  threshold: 10,  window: 2}
+                    - {name: minute, threshold: 15,  window: 60}
+                    - {name: hourly, threshold: 300, window: 3600, mode: rolling, dry_run: true}
+                """, to: "rules.yaml")
+            let result = try await runIPWatcher(
+                [
+                    "bench", "--short", "--json", "--entries", "20000", "--latency-seconds", "1",
+                    "--benchmark-requests", "20000", "--config", config,
+                ], in: scratch, within: .seconds(240))
+            #expect(result.outcome.status == 0, "stderr:\n\(result.stderr.suffix(30).joined(separator: "\n"))")
+            let report = try JSONDecoder().decode(Report.self, from: Data(result.stdout.utf8))
+            #expect(report.workload.rules == ["burst:10/2", "minute:15/60", "hourly:300/3600:rolling:dry_run"])
+            for drain in [report.fixed, report.rolling] {
+                #expect(drain.sentinelEntries == 10, "the lowest threshold of a rule that blocks")
+                #expect(drain.processed == drain.entries + drain.sentinelEntries, "\(drain.mode): entries lost")
+                #expect(drain.stored == drain.expectedStored && drain.stored > 0, "\(drain.mode)")
+            }
+            // The minute's and the hour's counters are checked (the 2 s one may expire during the drain): each holds
+            // every entry.
+            #expect(report.fixed.stored == 2 * (report.fixed.entries + report.fixed.sentinelEntries))
+            let broken = try await runIPWatcher(
+                ["bench", "--short", "--config", try scratch.write("detection:\n  rules: [\"a:0/1\"]\n", to: "bad.yaml")],
+                in: scratch)
+            #expect(broken.outcome.status == 78, "\(broken.stderr)")
+            #expect(broken.stderr.contains { $0.contains("detection.rules") }, "\(broken.stderr)")
         }
     }
 

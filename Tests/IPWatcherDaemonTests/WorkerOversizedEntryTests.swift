@@ -18,8 +18,18 @@ struct WorkerOversizedEntryTests {
     static let validCount = 2_000
     static let rejectedKey = "rejected"
 
+    /// A command timeout for this suite's own connections that outlasts Redis moving 128 MiB through Lua: half
+    /// a second on an idle machine, and in CI, beside a hundred other tests on two cores, more than the default
+    /// 5 s. A command that timed out closes its connection, and every later command on it fails.
+    static let patience = RedisConnectionConfiguration(commandTimeout: .seconds(90))
+
     /// Pushes the valid entries, then the long ones, inside Redis, so the test's own connection never carries the
     /// long entries. The long ones go last: with left pops a blocked worker is woken by one of them.
+    static func pushEntries(url: String, queueKey: String = "ips") async throws {
+        try await withConnection(url, configuration: patience) { redis in try await pushEntries(redis, queueKey: queueKey) }
+    }
+
+    /// ``pushEntries(url:queueKey:)`` on a connection the caller made with ``patience``.
     static func pushEntries(_ redis: RedisConnection, queueKey: String = "ips") async throws {
         let pushed = try await redis.send(
             "EVAL",
@@ -53,12 +63,15 @@ struct WorkerOversizedEntryTests {
         var settings = WorkerSettings.forTests
         settings.delivery = delivery
         settings.rejectedKey = Self.rejectedKey
-        let configuration = IPWatcherConfiguration(
+        // The product's reply limits, which the blocking pop's whole entry must trip; but the worker waits for a
+        // reply as long as the test does, so a move script slowed by a loaded machine is no extra Redis error.
+        var configuration = IPWatcherConfiguration(
             redis: .init(), queue: .init(), detection: .init(), blocklist: .init(), log: .init()
         ).redisConnectionConfiguration
+        configuration.commandTimeout = Self.patience.commandTimeout
         try await withWorker(settings, redisConfiguration: configuration, deadline: .seconds(100)) { run in
             try await Self.waitUntilBlocked(run.redis)
-            try await Self.pushEntries(run.redis)
+            try await Self.pushEntries(url: run.server.url)
             let totals = try await run.waitUntilHandled(Self.longCount + Self.validCount, within: .seconds(60))
             #expect(totals.rejected == [.tooLong: Self.longCount], "\(totals)")
             #expect(totals.counted == Self.validCount, "\(totals)")
@@ -86,11 +99,9 @@ struct WorkerOversizedEntryTests {
                     """, to: "ipwatcher.yaml")
                 try await withDaemon(["run", "--config", config, "--redis-url", server.url], in: scratch) { daemon in
                     let port = try await DaemonMetricsTests.loggedPort(of: daemon)
-                    // Moving 128 MiB through Lua can hold Redis for seconds on a loaded machine. A poll that timed
-                    // out would close this connection and every later poll would fail, so the wait below could never
-                    // succeed (seen in CI): this connection waits as long as the test does.
-                    let patient = RedisConnectionConfiguration(commandTimeout: .seconds(90))
-                    try await withConnection(server.url, configuration: patient) { redis in
+                    // A poll that timed out while Redis was busy with the long entries closed the connection, and
+                    // every later poll failed (seen in CI): this one waits as long as the test does.
+                    try await withConnection(server.url, configuration: Self.patience) { redis in
                         try await Self.waitUntilBlocked(redis)
                         let before = try #require(ResidentMemory.peak(pid: daemon.pid))
                         try await Self.pushEntries(redis)

@@ -32,6 +32,9 @@ public struct WorkerBenchPlan: Sendable, Hashable {
     var redisBenchmarkPipeline: Int = 64
     /// Whether this is the `--short` smoke run.
     public var short: Bool
+    /// The rules of `--config`; empty: the product's one default rule. Each drain runs them with every rule's mode
+    /// set to the drain's.
+    public var rules: [IPWatcherConfiguration.Rule] = []
 
     /// A plan with these sizes; redis-benchmark's clients and pipeline keep their defaults (50, 64).
     public init(
@@ -49,10 +52,33 @@ public struct WorkerBenchPlan: Sendable, Hashable {
         self.short = short
     }
 
-    /// The worker's rule in `mode`: the product's defaults (threshold 15 per 60 s, /32 and /64 units).
+    /// The worker's rule in `mode`: the first of ``rules(_:)``, which the feed's ground truth is computed under.
     func rule(_ mode: DetectionRule.Mode) -> DetectionRule {
-        DetectionRule(mode: mode)
+        rules(mode)[0]
     }
+
+    /// The worker's rules in `mode`: those of `--config` with their mode set to `mode`, else the product's
+    /// default rule (threshold 15 per 60 s, /32 and /64 units).
+    func rules(_ mode: DetectionRule.Mode) -> [DetectionRule] {
+        guard !rules.isEmpty else { return [DetectionRule(mode: mode)] }
+        return rules.map { rule in
+            DetectionRule(
+                name: rule.name, mode: mode, threshold: rule.threshold, windowSeconds: rule.window, dryRun: rule.dryRun,
+                banSeconds: rule.banSeconds)
+        }
+    }
+
+    /// Counters whose stored counts the drain checks: a counter of a window under ``checkedWindowSeconds`` may
+    /// expire or trim events while the drain runs, so its total would not add up.
+    func checkedCounters(_ mode: DetectionRule.Mode) -> [(counter: RuleCounter, cap: Int)] {
+        let rules = rules(mode)
+        return RuleCounter.grouping(rules).filter { $0.counter.windowSeconds >= Self.checkedWindowSeconds }.map {
+            entry in (entry.counter, entry.rules.map { rules[$0].rollingCap }.max() ?? 1)
+        }
+    }
+
+    /// The shortest window whose counter a drain checks (see ``checkedCounters(_:)``).
+    static let checkedWindowSeconds = 60
 
     /// The list the benchmark fills and the workers pop.
     var queueKey: String { Self.namespace + "ips" }
@@ -68,8 +94,10 @@ public struct WorkerBenchPlan: Sendable, Hashable {
     /// published once the last batch is written, marks the end of the drain.
     static let sentinelAddress = "198.18.0.1"
 
-    /// Requests of the sentinel address: the rule's threshold.
-    var sentinelEntries: Int { rule(.fixed).threshold }
+    /// Requests of the sentinel address: the lowest threshold of a rule that blocks, enough to block it.
+    var sentinelEntries: Int {
+        rules(.fixed).filter { !$0.dryRun }.map(\.threshold).min() ?? rule(.fixed).threshold
+    }
 
     /// The key `redis-benchmark` increments on a server that is not the benchmark's own.
     var incrementKey: String { Self.namespace + "incr" }
@@ -87,7 +115,7 @@ public struct WorkerBenchPlan: Sendable, Hashable {
           key: \(YAMLScalar.quoted(queueKey))\(batch.map { "\n  batch: \($0)" } ?? "")
           delivery: \(delivery.rawValue)
         detection:
-          mode: \(mode.rawValue)
+          \(detectionRules(mode))
           key_prefix: \(YAMLScalar.quoted(Self.namespace))
         blocklist:
           key: \(YAMLScalar.quoted(blocklistKey))
@@ -96,5 +124,16 @@ public struct WorkerBenchPlan: Sendable, Hashable {
           level: warning
 
         """
+    }
+
+    /// The worker's rule keys in `mode`: `mode: …` for the default rule, else `rules: [...]` as text.
+    private func detectionRules(_ mode: DetectionRule.Mode) -> String {
+        guard !rules.isEmpty else { return "mode: \(mode.rawValue)" }
+        let texts = rules.map { rule in
+            var forced = rule
+            forced.mode = IPWatcherConfiguration.DetectionMode(rawValue: mode.rawValue) ?? .fixed
+            return forced.text
+        }
+        return "rules: " + YAMLScalar.list(texts)
     }
 }

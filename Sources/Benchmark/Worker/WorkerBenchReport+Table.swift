@@ -14,7 +14,9 @@ extension WorkerBenchReport {
             "worker: `ipwatcher run` subprocess, batch \(NumberText.grouped(workload.batch)), pop \(workload.popSide), "
                 + "\(workload.delivery); "
                 + "traffic: \(workload.scenario) without event times, seed \(workload.seed), "
-                + "threshold \(workload.threshold) per \(workload.windowSeconds) s")
+                + (workload.rules.isEmpty
+                    ? "threshold \(workload.threshold) per \(workload.windowSeconds) s"
+                    : "rules \(workload.rules.joined(separator: ", ")) (mode set per drain; ground truth by the first)"))
         if machine.build == "debug" {
             lines.append("WARNING: debug build; measure with: swift build -c release --product ipwatcher")
         }

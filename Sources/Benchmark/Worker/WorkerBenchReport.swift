@@ -47,6 +47,8 @@ public struct WorkerBenchReport: Codable, Sendable {
         /// `queue.delivery` of the worker.
         var delivery = "at-least-once"
         var eventTimes = false
+        /// The rules of `--config` as text (`burst:10/2`), each drain in its own mode; empty: the default rule.
+        var rules: [String] = []
     }
 
     /// CPU used during a measurement, percent of one core, per process.

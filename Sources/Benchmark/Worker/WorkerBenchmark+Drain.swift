@@ -70,16 +70,24 @@ extension WorkerBenchmark {
                     + "rejected of \(total) queued")
         }
         // …and by what Redis holds.
-        let threshold = plan.rule(mode).threshold
-        let expectedStored =
+        // Per checked counter: every entry in fixed mode; in rolling mode each unit's set is capped.
+        let counters = plan.checkedCounters(mode)
+        let expectedStored = counters.reduce(0) { sum, entry in
+            sum
+                + (mode == .fixed
+                    ? total : summary.truth.units.reduce(min(sentinel, entry.cap)) { $0 + min($1.sent, entry.cap) })
+        }
+        let patterns = counters.map { entry in
             mode == .fixed
-            ? total : summary.truth.units.reduce(min(sentinel, threshold + 1)) { $0 + min($1.sent, threshold + 1) }
-        let pattern = mode == .fixed ? plan.keys.prefix + "fixed:*" : plan.keys.rollingKeyPrefix + "*"
+                ? plan.keys.prefix + "fixed:\(entry.counter.windowSeconds):*"
+                : plan.keys.rollingKeyPrefix(windowSeconds: entry.counter.windowSeconds) + "*"
+        }
         var unitKeys: [String] = []
         var stored = 0
         let deadline = ContinuousClock.now.advanced(by: .seconds(10))
         repeat {
-            unitKeys = try await control.scan(matching: pattern)
+            unitKeys = []
+            for pattern in patterns { unitKeys += try await control.scan(matching: pattern) }
             stored =
                 mode == .fixed
                 ? try await control.sumOfValues(unitKeys) : try await control.sumOfCardinalities(unitKeys)

@@ -85,7 +85,8 @@ public struct WorkerBenchmark: Sendable {
         let rule = plan.rule(.fixed)
         let workload = WorkerBenchReport.Workload(
             seed: plan.seed, threshold: rule.threshold, windowSeconds: rule.windowSeconds,
-            batch: plan.batch ?? WorkerSettings().batchSize, delivery: plan.delivery.rawValue)
+            batch: plan.batch ?? WorkerSettings().batchSize, delivery: plan.delivery.rawValue,
+            rules: plan.rules.map(\.text))
         if machine.build == "debug" {
             note("warning: this is a debug build; its numbers say nothing about the product (swift build -c release)")
         }

@@ -48,7 +48,7 @@ package enum YAMLScalar {
     }
 
     /// A flow sequence of quoted strings: `["127.0.0.0/8", "::1/128"]`.
-    static func list(_ values: [String]) -> String {
+    package static func list(_ values: [String]) -> String {
         "[" + values.map { quoted($0) }.joined(separator: ", ") + "]"
     }
 }

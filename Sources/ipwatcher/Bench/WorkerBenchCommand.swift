@@ -64,6 +64,13 @@ struct WorkerBenchCommand: AsyncParsableCommand {
     @Option(help: "The worker's queue.delivery: at-least-once (the default) or at-most-once.")
     var delivery: String = WorkerSettings().delivery.rawValue
 
+    @Option(
+        name: .customLong("config"),
+        help: ArgumentHelp(
+            "Drain with the detection rules of this configuration file (detection.rules, or its one rule).",
+            discussion: "Each drain sets every rule's mode to its own (fixed, then rolling); nothing else of the file is used."))
+    var configFile: String?
+
     @Flag(help: "A quick run for CI: checks that everything runs and reports, not the numbers.")
     var short = false
 
@@ -109,6 +116,11 @@ struct WorkerBenchCommand: AsyncParsableCommand {
                     + "or scripts/setup), or --url")
             throw ExitCode.failure
         }
+        var plan = self.plan
+        if let configFile {
+            plan.rules = try await Self.rules(from: configFile)
+            Self.note("rules of \(configFile): " + plan.rules.map(\.text).joined(separator: ", "))
+        }
         let report: WorkerBenchReport
         do {
             report = try await LocalRedisServer.withPrivateServer(unless: url) { workerURL, server in
@@ -126,6 +138,31 @@ struct WorkerBenchCommand: AsyncParsableCommand {
             throw ExitCode(130)
         }
         print(json ? report.json : report.table)
+    }
+
+    /// The rules a configuration file sets: `detection.rules`, or its one rule named `default`; a broken file
+    /// ends the command with status 78 and the loader's one-line message.
+    static func rules(from file: String) async throws -> [IPWatcherConfiguration.Rule] {
+        let detection: IPWatcherConfiguration.Detection
+        do {
+            detection = try await IPWatcherConfiguration.load(
+                file: file, fileIsExplicit: true, environment: [:], overrides: [:]
+            ).detection
+        } catch {
+            note("ipwatcher: configuration: \(error)")
+            throw ExitCode(78)
+        }
+        let rules =
+            detection.rules.isEmpty
+            ? [IPWatcherConfiguration.Rule(
+                name: "default", threshold: detection.threshold, window: detection.window, mode: detection.mode,
+                dryRun: detection.dryRun)]
+            : detection.rules
+        guard rules.contains(where: { !$0.dryRun }) else {
+            note("ipwatcher: bench needs a rule that is not in dry run: the drain ends when a sentinel unit is blocked")
+            throw ExitCode(64)
+        }
+        return rules
     }
 
     /// A private directory under /tmp (short, so the notify sockets' paths fit `sun_path`).
