@@ -8,8 +8,10 @@ enum ASCII {
     static let colon: UInt8 = 0x3A
     static let upperA: UInt8 = 0x41
     static let upperF: UInt8 = 0x46
+    static let upperZ: UInt8 = 0x5A
     static let lowerA: UInt8 = 0x61
     static let lowerF: UInt8 = 0x66
+    static let lowerZ: UInt8 = 0x7A
     static let delete: UInt8 = 0x7F
 
     /// The digit for a nibble value 0–15, lower case as RFC 5952 requires.

@@ -138,8 +138,8 @@ public struct DetectionRule: Hashable, Sendable {
     public static func isValidName(_ name: String) -> Bool {
         !name.isEmpty && name.utf8.count <= 64
             && name.utf8.allSatisfy { byte in
-                (ASCII.zero...ASCII.nine).contains(byte) || (ASCII.upperA...0x5A).contains(byte)
-                    || (ASCII.lowerA...0x7A).contains(byte) || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
+                (ASCII.zero...ASCII.nine).contains(byte) || (ASCII.upperA...ASCII.upperZ).contains(byte)
+                    || (ASCII.lowerA...ASCII.lowerZ).contains(byte) || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
             }
     }
 }

@@ -87,7 +87,7 @@ struct WorkerEscalationTests {
         let escalation = BanEscalation(factor: 3, maxSeconds: 10, memorySeconds: 60)
         try await withWorker(Self.settings(banSeconds: 0, escalation: escalation)) { run in
             let subscriber = try await ChannelSubscriber(port: try #require(run.server.port), channel: "ipwatcher:events")
-            try await run.redis.send("SET", "ipwatcher:offences:198.51.100.60", "4").throwingServerError()
+            _ = try await run.redis.send("SET", "ipwatcher:offences:198.51.100.60", "4").throwingServerError()
             try await run.redis.push(hits("198.51.100.60 \(nowMilliseconds())", 3))
             let message = try #require(try await subscriber.nextMessage(within: .seconds(5)), "no block event")
             let event = try PublishedEvent(json: message)

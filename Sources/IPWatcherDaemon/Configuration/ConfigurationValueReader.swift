@@ -77,12 +77,7 @@ struct ConfigurationValueReader {
         let expectation =
             minimum.map { "is not a number of seconds from \(Self.decimal($0)) to \(Self.decimal(maximum))" }
             ?? "is not a number of seconds > 0 (at most \(Self.decimal(maximum)))"
-        let text = Self.trimmed(raw)
-        // Digits with at most one point: Double(_:) would also take "inf", "nan", "1e3" and hex.
-        let isDecimal =
-            !text.isEmpty && text.allSatisfy { $0 == "." || ($0.isASCII && $0.isWholeNumber) }
-            && text.filter { $0 == "." }.count <= 1 && text != "."
-        guard isDecimal, let value = Double(text), value <= maximum, value >= (minimum ?? 0) else {
+        guard let value = Self.decimalNumber(raw), value <= maximum, value >= (minimum ?? 0) else {
             throw ConfigurationError.invalid(key, raw, expectation)
         }
         let nanoseconds = Int64((value * 1e9).rounded())
@@ -96,12 +91,8 @@ struct ConfigurationValueReader {
         _ key: String, default defaultValue: Double, minimum: Double, maximum: Double, minimumIncluded: Bool = true
     ) throws(ConfigurationError) -> Double {
         guard let raw = try text(key) else { return defaultValue }
-        let text = Self.trimmed(raw)
-        let isDecimal =
-            !text.isEmpty && text.allSatisfy { $0 == "." || ($0.isASCII && $0.isWholeNumber) }
-            && text.filter { $0 == "." }.count <= 1 && text != "."
         let lower = minimumIncluded ? "from \(Self.decimal(minimum))" : "above \(Self.decimal(minimum))"
-        guard isDecimal, let value = Double(text), value <= maximum,
+        guard let value = Self.decimalNumber(raw), value <= maximum,
             minimumIncluded ? value >= minimum : value > minimum
         else {
             throw ConfigurationError.invalid(key, raw, "is not a decimal number \(lower) to \(Self.decimal(maximum))")
@@ -138,6 +129,16 @@ struct ConfigurationValueReader {
         _ key: String, default defaultValue: Choice
     ) throws(ConfigurationError) -> Choice {
         try choice(key, default: defaultValue, among: Array(Choice.allCases))
+    }
+
+    /// The value of `raw`, trimmed, when it is digits with at most one point; nil otherwise. `Double(_:)` alone
+    /// would also take "inf", "nan", "1e3" and hex.
+    static func decimalNumber(_ raw: String) -> Double? {
+        let text = trimmed(raw)
+        let isDecimal =
+            !text.isEmpty && text.allSatisfy { $0 == "." || ($0.isASCII && $0.isWholeNumber) }
+            && text.filter { $0 == "." }.count <= 1 && text != "."
+        return isDecimal ? Double(text) : nil
     }
 
     /// Splits comma-separated text into trimmed, non-empty entries.

@@ -57,9 +57,4 @@ public struct DetectionSettings: Sendable, Hashable {
 
     /// The rules for a log line: each rule's ``DetectionRule/summary``, separated by `; `.
     public var rulesSummary: String { rules.map(\.summary).joined(separator: "; ") }
-
-    /// The longest window of any rule, in milliseconds: how far back an event time may be and still count.
-    public var longestWindowMilliseconds: Int64 {
-        rules.map(\.windowMilliseconds).max() ?? DetectionRule().windowMilliseconds
-    }
 }
