@@ -70,6 +70,25 @@ struct AddressRecorderTests {
         }
     }
 
+    @Test("a flush returns only after a flush already under way has counted what it took")
+    func flushWaitsForFlushUnderWay() async throws {
+        try await withRedisServer { server in
+            try await Self.withRecorder(server) { recorder, redis in
+                for round in 1...20 {
+                    for index in 0..<50 { recorder.record(.v4(UInt32(round * 1000 + index))) }
+                    // The first flush takes the 50; the second finds the buffer empty and must still wait for them.
+                    async let first = recorder.flush()
+                    async let second = recorder.flush()
+                    let secondResult = await second
+                    #expect(secondResult && recorder.statistics.pushed == round * 50, "round \(round)")
+                    #expect(await first)
+                }
+                let queued = try await redis.send("LLEN", "ips").int
+                #expect(queued == 1000)
+            }
+        }
+    }
+
     @Test("run() flushes by itself every flush interval")
     func runFlushesPeriodically() async throws {
         try await withRedisServer { server in

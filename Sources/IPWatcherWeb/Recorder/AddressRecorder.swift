@@ -67,6 +67,10 @@ public final class AddressRecorder: Sendable {
     private struct State {
         var buffer: [Entry] = []
         var statistics = Statistics()
+        /// Flushes that took entries from the buffer and have not yet counted or given them back.
+        var flushesInFlight = 0
+        /// Flushes waiting for those to settle.
+        var waitingForFlushes: [CheckedContinuation<Void, Never>] = []
     }
 
     /// The settings in use.
@@ -134,25 +138,47 @@ public final class AddressRecorder: Sendable {
         if !Task.isCancelled { await flush() }
     }
 
-    /// Pushes what the buffer holds now; returns whether Redis took it all (true when there was nothing).
+    /// Pushes what the buffer holds now and returns once every address recorded before the call has been
+    /// acknowledged by Redis or put back; returns whether Redis took them all (true when there was nothing).
+    ///
+    /// A flush started by ``run()`` may hold entries recorded before this call: this one waits for it to settle
+    /// too, so that after `flush()` the statistics and the queue agree with what was recorded.
     @discardableResult
     public func flush() async -> Bool {
-        let batch = state.withLock { state -> [Entry] in
+        let (batch, failuresBefore) = state.withLock { state -> ([Entry], Int) in
             let taken = state.buffer
             state.buffer.removeAll(keepingCapacity: true)
-            return taken
+            state.flushesInFlight += 1
+            return (taken, state.statistics.failedFlushes)
         }
-        guard !batch.isEmpty else { return true }
-        do {
-            for reply in try await router.pipeline(commands(for: batch)) { _ = try reply.throwingServerError() }
-            state.withLock { $0.statistics.pushed += batch.count }
-            return true
-        } catch {
-            giveBack(batch)
-            logger.debug(
-                "recorder flush failed; entries kept", metadata: ["entries": "\(batch.count)", "error": "\(error)"])
-            return false
+        var pushed = true
+        if !batch.isEmpty {
+            do {
+                for reply in try await router.pipeline(commands(for: batch)) { _ = try reply.throwingServerError() }
+                state.withLock { $0.statistics.pushed += batch.count }
+            } catch {
+                giveBack(batch)
+                logger.debug(
+                    "recorder flush failed; entries kept", metadata: ["entries": "\(batch.count)", "error": "\(error)"])
+                pushed = false
+            }
         }
+        let waiting = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.flushesInFlight -= 1
+            guard state.flushesInFlight == 0 else { return [] }
+            defer { state.waitingForFlushes.removeAll() }
+            return state.waitingForFlushes
+        }
+        for continuation in waiting { continuation.resume() }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let settled = state.withLock { state in
+                if state.flushesInFlight == 0 { return true }
+                state.waitingForFlushes.append(continuation)
+                return false
+            }
+            if settled { continuation.resume() }
+        }
+        return pushed && state.withLock { $0.statistics.failedFlushes } == failuresBefore
     }
 
     /// The `LPUSH`es for `batch`: per shard, at most ``Settings/batchSize`` entries each.
