@@ -79,6 +79,23 @@ public struct KeySchema: Hashable, Sendable {
         "\(prefix)offences:{\(Self.hashTag(of: blocklistKey))}:\(unitName)"
     }
 
+    /// The sorted set of banned ranges scored by ban expiry time: `<prefix>bans:ranges` (see ``RangeBanPolicy``).
+    public var rangeBansKey: String { "\(prefix)bans:ranges" }
+
+    /// ``rangeBansKey`` in a Redis Cluster: `<prefix>bans:ranges:{<hash tag of the blocklist key>}`.
+    public func clusterRangeBansKey(blocklistKey: String) -> String {
+        "\(prefix)bans:ranges:{\(Self.hashTag(of: blocklistKey))}"
+    }
+
+    /// The units banned now inside one range, scored by when each ban ends: `<prefix>range:<network/length>`.
+    /// The ban script counts them to decide whether the range is banned.
+    public func rangeUnitsKey(rangeName: String) -> String { "\(prefix)range:\(rangeName)" }
+
+    /// ``rangeUnitsKey(rangeName:)`` in a Redis Cluster: `<prefix>range:{<hash tag of the blocklist key>}:<range>`.
+    public func clusterRangeUnitsKey(rangeName: String, blocklistKey: String) -> String {
+        "\(prefix)range:{\(Self.hashTag(of: blocklistKey))}:\(rangeName)"
+    }
+
     /// One worker's unfinished batches: `<prefix>processing:<workerID>`, a hash from batch name to the batch's
     /// entries (a MessagePack array).
     ///

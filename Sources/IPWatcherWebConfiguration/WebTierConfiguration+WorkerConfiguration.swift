@@ -43,6 +43,11 @@ extension WebTierConfiguration {
         mirror.eventsChannel = eventsChannel
         mirror.ipv4Prefix = worker.detection.ipv4Prefix
         mirror.ipv6Prefix = worker.detection.ipv6Prefix
+        if worker.blocklist.ranges.isOn {
+            mirror.ranges = .init(
+                policy: worker.blocklist.ranges, key: worker.blocklist.rangesKey,
+                bansKey: KeySchema(prefix: worker.detection.keyPrefix).rangeBansKey)
+        }
         mirror.connection.connectTimeout = worker.redis.connectTimeout
         mirror.connection.commandTimeout = worker.redis.commandTimeout
         recorder.queue = QueueShards(baseKey: worker.queue.key, count: worker.queue.shards)

@@ -19,6 +19,9 @@ struct RedisACLTests {
         /// What the web tier pushes, and the blocklist member it becomes.
         var address: String
         var unit: String
+        /// `blocklist.ranges.min_units`: 1 bans the unit's range with the unit, so the range steps of the ban and
+        /// expiry scripts run as the ACL user too.
+        var rangeMinUnits = 0
 
         var testDescription: String { name }
 
@@ -35,6 +38,7 @@ struct RedisACLTests {
               dry_run: \(dryRun)
             blocklist:
               ban_seconds: 1
+              ranges: {min_units: \(rangeMinUnits)}
             log:
               level: info
 
@@ -44,11 +48,12 @@ struct RedisACLTests {
         static let all: [Scenario] = [
             Scenario(
                 name: "fixed windows, pop left, database 0, password in the URL", mode: "fixed", pop: "left",
-                database: 0, passwordFromFile: false, dryRun: false, address: "203.0.113.7", unit: "203.0.113.7"),
+                database: 0, passwordFromFile: false, dryRun: false, address: "203.0.113.7", unit: "203.0.113.7",
+                rangeMinUnits: 1),
             Scenario(
                 name: "rolling windows, pop right, database 2 (SELECT), password from a file", mode: "rolling",
                 pop: "right", database: 2, passwordFromFile: true, dryRun: false, address: "2001:db8::7",
-                unit: "2001:db8::/64"),
+                unit: "2001:db8::/64", rangeMinUnits: 1),
             Scenario(
                 name: "dry run: PUBLISH only, no blocklist write", mode: "fixed", pop: "left", database: 0,
                 passwordFromFile: false, dryRun: true, address: "198.51.100.23", unit: "198.51.100.23"),
@@ -131,6 +136,16 @@ struct RedisACLTests {
                 subscriber.standardOutput.contains(blockEvent) && sawUnblockEvent()
             }
             #expect(announced, "block and unblock events missing:\n\(subscriber.standardOutput)")
+            if scenario.rangeMinUnits > 0 {
+                let rangeBanned = try await eventually(within: .seconds(5), every: .milliseconds(100)) {
+                    subscriber.standardOutput.contains("\"range\":true")
+                }
+                #expect(rangeBanned, "no range event:\n\(subscriber.standardOutput)")
+                let lifted = try await eventually(within: .seconds(10), every: .milliseconds(100)) {
+                    try redis.run(["SCARD", "blocklist:ranges"], database: scenario.database) == "0"
+                }
+                #expect(lifted, "the range ban did not end:\n\(worker.standardError)")
+            }
         }
         // What `systemctl reload ipwatcher` does (ExecReload=/bin/kill -HUP $MAINPID).
         worker.send(SIGHUP)

@@ -11,8 +11,9 @@ struct RedisFunctionsACLTests {
         try RedisACLFile.rules(of: "ipwatcher", in: RepositoryLayout.redisACLFunctions, password: password)
     }
 
-    /// The worker's configuration: `scripts: functions`, a rejected-entries list, one-second bans, and no metrics
-    /// port, which workers of tests running side by side would contend for.
+    /// The worker's configuration: `scripts: functions`, a rejected-entries list, one-second bans that ban their
+    /// range too (`min_units: 1`, so the range steps run as the ACL user), and no metrics port, which workers of
+    /// tests running side by side would contend for.
     static func configuration(mode: String) -> String {
         """
         redis:
@@ -25,6 +26,7 @@ struct RedisFunctionsACLTests {
           threshold: 15
         blocklist:
           ban_seconds: 1
+          ranges: {min_units: 1}
         log:
           level: info
         metrics:

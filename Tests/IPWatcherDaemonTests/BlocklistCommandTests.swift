@@ -90,7 +90,7 @@ struct BlocklistCommandTests {
                     #expect(try await connection.send("ZSCORE", "ipwatcher:bans", "192.0.2.10").isNull)
                 }
                 let listed = try await runIPWatcher(["blocklist", "list", "--json"] + url, in: scratch)
-                #expect(listed.stdout.contains("{\"unit\":\"192.0.2.10\",\"expires_at\":null}"))
+                #expect(listed.stdout.contains("{\"unit\":\"192.0.2.10\",\"expires_at\":null,\"range\":false}"))
             }
         }
     }

@@ -39,10 +39,7 @@ struct BlocklistExplainTests {
     func explainsThreeAddresses() async throws {
         try await withScratchDirectory { scratch in
             let config = try scratch.write(Self.configuration, to: "ipwatcher.yaml")
-            var settings = WorkerSettings(configuration: try await loadConfiguration(file: config))
-            settings.blockTimeout = .milliseconds(100)
-            settings.lease = nil
-            settings.metricsListen = nil
+            let settings = try await WorkerSettings.forTests(configurationFile: config)
             try await withWorker(settings) { run in
                 let now = nowMilliseconds()
                 try await run.redis.push(

@@ -42,6 +42,9 @@ struct ConfigurationBoundsTests {
         NumericKey("blocklist.ban_seconds", 0...BanExpiry.maximumSeconds),
         NumericKey("blocklist.escalation.max_seconds", 1...BanExpiry.maximumSeconds),
         NumericKey("blocklist.escalation.memory_seconds", 1...BanExpiry.maximumSeconds),
+        NumericKey("blocklist.ranges.ipv4_prefix", 1...31),
+        NumericKey("blocklist.ranges.ipv6_prefix", 1...127),
+        NumericKey("blocklist.ranges.min_units", 0...1_000_000),
         NumericKey("metrics.max_connections", IPWatcherConfiguration.metricsMaxConnectionsRange),
     ]
 
@@ -61,7 +64,7 @@ struct ConfigurationBoundsTests {
             "detection.allowlist", "detection.dry_run", "detection.key_prefix", "blocklist.key",
             // Rules carry their numbers inside text; near_limit is a fraction. Both have tests of their own.
             "detection.rules", "detection.near_limit", "blocklist.escalation.factor", "blocklist.escalation.jitter",
-            "blocklist.events_channel", "log.level", "metrics.listen", "redis.scripts",
+            "blocklist.events_channel", "blocklist.ranges.key", "log.level", "metrics.listen", "redis.scripts",
         ]
         let numeric = Set(IPWatcherConfiguration.keyNames).subtracting(nonNumeric)
         #expect(numeric == Set(Self.numericKeys.map(\.name)))

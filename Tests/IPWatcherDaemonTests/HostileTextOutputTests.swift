@@ -105,7 +105,7 @@ struct HostileTextOutputTests {
                     try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]], "\(json.stdout)")
                 #expect(entries.count == Self.hostile.count, "\(json.stdout)")
                 for entry in entries {
-                    #expect(Set(entry.keys) == ["unit", "expires_at"], "\(entry)")
+                    #expect(Set(entry.keys) == ["unit", "expires_at", "range"], "\(entry)")
                     let unit = try #require(entry["unit"] as? String)
                     let index = try #require(Self.hostile.firstIndex(of: unit), "unknown unit \(unit)")
                     if index.isMultiple(of: 2) {

@@ -69,6 +69,15 @@ extension WorkerSettings {
         return settings
     }
 
+    /// The settings of the configuration file `path`, tuned as ``forTests`` is, without a metrics port.
+    static func forTests(configurationFile path: String) async throws -> WorkerSettings {
+        var settings = WorkerSettings(configuration: try await loadConfiguration(file: path))
+        settings.blockTimeout = .milliseconds(100)
+        settings.lease = nil
+        settings.metricsListen = nil
+        return settings
+    }
+
     /// ``forTests`` in `mode`.
     static func forTests(mode: DetectionRule.Mode) -> WorkerSettings {
         var settings = forTests

@@ -13,11 +13,12 @@ import Testing
 struct BlocklistMirrorTests {
     /// Runs `body` with a running mirror of `server` (reconciling every `reconcile`) and a connection to it.
     static func withMirror(
-        _ server: LocalRedisServer, reconcile: Duration = .seconds(30),
+        _ server: LocalRedisServer, reconcile: Duration = .seconds(30), ranges: BlocklistMirror.Ranges? = nil,
         _ body: @escaping @Sendable (BlocklistMirror, RedisConnection) async throws -> Void
     ) async throws {
         var settings = BlocklistMirror.Settings()
         settings.reconcileInterval = reconcile
+        settings.ranges = ranges
         settings.connection = RedisConnectionConfiguration(connectTimeout: .milliseconds(500), commandTimeout: .seconds(1))
         settings.connection.backoff = RedisBackoff(initial: .milliseconds(50), maximum: .milliseconds(200))
         let mirror = BlocklistMirror(endpoint: try RedisEndpoint(url: server.url), settings: settings)
@@ -73,6 +74,34 @@ struct BlocklistMirrorTests {
                 try await waitUntil("the worker's block is mirrored") { mirror.isBlocked(try Self.address("198.51.100.6")) }
                 #expect(!mirror.isBlocked(try Self.address("198.51.100.5")))
                 #expect(mirror.status.eventsApplied == 3)
+            }
+        }
+    }
+
+    @Test("with range bans on, a banned range refuses fresh addresses inside it: loaded from the set, followed by events")
+    func rangesAreHonoured() async throws {
+        try await withRedisServer { server in
+            try await withConnection(server.url) { redis in
+                _ = try await redis.send("SADD", "blocklist:ranges", "203.0.113.0/24")
+                _ = try await redis.send("ZADD", "ipwatcher:bans:ranges", 1_900_000_000_000, "203.0.113.0/24")
+            }
+            try await Self.withMirror(server, ranges: BlocklistMirror.Ranges()) { mirror, redis in
+                try await waitUntil("the mirror has loaded") { !mirror.isStale }
+                let inside = try #require(mirror.blockedUnit(for: try Self.address("203.0.113.200")))
+                #expect(inside.isRange && inside.unit.name == "203.0.113.0/24" && inside.expiresAt == 1_900_000_000_000)
+                #expect(!mirror.isBlocked(try Self.address("203.0.114.1")))
+                #expect(mirror.status.ranges == 1 && mirror.status.units == 0)
+                // The worker's range event, then the one `blocklist remove` sends for a range.
+                let block = #"{"event":"block","unit":"2001:db8:7::/48","range":true,"rule":"minute","at":1,"dry_run":false,"units":3,"offence":null,"expires_at":null}"#
+                _ = try await redis.send("PUBLISH", "ipwatcher:events", block)
+                try await waitUntil("the range ban is mirrored") { mirror.isBlocked(try Self.address("2001:db8:7:ffff::1")) }
+                #expect(!mirror.isBlocked(try Self.address("2001:db8:8::1")))
+                let ranges = BlocklistStore(
+                    client: redis, blocklistKey: "blocklist:ranges", bansKey: "ipwatcher:bans:ranges",
+                    eventsChannel: "ipwatcher:events", announcesRanges: true)
+                #expect(try await ranges.remove("203.0.113.0/24"))
+                try await waitUntil("the range's unblock is mirrored") { !mirror.isBlocked(try Self.address("203.0.113.200")) }
+                #expect(mirror.status.ranges == 1, "the IPv6 range is left")
             }
         }
     }

@@ -5,7 +5,8 @@ import RedisClient
 import ServiceLifecycle
 
 /// Lifts bans when they end: several times a second, removes every unit whose expiry time has passed from
-/// the blocklist set and the expiry index, in one script call, and logs each.
+/// the blocklist set and the expiry index, and with range bans on every such range from the ranges set, in one
+/// script call, and logs each.
 ///
 /// Expiry lives in a sorted set beside the blocklist because members of a Redis set cannot expire one by
 /// one; checking every 250 ms keeps an expired unit in the set for well under a second.
@@ -42,7 +43,7 @@ public struct BanExpiryService: Service {
                 var removed = 0
                 repeat {
                     removed = try await expireOnce(now: clock.nowMilliseconds())
-                } while removed == Self.perCall
+                } while removed >= Self.perCall
             } catch {
                 // Usually Redis being away, which the consumer reports too; but a missing ACL permission would
                 // otherwise go unnoticed, so say it at warning level, sparingly.
@@ -55,27 +56,37 @@ public struct BanExpiryService: Service {
     /// Most units lifted per script call, so one call never holds Redis for long.
     static let perCall = 500
 
-    /// Lifts the bans that ended at or before `now`; returns how many.
+    /// Lifts the bans that ended at or before `now`, units and ranges; returns how many.
     ///
-    /// A reply with more than ``perCall`` units throws ``ReplySizeError`` and counts as a Redis error,
-    /// without logging or counting any of its units as unblocked.
+    /// A reply with more than ``perCall`` units (twice that with range bans on) throws ``ReplySizeError`` and
+    /// counts as a Redis error, without logging or counting any of its units as unblocked.
     @discardableResult
     public func expireOnce(now: Int64) async throws -> Int {
+        var keys = [settings.blocklistKey, settings.bansKey, settings.banInfoKey]
+        if settings.ranges.isOn { keys += [settings.rangeBansKey, settings.rangesKey] }
         let reply = try await client.evaluate(
-            BlocklistScripts.expire, keys: [settings.blocklistKey, settings.bansKey, settings.banInfoKey],
-            arguments: ["\(now)", "\(Self.perCall)", settings.eventsChannel ?? ""])
-        guard let units = reply.array, !units.isEmpty else { return 0 }
+            BlocklistScripts.expire, keys: keys, arguments: ["\(now)", "\(Self.perCall)", settings.eventsChannel ?? ""])
+        guard let members = reply.array, !members.isEmpty else { return 0 }
         do {
-            try ReplySizeError.check(units.count, limit: Self.perCall, command: "ban-expiry script")
+            try ReplySizeError.check(
+                members.count, limit: Self.perCall * (settings.ranges.isOn ? 2 : 1), command: "ban-expiry script")
         } catch {
             statistics.record { $0.redisErrors += 1 }
             throw error
         }
-        for unit in units {
+        var units = 0
+        for member in members {
+            let name = member.string ?? "?"
+            // A range is never a unit's length (configuration refuses that), so its length tells them apart.
+            if settings.ranges.isOn, let network = IPNetwork(name), settings.ranges.isRange(network) {
+                logger.notice("range ban ended: unblocking", metadata: ["range": "\(name)"])
+                continue
+            }
             // The unit only in metadata, quoted there: a member added by hand may hold text that reads as more fields.
-            logger.notice("ban ended: unblocking", metadata: ["unit": "\(unit.string ?? "?")"])
+            logger.notice("ban ended: unblocking", metadata: ["unit": "\(name)"])
+            units += 1
         }
-        statistics.record { $0.unblocked += units.count }
-        return units.count
+        statistics.record { $0.unblocked += units }
+        return members.count
     }
 }

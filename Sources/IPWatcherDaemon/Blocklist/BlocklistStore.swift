@@ -16,9 +16,12 @@ import RedisClient
 /// With an events channel every change is announced there as the worker announces its blocks, so the web tier's
 /// mirrors see a block added or lifted by hand at once: `{"event":"block","unit":…,"expires_at":…,"at":…,
 /// "manual":true}` after ``add(_:banSeconds:now:)`` (also when it only changes the expiry) and
-/// `{"event":"unblock","unit":…,"at":…}` after a ``remove(_:)`` that removed something. The event follows the
-/// change in the same pipeline; if Redis refuses it (an ACL without `PUBLISH`), the change stands and the
-/// mirrors pick it up at their next reconciliation.
+/// `{"event":"unblock","unit":…,"at":…}` after a ``remove(_:rangeUnitsKey:)`` that removed something. The event
+/// follows the change in the same pipeline; if Redis refuses it (an ACL without `PUBLISH`), the change stands and
+/// the mirrors pick it up at their next reconciliation.
+///
+/// The banned ranges (``Detection/RangeBanPolicy``) are a set with an expiry index of their own: a store over
+/// those two keys made with `announcesRanges` edits them the same way, and its events carry `"range":true`.
 public struct BlocklistStore<Executor: RedisCommandExecutor>: Sendable {
     /// One blocked unit.
     public struct Entry: Sendable, Hashable {
@@ -33,19 +36,23 @@ public struct BlocklistStore<Executor: RedisCommandExecutor>: Sendable {
     private let bansKey: String
     private let eventsChannel: String?
     private let banInfoKey: String?
+    private let announcesRanges: Bool
 
     /// Creates a store over the worker's keys; `eventsChannel` (the worker's `detection.events_channel`) hears
     /// every change, nil announces nothing; `banInfoKey` (``WorkerSettings/banInfoKey``), if given, gets the
-    /// details of a ban added by hand and loses those of a ban removed.
+    /// details of a ban added by hand and loses those of a ban removed. With `announcesRanges` the keys are the
+    /// ranges set and its expiry index (``WorkerSettings/rangesKey``, ``WorkerSettings/rangeBansKey``), and every
+    /// event says `"range":true`.
     public init(
         client: Executor, blocklistKey: String, bansKey: String, eventsChannel: String? = nil,
-        banInfoKey: String? = nil
+        banInfoKey: String? = nil, announcesRanges: Bool = false
     ) {
         self.client = client
         self.blocklistKey = blocklistKey
         self.bansKey = bansKey
         self.eventsChannel = eventsChannel
         self.banInfoKey = banInfoKey
+        self.announcesRanges = announcesRanges
     }
 
     /// The details the worker recorded for the unit's ban (JSON `{"rule":…,"since":…,"offence":…}`, or
@@ -97,6 +104,7 @@ public struct BlocklistStore<Executor: RedisCommandExecutor>: Sendable {
             var event = JSONObjectWriter()
             event.add("event", "block")
             event.add("unit", unit)
+            if announcesRanges { event.add("range", true) }
             event.add("expires_at", expiresAt)
             event.add("at", now)
             event.add("manual", true)
@@ -122,17 +130,20 @@ public struct BlocklistStore<Executor: RedisCommandExecutor>: Sendable {
         return Int64(score)
     }
 
-    /// Unblocks `unit`; returns whether it was blocked.
+    /// Unblocks `unit`; returns whether it was blocked. `rangeUnitsKey` (``WorkerSettings/rangeUnitsKey(rangeName:)``
+    /// of the unit's range), if given, forgets the ban there too, so it no longer counts towards a range ban.
     @discardableResult
-    public func remove(_ unit: String) async throws -> Bool {
+    public func remove(_ unit: String, rangeUnitsKey: String? = nil) async throws -> Bool {
         var commands = [RESPCommand("SREM", blocklistKey, unit), RESPCommand("ZREM", bansKey, unit)]
         if let banInfoKey { commands.append(RESPCommand("HDEL", banInfoKey, unit)) }
+        if let rangeUnitsKey { commands.append(RESPCommand("ZREM", rangeUnitsKey, unit)) }
         let replies = try await client.pipeline(commands)
         let removed = try replies.first?.throwingServerError().int == 1
         if removed, let eventsChannel {
             var event = JSONObjectWriter()
             event.add("event", "unblock")
             event.add("unit", unit)
+            if announcesRanges { event.add("range", true) }
             event.add("at", WallClock().nowMilliseconds())
             _ = try await client.send(RESPCommand("PUBLISH", eventsChannel, event.json)).throwingServerError()
         }
@@ -147,10 +158,10 @@ extension BlocklistStore where Executor == RedisRouter.SlotExecutor {
     /// another slot would still work, one `MOVED` redirection per command, so do not pass the plain ban key.
     public init(
         router: RedisRouter, blocklistKey: String, bansKey: String, eventsChannel: String? = nil,
-        banInfoKey: String? = nil
+        banInfoKey: String? = nil, announcesRanges: Bool = false
     ) {
         self.init(
             client: router.executor(routingBy: blocklistKey), blocklistKey: blocklistKey, bansKey: bansKey,
-            eventsChannel: eventsChannel, banInfoKey: banInfoKey)
+            eventsChannel: eventsChannel, banInfoKey: banInfoKey, announcesRanges: announcesRanges)
     }
 }

@@ -55,13 +55,14 @@ struct BlocklistWriter {
 
     /// Blocks (or for a rule in dry run announces) the crossings of `pending`, removing each from it once
     /// Redis confirmed it, and adds to `done`, per rule name, the units newly blocked or announced — also those
-    /// confirmed before a later step throws.
+    /// confirmed before a later step throws — and to `rangesBanned` the ranges those bans completed.
     ///
     /// - Throws: When a crossing is left in `pending`: the connection's error, ``RedisError/server(_:)`` for a
     ///   transient refusal, or ``BatchWriteRefusal`` naming the key Redis refused. Offering the rest again is
     ///   safe: a unit already in the set is not announced twice.
     func block(
-        _ pending: inout [RuleCrossing], escalation: BanEscalation, now: Int64, done: inout [String: Int]
+        _ pending: inout [RuleCrossing], detection: DetectionSettings, now: Int64, done: inout [String: Int],
+        rangesBanned: inout Int
     ) async throws {
         guard !pending.isEmpty else { return }
         var shadow = pending.filter(\.rule.dryRun)
@@ -75,8 +76,10 @@ struct BlocklistWriter {
                         RESPCommand("PUBLISH", channel, shadowEvent(for: crossing, now: now)), key: channel)
                 }
                 let replies = try await client.pipeline(publishes)
+                var none = 0
                 try settle(
-                    &shadow, replies: replies, step: .events, key: channel, now: now, into: &done, counts: { _ in true })
+                    &shadow, replies: replies, step: .events, key: channel, now: now, into: &done, ranges: &none,
+                    counts: { _ in true })
             } else {
                 for crossing in shadow {
                     announce(crossing, ban: nil, now: now)
@@ -86,11 +89,11 @@ struct BlocklistWriter {
             }
         }
         if !bans.isEmpty {
-            let replies = try await offer(bans, escalation: escalation, now: now)
-            // A new ban replies {1, offence, expires_at}; a unit already banned, 0.
+            let replies = try await offer(bans, detection: detection, now: now)
+            // A new ban replies {1, offence, expires_at, …}; a unit already banned, 0.
             try settle(
                 &bans, replies: replies, step: .blocklist, key: settings.blocklistKey, now: now, into: &done,
-                counts: { $0.array != nil })
+                ranges: &rangesBanned, counts: { $0.array != nil })
         }
     }
 
@@ -98,7 +101,7 @@ struct BlocklistWriter {
     /// those `counts` says are new; then throws for the first error left, transient ones first.
     private func settle(
         _ pending: inout [RuleCrossing], replies: [RESPToken], step: BatchWriteRefusal.Step, key: String, now: Int64,
-        into done: inout [String: Int], counts: (RESPToken) -> Bool
+        into done: inout [String: Int], ranges: inout Int, counts: (RESPToken) -> Bool
     ) throws {
         var left: [RuleCrossing] = []
         var errors: [RedisServerError] = []
@@ -108,7 +111,12 @@ struct BlocklistWriter {
                 errors.append(error)
             } else if counts(reply) {
                 done[crossing.rule.name, default: 0] += 1
-                announce(crossing, ban: reply.array.map(Array.init), now: now)
+                let ban = reply.array.map(Array.init)
+                announce(crossing, ban: ban, now: now)
+                if let ban, ban.count == 6, ban[3].int == 1 {
+                    ranges += 1
+                    announceRange(of: crossing, ban: ban, now: now)
+                }
             }
         }
         pending = left
@@ -116,9 +124,12 @@ struct BlocklistWriter {
         if let refused = errors.first { throw BatchWriteRefusal(step: step, scriptError: refused, fallbackKey: key) }
     }
 
-    private func offer(_ candidates: [RuleCrossing], escalation: BanEscalation, now: Int64) async throws
+    private func offer(_ candidates: [RuleCrossing], detection: DetectionSettings, now: Int64) async throws
         -> [RESPToken]
     {
+        let escalation = detection.escalation
+        let allowlist = detection.unitRule.allowlist
+        let minUnits = settings.ranges.minUnits
         let channel = settings.eventsChannel ?? ""
         let blocklistKey = settings.blocklistKey
         let bansKey = settings.bansKey
@@ -127,18 +138,31 @@ struct BlocklistWriter {
         let capMilliseconds = Self.milliseconds(escalation.maxSeconds)
         let memoryMilliseconds = Self.milliseconds(escalation.memorySeconds)
         var random = SystemRandomNumberGenerator()
-        let spreads = candidates.map { _ in escalation.spread(using: &random) }
-        // All four keys share the blocklist's slot (see WorkerSettings.bansKey), so a cluster runs each call on one node.
+        let spreads = candidates.map { _ in (escalation.spread(using: &random), escalation.spread(using: &random)) }
+        // Every key shares the blocklist's slot (see WorkerSettings.bansKey), so a cluster runs each call on one node.
         let slot = RedisHashSlot(key: blocklistKey)
         return try await client.evaluatePipelined(BlocklistScripts.ban, count: candidates.count) { index, head in
             let crossing = candidates[index]
-            let unit = crossing.count.group.unit.name
+            let unit = crossing.count.group.unit
+            let unitName = unit.name
+            let (spread, rangeSpread) = spreads[index]
+            let event = channel.isEmpty ? "" : event(for: crossing, now: now).openObject
+            guard let range = settings.rangeName(of: unit, allowlist: allowlist) else {
+                return RedisRoutedCommand(
+                    RESPCommand(
+                        head, 4, blocklistKey, bansKey, banInfoKey, settings.offenceKey(unitName: unitName), unitName,
+                        now, Self.milliseconds(crossing.banSeconds), "\(factor)", capMilliseconds, memoryMilliseconds,
+                        "\(spread)", channel, event, crossing.rule.name),
+                    slot: slot)
+            }
             return RedisRoutedCommand(
                 RESPCommand(
-                    head, 4, blocklistKey, bansKey, banInfoKey, settings.offenceKey(unitName: unit), unit, now,
-                    Self.milliseconds(crossing.banSeconds), "\(factor)", capMilliseconds, memoryMilliseconds,
-                    "\(spreads[index])", channel, channel.isEmpty ? "" : event(for: crossing, now: now).openObject,
-                    crossing.rule.name),
+                    head, 8, blocklistKey, bansKey, banInfoKey, settings.offenceKey(unitName: unitName),
+                    settings.rangesKey, settings.rangeBansKey, settings.rangeUnitsKey(rangeName: range),
+                    settings.offenceKey(unitName: range), unitName, now, Self.milliseconds(crossing.banSeconds),
+                    "\(factor)", capMilliseconds, memoryMilliseconds, "\(spread)", channel, event, crossing.rule.name,
+                    range, minUnits, "\(rangeSpread)",
+                    channel.isEmpty ? "" : rangeEvent(range: range, for: crossing, now: now).openObject),
                 slot: slot)
         }
     }
@@ -166,6 +190,36 @@ struct BlocklistWriter {
             metadata["ban_s"] = "\(crossing.banSeconds)"
         }
         logger.notice("bot detected: blocking \(unit)", metadata: metadata)
+    }
+
+    /// Logs a range ban; `ban` is the ban script's reply `[1, offence, expires_at, 1, range_offence,
+    /// range_expires_at]`.
+    private func announceRange(of crossing: RuleCrossing, ban: [RESPToken], now: Int64) {
+        let unit = crossing.count.group.unit
+        let range = settings.rangeName(of: unit, allowlist: []) ?? "?"
+        var metadata: Logger.Metadata = [
+            "range": "\(range)", "rule": "\(crossing.rule.name)", "last_unit": "\(unit.name)",
+            "min_units": "\(settings.ranges.minUnits)",
+        ]
+        if let offence = ban[4].int, let expiresAt = ban[5].int {
+            metadata["ban_s"] = "\(expiresAt == 0 ? 0 : (expiresAt - now + 999) / 1000)"
+            if offence > 0 { metadata["offence"] = "\(offence)" }
+        }
+        logger.notice("bot network detected: blocking range \(range)", metadata: metadata)
+    }
+
+    /// The event published for a range ban, which the ban script completes with `units`, `offence` and
+    /// `expires_at`: `unit` names the range, `last_unit` the unit whose ban completed it.
+    private func rangeEvent(range: String, for crossing: RuleCrossing, now: Int64) -> JSONObjectWriter {
+        var event = JSONObjectWriter()
+        event.add("event", "block")
+        event.add("unit", range)
+        event.add("range", true)
+        event.add("rule", crossing.rule.name)
+        event.add("last_unit", crossing.count.group.unit.name)
+        event.add("at", now)
+        event.add("dry_run", false)
+        return event
     }
 
     /// The event published for a block, from ``JSONObjectWriter`` so no unit name can change its fields; the ban

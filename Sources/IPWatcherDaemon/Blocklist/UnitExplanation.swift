@@ -37,6 +37,14 @@ public struct UnitExplanation: Sendable, Hashable {
         public var isManual: Bool
     }
 
+    /// A banned range that covers the unit (``Detection/RangeBanPolicy``).
+    public struct RangeBan: Sendable, Hashable {
+        /// The range, `network/length`.
+        public var range: String
+        /// The range's ban; `rule` is the rule of the unit ban that completed it.
+        public var ban: Ban
+    }
+
     /// The unit's canonical name.
     public var unit: String
     /// Whether the address is allowlisted (never counted or blocked); false when a unit name was given.
@@ -45,9 +53,11 @@ public struct UnitExplanation: Sendable, Hashable {
     public var rules: [RuleState]
     /// The ban, if the unit is in the blocklist.
     public var ban: Ban?
+    /// The banned range covering the unit, if any (always nil while range bans are off).
+    public var range: RangeBan?
 
-    /// Whether the unit is in the blocklist.
-    public var isBlocked: Bool { ban != nil }
+    /// Whether the unit is refused: in the blocklist, or inside a banned range.
+    public var isBlocked: Bool { ban != nil || range != nil }
 
     /// Reads everything about `unit` (the unit of `address`, when an address was given) from Redis at `now`.
     public static func gather(
@@ -74,6 +84,12 @@ public struct UnitExplanation: Sendable, Hashable {
                 encoder.encode("ZCOUNT", key, from, "+inf")
                 encoder.encode("ZRANGEBYSCORE", key, from, "+inf", "WITHSCORES", "LIMIT", 0, 1)
             }
+        }
+        let rangeName = settings.rangeName(of: unit, allowlist: [])
+        if let rangeName {
+            encoder.encode("SISMEMBER", settings.rangesKey, rangeName)
+            encoder.encode("ZSCORE", settings.rangeBansKey, rangeName)
+            encoder.encode("HGET", settings.banInfoKey, rangeName)
         }
         let replies = try await client.pipeline(encoder)
         for reply in replies { _ = try reply.throwingServerError() }
@@ -103,14 +119,17 @@ public struct UnitExplanation: Sendable, Hashable {
                     rule: rule, count: count, resetsAt: resetsAt,
                     isNearLimit: rule.isNearLimit(count, ratio: detection.nearLimitRatio)))
         }
-        var ban: Ban?
-        if replies[0].int == 1 || replies[0].bool == true {
-            let details = replies[2].string.map(BanDetails.init) ?? BanDetails("")
-            ban = Ban(
-                expiresAt: replies[1].double.map { Int64($0) }, rule: details.rule, offence: details.offence,
+        /// The ban of the member whose SISMEMBER, ZSCORE and HGET replies start at `first`, if it is a member.
+        func ban(at first: Int) -> Ban? {
+            guard replies[first].int == 1 || replies[first].bool == true else { return nil }
+            let details = replies[first + 2].string.map(BanDetails.init) ?? BanDetails("")
+            return Ban(
+                expiresAt: replies[first + 1].double.map { Int64($0) }, rule: details.rule, offence: details.offence,
                 since: details.since, isManual: details.isManual)
         }
+        let range = rangeName.flatMap { name in ban(at: position).map { RangeBan(range: name, ban: $0) } }
         return UnitExplanation(
-            unit: name, isAllowlisted: address.map(detection.unitRule.isAllowlisted) ?? false, rules: states, ban: ban)
+            unit: name, isAllowlisted: address.map(detection.unitRule.isAllowlisted) ?? false, rules: states,
+            ban: ban(at: 0), range: range)
     }
 }

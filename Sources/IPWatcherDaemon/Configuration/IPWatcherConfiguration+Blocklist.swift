@@ -12,16 +12,23 @@ extension IPWatcherConfiguration {
         public var eventsChannel: String?
         /// `blocklist.escalation`: longer bans for repeat offenders (off by default).
         public var escalation: BanEscalation
+        /// `blocklist.ranges`: when a whole network is banned (off by default).
+        public var ranges: RangeBanPolicy
+        /// `blocklist.ranges.key`: the set of banned ranges (`network/length`) the web tier checks beside ``key``.
+        public var rangesKey: String
 
         /// Creates the section; every parameter defaults to the documented default.
         public init(
             key: String = "blocklist", banSeconds: Int = 3600, eventsChannel: String? = "ipwatcher:events",
-            escalation: BanEscalation = BanEscalation()
+            escalation: BanEscalation = BanEscalation(), ranges: RangeBanPolicy = RangeBanPolicy(),
+            rangesKey: String = "blocklist:ranges"
         ) {
             self.key = key
             self.banSeconds = banSeconds
             self.eventsChannel = eventsChannel
             self.escalation = escalation
+            self.ranges = ranges
+            self.rangesKey = rangesKey
         }
     }
 }

@@ -1,4 +1,5 @@
 import Detection
+import RedisClient
 
 extension IPWatcherConfiguration {
     /// Refuses key names whose braces would put keys that must share a Redis Cluster slot into different ones.
@@ -23,6 +24,31 @@ extension IPWatcherConfiguration {
         if usesCluster, !KeySchema.isTaggable(blocklist.key) {
             throw ConfigurationError.invalid(
                 "blocklist.key", blocklist.key, "must not contain } outside a {hash tag} with a Redis Cluster")
+        }
+    }
+
+    /// Refuses range bans that could not work: a range no wider than a unit, or in a Redis Cluster a ranges set
+    /// outside the blocklist's slot (the ban script writes both in one call).
+    func checkRanges() throws(ConfigurationError) {
+        let ranges = blocklist.ranges
+        guard ranges.isOn else { return }
+        if ranges.ipv4Prefix >= detection.ipv4Prefix {
+            throw ConfigurationError.invalid(
+                "blocklist.ranges.ipv4_prefix", String(ranges.ipv4Prefix),
+                "must be shorter than detection.ipv4_prefix (\(detection.ipv4Prefix)): a range holds several units")
+        }
+        if ranges.ipv6Prefix >= detection.ipv6Prefix {
+            throw ConfigurationError.invalid(
+                "blocklist.ranges.ipv6_prefix", String(ranges.ipv6Prefix),
+                "must be shorter than detection.ipv6_prefix (\(detection.ipv6Prefix)): a range holds several units")
+        }
+        if blocklist.rangesKey == blocklist.key {
+            throw ConfigurationError.invalid("blocklist.ranges.key", blocklist.rangesKey, "must differ from blocklist.key")
+        }
+        if usesCluster, RedisHashSlot(key: blocklist.rangesKey) != RedisHashSlot(key: blocklist.key) {
+            throw ConfigurationError.invalid(
+                "blocklist.ranges.key", blocklist.rangesKey,
+                "must be in blocklist.key's hash slot with a Redis Cluster: name it {\(KeySchema.hashTag(of: blocklist.key))}:ranges")
         }
     }
 }

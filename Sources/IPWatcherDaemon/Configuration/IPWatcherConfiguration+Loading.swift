@@ -46,6 +46,7 @@ extension IPWatcherConfiguration {
         // Parses the URL and merges the TLS section, so a bad combination fails here and not at connect time.
         _ = try configuration.endpoint
         try configuration.checkClusterKeys()
+        try configuration.checkRanges()
         try checkReadable(configuration.redis.tls)
         return configuration
     }
@@ -201,12 +202,20 @@ extension IPWatcherConfiguration {
             jitter: try values.fraction(
                 "blocklist.escalation.jitter", default: defaults.escalation.jitter, minimum: 0,
                 maximum: BanEscalation.maximumJitter))
+        let ranges = RangeBanPolicy(
+            ipv4Prefix: try values.integer(
+                "blocklist.ranges.ipv4_prefix", default: defaults.ranges.ipv4Prefix, minimum: 1, maximum: 31),
+            ipv6Prefix: try values.integer(
+                "blocklist.ranges.ipv6_prefix", default: defaults.ranges.ipv6Prefix, minimum: 1, maximum: 127),
+            minUnits: try values.integer(
+                "blocklist.ranges.min_units", default: defaults.ranges.minUnits, minimum: 0, maximum: 1_000_000))
         return Blocklist(
             key: try values.nonEmptyString("blocklist.key", default: defaults.key),
             banSeconds: try values.integer(
                 "blocklist.ban_seconds", default: defaults.banSeconds, minimum: 0, maximum: BanExpiry.maximumSeconds),
             eventsChannel: try values.optionalString("blocklist.events_channel", default: defaults.eventsChannel),
-            escalation: escalation)
+            escalation: escalation, ranges: ranges,
+            rangesKey: try values.nonEmptyString("blocklist.ranges.key", default: defaults.rangesKey))
     }
 
     /// The `log` section.

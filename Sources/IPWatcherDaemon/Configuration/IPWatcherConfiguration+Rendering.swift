@@ -91,6 +91,10 @@ extension IPWatcherConfiguration {
         case "blocklist.escalation.max_seconds": return String(blocklist.escalation.maxSeconds)
         case "blocklist.escalation.memory_seconds": return String(blocklist.escalation.memorySeconds)
         case "blocklist.escalation.jitter": return ConfigurationValueReader.decimal(blocklist.escalation.jitter)
+        case "blocklist.ranges.ipv4_prefix": return String(blocklist.ranges.ipv4Prefix)
+        case "blocklist.ranges.ipv6_prefix": return String(blocklist.ranges.ipv6Prefix)
+        case "blocklist.ranges.min_units": return String(blocklist.ranges.minUnits)
+        case "blocklist.ranges.key": return YAMLScalar.render(blocklist.rangesKey)
         case "log.level": return log.level.rawValue
         case "metrics.listen": return YAMLScalar.quoted(metrics.listen?.description ?? "")
         case "metrics.max_connections": return String(metrics.maxConnections)

@@ -171,7 +171,10 @@ struct BatchProcessor {
             defer {
                 for (rule, count) in done { batch.progress.blockedByRule[rule, default: 0] += count }
             }
-            try await writer.block(&pending, escalation: batch.detection.escalation, now: batch.now, done: &done)
+            var ranges = 0
+            defer { batch.progress.rangesBlocked += ranges }
+            try await writer.block(
+                &pending, detection: batch.detection, now: batch.now, done: &done, rangesBanned: &ranges)
         }
         if !batch.progress.deadLettersWritten {
             if let rejectedKey = settings.rejectedKey, !batch.rejectedEntries.isEmpty {
@@ -192,6 +195,7 @@ struct BatchProcessor {
         statistics.record { totals in
             totals.counted += finished.counted
             totals.blocked += finished.progress.blocked
+            totals.rangesBlocked += finished.progress.rangesBlocked
             totals.batches += 1
             for (rule, count) in finished.progress.blockedByRule { totals.rules[rule, default: .init()].blocks += count }
         }

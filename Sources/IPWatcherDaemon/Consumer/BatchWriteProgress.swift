@@ -17,6 +17,8 @@ struct BatchWriteProgress {
     var pendingBans: [RuleCrossing]?
     /// Units newly blocked (or, for a rule in dry run, announced) by this batch so far, per rule name.
     var blockedByRule: [String: Int] = [:]
+    /// Ranges newly banned by this batch so far (see ``Detection/RangeBanPolicy``).
+    var rangesBlocked = 0
     /// Units newly blocked or announced by this batch so far.
     var blocked: Int { blockedByRule.values.reduce(0, +) }
     /// Whether the rejected entries are in the dead-letter list (or there were none to write).

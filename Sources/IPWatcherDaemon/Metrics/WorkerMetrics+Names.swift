@@ -8,6 +8,7 @@ extension WorkerMetrics {
         static let allowlisted = "ipwatcher_entries_allowlisted_total"
         static let blocks = "ipwatcher_blocks_total"
         static let unblocks = "ipwatcher_unblocks_total"
+        static let rangeBlocks = "ipwatcher_range_blocks_total"
         static let redisErrors = "ipwatcher_redis_errors_total"
         static let recovered = "ipwatcher_entries_recovered_total"
         static let refusals = "ipwatcher_write_refusals_total"
@@ -38,6 +39,7 @@ extension WorkerMetrics {
         Name.allowlisted: "Valid entries from allowlisted networks; never counted.",
         Name.blocks: "Units added to the blocklist (in a dry run: that would have been).",
         Name.unblocks: "Units whose ban ended and that were removed from the blocklist.",
+        Name.rangeBlocks: "Ranges banned because enough of their units were banned at once (blocklist.ranges).",
         Name.redisErrors: "Failed Redis commands of the consumer loop (pops, batch writes); each is retried.",
         Name.recovered: "Entries of unfinished batches an earlier run left in its processing hash, counted at start.",
         Name.refusals: "Batch write attempts Redis refused for a lasting reason (WRONGTYPE, NOPERM, OOM), by step.",

@@ -52,6 +52,7 @@ public final class WorkerMetrics: Sendable {
     private let allowlisted: CoreMetrics.Counter
     private let blocks: CoreMetrics.Counter
     private let unblocks: CoreMetrics.Counter
+    private let rangeBlocks: CoreMetrics.Counter
     private let redisErrors: CoreMetrics.Counter
     private let recovered: CoreMetrics.Counter
     private let refusals: [BatchWriteRefusal.Step: CoreMetrics.Counter]
@@ -116,6 +117,7 @@ public final class WorkerMetrics: Sendable {
         allowlisted = counter(Name.allowlisted)
         blocks = counter(Name.blocks)
         unblocks = counter(Name.unblocks)
+        rangeBlocks = counter(Name.rangeBlocks)
         redisErrors = counter(Name.redisErrors)
         recovered = counter(Name.recovered)
         refusals = Dictionary(
@@ -179,6 +181,7 @@ public final class WorkerMetrics: Sendable {
             allowlisted.increment(by: max(0, new.allowlisted - old.allowlisted))
             blocks.increment(by: max(0, new.blocked - old.blocked))
             unblocks.increment(by: max(0, new.unblocked - old.unblocked))
+            rangeBlocks.increment(by: max(0, new.rangesBlocked - old.rangesBlocked))
             redisErrors.increment(by: max(0, new.redisErrors - old.redisErrors))
             recovered.increment(by: max(0, new.recovered - old.recovered))
             for (step, counter) in refusals {

@@ -21,6 +21,8 @@ extension WorkerSettings {
             ?? WorkerID.defaultID(queueKey: configuration.queue.key, keyPrefix: configuration.detection.keyPrefix)
         keys = KeySchema(prefix: configuration.detection.keyPrefix)
         blocklistKey = configuration.blocklist.key
+        rangesKey = configuration.blocklist.rangesKey
+        ranges = configuration.blocklist.ranges
         eventsChannel = configuration.blocklist.eventsChannel
         detection = DetectionSettings(configuration: configuration)
         metricsListen = configuration.metrics.listen

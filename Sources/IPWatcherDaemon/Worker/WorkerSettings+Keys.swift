@@ -21,6 +21,27 @@ extension WorkerSettings {
             ? keys.clusterOffenceKey(unitName: unitName, blocklistKey: blocklistKey) : keys.offenceKey(unitName: unitName)
     }
 
+    /// The expiry index of range bans, in a cluster in the blocklist's slot.
+    public var rangeBansKey: String {
+        clusterKeys ? keys.clusterRangeBansKey(blocklistKey: blocklistKey) : keys.rangeBansKey
+    }
+
+    /// The units banned now inside `rangeName`, in a cluster in the blocklist's slot.
+    public func rangeUnitsKey(rangeName: String) -> String {
+        clusterKeys
+            ? keys.clusterRangeUnitsKey(rangeName: rangeName, blocklistKey: blocklistKey)
+            : keys.rangeUnitsKey(rangeName: rangeName)
+    }
+
+    /// The range `unit` would be banned with, as `network/length`: nil when range bans are off, the unit is not
+    /// narrower than a range, or the range overlaps `allowlist` (its ban would refuse allowlisted clients).
+    public func rangeName(of unit: DetectionUnit, allowlist: [IPNetwork]) -> String? {
+        guard ranges.isOn, let range = ranges.range(of: unit), !RangeBanPolicy.overlaps(range, allowlist) else {
+            return nil
+        }
+        return range.description
+    }
+
     /// Whether processing keys are per shard and tagged with the shard's slot.
     var processingKeysPerShard: Bool { clusterKeys || queueShards > 1 }
 

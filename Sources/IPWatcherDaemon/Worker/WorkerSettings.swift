@@ -40,6 +40,11 @@ public struct WorkerSettings: Sendable, Hashable {
     public var keys = KeySchema()
     /// The set the web tier checks with `SISMEMBER`.
     public var blocklistKey: String = "blocklist"
+    /// When a whole range is banned (`blocklist.ranges`); off by default. Not reloaded on `SIGHUP`: the ban
+    /// expiry service must know from the start whether to lift range bans.
+    public var ranges = RangeBanPolicy()
+    /// The set of banned ranges (`blocklist.ranges.key`), used while ``ranges`` is on.
+    public var rangesKey: String = "blocklist:ranges"
     /// Pub/sub channel for block events; nil publishes nothing.
     public var eventsChannel: String? = "ipwatcher:events"
     /// The settings a reload may change.

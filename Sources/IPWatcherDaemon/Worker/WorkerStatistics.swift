@@ -21,6 +21,8 @@ public final class WorkerStatistics: Sendable {
         public var blocked = 0
         /// Units whose ban expired and that were removed from the blocklist.
         public var unblocked = 0
+        /// Ranges banned because enough of their units were (``Detection/RangeBanPolicy``).
+        public var rangesBlocked = 0
         /// Batches written.
         public var batches = 0
         /// Failed attempts to talk to Redis.

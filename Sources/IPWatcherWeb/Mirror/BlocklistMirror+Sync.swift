@@ -63,8 +63,33 @@ extension BlocklistMirror {
         state.withLock { state in
             if state.held == nil { state.held = [] }
         }
-        let members = try await scan(connection, "SSCAN", settings.blocklistKey)
-        let scores = try await scan(connection, "ZSCAN", settings.bansKey)
+        var unparsable = 0
+        let loaded = try await loadSet(settings.blocklistKey, bansKey: settings.bansKey, on: connection, unparsable: &unparsable)
+        var ranges: [DetectionUnit: Int64?] = [:]
+        if let rangeSettings = settings.ranges {
+            ranges = try await loadSet(rangeSettings.key, bansKey: rangeSettings.bansKey, on: connection, unparsable: &unparsable)
+        }
+        state.withLock { state in
+            if state.status.loads > 0 {
+                state.status.repairedUnits += Self.differences(state.units, loaded) + Self.differences(state.ranges, ranges)
+            }
+            state.units = loaded
+            state.ranges = ranges
+            for change in state.held ?? [] { Self.apply(change, to: &state) }
+            state.held = nil
+            state.status.loads += 1
+            state.status.unparsableMembers = unparsable
+            state.status.isStale = false
+        }
+    }
+
+    /// The members of the set `key` that parse as units or ranges, each with its expiry from the sorted set
+    /// `bansKey`; counts the others in `unparsable`.
+    private func loadSet(
+        _ key: String, bansKey: String, on connection: RedisConnection, unparsable: inout Int
+    ) async throws -> [DetectionUnit: Int64?] {
+        let members = try await scan(connection, "SSCAN", key)
+        let scores = try await scan(connection, "ZSCAN", bansKey)
         var expiries: [String: Int64] = [:]
         var index = 0
         while index + 1 < scores.count {
@@ -75,7 +100,6 @@ extension BlocklistMirror {
         }
         var loaded: [DetectionUnit: Int64?] = [:]
         loaded.reserveCapacity(members.count)
-        var unparsable = 0
         for member in members {
             guard let unit = DetectionUnit.parse(name: member) else {
                 unparsable += 1
@@ -83,17 +107,7 @@ extension BlocklistMirror {
             }
             loaded[unit] = .some(expiries[member])
         }
-        state.withLock { state in
-            if state.status.loads > 0 {
-                state.status.repairedUnits += Self.differences(state.units, loaded)
-            }
-            state.units = loaded
-            for change in state.held ?? [] { Self.apply(change, to: &state) }
-            state.held = nil
-            state.status.loads += 1
-            state.status.unparsableMembers = unparsable
-            state.status.isStale = false
-        }
+        return loaded
     }
 
     /// Every element of a `SSCAN`/`ZSCAN` of `key`, 1,000 at a time.
@@ -130,6 +144,8 @@ extension BlocklistMirror {
             state.withLock { $0.subscribed = true }
         case "message":
             guard let payload = iterator.next()?.string, let change = Self.change(fromEvent: payload) else { return }
+            // Range bans off here: the worker's range events concern no lookup this mirror makes.
+            if settings.ranges == nil, change.isRange { return }
             state.withLock { state in
                 if state.held != nil {
                     state.held?.append(change)
@@ -144,8 +160,10 @@ extension BlocklistMirror {
 
     private static func apply(_ change: Change, to state: inout State) {
         switch change {
-        case .block(let unit, let expiresAt): state.units[unit] = .some(expiresAt)
-        case .unblock(let unit): state.units[unit] = nil
+        case .block(let unit, let expiresAt, isRange: false): state.units[unit] = .some(expiresAt)
+        case .block(let unit, let expiresAt, isRange: true): state.ranges[unit] = .some(expiresAt)
+        case .unblock(let unit, isRange: false): state.units[unit] = nil
+        case .unblock(let unit, isRange: true): state.ranges[unit] = nil
         }
         state.status.eventsApplied += 1
     }
@@ -156,6 +174,7 @@ extension BlocklistMirror {
         var unit: String
         var expires_at: Int64?
         var dry_run: Bool?
+        var range: Bool?
     }
 
     /// The change an event announces; nil for anything else (a dry run's block changes nothing).
@@ -163,9 +182,10 @@ extension BlocklistMirror {
         guard let event = try? JSONDecoder().decode(Event.self, from: Data(json.utf8)),
               let unit = DetectionUnit.parse(name: event.unit)
         else { return nil }
+        let isRange = event.range == true
         switch event.event {
-        case "block" where event.dry_run != true: return .block(unit, expiresAt: event.expires_at)
-        case "unblock": return .unblock(unit)
+        case "block" where event.dry_run != true: return .block(unit, expiresAt: event.expires_at, isRange: isRange)
+        case "unblock": return .unblock(unit, isRange: isRange)
         default: return nil
         }
     }

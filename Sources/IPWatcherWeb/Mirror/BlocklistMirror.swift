@@ -8,7 +8,8 @@ import Synchronization
 ///
 /// ``run()`` keeps it current:
 /// 1. Connect and subscribe to the events channel.
-/// 2. Load the set (`SSCAN`) with each unit's ban expiry (`ZSCAN` of the ban index).
+/// 2. Load the set (`SSCAN`) with each unit's ban expiry (`ZSCAN` of the ban index), and with range bans the
+///    ranges set with its expiry index the same way.
 /// 3. Apply the block and unblock events that arrived meanwhile, in order, then every later one as it comes.
 ///    The worker announces its blocks and the ends of bans there; `ipwatcher blocklist add` and `remove`
 ///    announce theirs.
@@ -18,7 +19,8 @@ import Synchronization
 /// the set afresh.
 ///
 /// ``blockedUnit(for:)`` takes a client address, canonicalises it to its unit exactly as the worker does (the
-/// same prefixes), and answers from memory, under a lock held for one dictionary lookup, without allocating.
+/// same prefixes), and answers from memory, under a lock held for one dictionary lookup (two with range bans:
+/// the unit, then the address's range), without allocating.
 /// While the copy is stale it answers from the last-known set: clients blocked before Redis went away stay
 /// blocked, and a client blocked while it is away is not refused until it is back. An address the mirror has
 /// never seen is not blocked (fail open), as it is before the first load completes.
@@ -36,6 +38,8 @@ public final class BlocklistMirror: Sendable {
         /// The unit prefixes (`detection.ipv4_prefix`, `detection.ipv6_prefix`).
         public var ipv4Prefix = 32
         public var ipv6Prefix = 64
+        /// The banned ranges to honour (`blocklist.ranges`); nil while range bans are off.
+        public var ranges: Ranges?
         /// Time between full reloads.
         public var reconcileInterval: Duration = .seconds(30)
         /// Timeouts, backoff and client name of the mirror's connection.
@@ -45,17 +49,40 @@ public final class BlocklistMirror: Sendable {
         public init() {}
     }
 
+    /// Where the worker keeps banned ranges and how long they are.
+    public struct Ranges: Sendable {
+        /// The range prefixes (`blocklist.ranges.ipv4_prefix`, `ipv6_prefix`).
+        public var policy: RangeBanPolicy
+        /// The ranges set (`blocklist.ranges.key`).
+        public var key: String
+        /// The range ban index (the worker's `<detection.key_prefix>bans:ranges`).
+        public var bansKey: String
+
+        /// Ranges as the worker's configuration describes them.
+        public init(
+            policy: RangeBanPolicy = RangeBanPolicy(minUnits: 1), key: String = "blocklist:ranges",
+            bansKey: String = "ipwatcher:bans:ranges"
+        ) {
+            self.policy = policy
+            self.key = key
+            self.bansKey = bansKey
+        }
+    }
+
     /// A blocked unit and when its ban ends.
     public struct BlockedUnit: Sendable, Hashable {
-        /// The unit the address belongs to.
+        /// The unit the address belongs to, or the banned range that covers it.
         public var unit: DetectionUnit
         /// Unix milliseconds when the ban ends; nil for a ban without end (or one whose expiry is unknown).
         public var expiresAt: Int64?
+        /// Whether ``unit`` is a banned range rather than the address's own unit.
+        public var isRange: Bool
 
         /// A ban of `unit` until `expiresAt`; the mirror makes them, tests and custom deciders may too.
-        public init(unit: DetectionUnit, expiresAt: Int64?) {
+        public init(unit: DetectionUnit, expiresAt: Int64?, isRange: Bool = false) {
             self.unit = unit
             self.expiresAt = expiresAt
+            self.isRange = isRange
         }
     }
 
@@ -63,6 +90,8 @@ public final class BlocklistMirror: Sendable {
     public struct Status: Sendable, Hashable {
         /// Units in the copy.
         public var units = 0
+        /// Banned ranges in the copy.
+        public var ranges = 0
         /// Whether the copy may be behind Redis: before the first load, and while the connection is down.
         public var isStale = true
         /// Full loads completed (the first, reconnects and reconciliations).
@@ -77,12 +106,20 @@ public final class BlocklistMirror: Sendable {
 
     /// One block or unblock, from an event.
     enum Change: Sendable {
-        case block(DetectionUnit, expiresAt: Int64?)
-        case unblock(DetectionUnit)
+        case block(DetectionUnit, expiresAt: Int64?, isRange: Bool)
+        case unblock(DetectionUnit, isRange: Bool)
+
+        /// Whether the change is to a range rather than a unit.
+        var isRange: Bool {
+            switch self {
+            case .block(_, _, let isRange), .unblock(_, let isRange): isRange
+            }
+        }
     }
 
     struct State {
         var units: [DetectionUnit: Int64?] = [:]
+        var ranges: [DetectionUnit: Int64?] = [:]
         var status = Status()
         /// Events of this connection not applied yet, because a load is under way; nil while none is.
         var held: [Change]? = []
@@ -114,9 +151,13 @@ public final class BlocklistMirror: Sendable {
     /// one lookup.
     public func lookUp(_ address: IPAddress) -> (ban: BlockedUnit?, isStale: Bool) {
         let unit = DetectionUnit(address: address, ipv4Prefix: settings.ipv4Prefix, ipv6Prefix: settings.ipv6Prefix)
+        let range = settings.ranges.map { DetectionUnit(network: $0.policy.range(of: address)) }
         return state.withLock { state in
-            guard let expiry = state.units[unit] else { return (nil, state.status.isStale) }
-            return (BlockedUnit(unit: unit, expiresAt: expiry), state.status.isStale)
+            if let expiry = state.units[unit] { return (BlockedUnit(unit: unit, expiresAt: expiry), state.status.isStale) }
+            if let range, !state.ranges.isEmpty, let expiry = state.ranges[range] {
+                return (BlockedUnit(unit: range, expiresAt: expiry, isRange: true), state.status.isStale)
+            }
+            return (nil, state.status.isStale)
         }
     }
 
@@ -133,6 +174,7 @@ public final class BlocklistMirror: Sendable {
         state.withLock { state in
             var status = state.status
             status.units = state.units.count
+            status.ranges = state.ranges.count
             return status
         }
     }

@@ -5,13 +5,14 @@ import IPWatcherDaemon
 /// `ipwatcher blocklist add ADDR`: block by hand.
 struct BlocklistAddCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "add", abstract: "Block an address's unit (replacing any ban time it had).")
+        commandName: "add", abstract: "Block an address's unit, or a range (replacing any ban time it had).")
 
     @OptionGroup var options: ConfigurationOptions
 
     @ParentCommand var group: BlocklistCommand
 
-    @Argument(help: "An IPv4 or IPv6 address (or a unit name such as 198.51.100.0/24).")
+    @Argument(
+        help: "An IPv4 or IPv6 address (or a unit name such as 2001:db8:1:2::/64); with range bans on, a range such as 198.51.100.0/24.")
     var address: String
 
     @Option(
@@ -28,9 +29,17 @@ struct BlocklistAddCommand: AsyncParsableCommand {
 
     func run() async throws {
         let context = try await BlocklistContext(options: options.merging(group.connection))
-        let unit = try context.unit(for: address).name
         let seconds = banSeconds ?? context.settings.detection.banSeconds
+        let length = seconds == 0 ? "permanent" : "\(seconds) s"
+        if let range = context.range(named: address) {
+            try await context.withStores {
+                try await $0.ranges?.add(range.description, banSeconds: seconds, now: WallClock().nowMilliseconds())
+            }
+            print("blocked: range \(range) (\(length))")
+            return
+        }
+        let unit = try context.unit(for: address).name
         try await context.withStore { try await $0.add(unit, banSeconds: seconds, now: WallClock().nowMilliseconds()) }
-        print("blocked: \(unit) (\(seconds == 0 ? "permanent" : "\(seconds) s"))")
+        print("blocked: \(unit) (\(length))")
     }
 }

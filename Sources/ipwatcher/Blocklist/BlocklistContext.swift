@@ -15,12 +15,19 @@ struct BlocklistContext {
         settings = configuration.workerSettings
     }
 
-    /// Runs `body` with a connected store; a Redis failure ends the command with status 2 and a one-line message.
+    /// Runs `body` with a connected store of units; a Redis failure ends the command with status 2 and a
+    /// one-line message.
+    func withStore<Result>(_ body: (any BlocklistOperations) async throws -> Result) async throws -> Result {
+        try await withStores { try await body($0.units) }
+    }
+
+    /// Runs `body` with connected stores of units and, with range bans on, ranges; a Redis failure ends the
+    /// command with status 2 and a one-line message.
     ///
     /// One server is reached over one connection, as before; a Redis Cluster (`redis.cluster`, or a
     /// `redis+cluster://` URL) through a router whose commands all go where the blocklist key lives, with the
-    /// ban set named in its slot (``WorkerSettings/bansKey``).
-    func withStore<Result>(_ body: (any BlocklistOperations) async throws -> Result) async throws -> Result {
+    /// ban set and the ranges named in its slot (``WorkerSettings/bansKey``; configuration checks the ranges key).
+    func withStores<Result>(_ body: (BlocklistStores) async throws -> Result) async throws -> Result {
         var logger = Logger(label: "ipwatcher.blocklist")
         logger.logLevel = .error
         let clusterSeeds: [RedisEndpoint]?
@@ -40,7 +47,11 @@ struct BlocklistContext {
                 let store = BlocklistStore(
                     router: router, blocklistKey: settings.blocklistKey, bansKey: settings.bansKey,
                     eventsChannel: settings.eventsChannel, banInfoKey: settings.banInfoKey)
-                return try await Self.reportingFailure { try await body(store) }
+                let ranges = BlocklistStore(
+                    router: router, blocklistKey: settings.rangesKey, bansKey: settings.rangeBansKey,
+                    eventsChannel: settings.eventsChannel, banInfoKey: settings.banInfoKey, announcesRanges: true)
+                let stores = BlocklistStores(units: store, ranges: settings.ranges.isOn ? ranges : nil)
+                return try await Self.reportingFailure { try await body(stores) }
             }
         }
         let connection: RedisConnection
@@ -55,8 +66,12 @@ struct BlocklistContext {
         let store = BlocklistStore(
             client: connection, blocklistKey: settings.blocklistKey, bansKey: settings.bansKey,
             eventsChannel: settings.eventsChannel, banInfoKey: settings.banInfoKey)
+        let ranges = BlocklistStore(
+            client: connection, blocklistKey: settings.rangesKey, bansKey: settings.rangeBansKey,
+            eventsChannel: settings.eventsChannel, banInfoKey: settings.banInfoKey, announcesRanges: true)
+        let stores = BlocklistStores(units: store, ranges: settings.ranges.isOn ? ranges : nil)
         do {
-            let result = try await Self.reportingFailure { try await body(store) }
+            let result = try await Self.reportingFailure { try await body(stores) }
             await connection.close()
             return result
         } catch {
@@ -87,6 +102,20 @@ struct BlocklistContext {
         }
         FileHandle.standardError.write(Data("ipwatcher: \"\(text)\" is not an IPv4 or IPv6 address\n".utf8))
         throw ExitCode(2)
+    }
+
+    /// The range `text` names when range bans are on and it is a network of a range's length
+    /// (`blocklist.ranges.ipv4_prefix` or `ipv6_prefix`), such as `203.0.113.0/24`; nil for anything else.
+    func range(named text: String) -> IPNetwork? {
+        guard settings.ranges.isOn, text.contains("/"), let network = IPNetwork(text),
+              settings.ranges.isRange(network)
+        else { return nil }
+        return network
+    }
+
+    /// Where the worker counts `unit`'s ban towards its range, while range bans are on.
+    func rangeUnitsKey(of unit: DetectionUnit) -> String? {
+        settings.rangeName(of: unit, allowlist: []).map { settings.rangeUnitsKey(rangeName: $0) }
     }
 
     /// "59m 12s left", "permanent" or "expired".

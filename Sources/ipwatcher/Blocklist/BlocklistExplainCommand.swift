@@ -7,7 +7,7 @@ import IPWatcherDaemon
 struct BlocklistExplainCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "explain",
-        abstract: "Why an address is blocked: its unit, allowlisting, each rule's count and its ban.")
+        abstract: "Why an address is blocked: its unit, allowlisting, each rule's count, its ban and a banned range.")
 
     @OptionGroup var options: ConfigurationOptions
 
@@ -50,35 +50,49 @@ struct BlocklistExplainCommand: AsyncParsableCommand {
                 rule.add("resets_at", state.resetsAt)
                 return rule.json
             })
-        text += ",\"blocked\":" + (explanation.isBlocked ? "true" : "false") + ",\"ban\":"
-        if let ban = explanation.ban {
-            var item = JSONObjectWriter(capacity: 128)
-            if let rule = ban.rule { item.add("rule", rule) } else { item.add("rule", nil) }
-            item.add("offence", ban.offence.map(Int64.init))
-            item.add("since", ban.since)
-            item.add("expires_at", ban.expiresAt)
-            item.add("manual", ban.isManual)
+        text += ",\"blocked\":" + (explanation.isBlocked ? "true" : "false")
+        text += ",\"ban\":" + (explanation.ban.map { banJSON($0).json } ?? "null")
+        text += ",\"range\":"
+        if let range = explanation.range {
+            var item = banJSON(range.ban)
+            item.add("range", range.range)
             text += item.json
         } else {
             text += "null"
         }
-        // Range bans (issue 14, part 3) are not built yet: no range ever covers a unit.
-        return text + ",\"range\":null}"
+        return text + "}"
+    }
+
+    /// A ban's fields: `rule`, `offence`, `since`, `expires_at`, `manual`.
+    private static func banJSON(_ ban: UnitExplanation.Ban) -> JSONObjectWriter {
+        var item = JSONObjectWriter(capacity: 160)
+        if let rule = ban.rule { item.add("rule", rule) } else { item.add("rule", nil) }
+        item.add("offence", ban.offence.map(Int64.init))
+        item.add("since", ban.since)
+        item.add("expires_at", ban.expiresAt)
+        item.add("manual", ban.isManual)
+        return item
     }
 
     /// The explanation as lines for people.
     static func text(_ explanation: UnitExplanation, now: Int64) -> String {
         var lines = ["unit: \(explanation.unit)"]
         if explanation.isAllowlisted { lines.append("allowlisted: yes (never counted or blocked)") }
-        if let ban = explanation.ban {
-            var line = "blocked: yes, " + BlocklistContext.remaining(ban.expiresAt, now: now)
+        func describe(_ ban: UnitExplanation.Ban) -> String {
+            var line = BlocklistContext.remaining(ban.expiresAt, now: now)
             if ban.isManual { line += ", added by hand" }
             if let rule = ban.rule { line += ", by rule \(rule)" }
             if let offence = ban.offence { line += ", offence \(offence)" }
             if let since = ban.since { line += ", since \(Self.timestamp(since))" }
-            lines.append(line)
-        } else {
+            return line
+        }
+        if let ban = explanation.ban {
+            lines.append("blocked: yes, " + describe(ban))
+        } else if explanation.range == nil {
             lines.append("blocked: no")
+        }
+        if let range = explanation.range {
+            lines.append("blocked: yes, range \(range.range) is banned, " + describe(range.ban))
         }
         lines.append("rules:")
         let width = explanation.rules.map(\.rule.name.count).max() ?? 0

@@ -3,7 +3,8 @@ import Detection
 import Foundation
 import IPWatcherDaemon
 
-/// `ipwatcher blocklist list`: every blocked unit with the time its ban has left.
+/// `ipwatcher blocklist list`: every blocked unit with the time its ban has left, then with range bans on every
+/// banned range.
 struct BlocklistListCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "Blocked units with time left.")
 
@@ -16,13 +17,17 @@ struct BlocklistListCommand: AsyncParsableCommand {
 
     func run() async throws {
         let context = try await BlocklistContext(options: options.merging(group.connection))
-        let entries = try await context.withStore { try await $0.listUnits() }
+        let (units, ranges) = try await context.withStores { stores in
+            (try await stores.units.listUnits(), try await stores.ranges?.listUnits() ?? [])
+        }
+        let entries = units + ranges
         let now = WallClock().nowMilliseconds()
         if json {
-            let items = entries.map { entry in
+            let items = entries.enumerated().map { index, entry in
                 var item = JSONObjectWriter(capacity: 64)
                 item.add("unit", entry.unit)
                 item.add("expires_at", entry.expiresAt)
+                item.add("range", index >= units.count)
                 return item.json
             }
             print(JSONObjectWriter.array(items))
@@ -34,9 +39,11 @@ struct BlocklistListCommand: AsyncParsableCommand {
         }
         // A member added by hand may hold spaces, quotes or line breaks: such a name is shown quoted and escaped,
         // so each entry stays one line and its name cannot run into the next column.
-        let names = entries.map { entry in
-            entry.unit.allSatisfy { $0.isLetter || $0.isNumber || ".:/_-".contains($0) }
+        let names = entries.enumerated().map { index, entry in
+            let name =
+                entry.unit.allSatisfy { $0.isLetter || $0.isNumber || ".:/_-".contains($0) }
                 ? entry.unit : "\"" + LogLineFormatter.escaped(entry.unit) + "\""
+            return index >= units.count ? "range " + name : name
         }
         let width = names.map(\.count).max() ?? 0
         for (name, entry) in zip(names, entries) {

@@ -11,8 +11,8 @@ protocol BlocklistOperations: Sendable {
     func lookupUnit(_ unit: String) async throws -> (unit: String, expiresAt: Int64?)?
     /// Blocks `unit` for `banSeconds` from `now` (0: for good).
     func add(_ unit: String, banSeconds: Int, now: Int64) async throws
-    /// Unblocks `unit`; returns whether it was blocked.
-    func remove(_ unit: String) async throws -> Bool
+    /// Unblocks `unit`; returns whether it was blocked. `rangeUnitsKey`, if given, forgets the ban there too.
+    func remove(_ unit: String, rangeUnitsKey: String?) async throws -> Bool
     /// Why `unit` is or is not blocked.
     func explain(address: IPAddress?, unit: DetectionUnit, settings: WorkerSettings, now: Int64) async throws
         -> UnitExplanation
@@ -26,4 +26,12 @@ extension BlocklistStore: BlocklistOperations {
     func lookupUnit(_ unit: String) async throws -> (unit: String, expiresAt: Int64?)? {
         try await lookup(unit).map { ($0.unit, $0.expiresAt) }
     }
+}
+
+/// The stores a `blocklist` subcommand works on: the units, and with range bans on the ranges.
+struct BlocklistStores {
+    /// The blocklist set and its expiry index.
+    let units: any BlocklistOperations
+    /// The ranges set and its expiry index; nil while range bans are off (`blocklist.ranges.min_units: 0`).
+    let ranges: (any BlocklistOperations)?
 }
