@@ -54,7 +54,8 @@ public final class BlockEventRecorder: Sendable {
                 }
                 state.withLock { state in
                     state.events.append(event)
-                    if state.seenUnits.insert(event.unit).inserted { state.pending.append(event.unit) }
+                    // A range is not a unit of the feed: there is no sent count to take for it.
+                    if !event.range, state.seenUnits.insert(event.unit).inserted { state.pending.append(event.unit) }
                 }
             default:
                 break

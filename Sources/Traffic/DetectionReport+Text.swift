@@ -5,7 +5,11 @@ extension DetectionReport {
     public func text(verbose: Bool = false) -> String {
         var lines: [String] = []
         let timing = eventTimes ? "with event times" : "without event times"
-        lines.append("detection report: \(mode) windows, threshold \(threshold) per \(window) s, \(timing)")
+        if rules.count > 1 {
+            lines.append("detection report: \(rules.count) rules (below), \(timing)")
+        } else {
+            lines.append("detection report: \(mode) windows, threshold \(threshold) per \(window) s, \(timing)")
+        }
         lines.append(
             "  bots caught            \(NumberText.grouped(botsCaught)) of \(NumberText.grouped(botsExpected))"
                 + " (\(NumberText.percent(botsCaught, of: botsExpected))), missed \(NumberText.grouped(missed.count))")
@@ -32,6 +36,25 @@ extension DetectionReport {
                     + " max \(NumberText.grouped(spread.max)) over \(NumberText.grouped(spread.count)) caught bots"
                     + " (the bot's requests the feed had sent when the block was announced)")
         }
+        if let ranges {
+            var line =
+                "  ranges banned          \(NumberText.grouped(ranges.banned)) of \(NumberText.grouped(ranges.expected))"
+                + " (ranges holding \(ranges.minUnits) or more banned units of this feed)"
+            if ranges.freshUnits > 0 {
+                line += "; \(NumberText.grouped(ranges.freshRefused)) of \(NumberText.grouped(ranges.freshUnits)) fresh"
+                    + " addresses inside them refused by the range ban before crossing a threshold"
+            }
+            lines.append(line)
+        }
+        if let repeated = repeatOffenders {
+            var line =
+                "  repeat offenders       \(NumberText.grouped(repeated.bannedEveryVisit)) of \(NumberText.grouped(repeated.units))"
+                + " banned on every visit (\(NumberText.grouped(repeated.bansSeen)) bans for \(NumberText.grouped(repeated.visits)) visits)"
+            if repeated.escalation {
+                line += "; offences numbered 1, 2, … for \(NumberText.grouped(repeated.offencesInOrder))"
+            }
+            lines.append(line)
+        }
         lines.append(
             "  blocklist              \(NumberText.grouped(blocklistSize)) members, \(NumberText.grouped(foreignBlocked)) not from this feed;"
                 + " \(NumberText.grouped(blockEvents)) block events; \(NumberText.grouped(requests)) requests from \(NumberText.grouped(units)) units")
@@ -43,7 +66,24 @@ extension DetectionReport {
                     + padLeft(NumberText.grouped(line.requests), 13) + padLeft(NumberText.grouped(line.expectedBlocked), 10)
                     + padLeft(NumberText.grouped(line.blocked), 9))
         }
+        if rules.count > 1 || rules.contains(where: \.dryRun) {
+            lines.append("")
+            lines.append(pad("rule", 16) + pad("limit", 34) + padLeft("units over", 11) + padLeft("announced", 11))
+            for rule in rules {
+                let limit = "\(rule.threshold) per \(rule.window) s \(rule.mode)" + (rule.dryRun ? ", dry run" : "")
+                lines.append(
+                    pad(rule.name, 16) + pad(limit, 34) + padLeft(NumberText.grouped(rule.expectedOver), 11)
+                        + padLeft(NumberText.grouped(rule.announced), 11))
+            }
+        }
         if verbose {
+            if let ranges, !ranges.missed.isEmpty || !ranges.unexpected.isEmpty {
+                lines.append("")
+                if !ranges.missed.isEmpty { lines.append("ranges missed: " + ranges.missed.joined(separator: ", ")) }
+                if !ranges.unexpected.isEmpty {
+                    lines.append("ranges banned unexpectedly: " + ranges.unexpected.joined(separator: ", "))
+                }
+            }
             appendUnits("caught", caught, to: &lines)
             appendUnits("missed", missed, to: &lines)
             appendUnits("wrongly blocked", wronglyBlocked, to: &lines)

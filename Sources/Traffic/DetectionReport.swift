@@ -52,6 +52,59 @@ public struct DetectionReport: Sendable, Hashable, Codable {
         public var countAtBlock: Int?
     }
 
+    /// One rule: the units of the feed over it, and those the worker announced under it.
+    public struct RuleLine: Sendable, Hashable, Codable {
+        /// The rule's name.
+        public var name: String
+        /// `fixed` or `rolling`.
+        public var mode: String
+        /// Requests per window that cross it.
+        public var threshold: Int
+        /// Window length in seconds.
+        public var window: Int
+        /// Whether it only announces.
+        public var dryRun: Bool
+        /// Units whose busiest window reaches its threshold.
+        public var expectedOver: Int
+        /// Units of the feed with a block event naming this rule. A unit over several rules at once is banned,
+        /// and announced, once: under the rule whose ban is longest.
+        public var announced: Int
+    }
+
+    /// Range bans: the ranges the feed's units should ban, and the fresh addresses inside them.
+    public struct RangeLine: Sendable, Hashable, Codable {
+        /// Units banned at once that ban a range.
+        public var minUnits: Int
+        /// Ranges the feed's units should ban.
+        public var expected: Int
+        /// Of those, the ones banned (in the ranges set, or announced with `"range":true`).
+        public var banned: Int
+        /// Expected ranges not banned.
+        public var missed: [String]
+        /// Banned ranges of the feed's units that were not expected.
+        public var unexpected: [String]
+        /// Units under every threshold inside an expected range (a farm's fresh addresses among them).
+        public var freshUnits: Int
+        /// Of those, the ones inside a banned range: refused by the range ban though never over a rule.
+        public var freshRefused: Int
+    }
+
+    /// Repeat offenders: bots that came back after their ban.
+    public struct RepeatLine: Sendable, Hashable, Codable {
+        /// Repeat offenders sent.
+        public var units: Int
+        /// Their visits in all: each crosses the threshold, so each should earn a ban of its own.
+        public var visits: Int
+        /// Block events heard for them.
+        public var bansSeen: Int
+        /// Units whose block events were one per visit.
+        public var bannedEveryVisit: Int
+        /// Whether escalation was on (`blocklist.escalation.factor` above 1), so offences are numbered.
+        public var escalation: Bool
+        /// With escalation, units whose events numbered their offences 1, 2, … one per visit.
+        public var offencesInOrder: Int
+    }
+
     /// Smallest, median and largest of some counts.
     public struct Spread: Sendable, Hashable, Codable {
         /// How many values.
@@ -118,6 +171,12 @@ public struct DetectionReport: Sendable, Hashable, Codable {
     public var foreignBlocked: Int
     /// Block events heard.
     public var blockEvents: Int
+    /// Every rule of the setup, in configuration order.
+    public var rules: [RuleLine]
+    /// Range bans; nil while they are off.
+    public var ranges: RangeLine?
+    /// Repeat offenders; nil when the feed sent none.
+    public var repeatOffenders: RepeatLine?
     /// Things that make the numbers mean less than they seem, in plain words.
     public var notes: [String]
 
@@ -125,10 +184,15 @@ public struct DetectionReport: Sendable, Hashable, Codable {
     public var botsCaught: Int { caught.count }
 
     /// Judges a feed: `truth` is what was sent, `blocked` the blocklist's members, `events` the block events
-    /// heard, `sentAtBlock` the feed's sent count per unit when its first block event arrived.
+    /// heard (range bans among them), `sentAtBlock` the feed's sent count per unit when its first block event
+    /// arrived, `bannedRanges` the members of the ranges set.
     ///
     /// Unit names in `blocked` and `events` are canonicalised, so any spelling the worker might use matches.
-    public init(truth: GroundTruth, blocked: Set<String>, events: [BlockEvent], sentAtBlock: [String: Int]) {
+    public init(
+        truth: GroundTruth, blocked: Set<String>, events allEvents: [BlockEvent], sentAtBlock: [String: Int],
+        bannedRanges: Set<String> = []
+    ) {
+        let events = allEvents.filter { !$0.range }
         let rule = truth.rule
         mode = rule.mode.rawValue
         threshold = rule.threshold
@@ -205,16 +269,41 @@ public struct DetectionReport: Sendable, Hashable, Codable {
         requestsBeforeBlock = Spread(caught.compactMap(\.sentAtBlock))
         foreignBlocked = blockedUnits.filter { truth.unit(named: $0) == nil }.count
 
+        rules = truth.setup.rules.map { rule in
+            let over = truth.units.filter { $0.rulesOver.contains(rule.name) }.count
+            let announced = Set(events.filter { $0.rule == rule.name }.map { canonical($0.unit) })
+                .filter { truth.unit(named: $0) != nil }.count
+            return RuleLine(
+                name: rule.name, mode: rule.mode.rawValue, threshold: rule.threshold, window: rule.windowSeconds,
+                dryRun: rule.dryRun, expectedOver: over, announced: announced)
+        }
+        ranges = Self.rangeLine(truth: truth, events: allEvents, bannedRanges: bannedRanges)
+        let repeatLine = Self.repeatLine(truth: truth, events: events, canonical: canonical)
+        repeatOffenders = repeatLine
+
         var notes: [String] = []
         let workerRules = Set(events.map { "\($0.mode) windows of \($0.window) s" })
-        let assumed = "\(rule.mode.rawValue) windows of \(rule.windowSeconds) s"
-        if !workerRules.isEmpty, workerRules != [assumed] {
+        let assumedRules = Set(truth.setup.rules.map { "\($0.mode.rawValue) windows of \($0.windowSeconds) s" })
+        if !workerRules.isEmpty, !workerRules.isSubset(of: assumedRules) {
             notes.append(
                 "the worker blocked with \(workerRules.sorted().joined(separator: " and ")) but the ground truth assumed "
-                    + "\(assumed): pass the worker's --mode and --window to feed")
+                    + "\(assumedRules.sorted().joined(separator: " and ")): pass the worker's --config (or --mode and "
+                    + "--window) to feed")
+        }
+        if let repeatLine, repeatLine.visits == repeatLine.units {
+            notes.append(
+                "no repeat offender came back: the feed ended before their bans did (give it a --duration or --rate "
+                    + "longer than ban_seconds)")
         }
         if events.contains(where: \.dryRun) {
-            notes.append("the worker is in dry-run mode: blocks are taken from its events, the blocklist stays empty")
+            let shadow = truth.setup.rules.filter(\.dryRun).map(\.name)
+            if truth.setup.rules.count > 1, shadow.count < truth.setup.rules.count {
+                notes.append(
+                    "rules in dry run (\(shadow.joined(separator: ", "))) only announce: their units count as caught "
+                        + "from the events, and are not in the blocklist")
+            } else {
+                notes.append("the worker is in dry-run mode: blocks are taken from its events, the blocklist stays empty")
+            }
         }
         if caughtWithoutEvent > 0 {
             notes.append(
@@ -225,5 +314,52 @@ public struct DetectionReport: Sendable, Hashable, Codable {
             notes.append("\(foreignBlocked) blocked unit(s) are not from this feed (earlier runs or other traffic)")
         }
         self.notes = notes
+    }
+
+    /// The range line: expected ranges from the truth against the ranges set and the range events.
+    private static func rangeLine(truth: GroundTruth, events: [BlockEvent], bannedRanges: Set<String>) -> RangeLine? {
+        guard truth.setup.ranges.isOn else { return nil }
+        func canonical(_ name: String) -> String { IPNetwork(name)?.description ?? name }
+        let banned = Set(bannedRanges.map(canonical)).union(events.filter(\.range).map { canonical($0.unit) })
+        let expected = truth.expectedRanges
+        var fresh = 0
+        var freshRefused = 0
+        var feedRanges: Set<String> = []
+        for unit in truth.units {
+            guard let range = truth.rangeName(ofUnit: unit.name) else { continue }
+            feedRanges.insert(range)
+            if !unit.expectedBlocked, expected[range] != nil {
+                fresh += 1
+                if banned.contains(range) { freshRefused += 1 }
+            }
+        }
+        return RangeLine(
+            minUnits: truth.setup.ranges.minUnits, expected: expected.count,
+            banned: expected.keys.filter(banned.contains).count,
+            missed: expected.keys.filter { !banned.contains($0) }.sorted(),
+            unexpected: banned.filter { expected[$0] == nil && feedRanges.contains($0) }.sorted(),
+            freshUnits: fresh, freshRefused: freshRefused)
+    }
+
+    /// The repeat line: each repeat offender's visits against its block events.
+    private static func repeatLine(
+        truth: GroundTruth, events: [BlockEvent], canonical: (String) -> String
+    ) -> RepeatLine? {
+        let offenders = truth.units.filter { $0.kind == .repeatOffender }
+        guard !offenders.isEmpty else { return nil }
+        var eventsByUnit: [String: [BlockEvent]] = [:]
+        for event in events where !event.dryRun { eventsByUnit[canonical(event.unit), default: []].append(event) }
+        let escalation = truth.setup.escalation.isOn
+        var line = RepeatLine(
+            units: offenders.count, visits: 0, bansSeen: 0, bannedEveryVisit: 0, escalation: escalation,
+            offencesInOrder: 0)
+        for unit in offenders {
+            let seen = eventsByUnit[unit.name] ?? []
+            line.visits += unit.visits
+            line.bansSeen += seen.count
+            if seen.count == unit.visits { line.bannedEveryVisit += 1 }
+            if escalation, seen.compactMap(\.offence) == Array(1...max(unit.visits, 1)) { line.offencesInOrder += 1 }
+        }
+        return line
     }
 }

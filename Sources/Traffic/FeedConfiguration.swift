@@ -5,8 +5,18 @@ import Detection
 public struct FeedConfiguration: Sendable, Hashable {
     /// The traffic shape.
     public var scenario: TrafficScenario
-    /// Mode, threshold and window the ground truth assumes; they should match the worker's.
-    public var rule: DetectionRule
+    /// The rules, bans and ranges the traffic is shaped for and the ground truth assumes; they should match the
+    /// worker's (`ipwatcher feed --config` reads them from its file).
+    public var setup: DetectionSetup
+    /// The first rule: mode, threshold and window of the bursts. Setting it makes it the only rule, keeping the
+    /// setup's bans and ranges.
+    public var rule: DetectionRule {
+        get { setup.rule }
+        set {
+            setup = DetectionSetup(
+                rules: [newValue], banSeconds: setup.banSeconds, escalation: setup.escalation, ranges: setup.ranges)
+        }
+    }
     /// Fixes every address, count and interleaving.
     public var seed: UInt64
     /// When to stop.
@@ -39,7 +49,7 @@ public struct FeedConfiguration: Sendable, Hashable {
         limit: FeedLimit = .count(10_000), rate: Double? = nil, withTime: Bool = false, queueKey: String = "ips"
     ) {
         self.scenario = scenario
-        self.rule = rule
+        self.setup = DetectionSetup(rule: rule)
         self.seed = seed
         self.limit = limit
         self.rate = rate

@@ -167,8 +167,14 @@ public struct FeedRunner: Sendable {
         if let elements = members.array {
             for element in elements { if let name = element.string { blocked.insert(name) } }
         }
+        var bannedRanges: Set<String> = []
+        if summary.truth.setup.ranges.isOn {
+            let ranges = try await redis.send(RESPCommand("SMEMBERS", report.rangesKey), key: report.rangesKey)
+            for element in ranges.array.map(Array.init) ?? [] { if let name = element.string { bannedRanges.insert(name) } }
+        }
         let detection = DetectionReport(
-            truth: summary.truth, blocked: blocked, events: recorder.events, sentAtBlock: recorder.sentAtBlock)
+            truth: summary.truth, blocked: blocked, events: recorder.events, sentAtBlock: recorder.sentAtBlock,
+            bannedRanges: bannedRanges)
         return FeedOutcome(summary: summary, report: detection, drain: drain, warnings: warnings)
     }
 }

@@ -37,7 +37,9 @@ public struct FeedSummary: Sendable {
             "fed \(NumberText.grouped(sent)) requests to \(queueKey) in \(NumberText.seconds(elapsed)) "
                 + "(\(NumberText.rate(rate))); scenario \(scenario), seed \(seed), "
                 + (timed ? "with event times" : "without event times"),
-            "ground truth: \(rule.mode.rawValue) windows, threshold \(rule.threshold) per \(rule.windowSeconds) s",
+            truth.setup.rules.count == 1
+                ? "ground truth: \(rule.mode.rawValue) windows, threshold \(rule.threshold) per \(rule.windowSeconds) s"
+                : "ground truth: rules " + truth.setup.rules.map(\.summary).joined(separator: "; "),
         ]
         if reconnects > 0 {
             lines.append(

@@ -7,7 +7,7 @@ import Detection
 /// enough for the feeder's hot path; event times are kept per unit only for timed feeds, where the window
 /// peaks need them.
 struct GroundTruthBuilder: Sendable {
-    let rule: DetectionRule
+    let setup: DetectionSetup
     let timed: Bool
     private var indexByUnit: [DetectionUnit: Int32] = [:]
     private(set) var units: [DetectionUnit] = []
@@ -16,10 +16,13 @@ struct GroundTruthBuilder: Sendable {
     private(set) var sent: [Int] = []
     private var times: [[Int64]] = []
 
-    init(rule: DetectionRule, timed: Bool) {
-        self.rule = rule
+    init(setup: DetectionSetup, timed: Bool) {
+        self.setup = setup
         self.timed = timed
     }
+
+    /// A gap between two requests of a unit longer than this starts a new visit.
+    static let visitGapMilliseconds: Int64 = 1000
 
     /// The index of `unit`, registering it as `kind` when new; a unit keeps the kind it was first seen as.
     mutating func register(_ unit: DetectionUnit, kind: TrafficKind) -> Int32 {
@@ -60,18 +63,39 @@ struct GroundTruthBuilder: Sendable {
         index(ofUnitNamed: name).map { sent[Int($0)] }
     }
 
-    /// The truth for every unit with at least one request sent.
+    /// The truth for every unit with at least one request sent, judged by every rule in its own window.
     func finish() -> GroundTruth {
-        let window = rule.fixedWindow
+        let rules = setup.rules
         var truths: [UnitTruth] = []
         truths.reserveCapacity(units.count)
         for position in units.indices where sent[position] > 0 {
-            let peaks =
-                timed ? WindowPeaks(times: times[position], window: window) : WindowPeaks(untimedCount: sent[position])
+            var peaksByWindow: [Int: WindowPeaks] = [:]
+            func peaks(_ rule: DetectionRule) -> WindowPeaks {
+                if let known = peaksByWindow[rule.windowSeconds] { return known }
+                let computed =
+                    timed
+                    ? WindowPeaks(times: times[position], window: rule.fixedWindow)
+                    : WindowPeaks(untimedCount: sent[position])
+                peaksByWindow[rule.windowSeconds] = computed
+                return computed
+            }
+            let over = rules.filter { peaks($0).peak(for: $0.mode) >= $0.threshold }.map(\.name)
             truths.append(
-                UnitTruth(name: units[position].name, kind: kinds[position], sent: sent[position], peaks: peaks, rule: rule))
+                UnitTruth(
+                    name: units[position].name, kind: kinds[position], sent: sent[position], peaks: peaks(rules[0]),
+                    expectedBlocked: !over.isEmpty, rulesOver: over, visits: timed ? Self.visits(times[position]) : 1))
         }
-        return GroundTruth(rule: rule, timed: timed, canonicalUnits: truths)
+        return GroundTruth(setup: setup, timed: timed, canonicalUnits: truths)
+    }
+
+    /// Bursts in `times` separated by more than ``visitGapMilliseconds``.
+    static func visits(_ times: [Int64]) -> Int {
+        let sorted = times.sorted()
+        var visits = sorted.isEmpty ? 0 : 1
+        for index in sorted.indices.dropFirst() where sorted[index] - sorted[index - 1] > visitGapMilliseconds {
+            visits += 1
+        }
+        return visits
     }
 
     /// Reads an `inout` value; passing a defaulted dictionary subscript here forces its inserting accessor.

@@ -4,6 +4,8 @@ public struct ReportSettings: Sendable, Hashable {
     public var eventsChannel: String
     /// The blocklist set.
     public var blocklistKey: String
+    /// The set of banned ranges (`blocklist.ranges.key`), read when the setup's range bans are on.
+    public var rangesKey: String = "blocklist:ranges"
     /// How long to wait for the worker to empty the queue after the feed.
     public var drainTimeout: Duration
     /// How long to wait after the queue is empty, for the last batch's blocks and their events.

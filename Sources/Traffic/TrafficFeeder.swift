@@ -160,7 +160,7 @@ private struct FeedLoop {
         self.crossings = crossings
         self.progress = progress
         self.generator = TrafficGenerator(
-            scenario: configuration.scenario, rule: configuration.rule, seed: configuration.seed,
+            scenario: configuration.scenario, setup: configuration.setup, seed: configuration.seed,
             timed: configuration.sendsEventTimes)
         let now = ContinuousClock.now
         start = now

@@ -19,6 +19,17 @@ public enum TrafficKind: String, Sendable, Hashable, CaseIterable, Codable {
     case nat
     /// The single address of `feed --ip ADDR --count N`.
     case single
+    /// A slow, steady crawler: under every rule with a shorter window, over the rule with the longest one (an
+    /// hourly limit, say). Needs event times: its requests are spread back over most of that window.
+    case crawler
+    /// A bot of a subnet farm: one of several units of one range (an IPv4 /24, an IPv6 /48), each over the
+    /// threshold, so the range is banned when range bans are on.
+    case farm
+    /// A fresh address of a farm's range, under the threshold: the range ban must refuse it, its own rule never.
+    case fresh
+    /// A bot that comes back after its ban has ended, and again after the next: the second and third bans are
+    /// further offences (longer with escalation). Needs event times, and a feed longer than the bans.
+    case repeatOffender = "repeat"
 
     /// A short plural label for reports.
     public var label: String {
@@ -29,6 +40,10 @@ public enum TrafficKind: String, Sendable, Hashable, CaseIterable, Codable {
         case .rotate: "rotating IPv6 bots"
         case .nat: "shared addresses (NAT)"
         case .single: "single address"
+        case .crawler: "slow crawlers"
+        case .farm: "subnet farm bots"
+        case .fresh: "fresh farm addresses"
+        case .repeatOffender: "repeat offenders"
         }
     }
 }

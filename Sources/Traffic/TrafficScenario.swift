@@ -17,11 +17,22 @@ public enum TrafficScenario: Sendable, Hashable, CustomStringConvertible {
     case nat
     /// All of the above interleaved, mostly users (straddling bursts only with event times).
     case mixed
+    /// Slow, steady crawlers: under every rule but the one with the longest window, over that one. Implies event
+    /// times (the requests are spread back over most of that window, so a test need not wait an hour).
+    case crawler
+    /// Farms of bots, each farm several units of one range over the threshold, with fresh addresses of the same
+    /// range under it that a range ban must refuse (`blocklist.ranges`).
+    case subnet
+    /// Bots that come back after their ban has ended, twice: escalation makes each ban longer. Implies event times;
+    /// the feed must last longer than the bans.
+    case `repeat`
     /// One address, every request (the tutorial's scraper burst: `--ip ADDR --count N`).
     case single(IPAddress)
 
     /// The scenarios that `--scenario` accepts, in the order help texts list them.
-    public static let named: [TrafficScenario] = [.users, .bots, .straddle, .rotate, .nat, .mixed]
+    public static let named: [TrafficScenario] = [
+        .users, .bots, .straddle, .rotate, .nat, .mixed, .crawler, .subnet, .repeat,
+    ]
 
     /// The scenario called `name` (as in ``description``), or nil.
     public init?(name: String) {
@@ -38,15 +49,21 @@ public enum TrafficScenario: Sendable, Hashable, CustomStringConvertible {
         case .rotate: "rotate"
         case .nat: "nat"
         case .mixed: "mixed"
+        case .crawler: "crawler"
+        case .subnet: "subnet"
+        case .repeat: "repeat"
         case .single: "single"
         }
     }
 
     /// Whether the scenario only makes sense with event times: without them the worker counts a request when
-    /// it pops it, so the generator could not put a burst on both sides of a window boundary.
+    /// it pops it, so the generator could not put a burst on both sides of a window boundary, spread a crawler
+    /// back over a long window, or tell when a repeat offender's ban has ended.
     public var requiresEventTimes: Bool {
-        if case .straddle = self { return true }
-        return false
+        switch self {
+        case .straddle, .crawler, .repeat: true
+        default: false
+        }
     }
 
     /// Whether this is ``single(_:)``, one address rather than a mix of units.
@@ -65,6 +82,9 @@ public enum TrafficScenario: Sendable, Hashable, CustomStringConvertible {
         case .nat: ScenarioMix([(.nat, 1)])
         // Per unit started; users make fewer requests each, so they end up about half the requests.
         case .mixed: ScenarioMix([(.user, 85), (.bot, 5), (.rotate, 3), (.nat, 3), (.straddle, 4)])
+        case .crawler: ScenarioMix([(.crawler, 1)])
+        case .subnet: ScenarioMix([(.farm, 1)])
+        case .repeat: ScenarioMix([(.repeatOffender, 1)])
         case .single: ScenarioMix([(.single, 1)])
         }
     }

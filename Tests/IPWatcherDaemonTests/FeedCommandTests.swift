@@ -1,4 +1,5 @@
 import Foundation
+import IPWatcherDaemon
 import IPWatcherTestSupport
 import LocalRedis
 import Testing
@@ -39,6 +40,45 @@ struct FeedCommandTests {
                     #expect(try await redis.listContents("again") == firstEntries, "the same seed pushes the same list")
                     #expect(try await redis.listContents("other") != firstEntries, "another seed pushes another list")
                 }
+            }
+        }
+    }
+
+    @Test("feed --config follows the worker's file: its queue, rules and range bans; the report finds every farm's range banned")
+    func feedFollowsTheWorkersConfiguration() async throws {
+        try await withScratchDirectory { scratch in
+            let config = try scratch.write(
+                """
+                queue:
+                  key: visits
+                detection:
+                  rules:
+                    - {name: burst, threshold: 10, window: 2}
+                    - {name: minute, threshold: 15, window: 60}
+                blocklist:
+                  ban_seconds: 600
+                  ranges: {min_units: 3}
+                """, to: "ipwatcher.yaml")
+            let settings = try await WorkerSettings.forTests(configurationFile: config)
+            #expect(settings.queueKey == "visits" && settings.ranges.minUnits == 3)
+            try await withWorker(settings) { run in
+                let result = try await runIPWatcher(
+                    [
+                        "feed", "--config", config, "--redis-url", run.server.url, "--scenario", "subnet", "--count",
+                        "800", "--report", "--json", "--drain-timeout", "30",
+                    ], in: scratch, within: .seconds(60))
+                #expect(result.outcome.status == 0, "stderr:\n\(result.stderr.suffix(20).joined(separator: "\n"))")
+                let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+                let feed = try #require(object["feed"] as? [String: Any], "\(result.stdout)")
+                #expect(feed["queue"] as? String == "visits")
+                let report = try #require(object["report"] as? [String: Any], "\(result.stdout)")
+                let ranges = try #require(report["ranges"] as? [String: Any], "\(report)")
+                let expected = try #require(ranges["expected"] as? Int)
+                #expect(expected > 0 && ranges["banned"] as? Int == expected, "\(ranges)")
+                #expect(ranges["fresh_refused"] as? Int == ranges["fresh_units"] as? Int)
+                let rules = try #require(report["rules"] as? [[String: Any]])
+                #expect(rules.compactMap { $0["name"] as? String } == ["burst", "minute"])
+                #expect(try await run.redis.send("SCARD", "blocklist:ranges").int == Int64(expected))
             }
         }
     }

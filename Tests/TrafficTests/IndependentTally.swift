@@ -41,6 +41,8 @@ func tally(_ events: [TrafficEvent], rule: DetectionRule) -> [String: TalliedUni
 
 /// Whether `address` lies in the documentation or shared ranges the generator promises to use.
 func isInDocumentationRanges(_ address: IPAddress) -> Bool {
-    let ranges = ["192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "100.64.0.0/10", "2001:db8::/32"]
+    let ranges = [
+        "192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "198.18.0.0/15", "100.64.0.0/10", "2001:db8::/32",
+    ]
     return ranges.compactMap(IPNetwork.init).contains { $0.contains(address) }
 }
