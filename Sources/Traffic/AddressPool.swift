@@ -18,7 +18,8 @@ import Detection
 /// | `2001:db8:f000::` – `2001:db8:ffff::` | IPv6 subnet farms, one range (a /48 by default) each |
 ///
 /// Slow crawlers come from 198.19.0.0/16 and IPv4 subnet farms from 198.18.0.0/16, one range (a /24 by default)
-/// each (RFC 2544's benchmarking space), so that no user, bot or other kind ever shares a farm's range.
+/// each, from 198.18.1.0/24 on (RFC 2544's benchmarking space; `ipwatcher bench` keeps 198.18.0.0/24), so that no
+/// user, bot or other kind ever shares a farm's range.
 ///
 /// A range that runs out starts again from its beginning; units then merge, which the ground truth
 /// handles (it is kept per unit), but no realistic run gets there except for NAT addresses past 65,790.
@@ -103,7 +104,9 @@ struct AddressPool: Sendable {
         if number % 2 == 0 {
             let hostBits = UInt32(min(max(32 - ipv4Prefix, 0), 16))
             let ranges = UInt64(1) << (16 - hostBits)
-            let base = Self.farmIPv4Base + UInt32((number / 2) % ranges) << hostBits
+            // Range 0 (198.18.0.0/24 by default) is left to `ipwatcher bench`, whose sentinel is 198.18.0.1.
+            let index = ranges > 1 ? 1 + (number / 2) % (ranges - 1) : 0
+            let base = Self.farmIPv4Base + UInt32(index) << hostBits
             let size = UInt32(1) << hostBits
             // Hosts from .1 up: bots first, then fresh addresses after a gap where the block allows one.
             let freshStart = size > UInt32(count) + 100 ? UInt32(101) : UInt32(bots) + 1

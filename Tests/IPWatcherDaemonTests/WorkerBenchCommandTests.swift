@@ -111,7 +111,7 @@ struct WorkerBenchCommandTests {
         }
     }
 
-    @Test("--config drains with the file's rules, every entry in each checked counter, the sentinel blocked by the lowest")
+    @Test("--config drains with the file's rules, every entry in each checked counter, the sentinel blocked by a minute-long rule")
     func configRules() async throws {
         try await withScratchDirectory { scratch in
             let config = try scratch.write(
@@ -131,7 +131,7 @@ struct WorkerBenchCommandTests {
             let report = try JSONDecoder().decode(Report.self, from: Data(result.stdout.utf8))
             #expect(report.workload.rules == ["burst:10/2", "minute:15/60", "hourly:300/3600:rolling:dry_run"])
             for drain in [report.fixed, report.rolling] {
-                #expect(drain.sentinelEntries == 10, "the lowest threshold of a rule that blocks")
+                #expect(drain.sentinelEntries == 15, "the lowest threshold of a rule that blocks over 60 s or more")
                 #expect(drain.processed == drain.entries + drain.sentinelEntries, "\(drain.mode): entries lost")
                 #expect(drain.stored == drain.expectedStored && drain.stored > 0, "\(drain.mode)")
             }

@@ -94,9 +94,16 @@ public struct WorkerBenchPlan: Sendable, Hashable {
     /// published once the last batch is written, marks the end of the drain.
     static let sentinelAddress = "198.18.0.1"
 
-    /// Requests of the sentinel address: the lowest threshold of a rule that blocks, enough to block it.
+    /// Requests of the sentinel address: the lowest threshold of a rule that blocks, enough to block it, taken
+    /// from the rules with windows of ``checkedWindowSeconds`` or more when there are any.
+    ///
+    /// The sentinel is pushed without event times, so each of its requests counts when its batch is written. A
+    /// rule of a 2-second window would miss it whenever its requests fell into batches written more than 2
+    /// seconds apart (a stall, or a slow drain), and the drain would never end.
     var sentinelEntries: Int {
-        rules(.fixed).filter { !$0.dryRun }.map(\.threshold).min() ?? rule(.fixed).threshold
+        let blocking = rules(.fixed).filter { !$0.dryRun }
+        let long = blocking.filter { $0.windowSeconds >= Self.checkedWindowSeconds }
+        return (long.isEmpty ? blocking : long).map(\.threshold).min() ?? rule(.fixed).threshold
     }
 
     /// The key `redis-benchmark` increments on a server that is not the benchmark's own.
