@@ -208,6 +208,36 @@ struct WorkerClusterTests {
         }
     }
 
+    @Test("range bans on a cluster: the ranges set, its expiry index and each range's units share the blocklist's slot")
+    func rangeBansOnACluster() async throws {
+        try await withWorkerCluster { cluster, client in
+            let workers = clusterWorkers(1, cluster: cluster) { settings in
+                settings.ranges = RangeBanPolicy(minUnits: 3)
+                settings.rangesKey = "{blocklist}:ranges"
+            }
+            // Three addresses of 10.21.0.0/24, over the threshold of 5 each.
+            let entries = Self.traffic(addresses: 3, hitsEach: 6, seed: 21)
+            try await running(workers) {
+                try await pushSharded(entries, client: client)
+                try await waitUntil("the range is banned", within: .seconds(30)) {
+                    try await client.send(
+                        RESPCommand("SISMEMBER", "{blocklist}:ranges", "10.21.0.0/24"), key: "{blocklist}:ranges"
+                    ).int == 1
+                }
+                let expiry = try await client.send(
+                    RESPCommand("ZSCORE", "ipwatcher:bans:ranges:{blocklist}", "10.21.0.0/24"),
+                    key: "ipwatcher:bans:ranges:{blocklist}")
+                #expect(expiry.double != nil, "the range's expiry lives beside the blocklist")
+                let units = try await client.send(
+                    RESPCommand("ZCARD", "ipwatcher:range:{blocklist}:10.21.0.0/24"),
+                    key: "ipwatcher:range:{blocklist}:10.21.0.0/24")
+                #expect(units.int == 3)
+                #expect(workers[0].statistics.snapshot.rangesBlocked == 1)
+                #expect(workers[0].statistics.snapshot.refusing == nil)
+            }
+        }
+    }
+
     // MARK: - Helpers
 
     /// `hitsEach` entries for each of `addresses` addresses, shuffled.
@@ -224,8 +254,10 @@ struct WorkerClusterTests {
     /// The unit (an IPv4 address is its own /32 unit) of each entry.
     static func units(of entries: [String]) -> [String] { entries }
 
-    /// In-process workers on the cluster, each with its own worker id.
-    func clusterWorkers(_ count: Int, cluster: LocalRedisCluster) -> [IPWatcherWorker] {
+    /// In-process workers on the cluster, each with its own worker id; `configure` changes their settings.
+    func clusterWorkers(
+        _ count: Int, cluster: LocalRedisCluster, configure: (inout WorkerSettings) -> Void = { _ in }
+    ) -> [IPWatcherWorker] {
         let seeds = cluster.masters.map { RedisEndpoint.Address.tcp(host: $0.host, port: $0.port) }
             .map { RedisEndpoint(address: $0) }
         return (1...count).map { index in
@@ -235,6 +267,7 @@ struct WorkerClusterTests {
             settings.queueShards = Self.shards
             settings.detection.singleRule.windowSeconds = 3600
             settings.detection.singleRule.threshold = 5
+            configure(&settings)
             return IPWatcherWorker(
                 endpoint: seeds[0], clusterSeeds: seeds, settings: settings,
                 redisConfiguration: RedisConnectionConfiguration(

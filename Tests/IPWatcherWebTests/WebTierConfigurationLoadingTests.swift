@@ -41,6 +41,21 @@ struct WebTierConfigurationLoadingTests {
         #expect(configuration.mirror.ipv4Prefix == 24 && configuration.mirror.ipv6Prefix == 48)
     }
 
+    @Test("range bans on in the worker's file: the mirror copies the ranges set and its index; off: it reads neither")
+    func rangesComeFromTheWorkersFile() async throws {
+        let on = try await Self.load(
+            """
+            detection:
+              key_prefix: "shop:"
+            blocklist:
+              ranges: {min_units: 4, ipv4_prefix: 20, key: "shop:ranges"}
+            """)
+        let ranges = try #require(on.mirror.ranges)
+        #expect(ranges.key == "shop:ranges" && ranges.bansKey == "shop:bans:ranges")
+        #expect(ranges.policy.ipv4Prefix == 20 && ranges.policy.ipv6Prefix == 48 && ranges.policy.minUnits == 4)
+        #expect(try await Self.load("blocklist:\n  ban_seconds: 60\n").mirror.ranges == nil)
+    }
+
     @Test("the environment and an explicit Redis URL override the file, as they do for the worker")
     func environmentAndURLOverrideTheFile() async throws {
         let configuration = try await Self.load(
