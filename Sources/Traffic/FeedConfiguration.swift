@@ -57,6 +57,15 @@ public struct FeedConfiguration: Sendable, Hashable {
         self.queueKey = queueKey
     }
 
+    /// Addresses the `interleaved` scenario cycles through; nil: a tenth of the planned count (about ten requests
+    /// each), or 100,000 for a feed limited by time.
+    public var interleavedAddresses: Int?
+
+    /// The addresses the `interleaved` scenario cycles through.
+    public var addressesPerRound: Int {
+        interleavedAddresses ?? max(1, plannedCount.map { $0 / 10 } ?? 100_000)
+    }
+
     /// The queue's shard keys and the rule that picks one per entry.
     public var shards: QueueShards { QueueShards(baseKey: queueKey, count: max(queueShards, 1)) }
 

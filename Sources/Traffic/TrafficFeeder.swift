@@ -161,7 +161,7 @@ private struct FeedLoop {
         self.progress = progress
         self.generator = TrafficGenerator(
             scenario: configuration.scenario, setup: configuration.setup, seed: configuration.seed,
-            timed: configuration.sendsEventTimes)
+            timed: configuration.sendsEventTimes, addressesPerRound: configuration.addressesPerRound)
         let now = ContinuousClock.now
         start = now
         nextProgress = now

@@ -17,6 +17,8 @@ import Detection
 /// | crawler | the threshold of the rule with the longest window, evenly spaced back in time so that every rule with a shorter window stays below its threshold |
 /// | farm | 2T … 4T for each of max(`min_units`, 3) units of one range (an IPv4 /24 from 198.18.0.0/15, an IPv6 /48 from 2001:db8:f000::/36, by turns) |
 /// | fresh | 1 … T−1 for each of 3 more units of a farm's range |
+/// | user in `distinct` | 1 or 2 |
+/// | user in `interleaved` | one per round: `addressesPerRound` users, each sent once per round in one seeded order |
 /// | repeat | 2T … 4T at one moment, sent one after another, and twice more, each time once its ban (escalated, spread at most) has ended after the chunk was sent |
 ///
 /// A chunk that cannot hold a whole bot at the end of a counted feed is filled with users; a straddling burst
@@ -54,6 +56,8 @@ public struct TrafficGenerator: Sendable {
     private let crawlerSpacing: Int64?
     /// How long the current chunk takes to send, at most, in milliseconds (0 unpaced).
     private var chunkSpan: Int64 = 0
+    /// The `interleaved` scenario's rounds; nil for every other scenario.
+    private var rounds: InterleavedRounds?
 
     /// A repeat offender's next visit.
     private struct Return {
@@ -87,8 +91,11 @@ public struct TrafficGenerator: Sendable {
         self.init(scenario: scenario, setup: DetectionSetup(rule: rule), seed: seed, timed: timed)
     }
 
-    /// Creates a generator shaping and judging traffic by `setup`'s rules, bans and ranges.
-    public init(scenario: TrafficScenario, setup: DetectionSetup, seed: UInt64, timed: Bool) {
+    /// Creates a generator shaping and judging traffic by `setup`'s rules, bans and ranges; `addressesPerRound`
+    /// is how many addresses the `interleaved` scenario cycles through (see ``FeedConfiguration/addressesPerRound``).
+    public init(
+        scenario: TrafficScenario, setup: DetectionSetup, seed: UInt64, timed: Bool, addressesPerRound: Int = 100_000
+    ) {
         self.scenario = scenario
         self.setup = setup
         self.timed = timed
@@ -97,6 +104,7 @@ public struct TrafficGenerator: Sendable {
         self.random = SplitMix64(seed: seed)
         self.truth = GroundTruthBuilder(setup: setup, timed: timed)
         self.crawlerSpacing = Self.crawlerSpacing(setup)
+        if case .interleaved = scenario { rounds = InterleavedRounds(count: addressesPerRound, random: &random) }
     }
 
     /// The spacing that keeps a crawler below every rule with a window shorter than the longest rule's: more than
@@ -136,6 +144,10 @@ public struct TrafficGenerator: Sendable {
         let limit = max(limit, 0)
         let target = max(targetSize, 1)
         let timing = timed ? (timing ?? ChunkTiming(startMilliseconds: 0)) : nil
+        if rounds != nil {
+            fillInterleaved(&chunk, count: min(target, limit), timing: timing)
+            return
+        }
         let boundary = boundaryForStraddles(timing: timing, targetSize: target)
         var planned = 0
         if let timing {
@@ -215,6 +227,28 @@ public struct TrafficGenerator: Sendable {
         guard let timing, let placement, mix.kinds.contains(.straddle) else { return nil }
         let span = Int64((Double(targetSize) * timing.millisecondsPerRequest).rounded(.up))
         return placement.boundary(forChunkAt: timing.startMilliseconds, span: span)
+    }
+
+    /// Fills `chunk` with the next `count` requests of the `interleaved` rounds, each address a user's.
+    private mutating func fillInterleaved(_ chunk: inout TrafficChunk, count: Int, timing: ChunkTiming?) {
+        guard var rounds else { return }
+        chunk.events.reserveCapacity(count)
+        chunk.unitIndices.reserveCapacity(count)
+        for position in 0..<count {
+            let (slot, drawn) = rounds.next()
+            let address: IPAddress
+            let unit: Int32
+            if let drawn {
+                (address, unit) = drawn
+            } else {
+                address = pool.user(using: &random)
+                unit = truth.register(rule.unit(for: address), kind: .user)
+                rounds.remember(slot, address: address, unit: unit)
+            }
+            chunk.events.append(TrafficEvent(address: address, timeMilliseconds: timing?.time(ofRequest: position)))
+            chunk.unitIndices.append(unit)
+        }
+        self.rounds = rounds
     }
 
     /// Plans the visits of repeat offenders that are due at `now`, as many as fit; returns their requests.
@@ -374,7 +408,9 @@ public struct TrafficGenerator: Sendable {
             rotating = true
         case .user, .straddle, .single, .crawler, .farm, .fresh, .repeatOffender:
             kind = .user
-            requests = min(random.next(in: 1...max(threshold - 1, 1)), remaining)
+            // `distinct`: most addresses seen once or twice, so nearly every request is a new unit.
+            let most = scenario == .distinct ? min(2, max(threshold - 1, 1)) : max(threshold - 1, 1)
+            requests = min(random.next(in: 1...most), remaining)
             address = pool.user(using: &random)
         }
         let unitIndex = truth.register(rule.unit(for: address), kind: kind)

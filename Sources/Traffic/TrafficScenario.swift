@@ -26,12 +26,18 @@ public enum TrafficScenario: Sendable, Hashable, CustomStringConvertible {
     /// Bots that come back after their ban has ended, twice: escalation makes each ban longer. Implies event times;
     /// the feed must last longer than the bans.
     case `repeat`
+    /// Users sent round after round in one order, about ten requests each over the feed
+    /// (``FeedConfiguration/addressesPerRound``): a batch rarely holds an address twice, so the worker cannot
+    /// fold requests into one counter update. The hard case for Redis.
+    case interleaved
+    /// Users of one or two requests each: nearly every request a new unit.
+    case distinct
     /// One address, every request (the tutorial's scraper burst: `--ip ADDR --count N`).
     case single(IPAddress)
 
     /// The scenarios that `--scenario` accepts, in the order help texts list them.
     public static let named: [TrafficScenario] = [
-        .users, .bots, .straddle, .rotate, .nat, .mixed, .crawler, .subnet, .repeat,
+        .users, .bots, .straddle, .rotate, .nat, .mixed, .crawler, .subnet, .repeat, .interleaved, .distinct,
     ]
 
     /// The scenario called `name` (as in ``description``), or nil.
@@ -52,6 +58,8 @@ public enum TrafficScenario: Sendable, Hashable, CustomStringConvertible {
         case .crawler: "crawler"
         case .subnet: "subnet"
         case .repeat: "repeat"
+        case .interleaved: "interleaved"
+        case .distinct: "distinct"
         case .single: "single"
         }
     }
@@ -85,6 +93,7 @@ public enum TrafficScenario: Sendable, Hashable, CustomStringConvertible {
         case .crawler: ScenarioMix([(.crawler, 1)])
         case .subnet: ScenarioMix([(.farm, 1)])
         case .repeat: ScenarioMix([(.repeatOffender, 1)])
+        case .interleaved, .distinct: ScenarioMix([(.user, 1)])
         case .single: ScenarioMix([(.single, 1)])
         }
     }

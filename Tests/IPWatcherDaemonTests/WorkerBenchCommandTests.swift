@@ -46,6 +46,7 @@ struct WorkerBenchCommandTests {
 
         struct Workload: Decodable {
             var rules: [String]
+            var scenario: String
         }
 
         var machine: Machine
@@ -111,7 +112,7 @@ struct WorkerBenchCommandTests {
         }
     }
 
-    @Test("--config drains with the file's rules, every entry in each checked counter, the sentinel blocked by a minute-long rule")
+    @Test("--config and --traffic interleaved: the file's rules, every entry in each checked counter, the sentinel blocked by a minute-long rule")
     func configRules() async throws {
         try await withScratchDirectory { scratch in
             let config = try scratch.write(
@@ -125,11 +126,14 @@ struct WorkerBenchCommandTests {
             let result = try await runIPWatcher(
                 [
                     "bench", "--short", "--json", "--entries", "20000", "--latency-seconds", "1",
-                    "--benchmark-requests", "20000", "--config", config,
+                    "--benchmark-requests", "20000", "--config", config, "--traffic", "interleaved",
                 ], in: scratch, within: .seconds(240))
             #expect(result.outcome.status == 0, "stderr:\n\(result.stderr.suffix(30).joined(separator: "\n"))")
             let report = try JSONDecoder().decode(Report.self, from: Data(result.stdout.utf8))
             #expect(report.workload.rules == ["burst:10/2", "minute:15/60", "hourly:300/3600:rolling:dry_run"])
+            #expect(report.workload.scenario == "interleaved")
+            // 2,000 addresses of ten requests each, every one counted in the minute's counter.
+            #expect(report.fixed.trackedUnits >= 2000, "\(report.fixed.trackedUnits) units")
             for drain in [report.fixed, report.rolling] {
                 #expect(drain.sentinelEntries == 15, "the lowest threshold of a rule that blocks over 60 s or more")
                 #expect(drain.processed == drain.entries + drain.sentinelEntries, "\(drain.mode): entries lost")

@@ -48,7 +48,9 @@ struct FeedIntegrationTests {
                 // The generator alone, with the feeder's chunking, predicts the very same requests; LPUSH puts
                 // the newest at the head, so the list reads back to front.
                 guard !configuration.sendsEventTimes else { return }
-                var generator = TrafficGenerator(scenario: scenario, rule: Self.rule, seed: 7, timed: false)
+                var generator = TrafficGenerator(
+                    scenario: scenario, setup: DetectionSetup(rule: Self.rule), seed: 7, timed: false,
+                    addressesPerRound: configuration.addressesPerRound)
                 let predicted = generator.generate(count: 12_345, targetSize: 1000)
                 #expect(entries.reversed() == predicted.events.map(\.entry))
                 #expect(predicted.truth.units == summary.truth.units)

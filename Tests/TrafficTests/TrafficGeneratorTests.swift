@@ -86,6 +86,29 @@ struct TrafficGeneratorTests {
         }
     }
 
+    @Test("interleaved: every address once per round, in the same order each round, so a batch rarely holds one twice")
+    func interleavedRounds() {
+        var generator = TrafficGenerator(
+            scenario: .interleaved, setup: DetectionSetup(rule: Self.rule), seed: 3, timed: false, addressesPerRound: 1000)
+        let (events, truth) = generator.generate(count: 10_000, targetSize: 700)
+        #expect(truth.units.count == 1000 && truth.units.allSatisfy { $0.sent == 10 && $0.kind == .user })
+        let round = Array(events[0..<1000].map(\.address))
+        #expect(Set(round).count == 1000, "one round holds every address once")
+        for start in stride(from: 1000, to: 10_000, by: 1000) {
+            #expect(Array(events[start..<start + 1000].map(\.address)) == round, "round at \(start)")
+        }
+        // The feed's default: a tenth of the planned count, about ten requests per address.
+        #expect(FeedConfiguration(scenario: .interleaved, limit: .count(2_000_000)).addressesPerRound == 200_000)
+        #expect(FeedConfiguration(scenario: .interleaved, limit: .duration(.seconds(5))).addressesPerRound == 100_000)
+    }
+
+    @Test("distinct: one or two requests per address")
+    func distinctAddresses() {
+        let (_, truth) = Self.generate(.distinct, count: 20_000)
+        #expect(truth.units.allSatisfy { (1...2).contains($0.sent) && $0.kind == .user })
+        #expect(truth.units.count > 20_000 / 2)
+    }
+
     @Test("bots burst to twice the threshold or more, in a fixed and in a rolling window")
     func botsReachThreshold() {
         let (events, truth) = Self.generate(.bots, count: 20_000, timed: true, millisecondsPerRequest: 1)

@@ -18,8 +18,10 @@ public struct WorkerBenchPlan: Sendable, Hashable {
     public var latencySeconds: Double
     /// How often the latency run's paced feed sends what is due, milliseconds (`FeedConfiguration.pacingSlice`).
     public var pacingMilliseconds: Double
-    /// Seed of the `mixed` traffic.
+    /// Seed of the drains' traffic.
     public var seed: UInt64
+    /// The drains' traffic: `mixed` (the default), `interleaved` or `distinct` (see ``TrafficScenario``).
+    public var traffic: TrafficScenario = .mixed
     /// The worker's `queue.batch`; nil keeps its default.
     public var batch: Int?
     /// The worker's `queue.delivery`.
@@ -39,8 +41,10 @@ public struct WorkerBenchPlan: Sendable, Hashable {
     /// A plan with these sizes; redis-benchmark's clients and pipeline keep their defaults (50, 64).
     public init(
         entries: Int, latencyRate: Double, latencySeconds: Double, pacingMilliseconds: Double, seed: UInt64,
-        batch: Int?, delivery: WorkerSettings.Delivery, redisBenchmarkRequests: Int, short: Bool
+        batch: Int?, delivery: WorkerSettings.Delivery, redisBenchmarkRequests: Int, short: Bool,
+        traffic: TrafficScenario = .mixed
     ) {
+        self.traffic = traffic
         self.entries = entries
         self.latencyRate = latencyRate
         self.latencySeconds = latencySeconds
@@ -90,7 +94,7 @@ public struct WorkerBenchPlan: Sendable, Hashable {
     var keys: KeySchema { KeySchema(prefix: Self.namespace) }
     /// The address whose requests are pushed before a drain's pre-fill, so that they are popped last (the
     /// worker pops the end producers push to): from 198.18.0.0/15, the range set aside for benchmarks (RFC 2544),
-    /// which the traffic generator never uses. ``sentinelEntries`` of them make it a bot, and its block event,
+    /// which the drains' traffic never uses. ``sentinelEntries`` of them make it a bot, and its block event,
     /// published once the last batch is written, marks the end of the drain.
     static let sentinelAddress = "198.18.0.1"
 

@@ -97,7 +97,7 @@ public struct WorkerBenchReport: Codable, Sendable {
     struct Drain: Codable, Sendable {
         /// `fixed` or `rolling`.
         var mode: String
-        /// Entries of the `mixed` scenario pre-filled.
+        /// Entries of the workload's scenario pre-filled.
         var entries: Int
         /// Requests of the sentinel address queued before them, popped last; its block marks the end.
         var sentinelEntries: Int

@@ -2,7 +2,7 @@ import Detection
 import Traffic
 
 extension WorkerBenchmark {
-    /// Pre-fills the queue with ``WorkerBenchPlan/entries`` of the `mixed` scenario, behind the sentinel's
+    /// Pre-fills the queue with ``WorkerBenchPlan/entries`` of ``WorkerBenchPlan/traffic``, behind the sentinel's
     /// requests (see ``WorkerBenchPlan/sentinelAddress``), then starts a worker in `mode` and times it from its
     /// first pop until it has written the last batch; then checks that it processed every entry and measures
     /// what it left in Redis.
@@ -15,12 +15,12 @@ extension WorkerBenchmark {
         try await control.reset()
         let baselineMemory = try await control.usedMemory()
 
-        note("\(run): pre-filling \(NumberText.grouped(entries)) entries of the mixed scenario…")
+        note("\(run): pre-filling \(NumberText.grouped(entries)) entries of the \(plan.traffic) scenario…")
         _ = try await control.connection.send(
             "LPUSH", plan.queueKey, Array(repeating: WorkerBenchPlan.sentinelAddress, count: sentinel)
         ).throwingServerError()
         let feed = FeedConfiguration(
-            scenario: .mixed, rule: rule, seed: plan.seed, limit: .count(entries), queueKey: plan.queueKey)
+            scenario: plan.traffic, rule: rule, seed: plan.seed, limit: .count(entries), queueKey: plan.queueKey)
         let summary = try await TrafficFeeder(
             endpoint: endpoint, configuration: feed, connectionConfiguration: feedConnection, logger: logger
         ).run()

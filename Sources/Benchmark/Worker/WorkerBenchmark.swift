@@ -84,7 +84,7 @@ public struct WorkerBenchmark: Sendable {
             privateServer: ownsServer)
         let rule = plan.rule(.fixed)
         let workload = WorkerBenchReport.Workload(
-            seed: plan.seed, threshold: rule.threshold, windowSeconds: rule.windowSeconds,
+            scenario: plan.traffic.description, seed: plan.seed, threshold: rule.threshold, windowSeconds: rule.windowSeconds,
             batch: plan.batch ?? WorkerSettings().batchSize, delivery: plan.delivery.rawValue,
             rules: plan.rules.map(\.text))
         if machine.build == "debug" {

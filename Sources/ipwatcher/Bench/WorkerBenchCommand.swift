@@ -5,6 +5,7 @@ import IPWatcherDaemon
 import LocalRedis
 import Logging
 import RedisClient
+import Traffic
 import UnixSignals
 
 #if canImport(Glibc)
@@ -58,6 +59,12 @@ struct WorkerBenchCommand: AsyncParsableCommand {
     @Option(help: "Seed of the synthetic traffic.")
     var seed: UInt64 = 1
 
+    @Option(
+        help: ArgumentHelp(
+            "The drains' traffic: mixed (the default), interleaved or distinct.",
+            discussion: "interleaved: about ten requests per address, each address once per round, so a batch rarely holds one twice; distinct: one or two requests per address. The latency run always feeds mixed."))
+    var traffic: String = "mixed"
+
     @Option(help: "The worker's queue.batch (default: the worker's own default).")
     var batch: Int?
 
@@ -83,8 +90,12 @@ struct WorkerBenchCommand: AsyncParsableCommand {
             entries: entries ?? (short ? 50_000 : 2_000_000), latencyRate: latencyRate ?? (short ? 20_000 : 100_000),
             latencySeconds: latencySeconds ?? (short ? 2 : 10), pacingMilliseconds: pacingMilliseconds, seed: seed,
             batch: batch, delivery: WorkerSettings.Delivery(rawValue: delivery) ?? .atLeastOnce,
-            redisBenchmarkRequests: benchmarkRequests ?? (short ? 200_000 : 2_000_000), short: short)
+            redisBenchmarkRequests: benchmarkRequests ?? (short ? 200_000 : 2_000_000), short: short,
+            traffic: Self.traffics.first { $0.description == traffic } ?? .mixed)
     }
+
+    /// The scenarios `--traffic` takes.
+    static let traffics: [TrafficScenario] = [.mixed, .interleaved, .distinct]
 
     /// Rejects sizes and rates that cannot work.
     func validate() throws {
@@ -96,6 +107,9 @@ struct WorkerBenchCommand: AsyncParsableCommand {
             (0.1...1000).contains(plan.pacingMilliseconds)
         else { throw ValidationError("--latency-rate and --latency-seconds must be positive, --pacing-ms 0.1 to 1000") }
         if let batch, !(1...100_000).contains(batch) { throw ValidationError("--batch must be 1 to 100000") }
+        guard Self.traffics.contains(where: { $0.description == traffic }) else {
+            throw ValidationError("--traffic must be mixed, interleaved or distinct")
+        }
         guard WorkerSettings.Delivery(rawValue: delivery) != nil else {
             throw ValidationError("--delivery must be at-least-once or at-most-once")
         }

@@ -20,7 +20,9 @@ struct FeedCommand: AsyncParsableCommand {
             the one with the longest window, over that one; implies --with-time), subnet (farms of bots over the \
             threshold in one IPv4 /24 or IPv6 /48, with fresh addresses of the same range that a range ban must \
             refuse), repeat (bots that come back twice after their ban ends; implies --with-time, and the feed \
-            must outlast the bans: give --duration or --rate). Addresses come from documentation, benchmarking and \
+            must outlast the bans: give --duration or --rate), interleaved (users sent round after round, about ten \
+            requests each, so a batch rarely holds an address twice), distinct (one or two requests per address). \
+            Addresses come from documentation, benchmarking and \
             shared ranges (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24, 198.18.0.0/15, 100.64.0.0/10, \
             2001:db8::/32). The same --seed sends the same traffic. --config FILE reads the worker's own \
             configuration: every rule, ban, escalation and range-ban setting, and the queue, blocklist and events \
@@ -31,7 +33,8 @@ struct FeedCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "users, bots, straddle, rotate, nat, mixed, crawler, subnet or repeat (default: mixed).")
+    @Option(
+        help: "users, bots, straddle, rotate, nat, mixed, crawler, subnet, repeat, interleaved or distinct (default: mixed).")
     var scenario: String?
 
     @Option(help: "Send this one address every time instead of a scenario (the tutorial's scraper burst).")
