@@ -51,6 +51,10 @@ extension WorkerBenchmark {
             scenario: .mixed, rule: rule, seed: plan.seed &+ 1, limit: .duration(.seconds(plan.latencySeconds)),
             rate: rate, queueKey: plan.queueKey)
         feed.pacingSlice = .microseconds(Int64(plan.pacingMilliseconds * 1000))
+        let windowMilliseconds = Int64(rule.windowSeconds) * 1000
+        let margin = Int64(Double(feed.chunkSize) / rate * 1000) + 500
+        try await startClearOfWindowBoundary(
+            window: windowMilliseconds, margin: margin, feedMilliseconds: Int64(plan.latencySeconds * 1000))
         let feeder = TrafficFeeder(
             endpoint: endpoint, configuration: feed, connectionConfiguration: feedConnection, logger: logger)
         let sampleInterval = Duration.milliseconds(5)
@@ -113,8 +117,6 @@ extension WorkerBenchmark {
 
         // Units whose burst a fixed-window boundary may have split are left out: the worker counts per window,
         // so such a unit reaches the threshold later than its threshold-th request, or never.
-        let windowMilliseconds = Int64(rule.windowSeconds) * 1000
-        let margin = Int64(Double(feed.chunkSize) / rate * 1000) + 500
         let all = crossings.all
         let judged = all.filter { crossing in
             let position = ((crossing.unixMilliseconds % windowMilliseconds) + windowMilliseconds) % windowMilliseconds
@@ -156,5 +158,18 @@ extension WorkerBenchmark {
             queueSampleMilliseconds: sampleInterval.seconds * 1000, queueLengthAtEnd: lengthAtEnd,
             drainAfterFeedSeconds: (drained - feedEnded).seconds, cpu: cpu, commands: commands,
             workerIdleMemory: nil, workerMemory: worker.memory)
+    }
+
+    /// Waits, when the feed fits in one fixed window with `margin` to spare on both sides, until it would: the
+    /// crossings within `margin` of a window boundary are left out of the measurement, and a short feed that
+    /// landed on a boundary could have every crossing left out (it did, in CI).
+    private func startClearOfWindowBoundary(window: Int64, margin: Int64, feedMilliseconds: Int64) async throws {
+        guard feedMilliseconds + 2 * margin < window else { return }
+        let now = WallClock().nowMilliseconds()
+        let position = ((now % window) + window) % window
+        guard position < margin || position + feedMilliseconds + margin > window else { return }
+        let wait = position < margin ? margin - position : window - position + margin
+        note("latency run: waiting \(NumberText.fixed(Double(wait) / 1000, decimals: 1)) s to start clear of a window boundary")
+        try await Task.sleep(for: .milliseconds(wait))
     }
 }
