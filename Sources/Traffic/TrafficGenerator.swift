@@ -15,7 +15,7 @@ import Detection
 /// | nat | 2T … 3T from one IPv4 address, as if many users made a few requests each |
 /// | straddle | a before and b after a window boundary, a, b ≤ T−1, a + b ≥ T, all within one window length |
 /// | crawler | the threshold of the rule with the longest window, evenly spaced back in time so that every rule with a shorter window stays below its threshold |
-/// | farm | 2T … 4T for each of max(`min_units`, 3) units of one range (an IPv4 /24 from 198.18.0.0/15, an IPv6 /48 from 2001:db8:f000::/36, by turns) |
+/// | farm | 2T … 4T for each of max(`min_units`, 3) units of one range (an IPv4 /24 from 198.18.1.0/24 on, an IPv6 /48 from 2001:db8:f000::/36, by turns) |
 /// | fresh | 1 … T−1 for each of 3 more units of a farm's range |
 /// | user in `distinct` | 1 or 2 |
 /// | user in `interleaved` | one per round: `addressesPerRound` users, each sent once per round in one seeded order |
@@ -134,7 +134,8 @@ public struct TrafficGenerator: Sendable {
     /// Replaces `chunk`'s contents with the next requests: about `targetSize`, never more than `limit`.
     ///
     /// `timing` gives the event times (see ``ChunkTiming``); it is ignored, and may be nil, when the
-    /// generator is untimed. A chunk may be somewhat longer than `targetSize`, by at most one unit's requests.
+    /// generator is untimed. A chunk may be somewhat longer than `targetSize`, by at most one unit's (or one
+    /// farm's) requests.
     public mutating func nextChunk(
         into chunk: inout TrafficChunk, limit: Int, timing: ChunkTiming?, targetSize: Int = 4096
     ) {
