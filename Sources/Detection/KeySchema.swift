@@ -25,6 +25,23 @@ public struct KeySchema: Hashable, Sendable {
         "\(prefix)fixed:\(windowSeconds):\(windowIndex):"
     }
 
+    /// One of a fixed window's counter hashes under ``CounterLayout/buckets(count:)``:
+    /// `<prefix>buckets:<windowSeconds>:<windowIndex>:{<bucket>}`, field = unit name, value = the unit's count.
+    ///
+    /// The bucket number is the key's hash tag, so in a Redis Cluster a hash lives wholly on one node and the
+    /// same bucket of every window shares its slot; the buckets of a window spread over the slots.
+    public func bucketKey(windowSeconds: Int, windowIndex: Int64, bucket: Int) -> String {
+        bucketKeyPrefix(windowSeconds: windowSeconds, windowIndex: windowIndex) + "{\(bucket)}"
+    }
+
+    /// Everything of ``bucketKey(windowSeconds:windowIndex:bucket:)`` before the bucket's tag.
+    public func bucketKeyPrefix(windowSeconds: Int, windowIndex: Int64) -> String {
+        "\(prefix)buckets:\(windowSeconds):\(windowIndex):"
+    }
+
+    /// What every counter hash of a window length starts with: `<prefix>buckets:<windowSeconds>:`.
+    public func bucketKeyPrefix(windowSeconds: Int) -> String { "\(prefix)buckets:\(windowSeconds):" }
+
     /// The sorted set of one unit's event times in a rolling window: `<prefix>rolling:<windowSeconds>:<unit>`.
     ///
     /// The window is part of the key, as in fixed mode, so rolling rules with different windows keep separate
@@ -55,6 +72,13 @@ public struct KeySchema: Hashable, Sendable {
     /// whole counter key is the hash tag.
     public func appliedKey(counterKey: String, batchTag: String) -> String {
         "\(prefix)applied:{\(counterKey)}:\(batchTag)"
+    }
+
+    /// The marker of ``appliedKey(batchTag:chunk:)`` for one unit's counter hash in a Redis Cluster:
+    /// `<prefix>applied:{<bucket>}:<batch tag>:<unit>`, in the hash's slot. A hash holds many units, so the unit is
+    /// part of the name: two units of one bucket in one batch are two calls with a marker each.
+    public func appliedKey(bucket: Int, batchTag: String, unitName: String) -> String {
+        "\(prefix)applied:{\(bucket)}:\(batchTag):\(unitName)"
     }
 
     /// The sorted set of banned units scored by ban expiry time: `<prefix>bans`.

@@ -25,6 +25,16 @@ public struct RESPCommandEncoder: Sendable {
         commandCount += 1
     }
 
+    /// Appends one command of `argumentCount` arguments, name included, that `body` writes as bulk strings.
+    ///
+    /// For hot loops of one command per item: the generic ``encode(_:)`` looks up its arguments' types at run time
+    /// on every call, which costs more than the bytes. `body` must write exactly `argumentCount` bulk strings.
+    public mutating func encodeCommand(argumentCount: Int, _ body: (inout ByteBuffer) -> Void) {
+        buffer.writeRESPHeader(marker: UInt8(ascii: "*"), count: argumentCount)
+        body(&buffer)
+        commandCount += 1
+    }
+
     /// Appends a command encoded earlier.
     public mutating func append(_ command: RESPCommand) {
         buffer.writeImmutableBuffer(command.bytes)

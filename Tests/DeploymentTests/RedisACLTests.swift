@@ -22,6 +22,8 @@ struct RedisACLTests {
         /// `blocklist.ranges.min_units`: 1 bans the unit's range with the unit, so the range steps of the ban and
         /// expiry scripts run as the ACL user too.
         var rangeMinUnits = 0
+        /// `detection.counters`: `buckets` counts fixed windows in hashes (`HINCRBY`, in `MULTI`/`EXEC` blocks).
+        var counters = "keys"
 
         var testDescription: String { name }
 
@@ -36,6 +38,8 @@ struct RedisACLTests {
               mode: \(mode)
               threshold: 15
               dry_run: \(dryRun)
+              counters: \(counters)
+              buckets: 8
             blocklist:
               ban_seconds: 1
               ranges: {min_units: \(rangeMinUnits)}
@@ -54,6 +58,9 @@ struct RedisACLTests {
                 name: "rolling windows, pop right, database 2 (SELECT), password from a file", mode: "rolling",
                 pop: "right", database: 2, passwordFromFile: true, dryRun: false, address: "2001:db8::7",
                 unit: "2001:db8::/64", rangeMinUnits: 1),
+            Scenario(
+                name: "fixed windows in buckets", mode: "fixed", pop: "left", database: 0, passwordFromFile: false,
+                dryRun: false, address: "192.0.2.77", unit: "192.0.2.77", counters: "buckets"),
             Scenario(
                 name: "dry run: PUBLISH only, no blocklist write", mode: "fixed", pop: "left", database: 0,
                 passwordFromFile: false, dryRun: true, address: "198.51.100.23", unit: "198.51.100.23"),
@@ -129,6 +136,15 @@ struct RedisACLTests {
         } else {
             let blocked = try await eventually(within: .seconds(10), every: .milliseconds(100)) { try isMember() }
             #expect(blocked, "\(scenario.unit) never reached the blocklist:\n\(worker.standardError)")
+            let counterKeys = try redis.run(["KEYS", "ipwatcher:*"], database: scenario.database)
+            switch (scenario.mode, scenario.counters) {
+            case ("fixed", "buckets"):
+                #expect(counterKeys.contains("ipwatcher:buckets:") && !counterKeys.contains("ipwatcher:fixed:"), "\(counterKeys)")
+            case ("fixed", _):
+                #expect(counterKeys.contains("ipwatcher:fixed:") && !counterKeys.contains("ipwatcher:buckets:"), "\(counterKeys)")
+            default:
+                break
+            }
             // ban_seconds: 1, and the expiry script runs every 250 ms.
             let unblocked = try await eventually(within: .seconds(10), every: .milliseconds(100)) { try !isMember() }
             #expect(unblocked, "the ban of \(scenario.unit) did not end:\n\(worker.standardError)")

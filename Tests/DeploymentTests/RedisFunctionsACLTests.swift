@@ -14,7 +14,8 @@ struct RedisFunctionsACLTests {
     /// The worker's configuration: `scripts: functions`, a rejected-entries list, one-second bans that ban their
     /// range too (`min_units: 1`, so the range steps run as the ACL user), and no metrics port, which workers of
     /// tests running side by side would contend for.
-    static func configuration(mode: String) -> String {
+    /// `counters: buckets` counts fixed windows in hashes.
+    static func configuration(mode: String, counters: String = "keys") -> String {
         """
         redis:
           scripts: functions
@@ -24,6 +25,8 @@ struct RedisFunctionsACLTests {
         detection:
           mode: \(mode)
           threshold: 15
+          counters: \(counters)
+          buckets: 8
         blocklist:
           ban_seconds: 1
           ranges: {min_units: 1}
@@ -58,15 +61,16 @@ struct RedisFunctionsACLTests {
 
     @Test(
         .requires("redis-server", package: "redis-server"), .requires("redis-cli", package: "redis-tools"),
-        .requiresBuiltExecutable, .timeLimit(.minutes(3)), arguments: ["fixed", "rolling"])
-    func workerBlocksAndUnblocksWithFunctionsAndNoPermissionError(mode: String) async throws {
+        .requiresBuiltExecutable, .timeLimit(.minutes(3)),
+        arguments: [("fixed", "keys"), ("rolling", "keys"), ("fixed", "buckets")])
+    func workerBlocksAndUnblocksWithFunctionsAndNoPermissionError(mode: String, counters: String) async throws {
         let executable = try RepositoryLayout.requireBuiltExecutable()
         let (redis, password) = try await PrivateRedisServer.start(workerUserRules: { try Self.functionsUserRules(password: $0) })
         defer { redis.stop() }
 
         let scratch = try TemporaryDirectory("functions-worker")
         defer { scratch.remove() }
-        let configuration = try scratch.write(Self.configuration(mode: mode), to: "ipwatcher.yaml")
+        let configuration = try scratch.write(Self.configuration(mode: mode, counters: counters), to: "ipwatcher.yaml")
         let first = try Self.installFunctions(executable: executable, port: redis.port, configuration: configuration)
         #expect(first.succeeded, "install-functions failed:\n\(first.combinedOutput)")
         let second = try Self.installFunctions(executable: executable, port: redis.port, configuration: configuration)
@@ -86,6 +90,10 @@ struct RedisFunctionsACLTests {
         func isMember() throws -> Bool { try redis.run(["SISMEMBER", "blocklist", "203.0.113.9"]) == "1" }
         let blocked = try await eventually(within: .seconds(10), every: .milliseconds(100)) { try isMember() }
         #expect(blocked, "never blocked:\n\(worker.standardError)")
+        if mode == "fixed" {
+            let counterKeys = try redis.run(["KEYS", "ipwatcher:*"])
+            #expect(counterKeys.contains(counters == "buckets" ? "ipwatcher:buckets:" : "ipwatcher:fixed:"), "\(counterKeys)")
+        }
         let unblocked = try await eventually(within: .seconds(10), every: .milliseconds(100)) { try !isMember() }
         #expect(unblocked, "the ban did not end:\n\(worker.standardError)")
         let rejectedKept = try await eventually(within: .seconds(5), every: .milliseconds(100)) {

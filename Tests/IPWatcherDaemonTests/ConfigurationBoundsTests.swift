@@ -39,6 +39,7 @@ struct ConfigurationBoundsTests {
         NumericKey("detection.window", 1...86400),
         NumericKey("detection.ipv4_prefix", 0...32),
         NumericKey("detection.ipv6_prefix", 0...128),
+        NumericKey("detection.buckets", 1...CounterLayout.maximumBucketCount),
         NumericKey("blocklist.ban_seconds", 0...BanExpiry.maximumSeconds),
         NumericKey("blocklist.escalation.max_seconds", 1...BanExpiry.maximumSeconds),
         NumericKey("blocklist.escalation.memory_seconds", 1...BanExpiry.maximumSeconds),
@@ -61,7 +62,7 @@ struct ConfigurationBoundsTests {
             "redis.url", "redis.password_file", "redis.client_name", "redis.tls.ca_file", "redis.tls.cert_file",
             "redis.tls.key_file", "redis.tls.server_name", "redis.tls.verify", "redis.cluster", "queue.key",
             "queue.pop", "queue.rejected_key", "queue.delivery", "queue.worker_id", "detection.mode",
-            "detection.allowlist", "detection.dry_run", "detection.key_prefix", "blocklist.key",
+            "detection.allowlist", "detection.dry_run", "detection.key_prefix", "detection.counters", "blocklist.key",
             // Rules carry their numbers inside text; near_limit is a fraction. Both have tests of their own.
             "detection.rules", "detection.near_limit", "blocklist.escalation.factor", "blocklist.escalation.jitter",
             "blocklist.events_channel", "blocklist.ranges.key", "log.level", "metrics.listen", "redis.scripts",
@@ -157,6 +158,9 @@ struct ConfigurationBoundsTests {
         _ = rule.unit(for: .v4(.max))
         let shards = QueueShards(baseKey: settings.queueKey, count: settings.queueShards)
         _ = shards.key(ofShard: settings.queueShards - 1)
+        let buckets = configuration.detection.buckets
+        let bucket = CounterLayout.bucket(of: rule.unit(for: .v6(high: .max, low: .max)), count: buckets)
+        #expect((0..<buckets).contains(bucket), context)
     }
 
     @Test("metrics.listen refuses a port beyond 65535 however many digits it has")

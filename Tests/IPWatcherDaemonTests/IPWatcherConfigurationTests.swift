@@ -76,6 +76,8 @@ struct IPWatcherConfigurationTests {
         #expect(defaults.detection.allowlist == ["127.0.0.0/8", "::1/128"])
         #expect(defaults.detection.dryRun == false)
         #expect(defaults.detection.keyPrefix == "ipwatcher:")
+        #expect(defaults.detection.counters == .keys)
+        #expect(defaults.detection.buckets == 16384)
         #expect(defaults.blocklist.key == "blocklist")
         #expect(defaults.blocklist.banSeconds == 3600)
         #expect(defaults.blocklist.eventsChannel == "ipwatcher:events")
@@ -217,6 +219,8 @@ struct IPWatcherConfigurationTests {
         ("detection.rules", "burst:10/2, hourly:300/3600:rolling:dry_run:ban=60", [:]),
         ("detection.near_limit", "0.5", [:]),
         ("detection.key_prefix", "iw:", [:]),
+        ("detection.counters", "buckets", [:]),
+        ("detection.buckets", "512", [:]),
         ("blocklist.key", "other", [:]),
         ("blocklist.ban_seconds", "0", [:]),
         ("blocklist.events_channel", "", [:]),
@@ -318,6 +322,41 @@ struct IPWatcherConfigurationTests {
         #expect(loaded.redis.connectTimeout == .milliseconds(100))
         #expect(loaded.redis.commandTimeout == .seconds(30))
         #expect(loaded.queue.blockTimeout == .milliseconds(250))
+    }
+
+    @Test("detection.counters and detection.buckets choose the worker's counter layout, from the file, the environment or an override")
+    func counterLayout() async throws {
+        #expect(WorkerSettings(configuration: .defaults).detection.counters == .keys)
+        #expect(WorkerSettings().detection.counters == .keys)
+        try await withTemporaryDirectory { directory in
+            let path = try writeFile("detection:\n  counters: buckets\n  buckets: 512\n", to: directory + "/c.yaml")
+            let loaded = try await loadConfiguration(file: path)
+            #expect(loaded.detection.counters == .buckets && loaded.detection.buckets == 512)
+            #expect(WorkerSettings(configuration: loaded).detection.counters == .buckets(count: 512))
+
+            // The environment and overrides beat the file as for every key.
+            let fromEnvironment = try await loadConfiguration(
+                file: path, environment: ["IPWATCHER_DETECTION_COUNTERS": "keys", "IPWATCHER_DETECTION_BUCKETS": "64"])
+            #expect(fromEnvironment.detection.counters == .keys && fromEnvironment.detection.buckets == 64)
+            #expect(WorkerSettings(configuration: fromEnvironment).detection.counters == .keys, "buckets is ignored with keys")
+            let overridden = try await loadConfiguration(
+                file: path, environment: ["IPWATCHER_DETECTION_COUNTERS": "keys"], overrides: ["detection.counters": "buckets"])
+            #expect(WorkerSettings(configuration: overridden).detection.counters == .buckets(count: 512))
+
+            // Without detection.buckets the default count applies.
+            let defaultCount = try await loadConfiguration(environment: ["IPWATCHER_DETECTION_COUNTERS": "buckets"])
+            #expect(WorkerSettings(configuration: defaultCount).detection.counters == .buckets(count: 16384))
+            let one = try await loadConfiguration(overrides: ["detection.counters": "buckets", "detection.buckets": "1"])
+            #expect(WorkerSettings(configuration: one).detection.counters == .buckets(count: 1))
+            let most = try await loadConfiguration(overrides: ["detection.counters": "buckets", "detection.buckets": "1048576"])
+            #expect(WorkerSettings(configuration: most).detection.counters == .buckets(count: 1_048_576))
+
+            // Both keys survive rendering, as check-config and the reload's report show them.
+            let rendered = loaded.renderedYAML()
+            #expect(rendered.contains("\n  counters: buckets\n  buckets: 512\n"), "\(rendered)")
+            let reloaded = try await loadConfiguration(file: try writeFile(rendered, to: directory + "/r.yaml"))
+            #expect(reloaded == loaded)
+        }
     }
 
     @Test("renderedYAML loads back into an equal configuration")

@@ -33,6 +33,10 @@ struct IPWatcherConfigurationValidationTests {
             "detection.key_prefix", "",
             #"detection.key_prefix: "" must be non-empty, without spaces or control characters"#
         ),
+        ("detection.counters", "hashes", #"detection.counters: "hashes" is not one of keys, buckets"#),
+        ("detection.buckets", "0", #"detection.buckets: "0" is not an integer from 1 to 1048576"#),
+        ("detection.buckets", "2000000", #"detection.buckets: "2000000" is not an integer from 1 to 1048576"#),
+        ("detection.buckets", "many", #"detection.buckets: "many" is not an integer from 1 to 1048576"#),
         ("redis.scripts", "lua", #"redis.scripts: "lua" is not one of eval, functions"#),
         ("queue.key", "", #"queue.key: "" is empty; this key needs a value"#),
         ("queue.pop", "middle", #"queue.pop: "middle" is not one of left, right"#),

@@ -238,6 +238,74 @@ struct WorkerClusterTests {
         }
     }
 
+    @Test("fixed windows in bucket hashes on a cluster: the hashes spread over the masters, the counts add up across them, the bots are blocked")
+    func bucketCountersOnACluster() async throws {
+        try await withWorkerCluster { cluster, client in
+            let buckets = 16
+            let workers = clusterWorkers(2, cluster: cluster) { settings in
+                settings.detection.counters = .buckets(count: buckets)
+            }
+            // Stamped, so that one hour-long window holds every entry whenever the workers pop it.
+            let time = nowMilliseconds()
+            let index = FixedWindow(lengthSeconds: 3600).index(of: time)
+            // 60 bots over the threshold of 5 and 150 users under it.
+            let bots = Self.traffic(addresses: 60, hitsEach: 6, seed: 31)
+            let users = Self.traffic(addresses: 150, hitsEach: 2, seed: 32)
+            let entries = (bots + users).map { "\($0) \(time)" }
+            let expected = Dictionary((bots + users).map { ($0, 1) }, uniquingKeysWith: +)
+            let botUnits = Set(bots)
+            try await running(workers) {
+                try await pushSharded(entries, client: client)
+                try await waitUntil("the workers count every entry", within: .seconds(60), every: .milliseconds(50)) {
+                    workers.counted >= entries.count
+                }
+                #expect(workers.counted == entries.count)
+
+                // Each master holds the hashes of the buckets its slots own, and more than one master holds some.
+                let perMaster = try await client.sendToEveryMaster(RESPCommand("KEYS", "ipwatcher:buckets:*"))
+                    .map { $0.array?.compactMap(\.string) ?? [] }
+                #expect(perMaster.filter { !$0.isEmpty }.count > 1, "every hash on one master: \(perMaster)")
+                let keys = perMaster.flatMap { $0 }
+                #expect(keys.count <= buckets && Set(keys).count == keys.count, "\(keys.sorted())")
+                let prefix = KeySchema().bucketKeyPrefix(windowSeconds: 3600, windowIndex: index)
+                #expect(keys.allSatisfy { $0.hasPrefix(prefix) }, "\(keys.sorted())")
+
+                let contents = try await client.pipeline(keys.map { ($0, RESPCommand("HGETALL", $0)) })
+                var counts: [String: Int] = [:]
+                var misplaced: [String] = []
+                for (key, reply) in zip(keys, contents) {
+                    var fields: [(String, Int)] = []
+                    if let map = reply.map {
+                        fields = map.map { ($0.key.string ?? "", Int($0.value.string ?? "") ?? -1) }
+                    } else if let array = reply.array.map(Array.init) {
+                        fields = stride(from: 0, to: array.count - 1, by: 2).map {
+                            (array[$0].string ?? "", Int(array[$0 + 1].string ?? "") ?? -1)
+                        }
+                    }
+                    for (unit, count) in fields {
+                        counts[unit, default: 0] += count
+                        let home = KeySchema().bucketKey(
+                            windowSeconds: 3600, windowIndex: index, bucket: CounterLayout.bucket(ofName: unit, count: buckets))
+                        if home != key { misplaced.append("\(unit) in \(key)") }
+                    }
+                }
+                #expect(misplaced.isEmpty, "\(misplaced)")
+                #expect(counts == expected, "the counts across the hashes on every master")
+                #expect(counts.values.reduce(0, +) == entries.count)
+                let expiries = try await client.pipeline(keys.map { ($0, RESPCommand("PEXPIRETIME", $0)) })
+                #expect(
+                    expiries.allSatisfy { $0.int == FixedWindow(lengthSeconds: 3600).counterExpiry(of: index) },
+                    "\(expiries.map(\.int))")
+                #expect(try await clusterKeys("ipwatcher:fixed:*", client).isEmpty, "no key per unit")
+
+                let members = try await client.send(RESPCommand("SMEMBERS", "blocklist"), key: "blocklist")
+                #expect(Set(members.array?.compactMap(\.string) ?? []) == botUnits)
+                #expect(workers.map { $0.statistics.snapshot.blocked }.reduce(0, +) == botUnits.count)
+                #expect(workers.allSatisfy { $0.statistics.snapshot.refusing == nil })
+            }
+        }
+    }
+
     // MARK: - Helpers
 
     /// `hitsEach` entries for each of `addresses` addresses, shuffled.

@@ -54,6 +54,29 @@ extension WorkerRun {
     }
 }
 
+extension WorkerRun {
+    /// Kills the worker's connections (every normal client but the test's own) every 10 ms until `count` entries
+    /// are counted, and returns how many were killed.
+    func cuttingConnections(untilCounted count: Int, within limit: Duration = .seconds(60)) async throws -> Int {
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            let done = Atomic<Bool>(false)
+            group.addTask {
+                var killed = 0
+                while !done.load(ordering: .relaxed) {
+                    let reply = try await redis.send("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes")
+                    killed += Int(reply.int ?? 0)
+                    try await Task.sleep(for: .milliseconds(10))
+                }
+                return killed
+            }
+            defer { done.store(true, ordering: .relaxed) }
+            try await waitForTotals("every entry is counted", within: limit) { $0.counted >= count }
+            done.store(true, ordering: .relaxed)
+            return try await group.next() ?? 0
+        }
+    }
+}
+
 extension WorkerStatistics.Snapshot {
     /// Entries whose fate is recorded: counted (after the write), refused, stale or allowlisted.
     var handled: Int { counted + rejectedTotal + stale + allowlisted }

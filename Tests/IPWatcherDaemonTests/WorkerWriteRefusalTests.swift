@@ -85,25 +85,7 @@ struct WorkerWriteRefusalTests {
         let entries = shuffled
         // Everything is queued before the worker starts: a push whose reply a cut lost would be pushed twice.
         try await withWorker(settings, beforeStart: { try await $0.push(entries) }) { run in
-            let killed = try await withThrowingTaskGroup(of: Int.self) { group in
-                let done = Atomic<Bool>(false)
-                group.addTask {
-                    var killed = 0
-                    while !done.load(ordering: .relaxed) {
-                        // Every normal client but the test's own: the worker's pop and write connections.
-                        let reply = try await run.redis.send("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes")
-                        killed += Int(reply.int ?? 0)
-                        try await Task.sleep(for: .milliseconds(10))
-                    }
-                    return killed
-                }
-                defer { done.store(true, ordering: .relaxed) }
-                try await run.waitForTotals("every entry is counted", within: .seconds(60)) {
-                    $0.counted >= entries.count
-                }
-                done.store(true, ordering: .relaxed)
-                return try await group.next() ?? 0
-            }
+            let killed = try await run.cuttingConnections(untilCounted: entries.count)
             print("cut connections: \(killed) connections killed while \(entries.count) entries drained")
             #expect(killed >= 10, "the test cut too few connections to mean anything")
             let counts = try await run.redis.counts(mode: .fixed)

@@ -5,8 +5,8 @@ import RedisClient
 /// Why a unit is or is not blocked: its allowlisting, each rule's count against its limit, and its ban.
 ///
 /// Read from the worker's own keys with one pipeline (``gather(for:unit:settings:on:now:)``), for
-/// `ipwatcher blocklist explain`. The counts are what the worker's next batch would start from; a rule's
-/// counter that does not exist counts 0.
+/// `ipwatcher blocklist explain`. The counts are what the worker's next batch would start from, read from
+/// whichever layout `detection.counters` names; a rule's counter that does not exist counts 0.
 public struct UnitExplanation: Sendable, Hashable {
     /// One rule's view of the unit.
     public struct RuleState: Sendable, Hashable {
@@ -75,9 +75,17 @@ public struct UnitExplanation: Sendable, Hashable {
             let window = rule.fixedWindow
             switch rule.mode {
             case .fixed:
-                encoder.encode(
-                    "GET",
-                    keys.fixedCounterKey(unitName: name, windowSeconds: rule.windowSeconds, windowIndex: window.index(of: now)))
+                let index = window.index(of: now)
+                switch detection.counters {
+                case .keys:
+                    encoder.encode(
+                        "GET", keys.fixedCounterKey(unitName: name, windowSeconds: rule.windowSeconds, windowIndex: index))
+                case .buckets(let count):
+                    let bucket = CounterLayout.bucket(ofName: name, count: count)
+                    encoder.encode(
+                        "HGET", keys.bucketKey(windowSeconds: rule.windowSeconds, windowIndex: index, bucket: bucket),
+                        name)
+                }
             case .rolling:
                 let key = keys.rollingKey(unitName: name, windowSeconds: rule.windowSeconds)
                 let from = "(\(now - window.lengthMilliseconds)"

@@ -1,3 +1,5 @@
+import Detection
+
 extension IPWatcherConfiguration {
     /// The `detection` section: what makes an address a bot.
     public struct Detection: Sendable, Hashable {
@@ -24,15 +26,23 @@ extension IPWatcherConfiguration {
         public var rules: [Rule]
         /// The share of a rule's threshold from which a unit counts as near the limit (metrics), above 0, at most 1.
         public var nearLimit: Double
+        /// How fixed-window counters are laid out in Redis (`detection.counters`).
+        public var counters: CounterLayoutName
+        /// Hashes per window with `counters: buckets` (`detection.buckets`), 1 to
+        /// ``Detection/CounterLayout/maximumBucketCount``; ignored with `keys`.
+        public var buckets: Int
 
         /// Creates the section; every parameter defaults to the documented default.
         public init(
             mode: DetectionMode = .fixed, threshold: Int = 15, window: Int = 60, ipv4Prefix: Int = 32,
             ipv6Prefix: Int = 64, allowlist: [String] = ["127.0.0.0/8", "::1/128"], dryRun: Bool = false,
-            keyPrefix: String = "ipwatcher:", rules: [Rule] = [], nearLimit: Double = 0.8
+            keyPrefix: String = "ipwatcher:", rules: [Rule] = [], nearLimit: Double = 0.8,
+            counters: CounterLayoutName = .keys, buckets: Int = CounterLayout.defaultBucketCount
         ) {
             self.rules = rules
             self.nearLimit = nearLimit
+            self.counters = counters
+            self.buckets = buckets
             self.mode = mode
             self.threshold = threshold
             self.window = window
@@ -56,5 +66,13 @@ extension IPWatcherConfiguration {
         case fixed
         /// Counts the requests of the last `window` seconds at every moment (a sliding window).
         case rolling
+    }
+
+    /// How fixed-window counters are laid out: mirrors `CounterLayout` of the Detection module by name.
+    public enum CounterLayoutName: String, Sendable, Hashable, CaseIterable {
+        /// A key per unit and window, readable with `GET`.
+        case keys
+        /// Fields of `detection.buckets` small hashes per window: about a sixth of the memory.
+        case buckets
     }
 }

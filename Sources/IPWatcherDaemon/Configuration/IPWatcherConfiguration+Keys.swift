@@ -113,6 +113,8 @@ extension IPWatcherConfiguration {
         KeySpec("detection.rules", .list),
         KeySpec("detection.near_limit"),
         KeySpec("detection.key_prefix"),
+        KeySpec("detection.counters"),
+        KeySpec("detection.buckets"),
         KeySpec("blocklist.key"),
         KeySpec("blocklist.ban_seconds"),
         KeySpec("blocklist.events_channel"),

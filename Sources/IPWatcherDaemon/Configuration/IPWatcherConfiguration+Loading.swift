@@ -181,9 +181,13 @@ extension IPWatcherConfiguration {
         }
         let nearLimit = try values.fraction(
             "detection.near_limit", default: defaults.nearLimit, minimum: 0, maximum: 1, minimumIncluded: false)
+        let counters = try values.choice("detection.counters", default: defaults.counters)
+        let buckets = try values.integer(
+            "detection.buckets", default: defaults.buckets, minimum: 1, maximum: CounterLayout.maximumBucketCount)
         return Detection(
             mode: mode, threshold: threshold, window: window, ipv4Prefix: ipv4Prefix, ipv6Prefix: ipv6Prefix,
-            allowlist: allowlist, dryRun: dryRun, keyPrefix: keyPrefix, rules: rules, nearLimit: nearLimit)
+            allowlist: allowlist, dryRun: dryRun, keyPrefix: keyPrefix, rules: rules, nearLimit: nearLimit,
+            counters: counters, buckets: buckets)
     }
 
     /// The `blocklist` section.

@@ -84,6 +84,8 @@ extension IPWatcherConfiguration {
         case "detection.rules": return YAMLScalar.list(detection.rules.map(\.text))
         case "detection.near_limit": return ConfigurationValueReader.decimal(detection.nearLimit)
         case "detection.key_prefix": return YAMLScalar.render(detection.keyPrefix)
+        case "detection.counters": return detection.counters.rawValue
+        case "detection.buckets": return String(detection.buckets)
         case "blocklist.key": return YAMLScalar.render(blocklist.key)
         case "blocklist.ban_seconds": return String(blocklist.banSeconds)
         case "blocklist.events_channel": return YAMLScalar.render(blocklist.eventsChannel ?? "")

@@ -16,6 +16,8 @@ struct BatchProcessor {
     private let writer: BlocklistWriter
     private let fixed: FixedWindowCounter
     private let rolling: RollingWindowCounter
+    /// Which counter hashes were given their expiry lately, under `counters: buckets`.
+    private var bucketExpiries = BucketExpiryLedger()
     /// Random per processor (``randomRunID()``), so batch tags never repeat across runs, hosts or reused process ids.
     private let runID: String
     private var batchSequence: UInt64 = 0
@@ -99,12 +101,18 @@ struct BatchProcessor {
                 reject(entry, reason: reason, in: &batch)
             }
         }
+        bucketExpiries.refresh(now: now)
         batch.counters = zip(counterPlan, aggregators).enumerated().map { index, pair in
             let (entry, aggregator) = pair
-            return CounterBatch(
+            var counter = CounterBatch(
                 counter: entry.counter, rules: entry.rules,
                 rollingCap: entry.rules.reduce(1) { max($0, detection.rules[$1].rollingCap) },
                 groups: aggregator.groups, tag: index == 0 ? batch.tag : "\(batch.tag).\(index)", now: now)
+            if entry.counter.mode == .fixed, case .buckets(let count) = detection.counters {
+                counter.buckets = bucketExpiries.slots(
+                    for: counter.groups, windowSeconds: entry.counter.windowSeconds, buckets: count)
+            }
+            return counter
         }
         let prepared = batch
         statistics.record { totals in
@@ -114,6 +122,18 @@ struct BatchProcessor {
             for (reason, count) in prepared.rejected { totals.rejected[reason, default: 0] += count }
         }
         return batch
+    }
+
+    /// Counts a fixed counter under `counters: buckets`: in `MULTI`/`EXEC` blocks on a single server, with the
+    /// bucket script on a cluster. `resuming`: an earlier attempt was sent and may have run.
+    private func countInBuckets(_ counter: CounterBatch, buckets: Int, resuming: Bool) async throws -> [WindowCount] {
+        if let counts = try await BucketTransactionCounter(keys: settings.keys, buckets: buckets)
+            .count(counter, on: client, resuming: resuming)
+        {
+            return counts
+        }
+        return try await BucketedWindowCounter(keys: settings.keys, buckets: buckets)
+            .count(BucketedWindowCounter.expiringInEveryCall(counter), on: client)
     }
 
     private func reject(_ entry: ByteBuffer, reason: EntryRejection, in batch: inout PreparedBatch) {
@@ -154,7 +174,13 @@ struct BatchProcessor {
                 if !counter.groups.isEmpty {
                     counts =
                         switch counter.counter.mode {
-                        case .fixed: try await fixed.count(counter, on: client)
+                        case .fixed:
+                            switch batch.detection.counters {
+                            case .keys: try await fixed.count(counter, on: client)
+                            case .buckets(let count):
+                                try await countInBuckets(
+                                    counter, buckets: count, resuming: !batch.progress.countersAttempted.insert(index).inserted)
+                            }
                         case .rolling: try await rolling.count(counter, on: client)
                         }
                 }

@@ -10,6 +10,9 @@ struct BatchWriteProgress {
     /// Counts before and after the batch per counter (by index in ``PreparedBatch/counters``), each once its
     /// counter is written.
     var counts: [Int: [WindowCount]] = [:]
+    /// Counters (by index) whose write was sent at least once: a write that failed may have run all the same, so
+    /// the next attempt of a counter that needs to know (``BucketTransactionCounter``) reads its markers first.
+    var countersAttempted: Set<Int> = []
     /// Whether every counter is written.
     var countersWritten = false
     /// Units over a rule's threshold still to be offered to the blocklist (or announced, for a rule in dry run);

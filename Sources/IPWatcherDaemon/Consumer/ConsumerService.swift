@@ -80,6 +80,8 @@ public final class ConsumerService: Service {
         await recovery?.recoverOwn(with: &processor, committer: committer)
         var nextTakeover = ContinuousClock.now
         var popped = PoppedBatch.empty
+        // `popped` prepared ahead, while the batch before it was being written.
+        var prepared: PreparedBatch?
         while true {
             if let recovery, let lease = recovery.lease, ContinuousClock.now >= nextTakeover, !isStopping {
                 await recovery.takeOverExpiredLeases(with: &processor, committer: committer)
@@ -90,18 +92,26 @@ public final class ConsumerService: Service {
                 popped = await pop()
                 continue
             }
-            let batch = processor.prepare(popped.entries, detection: live.current, now: clock.nowMilliseconds())
+            let batch = prepared ?? processor.prepare(popped.entries, detection: live.current, now: clock.nowMilliseconds())
+            prepared = nil
             if isStopping {
                 // Finish the batch in hand, and pop nothing more.
                 await committer.finish(batch, popped: popped, source: source, with: processor)
                 popped = .empty
                 continue
             }
-            // The next pop travels on its own connection while this batch's writes are in flight, so Redis
-            // never waits for the worker between batches.
-            async let next = pop()
-            await committer.finish(batch, popped: popped, source: source, with: processor)
-            popped = await next
+            // The next pop travels on its own connection while this batch's writes are in flight, and the next
+            // batch is parsed and added up meanwhile, so Redis waits for the worker neither between batches nor
+            // while it prepares one. Writes stay in order: the next batch is written after this one.
+            let writer = processor
+            let inHand = popped
+            async let written: Void = committer.finish(batch, popped: inHand, source: source, with: writer)
+            let next = await pop()
+            if !next.entries.isEmpty, !isStopping {
+                prepared = processor.prepare(next.entries, detection: live.current, now: clock.nowMilliseconds())
+            }
+            await written
+            popped = next
         }
     }
 

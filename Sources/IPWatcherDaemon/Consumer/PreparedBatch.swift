@@ -42,6 +42,9 @@ struct CounterBatch {
     var rollingCap: Int
     /// Counts per unit and window.
     var groups: [UnitCount]
+    /// Under `counters: buckets`, each group's hash and whether its call sets the hash's expiry, index for index
+    /// with ``groups``; empty otherwise.
+    var buckets: [BucketSlot] = []
     /// Names this counter's part of the batch: its applied-markers and rolling members. The first counter
     /// takes the batch's tag, so a single rule writes exactly what it always did.
     var tag: String

@@ -28,9 +28,17 @@ protocol WindowCounter: Sendable {
     func key(of group: UnitCount, in batch: CounterBatch) -> String
     /// The key named when a call fails without naming one.
     var keyDescription: String { get }
+    /// The applied-marker of `group`'s call in a Redis Cluster, where each unit is a call of its own routed by
+    /// `routingKey` (its ``key(of:in:)``); it must hash to the same slot.
+    func clusterMarker(routingKey: String, group: UnitCount, batchTag: String) -> String
 }
 
 extension WindowCounter {
+    /// The whole counter key as the marker's hash tag: right for a key per unit, which holds no braces.
+    func clusterMarker(routingKey: String, group: UnitCount, batchTag: String) -> String {
+        keys.appliedKey(counterKey: routingKey, batchTag: batchTag)
+    }
+
     /// Reads the counts from the replies of calls of `chunkSize` units each, in group order; failed calls are
     /// reported, not counted.
     ///
@@ -104,7 +112,9 @@ extension WindowCounter {
         ) { call, units, routingKey, head, encoder in
             let marker: String? =
                 if !Self.usesMarker { nil }
-                else if let routingKey { keys.appliedKey(counterKey: routingKey, batchTag: batch.tag) }
+                else if let routingKey {
+                    clusterMarker(routingKey: routingKey, group: groups[units.lowerBound], batchTag: batch.tag)
+                }
                 else { keys.appliedKey(batchTag: batch.tag, chunk: call) }
             encode(groups[units], of: batch, marker: marker, head: head, into: &encoder)
         }

@@ -15,6 +15,9 @@ public struct DetectionSettings: Sendable, Hashable {
     public var nearLimitRatio: Double = 0.8
     /// How bans grow for repeat offenders; off by default.
     public var escalation = BanEscalation()
+    /// How fixed-window counters are laid out in Redis. A reload that changes it starts the current windows' counts
+    /// from zero in the new layout, as a changed window length does.
+    public var counters = CounterLayout.keys
 
     /// One rule; `dryRun` puts it in shadow mode. The single-rule settings of the tutorial.
     public init(rule: DetectionRule = DetectionRule(), banSeconds: Int = 3600, dryRun: Bool = false) {
@@ -27,12 +30,13 @@ public struct DetectionSettings: Sendable, Hashable {
     /// Several rules; an empty list means the default rule.
     public init(
         rules: [DetectionRule], banSeconds: Int = 3600, nearLimitRatio: Double = 0.8,
-        escalation: BanEscalation = BanEscalation()
+        escalation: BanEscalation = BanEscalation(), counters: CounterLayout = .keys
     ) {
         self.rules = rules.isEmpty ? [DetectionRule()] : rules
         self.banSeconds = banSeconds
         self.nearLimitRatio = nearLimitRatio
         self.escalation = escalation
+        self.counters = counters
     }
 
     /// The rule whose unit prefixes and allowlist name and filter units: the first (all rules share them).

@@ -13,6 +13,7 @@ public enum IPWatcherFunctions {
             .init("read_batch", ProcessingQueuePopper.readScript),
             .init("pop_batch", QueuePopper.popScript),
             .init("count_fixed", FixedWindowCounter.script),
+            .init("count_buckets", BucketedWindowCounter.script),
             .init("count_rolling", RollingWindowCounter.script),
             .init("ban", BlocklistScripts.ban),
             .init("expire_bans", BlocklistScripts.expire),

@@ -55,7 +55,8 @@ extension DetectionSettings {
             }
         self.init(
             rules: rules, banSeconds: configuration.blocklist.banSeconds, nearLimitRatio: section.nearLimit,
-            escalation: configuration.blocklist.escalation)
+            escalation: configuration.blocklist.escalation,
+            counters: section.counters == .buckets ? .buckets(count: section.buckets) : .keys)
     }
 }
 

@@ -155,6 +155,19 @@ public final class RedisRouter: Sendable {
         }
     }
 
+    /// Sends `commands` as one pipeline on a single server and returns the replies in order (error replies as
+    /// tokens); returns nil without sending anything on a cluster.
+    ///
+    /// The fast path only one server allows: commands on keys of any slots together, `MULTI`/`EXEC` blocks
+    /// included (a pipeline goes out in one piece, so no other command of the connection lands inside a block).
+    /// A caller with a cluster takes a path of its own.
+    public func pipelineOnSingleServer(
+        _ commands: RESPCommandEncoder, timeout: Duration? = nil
+    ) async throws -> [RESPToken]? {
+        guard case .server(let client) = backend else { return nil }
+        return try await client.pipeline(commands, timeout: timeout)
+    }
+
     /// Loads `script` where it will run: on the server, or on every master of a cluster (a promoted replica
     /// has no scripts of its own, and `NOSCRIPT` brings the script back there).
     @discardableResult
