@@ -14,6 +14,8 @@ struct WorkerBenchCommandTests {
     struct Report: Decodable {
         struct Drain: Decodable {
             var mode: String
+            var counters: String?
+            var buckets: Int?
             var entries: Int
             var sentinelEntries: Int
             var rate: Double
@@ -51,10 +53,18 @@ struct WorkerBenchCommandTests {
 
         var machine: Machine
         var workload: Workload
+        struct Ceiling: Decodable {
+            var name: String
+            var command: String
+            var rate: Double?
+        }
+
         var fixed: Drain
+        var buckets: Drain
         var rolling: Drain
         var latency: Latency
         var redisBenchmarkCommand: String
+        var ceilings: [Ceiling]
         var workerPeakResidentBytes: Int?
     }
 
@@ -68,9 +78,10 @@ struct WorkerBenchCommandTests {
             let report = try JSONDecoder().decode(Report.self, from: Data(result.stdout.utf8))
             #expect(report.machine.privateServer)
 
-            #expect(report.fixed.mode == "fixed")
-            #expect(report.rolling.mode == "rolling")
-            for drain in [report.fixed, report.rolling] {
+            #expect(report.fixed.mode == "fixed" && report.fixed.counters == "keys")
+            #expect(report.buckets.mode == "fixed" && report.buckets.counters == "buckets")
+            #expect(report.rolling.mode == "rolling" && report.rolling.counters == nil)
+            for drain in [report.fixed, report.buckets, report.rolling] {
                 #expect(drain.entries == 20_000)
                 #expect(drain.sentinelEntries > 0)
                 #expect(drain.rate > 0 && drain.seconds > 0)
@@ -80,9 +91,21 @@ struct WorkerBenchCommandTests {
                 #expect(drain.blocked > 0)
                 #expect(drain.trackedUnits > 0 && drain.usedMemoryPerUnit > 0)
             }
-            #expect(
-                report.fixed.stored == report.fixed.entries + report.fixed.sentinelEntries,
-                "the fixed counters add up to every entry")
+            for drain in [report.fixed, report.buckets] {
+                #expect(
+                    drain.stored == drain.entries + drain.sentinelEntries,
+                    "the fixed counters add up to every entry (\(drain.counters ?? "?"))")
+            }
+            // The same traffic gives as many units in either layout, and the buckets are sized for them.
+            #expect(report.buckets.trackedUnits == report.fixed.trackedUnits)
+            let buckets = try #require(report.buckets.buckets)
+            #expect(buckets == (report.buckets.trackedUnits + 63) / 64, "one hash per 64 units")
+            #expect(report.ceilings.map(\.name) == ["set-px", "hincrby"])
+            for ceiling in report.ceilings {
+                #expect((ceiling.rate ?? 0) > 0, "\(ceiling.command)")
+                #expect(ceiling.command.contains("-P 64 -r "), "\(ceiling.command)")
+            }
+            #expect(report.ceilings.last?.command.contains("-r \(buckets) HINCRBY") == true)
 
             let latency = report.latency
             #expect(latency.sent > 0 && latency.processed == latency.sent)
@@ -134,7 +157,7 @@ struct WorkerBenchCommandTests {
             #expect(report.workload.scenario == "interleaved")
             // 2,000 addresses of ten requests each, every one counted in the minute's counter.
             #expect(report.fixed.trackedUnits >= 2000, "\(report.fixed.trackedUnits) units")
-            for drain in [report.fixed, report.rolling] {
+            for drain in [report.fixed, report.buckets, report.rolling] {
                 #expect(drain.sentinelEntries == 15, "the lowest threshold of a rule that blocks over 60 s or more")
                 #expect(drain.processed == drain.entries + drain.sentinelEntries, "\(drain.mode): entries lost")
                 #expect(drain.stored == drain.expectedStored && drain.stored > 0, "\(drain.mode)")
@@ -142,6 +165,7 @@ struct WorkerBenchCommandTests {
             // The minute's and the hour's counters are checked (the 2 s one may expire during the drain): each holds
             // every entry.
             #expect(report.fixed.stored == 2 * (report.fixed.entries + report.fixed.sentinelEntries))
+            #expect(report.buckets.stored == report.fixed.stored, "the same counts in hashes")
             let broken = try await runIPWatcher(
                 ["bench", "--short", "--config", try scratch.write("detection:\n  rules: [\"a:0/1\"]\n", to: "bad.yaml")],
                 in: scratch)

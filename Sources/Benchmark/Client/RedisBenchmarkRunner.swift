@@ -13,8 +13,11 @@ struct RedisBenchmarkRunner {
 
     /// Requests per second for one command of our own, such as `["INCR", "ipwatcher:bench:incr"]`, so that
     /// a server given by URL sees only keys of the caller's choosing; nil when redis-benchmark is not installed.
-    func run(command: [String], requests: Int, clients: Int, pipeline: Int) throws -> Double? {
-        try run(workload: command, requests: requests, clients: clients, pipeline: pipeline)
+    /// `keyspace` is redis-benchmark's `-r`: each `__rand_int__` of the command becomes a random number below it.
+    func run(command: [String], requests: Int, clients: Int, pipeline: Int, keyspace: Int? = nil) throws -> Double? {
+        try run(
+            workload: (keyspace.map { ["-r", "\($0)"] } ?? []) + command, requests: requests, clients: clients,
+            pipeline: pipeline)
     }
 
     /// Runs redis-benchmark with `workload` (`-t tests`, or a command, which must come last) after the options.

@@ -93,6 +93,23 @@ struct BenchRedisControl: Sendable {
         }
     }
 
+    /// Over the hashes `keys`: the sum of every field's value and the number of fields (pipelined `HVALS` in slices).
+    func sumOfHashValues(_ keys: [String]) async throws -> (sum: Int, fields: Int) {
+        var fields = 0
+        let sum = try await sumOverSlices(of: keys) { slice in
+            var encoder = RESPCommandEncoder()
+            for key in slice { encoder.encode("HVALS", key) }
+            var sum = 0
+            for reply in try await connection.pipeline(encoder) {
+                let values = try reply.throwingServerError().array.map { Array($0) } ?? []
+                fields += values.count
+                sum += values.reduce(0) { $0 + (Int($1.string ?? "") ?? 0) }
+            }
+            return sum
+        }
+        return (sum, fields)
+    }
+
     /// The sum of `body` over slices of at most 1,000 keys, so no single command or pipeline grows with the run.
     private func sumOverSlices(
         of keys: [String], _ body: (ArraySlice<String>) async throws -> Int

@@ -26,6 +26,9 @@ public struct WorkerBenchPlan: Sendable, Hashable {
     public var batch: Int?
     /// The worker's `queue.delivery`.
     public var delivery: WorkerSettings.Delivery = WorkerSettings().delivery
+    /// Hashes per window of the bucketed fixed drain; nil sizes them for the traffic's units
+    /// (``Detection/CounterLayout/bucketCount(forUnits:)``).
+    public var buckets: Int?
     /// Requests of the `redis-benchmark -P 64 -t incr` run.
     public var redisBenchmarkRequests: Int
     /// Clients of the `redis-benchmark` run.
@@ -116,8 +119,14 @@ public struct WorkerBenchPlan: Sendable, Hashable {
     /// The configuration file for `ipwatcher run` in `mode` against `url`: the built-in defaults except the
     /// names above, the batch size when one was asked for, and the log level (warning, so that tens of
     /// thousands of block notices do not end up in the log file; block events still go out on the channel).
-    func workerConfiguration(url: String, mode: DetectionRule.Mode) -> String {
-        """
+    /// `counters` is `detection.counters`; a drain of fixed windows runs once with each layout.
+    func workerConfiguration(url: String, mode: DetectionRule.Mode, counters: CounterLayout = .keys) -> String {
+        let layout =
+            switch counters {
+            case .keys: ""
+            case .buckets(let count): "\n  counters: buckets\n  buckets: \(count)"
+            }
+        return """
         # Written by ipwatcher bench for one measurement; removed afterwards.
         redis:
           url: \(YAMLScalar.quoted(url))
@@ -127,7 +136,7 @@ public struct WorkerBenchPlan: Sendable, Hashable {
           delivery: \(delivery.rawValue)
         detection:
           \(detectionRules(mode))
-          key_prefix: \(YAMLScalar.quoted(Self.namespace))
+          key_prefix: \(YAMLScalar.quoted(Self.namespace))\(layout)
         blocklist:
           key: \(YAMLScalar.quoted(blocklistKey))
           events_channel: \(YAMLScalar.quoted(eventsChannel))

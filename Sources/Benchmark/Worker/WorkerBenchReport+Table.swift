@@ -1,6 +1,14 @@
 import Traffic
 
 extension WorkerBenchReport {
+    /// The drains in the order they ran.
+    var drains: [Drain] { [fixed, buckets, rolling] }
+
+    /// A drain's name in the table: `fixed (keys)`, `fixed (buckets)` or `rolling`.
+    static func label(_ drain: Drain) -> String {
+        drain.counters.map { "\(drain.mode) (\($0))" } ?? drain.mode
+    }
+
     /// The report for people: each measurement beside its target, CPU per process, and the count checks.
     public var table: String {
         var lines: [String] = []
@@ -23,14 +31,18 @@ extension WorkerBenchReport {
         lines.append("")
 
         var rows: [[String]] = [["measurement", "measured", "target", ""]]
-        for drain in [fixed, rolling] {
+        for drain in drains {
             let target = drain.mode == "fixed" ? targets.fixedDrainRate : targets.rollingDrainRate
             rows.append([
-                "\(drain.mode) drain, \(NumberText.grouped(drain.entries)) entries",
+                "\(Self.label(drain)) drain, \(NumberText.grouped(drain.entries)) entries",
                 "\(NumberText.grouped(Int(drain.rate)))/s", "≥ \(NumberText.grouped(Int(target)))/s",
                 Self.verdict(drain.rate >= target, ratio: drain.rate / target),
             ])
         }
+        rows.append([
+            "  fixed (buckets) against fixed (keys), same traffic", NumberText.fixed(buckets.rate / fixed.rate, decimals: 2) + "×",
+            "", "",
+        ])
         if let incr = redisBenchmarkINCR {
             rows.append([
                 "redis-benchmark, pipelined INCR (command below)", "\(NumberText.grouped(Int(incr)))/s",
@@ -39,6 +51,19 @@ extension WorkerBenchReport {
             ])
         } else {
             rows.append(["redis-benchmark, pipelined INCR", "(not installed)", "reference", ""])
+        }
+        for ceiling in ceilings {
+            let bounded = ceiling.name == "hincrby" ? [buckets] : [fixed, rolling]
+            let shares = ceiling.rate.map { rate in
+                bounded.map { "\(Self.label($0)) = \(NumberText.percent(Int($0.rate), of: Int(rate)))" }
+                    .joined(separator: ", ")
+            }
+            rows.append([
+                ceiling.name == "hincrby"
+                    ? "ceiling: HINCRBY, a field in \(NumberText.grouped(buckets.buckets ?? 0)) hashes"
+                    : "ceiling: SET … PX, a new key with an expiry",
+                ceiling.rate.map { "\(NumberText.grouped(Int($0)))/s" } ?? "(not installed)", "bounds", shares ?? "",
+            ])
         }
         let offered =
             "at \(NumberText.grouped(Int(latency.offeredRate)))/s offered every "
@@ -66,14 +91,15 @@ extension WorkerBenchReport {
                 + " ms after the feed",
         ])
         rows.append([
-            "worker peak RSS (VmHWM, largest of 3 workers, see below)",
+            "worker peak RSS (VmHWM, largest of 4 workers, see below)",
             workerPeakResidentBytes.map { Self.megabytes($0, decimals: 1) } ?? "-",
             "≤ \(Self.megabytes(targets.workerPeakResidentBytes, decimals: 0))",
             workerPeakResidentBytes.map { Self.verdict($0 <= targets.workerPeakResidentBytes, ratio: nil) } ?? "",
         ])
-        for drain in [fixed, rolling] {
+        for drain in drains {
             rows.append([
-                "Redis used_memory per tracked unit, \(drain.mode)", "\(Int(drain.usedMemoryPerUnit.rounded())) B", "",
+                "Redis used_memory per tracked unit, \(Self.label(drain))", "\(Int(drain.usedMemoryPerUnit.rounded())) B",
+                drain.counters == "buckets" ? "≤ 40 B" : "",
                 "\(NumberText.grouped(drain.trackedUnits)) units, \(Self.megabytes(drain.usedMemoryGrowth, decimals: 1))",
             ])
         }
@@ -83,8 +109,8 @@ extension WorkerBenchReport {
         var cpuRows: [[String]] = [
             ["CPU, % of one core (\(machine.cpus) cores)", "worker", "redis", "bench", "others", "machine"]
         ]
-        for (label, share) in [
-            ("fixed drain", fixed.cpu), ("rolling drain", rolling.cpu), ("latency run, while feeding", latency.cpu),
+        for (label, share) in drains.map({ ("\(Self.label($0)) drain", $0.cpu) }) + [
+            ("latency run, while feeding", latency.cpu)
         ] {
             cpuRows.append([
                 label, Self.percent(share.worker), Self.percent(share.redis), Self.percent(share.bench),
@@ -96,8 +122,9 @@ extension WorkerBenchReport {
 
         var memoryRows: [[String]] = [["worker memory", "peak RSS", "anonymous", "file-backed"]]
         for (label, memory) in [
-            ("idle, once ready", latency.workerIdleMemory), ("after the fixed drain", fixed.workerMemory),
-            ("after the rolling drain", rolling.workerMemory), ("after the latency run", latency.workerMemory),
+            ("idle, once ready", latency.workerIdleMemory), ("after the fixed (keys) drain", fixed.workerMemory),
+            ("after the fixed (buckets) drain", buckets.workerMemory), ("after the rolling drain", rolling.workerMemory),
+            ("after the latency run", latency.workerMemory),
         ] {
             memoryRows.append([
                 label, memory.map { Self.megabytes($0.peakResidentBytes, decimals: 1) } ?? "-",
@@ -109,11 +136,9 @@ extension WorkerBenchReport {
         lines.append("")
 
         lines.append("Redis commands per worker pop:")
-        for (label, commands, entries) in [
-            ("fixed drain", fixed.commands, fixed.entries + fixed.sentinelEntries),
-            ("rolling drain", rolling.commands, rolling.entries + rolling.sentinelEntries),
-            ("latency run", latency.commands, latency.sent),
-        ] {
+        for (label, commands, entries) in drains.map({
+            ("\(Self.label($0)) drain", $0.commands, $0.entries + $0.sentinelEntries)
+        }) + [("latency run", latency.commands, latency.sent)] {
             let pops = commands.pops
             lines.append(
                 "  \(label): \(NumberText.grouped(pops)) pops of \(pops > 0 ? NumberText.grouped(entries / pops) : "-") "
@@ -122,17 +147,21 @@ extension WorkerBenchReport {
         lines.append("")
 
         lines.append("reference: \(redisBenchmarkCommand)")
+        for ceiling in ceilings { lines.append("ceiling: \(ceiling.command)") }
         lines.append(
-            "checks: fixed drain processed \(NumberText.grouped(fixed.processed)) of "
+            "checks: fixed drains processed \(NumberText.grouped(fixed.processed)) (keys) and "
+                + "\(NumberText.grouped(buckets.processed)) (buckets) of "
                 + "\(NumberText.grouped(fixed.entries + fixed.sentinelEntries)) (with the sentinel's), "
-                + "counters add up to \(NumberText.grouped(fixed.stored)); rolling drain processed "
+                + "counters add up to \(NumberText.grouped(fixed.stored)) and \(NumberText.grouped(buckets.stored)); "
+                + "rolling drain processed "
                 + "\(NumberText.grouped(rolling.processed)) of "
                 + "\(NumberText.grouped(rolling.entries + rolling.sentinelEntries)), sets hold "
                 + "\(NumberText.grouped(rolling.stored)) of \(NumberText.grouped(rolling.expectedStored)) expected; "
                 + "latency run processed \(NumberText.grouped(latency.processed)) of \(NumberText.grouped(latency.sent)) "
                 + "(\(NumberText.grouped(Int(latency.achievedRate)))/s achieved)")
         lines.append(
-            "        blocked: fixed \(NumberText.grouped(fixed.blocked)) and rolling \(NumberText.grouped(rolling.blocked)) "
+            "        blocked: fixed \(NumberText.grouped(fixed.blocked)) (keys), \(NumberText.grouped(buckets.blocked)) "
+                + "(buckets) and rolling \(NumberText.grouped(rolling.blocked)) "
                 + "of \(NumberText.grouped(fixed.expectedBlocked)) bots (the sentinel included); block events for "
                 + "\(NumberText.grouped(latency.measured)) of \(NumberText.grouped(latency.measured + latency.missing)) "
                 + "threshold crossings (\(NumberText.grouped(latency.excludedNearWindowBoundary)) near a window boundary "

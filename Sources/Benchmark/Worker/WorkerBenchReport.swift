@@ -97,6 +97,10 @@ public struct WorkerBenchReport: Codable, Sendable {
     struct Drain: Codable, Sendable {
         /// `fixed` or `rolling`.
         var mode: String
+        /// The fixed counters' layout, `keys` or `buckets` (`detection.counters`); nil for a rolling drain.
+        var counters: String?
+        /// Hashes per window with `counters: buckets`.
+        var buckets: Int?
         /// Entries of the workload's scenario pre-filled.
         var entries: Int
         /// Requests of the sentinel address queued before them, popped last; its block marks the end.
@@ -124,7 +128,7 @@ public struct WorkerBenchReport: Codable, Sendable {
         /// Units blocked, and how many the ground truth says should be (the sentinel included).
         var blocked: Int
         var expectedBlocked: Int
-        /// Counter keys (fixed) or sets (rolling) the worker created: the tracked units.
+        /// Counter keys or hash fields (fixed) or sets (rolling) the worker created: the tracked units.
         var trackedUnits: Int
         /// Growth of Redis's `used_memory` from the empty database to the drained one, bytes, and per unit.
         var usedMemoryGrowth: Int
@@ -188,12 +192,29 @@ public struct WorkerBenchReport: Codable, Sendable {
     var workload: Workload
     var targets = Targets()
     var fixed: Drain
+    /// The fixed drain again with `counters: buckets`.
+    var buckets: Drain
     var rolling: Drain
     var latency: Latency
     /// `redis-benchmark`'s rate for pipelined INCR on the same server, and the command it ran; nil when
     /// redis-benchmark is not installed.
     var redisBenchmarkINCR: Double?
     var redisBenchmarkCommand: String
+    /// The ceilings the drains are held against, each `redis-benchmark` with the same pipelining as
+    /// ``redisBenchmarkCommand``: a new key with an expiry per request (`SET … PX`, what a new unit costs with
+    /// `counters: keys` or in rolling mode), and `HINCRBY` of a new field in one of as many hashes as the bucketed
+    /// drain used (what a new unit costs with `counters: buckets`).
+    var ceilings: [Ceiling] = []
+
+    /// One `redis-benchmark` ceiling.
+    struct Ceiling: Codable, Sendable {
+        /// `set-px` or `hincrby`.
+        var name: String
+        /// The command line, without the server's address.
+        var command: String
+        /// Requests per second; nil when redis-benchmark is not installed.
+        var rate: Double?
+    }
     /// The largest `VmHWM` of the three worker processes, bytes.
     var workerPeakResidentBytes: Int?
 

@@ -5,9 +5,14 @@ extension WorkerBenchmark {
     /// Pre-fills the queue with ``WorkerBenchPlan/entries`` of ``WorkerBenchPlan/traffic``, behind the sentinel's
     /// requests (see ``WorkerBenchPlan/sentinelAddress``), then starts a worker in `mode` and times it from its
     /// first pop until it has written the last batch; then checks that it processed every entry and measures
-    /// what it left in Redis.
-    func drain(_ mode: DetectionRule.Mode, control: BenchRedisControl) async throws -> WorkerBenchReport.Drain {
-        let run = "\(mode.rawValue) drain"
+    /// what it left in Redis. A fixed drain that is `bucketed` runs the worker with `counters: buckets`, as many
+    /// hashes as ``WorkerBenchPlan/buckets`` says or else as ``CounterLayout/bucketCount(forUnits:)`` advises for the
+    /// traffic's units (the ground truth knows them before the worker starts); rolling drains ignore it.
+    func drain(
+        _ mode: DetectionRule.Mode, bucketed: Bool = false, control: BenchRedisControl
+    ) async throws -> WorkerBenchReport.Drain {
+        let bucketed = bucketed && mode == .fixed
+        let run = mode == .fixed ? "\(mode.rawValue) (\(bucketed ? "buckets" : "keys")) drain" : "\(mode.rawValue) drain"
         let rule = plan.rule(mode)
         let entries = plan.entries
         let sentinel = plan.sentinelEntries
@@ -29,18 +34,23 @@ extension WorkerBenchmark {
             throw WorkerBenchError.feedIncomplete(
                 run: run, detail: "sent \(summary.sent) of \(entries) and the queue holds \(queued) of \(total)")
         }
+        let layout: CounterLayout =
+            bucketed
+            ? .buckets(count: plan.buckets ?? CounterLayout.bucketCount(forUnits: summary.truth.units.count + 1)) : .keys
         let commandsBefore = try await control.commandCounts()
         let arrivals = try await BlockArrivalLog.subscribe(
             endpoint: endpoint, channel: plan.eventsChannel, watching: WorkerBenchPlan.sentinelAddress, logger: logger)
         do {
-            let result = try await withWorker(run: run, name: "\(mode.rawValue)-drain", mode: mode) { worker in
+            let result = try await withWorker(
+                run: run, name: "\(mode.rawValue)-\(layout.name)-drain", mode: mode, counters: layout
+            ) { worker in
                 let timing = try await timeDrain(worker, total: total, arrivals: arrivals, control: control)
                 let commands = try await control.commandCounts().since(commandsBefore)
                 note(
                     "\(run): \(NumberText.grouped(total)) entries in \(NumberText.fixed(timing.seconds, decimals: 3)) s, "
                         + "\(NumberText.grouped(Int(timing.rate)))/s; checking the counts…")
                 return try await checkDrain(
-                    worker, mode: mode, summary: summary, timing: timing, commands: commands, control: control,
+                    worker, mode: mode, counters: layout, summary: summary, timing: timing, commands: commands, control: control,
                     baselineMemory: baselineMemory)
             }
             await arrivals.close()
@@ -54,7 +64,7 @@ extension WorkerBenchmark {
     /// Checks that the worker processed every entry, by its own account and by what Redis holds, and measures
     /// the memory it and Redis use.
     private func checkDrain(
-        _ worker: WorkerProcess, mode: DetectionRule.Mode, summary: FeedSummary, timing: DrainTiming,
+        _ worker: WorkerProcess, mode: DetectionRule.Mode, counters layout: CounterLayout, summary: FeedSummary, timing: DrainTiming,
         commands: WorkerBenchReport.CommandCounts, control: BenchRedisControl, baselineMemory: Int
     ) async throws -> WorkerBenchReport.Drain {
         let run = worker.run
@@ -78,19 +88,24 @@ extension WorkerBenchmark {
                     ? total : summary.truth.units.reduce(min(sentinel, entry.cap)) { $0 + min($1.sent, entry.cap) })
         }
         let patterns = counters.map { entry in
-            mode == .fixed
-                ? plan.keys.prefix + "fixed:\(entry.counter.windowSeconds):*"
-                : plan.keys.rollingKeyPrefix(windowSeconds: entry.counter.windowSeconds) + "*"
+            switch (mode, layout) {
+            case (.fixed, .keys): plan.keys.prefix + "fixed:\(entry.counter.windowSeconds):*"
+            case (.fixed, .buckets): plan.keys.bucketKeyPrefix(windowSeconds: entry.counter.windowSeconds) + "*"
+            case (.rolling, _): plan.keys.rollingKeyPrefix(windowSeconds: entry.counter.windowSeconds) + "*"
+            }
         }
-        var unitKeys: [String] = []
+        var trackedUnits = 0
         var stored = 0
         let deadline = ContinuousClock.now.advanced(by: .seconds(10))
         repeat {
-            unitKeys = []
+            var unitKeys: [String] = []
             for pattern in patterns { unitKeys += try await control.scan(matching: pattern) }
-            stored =
-                mode == .fixed
-                ? try await control.sumOfValues(unitKeys) : try await control.sumOfCardinalities(unitKeys)
+            trackedUnits = unitKeys.count
+            switch (mode, layout) {
+            case (.fixed, .keys): stored = try await control.sumOfValues(unitKeys)
+            case (.fixed, .buckets): (stored, trackedUnits) = try await control.sumOfHashValues(unitKeys)
+            case (.rolling, _): stored = try await control.sumOfCardinalities(unitKeys)
+            }
             if stored == expectedStored { break }
             try await Task.sleep(for: .milliseconds(100))
         } while ContinuousClock.now < deadline
@@ -102,13 +117,14 @@ extension WorkerBenchmark {
         let blocked = Int(try await control.connection.send("SCARD", plan.blocklistKey).int ?? 0)
         let growth = try await control.usedMemory() - baselineMemory
         return WorkerBenchReport.Drain(
-            mode: mode.rawValue, entries: entries, sentinelEntries: sentinel, prefillSeconds: summary.elapsed.seconds,
+            mode: mode.rawValue, counters: mode == .fixed ? layout.name : nil,
+            buckets: { if case .buckets(let count) = layout { count } else { nil } }(), entries: entries, sentinelEntries: sentinel, prefillSeconds: summary.elapsed.seconds,
             prefillRate: summary.rate, startupSeconds: (timing.firstPop - worker.launchedAt).seconds,
             seconds: timing.seconds, rate: timing.rate, secondsToEmptyQueue: timing.secondsToEmptyQueue,
             processed: status.processed, rejected: status.rejected, stored: stored, expectedStored: expectedStored,
-            blocked: blocked, expectedBlocked: summary.truth.expectedBlocked.count + 1, trackedUnits: unitKeys.count,
+            blocked: blocked, expectedBlocked: summary.truth.expectedBlocked.count + 1, trackedUnits: trackedUnits,
             usedMemoryGrowth: growth,
-            usedMemoryPerUnit: unitKeys.isEmpty ? 0 : Double(growth) / Double(unitKeys.count),
+            usedMemoryPerUnit: trackedUnits == 0 ? 0 : Double(growth) / Double(trackedUnits),
             cpu: timing.cpu, commands: commands, workerMemory: worker.memory)
     }
 

@@ -92,6 +92,7 @@ public struct WorkerBenchmark: Sendable {
         }
 
         let fixed = try await drain(.fixed, control: control)
+        let buckets = try await drain(.fixed, bucketed: true, control: control)
         let rolling = try await drain(.rolling, control: control)
         let latency = try await latencyRun(control: control)
 
@@ -108,16 +109,51 @@ public struct WorkerBenchmark: Sendable {
                 command: command, requests: plan.redisBenchmarkRequests, clients: plan.redisBenchmarkClients,
                 pipeline: plan.redisBenchmarkPipeline)
         if incr == nil { note("redis-benchmark is not installed (redis-tools); its column stays empty") }
-        if !ownsServer { try await control.reset() }
+        let ceilings = try await ceilings(
+            bucketCount: buckets.buckets ?? CounterLayout.defaultBucketCount, using: benchmark, control: control)
 
-        let peaks = [fixed.workerMemory, rolling.workerMemory, latency.workerMemory].map { $0?.peakResidentBytes }
+        let peaks = [fixed.workerMemory, buckets.workerMemory, rolling.workerMemory, latency.workerMemory].map {
+            $0?.peakResidentBytes
+        }
         return WorkerBenchReport(
-            machine: machine, workload: workload, fixed: fixed, rolling: rolling, latency: latency,
+            machine: machine, workload: workload, fixed: fixed, buckets: buckets, rolling: rolling, latency: latency,
             redisBenchmarkINCR: incr,
             redisBenchmarkCommand:
                 "redis-benchmark -n \(plan.redisBenchmarkRequests) -c \(plan.redisBenchmarkClients) "
                 + "-P \(plan.redisBenchmarkPipeline) \(command.joined(separator: " "))",
-            workerPeakResidentBytes: peaks.compactMap { $0 }.max())
+            ceilings: ceilings, workerPeakResidentBytes: peaks.compactMap { $0 }.max())
+    }
+
+    /// The ceilings of ``WorkerBenchReport/ceilings``, on keys under the benchmark's namespace, each run on an
+    /// emptied namespace (and leaving it so): a new key with an expiry per request, and a field in one of
+    /// `bucketCount` hashes, 64 requests per hash as the bucketed drain's sizing gives. redis-benchmark draws a
+    /// field's number below the hash count too, so with many hashes few fields repeat.
+    private func ceilings(
+        bucketCount: Int, using benchmark: RedisBenchmarkRunner, control: BenchRedisControl
+    ) async throws -> [WorkerBenchReport.Ceiling] {
+        let namespace = WorkerBenchPlan.namespace
+        let requests = plan.redisBenchmarkRequests
+        let runs: [(name: String, keyspace: Int, requests: Int, command: [String])] = [
+            ("set-px", 100_000_000, requests, ["SET", namespace + "ceiling:__rand_int__", "1", "PX", "120000"]),
+            (
+                "hincrby", bucketCount, min(requests, max(50_000, bucketCount * 64)),
+                ["HINCRBY", namespace + "ceiling:{__rand_int__}", "__rand_int__", "1"]
+            ),
+        ]
+        var ceilings: [WorkerBenchReport.Ceiling] = []
+        for run in runs {
+            try await control.reset()
+            let line =
+                "redis-benchmark -n \(run.requests) -c \(plan.redisBenchmarkClients) -P \(plan.redisBenchmarkPipeline) "
+                + "-r \(run.keyspace) \(run.command.joined(separator: " "))"
+            note("\(line)…")
+            let rate = try benchmark.run(
+                command: run.command, requests: run.requests, clients: plan.redisBenchmarkClients,
+                pipeline: plan.redisBenchmarkPipeline, keyspace: run.keyspace)
+            ceilings.append(WorkerBenchReport.Ceiling(name: run.name, command: line, rate: rate))
+        }
+        try await control.reset()
+        return ceilings
     }
 
     /// `release` or `debug`, as this binary was compiled.
@@ -131,10 +167,12 @@ public struct WorkerBenchmark: Sendable {
 
     /// Starts a worker for `run`, hands it to `body`, and always stops it.
     func withWorker<Result>(
-        run: String, name: String, mode: DetectionRule.Mode, _ body: (WorkerProcess) async throws -> Result
+        run: String, name: String, mode: DetectionRule.Mode, counters: CounterLayout = .keys,
+        _ body: (WorkerProcess) async throws -> Result
     ) async throws -> Result {
         let worker = try WorkerProcess(
-            run: run, name: name, configuration: plan.workerConfiguration(url: url, mode: mode), directory: directory)
+            run: run, name: name, configuration: plan.workerConfiguration(url: url, mode: mode, counters: counters),
+            directory: directory)
         do {
             let result = try await body(worker)
             let ended = await worker.stop()

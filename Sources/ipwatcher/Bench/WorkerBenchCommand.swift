@@ -1,5 +1,6 @@
 import ArgumentParser
 import Benchmark
+import Detection
 import Foundation
 import IPWatcherDaemon
 import LocalRedis
@@ -68,6 +69,12 @@ struct WorkerBenchCommand: AsyncParsableCommand {
     @Option(help: "The worker's queue.batch (default: the worker's own default).")
     var batch: Int?
 
+    @Option(
+        help: ArgumentHelp(
+            "Hashes per window of the drain with detection.counters: buckets (default: the traffic's units / 64).",
+            discussion: "Each run drains the same traffic in fixed mode twice, with counters: keys and with counters: buckets."))
+    var buckets: Int?
+
     @Option(help: "The worker's queue.delivery: at-least-once (the default) or at-most-once.")
     var delivery: String = WorkerSettings().delivery.rawValue
 
@@ -86,12 +93,14 @@ struct WorkerBenchCommand: AsyncParsableCommand {
 
     /// The parameters with `--short` and the defaults resolved.
     var plan: WorkerBenchPlan {
-        WorkerBenchPlan(
+        var plan = WorkerBenchPlan(
             entries: entries ?? (short ? 50_000 : 2_000_000), latencyRate: latencyRate ?? (short ? 20_000 : 100_000),
             latencySeconds: latencySeconds ?? (short ? 2 : 10), pacingMilliseconds: pacingMilliseconds, seed: seed,
             batch: batch, delivery: WorkerSettings.Delivery(rawValue: delivery) ?? .atLeastOnce,
             redisBenchmarkRequests: benchmarkRequests ?? (short ? 200_000 : 2_000_000), short: short,
             traffic: Self.traffics.first { $0.description == traffic } ?? .mixed)
+        plan.buckets = buckets
+        return plan
     }
 
     /// The scenarios `--traffic` takes.
@@ -107,6 +116,9 @@ struct WorkerBenchCommand: AsyncParsableCommand {
             (0.1...1000).contains(plan.pacingMilliseconds)
         else { throw ValidationError("--latency-rate and --latency-seconds must be positive, --pacing-ms 0.1 to 1000") }
         if let batch, !(1...100_000).contains(batch) { throw ValidationError("--batch must be 1 to 100000") }
+        if let buckets, !(1...CounterLayout.maximumBucketCount).contains(buckets) {
+            throw ValidationError("--buckets must be 1 to \(CounterLayout.maximumBucketCount)")
+        }
         guard Self.traffics.contains(where: { $0.description == traffic }) else {
             throw ValidationError("--traffic must be mixed, interleaved or distinct")
         }
