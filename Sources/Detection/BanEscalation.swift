@@ -31,6 +31,22 @@ public struct BanEscalation: Hashable, Sendable {
     /// Whether bans escalate (``factor`` above 1); with it off no offence is counted.
     public var isOn: Bool { factor > 1 }
 
+    /// How long the `offence`-th ban of a unit lasts before the spread, in milliseconds, when its rule bans for
+    /// `baseMilliseconds`: `base × factor^(offence−1)`, capped at ``maxSeconds`` but never below `base`.
+    ///
+    /// The ban script computes the same in Lua, in the atomic step that adds the ban; this is the Swift reading
+    /// for tools that must know a ban's length ahead (the feed's ground truth), pinned to the script by a test.
+    /// With escalation off, or at the first offence, it is `base`.
+    public func lengthMilliseconds(baseMilliseconds base: Int64, offence: Int) -> Double {
+        guard isOn, offence > 1 else { return Double(base) }
+        var length = Double(base)
+        for _ in 1..<offence {
+            length *= factor
+            if length > Double(maxSeconds) * 1000 { break }
+        }
+        return min(length, max(Double(base), Double(maxSeconds) * 1000))
+    }
+
     /// A spread for one ban: a fraction in `-jitter...jitter` from `generator`, which the ban script multiplies
     /// the ban's length by `1 + spread`.
     public func spread(using generator: inout some RandomNumberGenerator) -> Double {

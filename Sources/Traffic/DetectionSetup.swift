@@ -53,17 +53,7 @@ public struct DetectionSetup: Sendable, Hashable {
         guard !crossed.isEmpty else { return nil }
         let seconds = crossed.map { banSeconds(of: $0) }
         guard !seconds.contains(0), let base = seconds.max() else { return nil }
-        var length = Double(base)
-        if escalation.isOn, offence > 1 {
-            length = min(length * pow(escalation.factor, offence - 1), Double(max(base, escalation.maxSeconds)))
-        }
-        return Int64((length * (1 + escalation.jitter) * 1000).rounded(.up))
-    }
-
-    /// `base` to the whole power `exponent`, without Foundation.
-    private func pow(_ base: Double, _ exponent: Int) -> Double {
-        var result = 1.0
-        for _ in 0..<max(exponent, 0) { result *= base }
-        return result
+        let length = escalation.lengthMilliseconds(baseMilliseconds: Int64(base) * 1000, offence: offence)
+        return Int64((length * (1 + escalation.jitter)).rounded(.up))
     }
 }

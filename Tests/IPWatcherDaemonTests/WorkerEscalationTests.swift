@@ -56,6 +56,8 @@ struct WorkerEscalationTests {
                 if offence < 3 { try await run.redis.push(["\(unit) \(stamp)"]) }
             }
             #expect(lengths == [1000, 2000, 3000])
+            // The Swift reading of the formula, which the feed's ground truth uses, says what the script did.
+            #expect(lengths == (1...3).map { Int64(escalation.lengthMilliseconds(baseMilliseconds: 1000, offence: $0)) })
         }
     }
 
