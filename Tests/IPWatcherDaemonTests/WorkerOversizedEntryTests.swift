@@ -88,8 +88,13 @@ struct WorkerOversizedEntryTests {
     func daemonMemoryStaysBounded(_ delivery: String) async throws {
         try await withRedisServer(deadline: .seconds(100)) { server in
             try await withScratchDirectory { scratch in
+                // The daemon waits for a reply as long as the test does: in CI Redis once took over the default 5 s
+                // to move the 128 MiB through the pop script, and with at-most-once a pop whose reply never came
+                // loses its batch (as documented), so the dead letters never arrived.
                 let config = try scratch.write(
                     """
+                    redis:
+                      command_timeout: \(Int(Self.patience.commandTimeout.components.seconds))
                     queue:
                       block_timeout: 0.1
                       delivery: \(delivery)
