@@ -42,7 +42,8 @@ public struct KeySchema: Hashable, Sendable {
     /// What every counter hash of a window length starts with: `<prefix>buckets:<windowSeconds>:`.
     public func bucketKeyPrefix(windowSeconds: Int) -> String { "\(prefix)buckets:\(windowSeconds):" }
 
-    /// The sorted set of one unit's event times in a rolling window: `<prefix>rolling:<windowSeconds>:<unit>`.
+    /// One unit's event times in a rolling window (a ``RollingEventLog`` string, or a sorted set for caps above its
+    /// limit): `<prefix>rolling:<windowSeconds>:<unit>`.
     ///
     /// The window is part of the key, as in fixed mode, so rolling rules with different windows keep separate
     /// sets (each trimmed to its own window and capped at its own threshold).

@@ -207,6 +207,7 @@ struct RedisACLTests {
         #expect(try redis.run(["PING"], user: user) == "PONG")
         #expect(try redis.run(["LPUSH", "ipwatcher:probe", "x"], user: user) == "1")
         #expect(try redis.run(["INCRBY", "ipwatcher:fixed:60:1:203.0.113.7", "3"], user: user) == "3")
+        #expect(try redis.run(["SET", "ipwatcher:rolling:60:203.0.113.7", "x"], user: user) == "OK", "its selector")
         #expect(try redis.run(["SELECT", "2"], user: user) == "OK")
 
         let denied: [[String]] = [

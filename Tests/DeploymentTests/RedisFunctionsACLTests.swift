@@ -158,6 +158,7 @@ struct RedisFunctionsACLTests {
             ["FUNCTION", "LOAD", "#!lua name=x\nredis.register_function('x', function() while true do end end)"],
             ["FUNCTION", "FLUSH"],
             ["LTRIM", "ips", "1", "0"],
+            ["SET", "ips", "x"],
             ["SELECT", "1"],
             ["LPUSH", "sessions", "x"],
             ["SET", "ipwatcher-other", "x"],
@@ -167,9 +168,10 @@ struct RedisFunctionsACLTests {
             ["DEL", "ips"],
         ]
         try redis.expectDenied(deniedToWorker, to: worker, label: "worker")
-        // What it needs: LPUSH and LTRIM on its own keys (the rejected-entries list), FCALL.
+        // What it needs: LPUSH and LTRIM on its own keys (the rejected-entries list), SET (rolling logs), FCALL.
         #expect(try redis.run(["LPUSH", "ipwatcher:rejected", "x"], user: worker) == "1")
         #expect(try redis.run(["LTRIM", "ipwatcher:rejected", "0", "9"], user: worker) == "OK")
+        #expect(try redis.run(["SET", "ipwatcher:rolling:60:203.0.113.7", "x"], user: worker) == "OK")
         #expect(try redis.run(["LLEN", "ips"], user: worker) == "2")
 
         let deniedToWebTier: [[String]] = [

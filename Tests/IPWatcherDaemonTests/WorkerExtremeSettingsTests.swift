@@ -37,7 +37,7 @@ struct WorkerExtremeSettingsTests {
         try await withWorker(settings) { run in
             try await run.redis.push(hits("198.51.100.71", 50))
             try await run.waitUntilHandled(50)
-            #expect(try await run.redis.send("ZCARD", "ipwatcher:rolling:60:198.51.100.71").int == 50)
+            #expect(try await run.redis.rollingEvents(at: "ipwatcher:rolling:60:198.51.100.71").count == 50)
             #expect(try await !run.redis.isMember("198.51.100.71", of: "blocklist"))
             #expect(run.totals.blocked == 0)
         }
@@ -57,7 +57,7 @@ struct WorkerExtremeSettingsTests {
         try await withWorker(settings) { run in
             try await run.redis.push(hits("198.51.100.72", 20) + ["not-an-address"])
             try await run.waitUntilHandled(21)
-            #expect(try await run.redis.send("ZCARD", "ipwatcher:rolling:86400:198.51.100.72").int == 20)
+            #expect(try await run.redis.rollingEvents(at: "ipwatcher:rolling:86400:198.51.100.72").count == 20)
         }
     }
 }

@@ -59,7 +59,7 @@ struct WorkerRulesTests {
 
             // Each rule's counter is named by its window.
             #expect(try await !run.redis.allKeys(matching: "ipwatcher:fixed:10:*").isEmpty)
-            #expect(try await run.redis.send("ZCARD", "ipwatcher:rolling:60:198.51.100.11").int == 8)
+            #expect(try await run.redis.rollingEvents(at: "ipwatcher:rolling:60:198.51.100.11").count == 8)
             let totals = run.totals
             #expect(totals.rules["burst"]?.blocks == 1 && totals.rules["minute"]?.blocks == 1)
             #expect(totals.rules["burst"]?.crossings == 1, "B never has 5 in one 10 s window")

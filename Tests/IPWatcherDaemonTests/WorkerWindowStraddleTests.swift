@@ -53,8 +53,8 @@ struct WorkerWindowStraddleTests {
             switch mode {
             case .rolling:
                 #expect(try await run.redis.isMember(Self.address, of: "blocklist"), "20 events within one window must block")
-                let kept = try await run.redis.send("ZCARD", "ipwatcher:rolling:\(Self.window / 1000):\(Self.address)").int
-                #expect(kept == 16, "the rolling set keeps threshold+1 members")
+                let kept = try await run.redis.rollingEvents(at: "ipwatcher:rolling:\(Self.window / 1000):\(Self.address)").count
+                #expect(kept == 16, "the rolling log keeps threshold+1 events")
             case .fixed:
                 #expect(try await !run.redis.isMember(Self.address, of: "blocklist"), "each fixed window holds only 10")
                 let index = b / Self.window

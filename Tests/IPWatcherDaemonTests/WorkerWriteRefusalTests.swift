@@ -196,7 +196,7 @@ func withRouter<Result: Sendable>(
 }
 
 extension RedisConnection {
-    /// Each unit's count: summed over its fixed-window counters, or the size of its rolling set. IPv4 only: the
+    /// Each unit's count: summed over its fixed-window counters, or the events of its rolling log. IPv4 only: the
     /// unit is what follows the key's last colon.
     func counts(mode: DetectionRule.Mode) async throws -> [String: Int] {
         var counts: [String: Int] = [:]
@@ -209,7 +209,7 @@ extension RedisConnection {
             }
         case .rolling:
             for key in try await allKeys(matching: "ipwatcher:rolling:*") {
-                counts[String(key.split(separator: ":").last ?? ""), default: 0] = Int(try await send("ZCARD", key).int ?? 0)
+                counts[String(key.split(separator: ":").last ?? ""), default: 0] = try await rollingEvents(at: key).count
             }
         }
         return counts

@@ -1,3 +1,4 @@
+import Detection
 import RESP
 import RedisClient
 
@@ -84,12 +85,21 @@ struct BenchRedisControl: Sendable {
         }
     }
 
-    /// The sum of `ZCARD` over `keys` (pipelined in slices).
-    func sumOfCardinalities(_ keys: [String]) async throws -> Int {
+    /// The number of events the rolling logs `keys` hold (pipelined `GET`s in slices, decoded as
+    /// ``RollingEventLog``); a sorted set (a rule whose cap exceeds the packed limit) counts its members.
+    func sumOfRollingEvents(_ keys: [String]) async throws -> Int {
         try await sumOverSlices(of: keys) { slice in
             var encoder = RESPCommandEncoder()
-            for key in slice { encoder.encode("ZCARD", key) }
-            return try await connection.pipeline(encoder).reduce(0) { $0 + Int(try $1.throwingServerError().int ?? 0) }
+            for key in slice { encoder.encode("GET", key) }
+            var sum = 0
+            for (key, reply) in zip(slice, try await connection.pipeline(encoder)) {
+                if reply.isError {
+                    sum += Int(try await connection.send("ZCARD", key).throwingServerError().int ?? 0)
+                } else if let bytes = reply.bytes {
+                    sum += RollingEventLog.decode(bytes.readableBytesView)?.count ?? 0
+                }
+            }
+            return sum
         }
     }
 

@@ -155,7 +155,7 @@ extension WorkerBenchReport {
                 + "counters add up to \(NumberText.grouped(fixed.stored)) and \(NumberText.grouped(buckets.stored)); "
                 + "rolling drain processed "
                 + "\(NumberText.grouped(rolling.processed)) of "
-                + "\(NumberText.grouped(rolling.entries + rolling.sentinelEntries)), sets hold "
+                + "\(NumberText.grouped(rolling.entries + rolling.sentinelEntries)), logs hold "
                 + "\(NumberText.grouped(rolling.stored)) of \(NumberText.grouped(rolling.expectedStored)) expected; "
                 + "latency run processed \(NumberText.grouped(latency.processed)) of \(NumberText.grouped(latency.sent)) "
                 + "(\(NumberText.grouped(Int(latency.achievedRate)))/s achieved)")

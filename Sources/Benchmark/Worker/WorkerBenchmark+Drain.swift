@@ -104,13 +104,13 @@ extension WorkerBenchmark {
             switch (mode, layout) {
             case (.fixed, .keys): stored = try await control.sumOfValues(unitKeys)
             case (.fixed, .buckets): (stored, trackedUnits) = try await control.sumOfHashValues(unitKeys)
-            case (.rolling, _): stored = try await control.sumOfCardinalities(unitKeys)
+            case (.rolling, _): stored = try await control.sumOfRollingEvents(unitKeys)
             }
             if stored == expectedStored { break }
             try await Task.sleep(for: .milliseconds(100))
         } while ContinuousClock.now < deadline
         guard stored == expectedStored else {
-            let what = mode == .fixed ? "the fixed counters add up to" : "the rolling sets hold"
+            let what = mode == .fixed ? "the fixed counters add up to" : "the rolling logs hold"
             throw WorkerBenchError.entriesLost(
                 run: run, detail: "\(what) \(stored), expected \(expectedStored) for \(total) entries")
         }

@@ -18,7 +18,7 @@ import Glibc
 /// `/proc` tells apart from Redis's and the benchmark's. It reports readiness and its running totals through
 /// a notify socket of the benchmark's, as it would to systemd; that is how the benchmark knows that the worker
 /// processed every entry (its `STATUS=processed N`), which Redis then confirms (the fixed counters add up to N;
-/// the rolling sets hold what the ground truth says they must).
+/// the rolling logs hold what the ground truth says they must).
 public struct WorkerBenchmark: Sendable {
     /// Where Redis is.
     let endpoint: RedisEndpoint

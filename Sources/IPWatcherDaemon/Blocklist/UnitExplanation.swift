@@ -87,10 +87,9 @@ public struct UnitExplanation: Sendable, Hashable {
                         name)
                 }
             case .rolling:
-                let key = keys.rollingKey(unitName: name, windowSeconds: rule.windowSeconds)
-                let from = "(\(now - window.lengthMilliseconds)"
-                encoder.encode("ZCOUNT", key, from, "+inf")
-                encoder.encode("ZRANGEBYSCORE", key, from, "+inf", "WITHSCORES", "LIMIT", 0, 1)
+                // A packed log or, for large caps and windows written before it, a sorted set: the type says
+                // which reads follow.
+                encoder.encode("TYPE", keys.rollingKey(unitName: name, windowSeconds: rule.windowSeconds))
             }
         }
         let rangeName = settings.rangeName(of: unit, allowlist: [])
@@ -113,14 +112,12 @@ public struct UnitExplanation: Sendable, Hashable {
                 if count > 0 { resetsAt = window.end(of: window.index(of: now)) }
                 position += 1
             case .rolling:
-                count = replies[position].int.map(Int.init) ?? 0
-                // RESP2 replies member, score; RESP3 one [member, score] pair per member.
-                var oldest = replies[position + 1].array.map(Array.init) ?? []
-                if let pair = oldest.first?.array { oldest = Array(pair) }
-                if count > 0, oldest.count == 2, let score = oldest[1].double ?? oldest[1].string.flatMap(Double.init) {
-                    resetsAt = Int64(score) + window.lengthMilliseconds
-                }
-                position += 2
+                let key = keys.rollingKey(unitName: name, windowSeconds: rule.windowSeconds)
+                let events = try await rollingEvents(
+                    key: key, type: replies[position].string ?? "", from: now - window.lengthMilliseconds, on: client)
+                count = events.count
+                if let oldest = events.oldest { resetsAt = oldest + window.lengthMilliseconds }
+                position += 1
             }
             states.append(
                 RuleState(
@@ -139,5 +136,35 @@ public struct UnitExplanation: Sendable, Hashable {
         return UnitExplanation(
             unit: name, isAllowlisted: address.map(detection.unitRule.isAllowlisted) ?? false, rules: states,
             ban: ban(at: 0), range: range)
+    }
+}
+
+extension UnitExplanation {
+    /// How many events a rolling key of `type` holds from `from` (Unix ms) on, and the oldest of them.
+    static func rollingEvents(
+        key: String, type: String, from: Int64, on client: some RedisCommandExecutor
+    ) async throws -> (count: Int, oldest: Int64?) {
+        switch type {
+        case "string":
+            let reply = try await client.send("GET", key).throwingServerError()
+            let bytes = reply.bytes.map { Array($0.readableBytesView) } ?? []
+            let times = (RollingEventLog.decode(bytes) ?? []).filter { $0 >= from }
+            return (times.count, times.first)
+        case "zset":
+            var encoder = RESPCommandEncoder()
+            encoder.encode("ZCOUNT", key, from, "+inf")
+            encoder.encode("ZRANGEBYSCORE", key, from, "+inf", "WITHSCORES", "LIMIT", 0, 1)
+            let replies = try await client.pipeline(encoder)
+            let count = try replies[0].throwingServerError().int.map(Int.init) ?? 0
+            // RESP2 replies member, score; RESP3 one [member, score] pair per member.
+            var oldest = try replies[1].throwingServerError().array.map(Array.init) ?? []
+            if let pair = oldest.first?.array { oldest = Array(pair) }
+            guard count > 0, oldest.count == 2,
+                let score = oldest[1].double ?? oldest[1].string.flatMap(Double.init)
+            else { return (count, nil) }
+            return (count, Int64(score))
+        default:
+            return (0, nil)
+        }
     }
 }

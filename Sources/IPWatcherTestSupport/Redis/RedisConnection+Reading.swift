@@ -1,3 +1,4 @@
+import Detection
 import RESP
 import RedisClient
 
@@ -8,6 +9,28 @@ extension RedisConnection {
     /// `SISMEMBER key member`.
     public func isMember(_ member: String, of key: String) async throws -> Bool {
         try await send("SISMEMBER", key, member).int == 1
+    }
+
+    /// The event times a rolling-window key holds, oldest first: a packed log (``RollingEventLog``) or, for a
+    /// rule whose cap exceeds the packed limit, a sorted set; empty when the key does not exist.
+    public func rollingEvents(at key: String) async throws -> [Int64] {
+        switch try await send("TYPE", key).throwingServerError().string {
+        case "string":
+            let reply = try await send("GET", key).throwingServerError()
+            guard let events = RollingEventLog.decode(reply.bytes.map { Array($0.readableBytesView) } ?? []) else {
+                throw WaitTimedOut(description: "\(key) is a string but not a rolling log")
+            }
+            return events
+        case "zset":
+            let reply = try await send("ZRANGE", key, 0, -1, "WITHSCORES").throwingServerError()
+            // RESP2 replies member, score, member, score…; RESP3 one [member, score] pair per member.
+            let flat = (reply.array.map(Array.init) ?? []).flatMap { $0.array.map(Array.init) ?? [$0] }
+            return stride(from: 1, to: flat.count, by: 2).compactMap { index in
+                (flat[index].double ?? flat[index].string.flatMap(Double.init)).map { Int64($0) }
+            }
+        default:
+            return []
+        }
     }
 
     /// `SMEMBERS key`, sorted.
