@@ -72,9 +72,13 @@ public struct BatchAggregator: Sendable {
         let candidate = storage.count
         let slot = Self.value(of: &slots[key, default: candidate])
         if slot == candidate {
-            storage.append(UnitCount(unit: key.unit, windowIndex: key.windowIndex, count: 1, eventTimes: rolling ? [time] : []))
+            storage.append(
+                UnitCount(
+                    unit: key.unit, windowIndex: key.windowIndex, count: 1, eventTimes: rolling ? [time] : [],
+                    latestTime: time))
         } else {
             storage[slot].count += 1
+            if time > storage[slot].latestTime { storage[slot].latestTime = time }
             if rolling { storage[slot].eventTimes.append(time) }
         }
         return .counted

@@ -15,6 +15,11 @@ public struct DetectionRule: Hashable, Sendable {
         case fixed
         /// Every event time kept per unit over the last window: exact, but costs memory per event.
         case rolling
+        /// Fixed-window counters read as Cloudflare's estimate of a rolling count: the previous window's count
+        /// weighted by the share of it the last window length still covers, plus the current one
+        /// (``SlidingWindowEstimate``). Costs what fixed costs plus one read per unit; catches most bursts that
+        /// straddle a boundary, at the price of assuming the previous window's requests were spread evenly.
+        case sliding
     }
 
     /// The rule's name: in block events (`"rule":"burst"`), logs and metric labels.
@@ -131,7 +136,12 @@ public struct DetectionRule: Hashable, Sendable {
     }
 
     /// The counter this rule reads: rules with the same mode and window share one.
-    public var counter: RuleCounter { RuleCounter(mode: mode, windowSeconds: windowSeconds) }
+    ///
+    /// A sliding rule reads the fixed counters of its window (and of the window before), so it shares them with
+    /// a fixed rule of the same window instead of counting every request twice.
+    public var counter: RuleCounter {
+        RuleCounter(mode: mode == .sliding ? .fixed : mode, windowSeconds: windowSeconds)
+    }
 
     /// Whether `name` can name a rule: 1 to 64 letters, digits, `_` or `-`, so it is safe in a key, a metric
     /// label and a log line as it is.

@@ -11,11 +11,11 @@ struct RuleOptions: ParsableArguments {
     @Option(help: "Window length in seconds (the worker's detection.window).")
     var window: Int = 60
 
-    @Option(help: "fixed or rolling (the worker's detection.mode).")
+    @Option(help: "fixed, sliding or rolling (the worker's detection.mode).")
     var mode: String = "fixed"
 
     func validate() throws {
-        guard DetectionRule.Mode(rawValue: mode) != nil else { throw ValidationError("--mode must be fixed or rolling") }
+        guard DetectionRule.Mode(rawValue: mode) != nil else { throw ValidationError("--mode must be fixed, sliding or rolling") }
     }
 
     /// The rule; ranges are checked by the command that uses it (a feed accepts any threshold a worker does).

@@ -26,7 +26,9 @@ struct BatchAggregatorTests {
         var aggregator = BatchAggregator(rule: DetectionRule(), clock: Self.clock)
         let outcomes = try Self.add(Array(repeating: "203.0.113.7", count: 5), to: &aggregator)
         #expect(outcomes == Array(repeating: .counted, count: 5))
-        let expected = UnitCount(unit: try #require(Self.unit("203.0.113.7")), windowIndex: Self.window.index(of: Self.now), count: 5)
+        let expected = UnitCount(
+            unit: try #require(Self.unit("203.0.113.7")), windowIndex: Self.window.index(of: Self.now), count: 5,
+            latestTime: Self.now)
         #expect(aggregator.groups == [expected])
         #expect(aggregator.groups.first?.eventTimes == [])
     }
@@ -71,8 +73,12 @@ struct BatchAggregatorTests {
         let times: [Int64] = [Self.now - 50_000, Self.now, Self.now - 70, Self.now + 10]
         _ = try Self.add(times.map { "1.2.3.4 \($0)" } + ["1.2.3.4", "5.6.7.8 \(Self.now - 1)"], to: &aggregator)
         #expect(aggregator.groups == [
-            UnitCount(unit: try #require(Self.unit("1.2.3.4")), windowIndex: 0, count: 5, eventTimes: times + [Self.now]),
-            UnitCount(unit: try #require(Self.unit("5.6.7.8")), windowIndex: 0, count: 1, eventTimes: [Self.now - 1]),
+            UnitCount(
+                unit: try #require(Self.unit("1.2.3.4")), windowIndex: 0, count: 5, eventTimes: times + [Self.now],
+                latestTime: Self.now + 10),
+            UnitCount(
+                unit: try #require(Self.unit("5.6.7.8")), windowIndex: 0, count: 1, eventTimes: [Self.now - 1],
+                latestTime: Self.now - 1),
         ])
     }
 
@@ -144,7 +150,7 @@ struct BatchAggregatorTests {
         let pool = (0..<200).map { _ in random.anyAddress() }
         for _ in 0..<5 {
             aggregator.reset()
-            var reference: [String: (count: Int, times: [Int64])] = [:]
+            var reference: [String: (count: Int, times: [Int64], latest: Int64)] = [:]
             var order: [String] = []
             for _ in 0..<3000 {
                 let address = pool[Int.random(in: 0..<pool.count, using: &random)]
@@ -157,15 +163,18 @@ struct BatchAggregatorTests {
                     continue
                 }
                 #expect(outcome == .counted)
-                let index = mode == .fixed ? Self.window.index(of: counted) : 0
+                // A sliding rule's counter is fixed (DetectionRule.counter); the aggregator counts it as one.
+                let index = mode == .rolling ? 0 : Self.window.index(of: counted)
                 let key = "\(rule.unit(for: address).name)#\(index)"
                 if reference[key] == nil { order.append(key) }
-                reference[key, default: (0, [])].count += 1
-                if mode == .rolling { reference[key, default: (0, [])].times.append(counted) }
+                reference[key, default: (0, [], .min)].count += 1
+                reference[key, default: (0, [], .min)].latest = max(reference[key]?.latest ?? .min, counted)
+                if mode == .rolling { reference[key, default: (0, [], .min)].times.append(counted) }
             }
             #expect(aggregator.groups.map { "\($0.unit.name)#\($0.windowIndex)" } == order)
             #expect(aggregator.groups.map(\.count) == order.map { reference[$0]?.count ?? -1 })
             #expect(aggregator.groups.map(\.eventTimes) == order.map { reference[$0]?.times ?? [] })
+            #expect(aggregator.groups.map(\.latestTime) == order.map { reference[$0]?.latest ?? -1 })
             #expect(Set(aggregator.groups.map { "\($0.unit.name)#\($0.windowIndex)" }).count == aggregator.groups.count)
         }
     }

@@ -89,9 +89,10 @@ struct DetectionRuleTests {
 
     @Test("modes have stable names")
     func modeNames() {
-        #expect(DetectionRule.Mode.allCases.map(\.rawValue) == ["fixed", "rolling"])
+        #expect(DetectionRule.Mode.allCases.map(\.rawValue) == ["fixed", "rolling", "sliding"])
         #expect(DetectionRule.Mode(rawValue: "rolling") == .rolling)
-        #expect(DetectionRule.Mode(rawValue: "sliding") == nil)
+        #expect(DetectionRule.Mode(rawValue: "sliding") == .sliding)
+        #expect(DetectionRule.Mode(rawValue: "leaky") == nil)
     }
 
     @Test("a rule is named default, enforces, and takes the blocklist's ban unless told otherwise")

@@ -15,7 +15,7 @@ struct IPWatcherConfigurationValidationTests {
         ("detection.window", "0", #"detection.window: "0" is not an integer from 1 to 86400"#),
         ("detection.ipv4_prefix", "33", #"detection.ipv4_prefix: "33" is not an integer from 0 to 32"#),
         ("detection.ipv6_prefix", "-1", #"detection.ipv6_prefix: "-1" is not an integer from 0 to 128"#),
-        ("detection.mode", "sliding", #"detection.mode: "sliding" is not one of fixed, rolling"#),
+        ("detection.mode", "leaky", #"detection.mode: "leaky" is not one of fixed, rolling, sliding"#),
         ("detection.dry_run", "maybe", #"detection.dry_run: "maybe" is not true or false"#),
         (
             "detection.allowlist", "10.0.0.0/8,10.0.0.0/33",

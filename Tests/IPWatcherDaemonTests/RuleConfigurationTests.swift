@@ -77,6 +77,20 @@ struct RuleConfigurationTests {
         #expect(layered.detection.rules.map(\.name) == ["only"])
     }
 
+    @Test("sliding is a mode like the others: in a rule's text, in the file, and as detection.mode; it shares fixed counters")
+    func slidingMode() async throws {
+        let fromText = try await loadConfiguration(overrides: ["detection.rules": "burst:10/2:sliding, minute:15/60"])
+        let fromFile = try await Self.load(
+            "detection:\n  rules:\n    - {name: burst, threshold: 10, window: 2, mode: sliding}\n    - {name: minute, threshold: 15, window: 60}\n")
+        #expect(fromText == fromFile)
+        let rules = WorkerSettings(configuration: fromText).detection.rules
+        #expect(rules.map(\.mode) == [.sliding, .fixed])
+        #expect(rules[0].counter == RuleCounter(mode: .fixed, windowSeconds: 2), "a sliding rule reads fixed counters")
+        #expect(fromText.renderedYAML().contains(#"rules: ["burst:10/2:sliding", "minute:15/60"]"#))
+        let single = try await Self.load("detection:\n  mode: sliding\n")
+        #expect(WorkerSettings(configuration: single).detection.singleRule.mode == .sliding)
+    }
+
     @Test("check-config shows the rules, leaves the single-rule keys out, and its output loads back equal")
     func renderedRulesLoadBack() async throws {
         let configuration = try await Self.load(Self.threeRules)
@@ -106,7 +120,7 @@ struct RuleConfigurationTests {
             ("[{name: a, threshold: 0, window: 2}]", "threshold"),
             ("[{name: a, threshold: 5, window: 604801}]", "window"),
             ("[{name: a, threshold: 5, window: 0}]", "window"),
-            ("[{name: a, threshold: 5, window: 2, mode: sliding}]", "unknown option"),
+            ("[{name: a, threshold: 5, window: 2, mode: leaky}]", "unknown option"),
             ("[{name: a, threshold: 5, window: 2, dry_run: maybe}]", "dry_run"),
             ("[{name: a, threshold: 5, window: 2, ban_seconds: -1}]", "ban"),
             ("[{name: a, threshold: 5, window: 2, burst: 3}]", "unknown field \"burst\""),

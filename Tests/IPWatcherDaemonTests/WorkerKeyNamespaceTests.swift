@@ -48,7 +48,7 @@ struct WorkerKeyNamespaceTests {
             let outside = keys.filter { $0 != Self.queueKey && $0 != Self.blocklistKey && !$0.hasPrefix("ipwatcher:") }
             #expect(outside == [], "keys outside the namespace: \(outside)")
             // The run did create the worker's own keys, so the check above was not vacuous.
-            let counterPrefix = mode == .fixed ? "ipwatcher:fixed:" : "ipwatcher:rolling:"
+            let counterPrefix = mode == .rolling ? "ipwatcher:rolling:" : "ipwatcher:fixed:"
             #expect(keys.contains { $0.hasPrefix(counterPrefix) }, "\(keys)")
             #expect(keys.contains("ipwatcher:bans"), "\(keys)")
             #expect(keys.contains("ipwatcher:rejected"), "\(keys)")

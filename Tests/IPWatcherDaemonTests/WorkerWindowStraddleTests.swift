@@ -4,7 +4,8 @@ import IPWatcherTestSupport
 import RedisClient
 import Testing
 
-/// A burst that straddles a fixed-window boundary: the rolling window sees all of it, fixed windows see it split.
+/// A burst that straddles a fixed-window boundary: the rolling window sees all of it, the sliding estimate nearly
+/// all, fixed windows see it split.
 @Suite("Worker: burst straddling a fixed-window boundary", .needsRedisServer, .timeLimit(.minutes(3)))
 struct WorkerWindowStraddleTests {
     static let window: Int64 = 60_000
@@ -32,7 +33,7 @@ struct WorkerWindowStraddleTests {
     }
 
     @Test(
-        "10 hits at the end of one fixed window and 10 at the start of the next: rolling blocks, fixed does not",
+        "10 hits at the end of one fixed window and 10 at the start of the next: rolling and sliding block, fixed does not",
         arguments: DetectionRule.Mode.allCases)
     func straddlingBurst(mode: DetectionRule.Mode) async throws {
         var settings = WorkerSettings.forTests(mode: mode)
@@ -55,6 +56,9 @@ struct WorkerWindowStraddleTests {
                 #expect(try await run.redis.isMember(Self.address, of: "blocklist"), "20 events within one window must block")
                 let kept = try await run.redis.rollingEvents(at: "ipwatcher:rolling:\(Self.window / 1000):\(Self.address)").count
                 #expect(kept == 16, "the rolling log keeps threshold+1 events")
+            case .sliding:
+                // At b+9 the 10 of the window before weigh (W − 9)/W: 9 after rounding down, beside 10.
+                #expect(try await run.redis.isMember(Self.address, of: "blocklist"), "an estimate of 19 must block")
             case .fixed:
                 #expect(try await !run.redis.isMember(Self.address, of: "blocklist"), "each fixed window holds only 10")
                 let index = b / Self.window

@@ -175,7 +175,7 @@ struct WindowCounterIdempotenceTests {
         -> [WindowCount]
     {
         switch mode {
-        case .fixed: try await FixedWindowCounter(keys: KeySchema()).count(batch.counters[0], on: router)
+        case .fixed, .sliding: try await FixedWindowCounter(keys: KeySchema()).count(batch.counters[0], on: router)
         case .rolling: try await RollingWindowCounter(keys: KeySchema()).count(batch.counters[0], on: router)
         }
     }
@@ -201,7 +201,7 @@ extension RedisConnection {
     func counts(mode: DetectionRule.Mode) async throws -> [String: Int] {
         var counts: [String: Int] = [:]
         switch mode {
-        case .fixed:
+        case .fixed, .sliding:
             for key in try await allKeys(matching: "ipwatcher:fixed:*") {
                 let unit = String(key.split(separator: ":").last ?? "")
                 // A key of another type (a test's poison) counts as 0.

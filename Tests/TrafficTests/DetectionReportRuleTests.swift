@@ -10,7 +10,7 @@ struct DetectionReportRuleTests {
 
     static func unit(_ name: String, _ kind: TrafficKind, over: [String], visits: Int = 1) -> UnitTruth {
         UnitTruth(
-            name: name, kind: kind, sent: 40, peaks: WindowPeaks(fixed: 40, rolling: 40), expectedBlocked: !over.isEmpty,
+            name: name, kind: kind, sent: 40, peaks: WindowPeaks(fixed: 40, sliding: 40, rolling: 40), expectedBlocked: !over.isEmpty,
             rulesOver: over, visits: visits)
     }
 

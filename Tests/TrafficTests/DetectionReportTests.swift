@@ -8,7 +8,7 @@ struct DetectionReportTests {
 
     static func unit(_ name: String, _ kind: TrafficKind, sent: Int, fixed: Int? = nil, rolling: Int? = nil) -> UnitTruth {
         UnitTruth(
-            name: name, kind: kind, sent: sent, peaks: WindowPeaks(fixed: fixed ?? sent, rolling: rolling ?? sent),
+            name: name, kind: kind, sent: sent, peaks: WindowPeaks(fixed: fixed ?? sent, sliding: fixed ?? sent, rolling: rolling ?? sent),
             rule: rule)
     }
 
@@ -89,7 +89,7 @@ struct DetectionReportTests {
         rule.mode = .rolling
         let truth = GroundTruth(
             rule: rule, timed: true,
-            units: [UnitTruth(name: "192.0.2.1", kind: .straddle, sent: 20, peaks: WindowPeaks(fixed: 10, rolling: 20), rule: rule)])
+            units: [UnitTruth(name: "192.0.2.1", kind: .straddle, sent: 20, peaks: WindowPeaks(fixed: 10, sliding: 19, rolling: 20), rule: rule)])
         let report = DetectionReport(
             truth: truth, blocked: ["192.0.2.1"], events: [Self.event("192.0.2.1", mode: "rolling")],
             sentAtBlock: ["192.0.2.1": 20])

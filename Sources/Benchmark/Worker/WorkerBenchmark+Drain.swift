@@ -84,13 +84,13 @@ extension WorkerBenchmark {
         let counters = plan.checkedCounters(mode)
         let expectedStored = counters.reduce(0) { sum, entry in
             sum
-                + (mode == .fixed
+                + (mode != .rolling
                     ? total : summary.truth.units.reduce(min(sentinel, entry.cap)) { $0 + min($1.sent, entry.cap) })
         }
         let patterns = counters.map { entry in
             switch (mode, layout) {
-            case (.fixed, .keys): plan.keys.prefix + "fixed:\(entry.counter.windowSeconds):*"
-            case (.fixed, .buckets): plan.keys.bucketKeyPrefix(windowSeconds: entry.counter.windowSeconds) + "*"
+            case (.fixed, .keys), (.sliding, .keys): plan.keys.prefix + "fixed:\(entry.counter.windowSeconds):*"
+            case (.fixed, .buckets), (.sliding, .buckets): plan.keys.bucketKeyPrefix(windowSeconds: entry.counter.windowSeconds) + "*"
             case (.rolling, _): plan.keys.rollingKeyPrefix(windowSeconds: entry.counter.windowSeconds) + "*"
             }
         }
@@ -102,15 +102,15 @@ extension WorkerBenchmark {
             for pattern in patterns { unitKeys += try await control.scan(matching: pattern) }
             trackedUnits = unitKeys.count
             switch (mode, layout) {
-            case (.fixed, .keys): stored = try await control.sumOfValues(unitKeys)
-            case (.fixed, .buckets): (stored, trackedUnits) = try await control.sumOfHashValues(unitKeys)
+            case (.fixed, .keys), (.sliding, .keys): stored = try await control.sumOfValues(unitKeys)
+            case (.fixed, .buckets), (.sliding, .buckets): (stored, trackedUnits) = try await control.sumOfHashValues(unitKeys)
             case (.rolling, _): stored = try await control.sumOfRollingEvents(unitKeys)
             }
             if stored == expectedStored { break }
             try await Task.sleep(for: .milliseconds(100))
         } while ContinuousClock.now < deadline
         guard stored == expectedStored else {
-            let what = mode == .fixed ? "the fixed counters add up to" : "the rolling logs hold"
+            let what = mode != .rolling ? "the fixed counters add up to" : "the rolling logs hold"
             throw WorkerBenchError.entriesLost(
                 run: run, detail: "\(what) \(stored), expected \(expectedStored) for \(total) entries")
         }

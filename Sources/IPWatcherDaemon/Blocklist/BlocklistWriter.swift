@@ -33,6 +33,7 @@ struct BlocklistWriter {
             for ruleIndex in counter.rules {
                 let rule = detection.rules[ruleIndex]
                 for count in windowCounts {
+                    let count = count.reading(for: rule, now: now)
                     let crossing = RuleCrossing(count: count, rule: rule, banSeconds: detection.banSeconds(of: rule))
                     if rule.dryRun {
                         if rule.crossed(before: count.before, after: count.after) { announced.append(crossing) }

@@ -73,9 +73,8 @@ public struct UnitExplanation: Sendable, Hashable {
         encoder.encode("HGET", settings.banInfoKey, name)
         for rule in detection.rules {
             let window = rule.fixedWindow
-            switch rule.mode {
-            case .fixed:
-                let index = window.index(of: now)
+            /// Reads the fixed counter of window `index`.
+            func readFixed(_ index: Int64) {
                 switch detection.counters {
                 case .keys:
                     encoder.encode(
@@ -86,6 +85,13 @@ public struct UnitExplanation: Sendable, Hashable {
                         "HGET", keys.bucketKey(windowSeconds: rule.windowSeconds, windowIndex: index, bucket: bucket),
                         name)
                 }
+            }
+            switch rule.mode {
+            case .fixed:
+                readFixed(window.index(of: now))
+            case .sliding:
+                readFixed(window.index(of: now))
+                readFixed(window.index(of: now) - 1)
             case .rolling:
                 // A packed log or, for large caps and windows written before it, a sorted set: the type says
                 // which reads follow.
@@ -111,6 +117,16 @@ public struct UnitExplanation: Sendable, Hashable {
                 count = Int(replies[position].string ?? "") ?? 0
                 if count > 0 { resetsAt = window.end(of: window.index(of: now)) }
                 position += 1
+            case .sliding:
+                let index = window.index(of: now)
+                let current = Int(replies[position].string ?? "") ?? 0
+                let previous = Int(replies[position + 1].string ?? "") ?? 0
+                count = SlidingWindowEstimate.count(
+                    current: current, previous: previous, window: window, index: index, now: now)
+                // The previous window's share shrinks to nothing at this window's end; the current count goes
+                // with the next window's end.
+                if count > 0 { resetsAt = current > 0 ? window.end(of: index + 1) : window.end(of: index) }
+                position += 2
             case .rolling:
                 let key = keys.rollingKey(unitName: name, windowSeconds: rule.windowSeconds)
                 let events = try await rollingEvents(

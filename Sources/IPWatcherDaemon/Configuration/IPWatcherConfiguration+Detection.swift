@@ -66,6 +66,9 @@ extension IPWatcherConfiguration {
         case fixed
         /// Counts the requests of the last `window` seconds at every moment (a sliding window).
         case rolling
+        /// Fixed counters read as an estimate of the rolling count: the previous window's count weighted by its
+        /// overlap with the last `window` seconds, plus the current one.
+        case sliding
     }
 
     /// How fixed-window counters are laid out: mirrors `CounterLayout` of the Detection module by name.

@@ -16,6 +16,7 @@ struct BatchProcessor {
     private let writer: BlocklistWriter
     private let fixed: FixedWindowCounter
     private let rolling: RollingWindowCounter
+    private let previousWindows: PreviousWindowReader
     /// Which counter hashes were given their expiry lately, under `counters: buckets`.
     private var bucketExpiries = BucketExpiryLedger()
     /// Random per processor (``randomRunID()``), so batch tags never repeat across runs, hosts or reused process ids.
@@ -35,6 +36,7 @@ struct BatchProcessor {
         self.writer = BlocklistWriter(client: client, settings: settings, logger: logger)
         self.fixed = FixedWindowCounter(keys: settings.keys)
         self.rolling = RollingWindowCounter(keys: settings.keys)
+        self.previousWindows = PreviousWindowReader(keys: settings.keys, client: client)
         self.runID = Self.randomRunID()
         self.aggregatorSettings = settings.detection
         (self.counterPlan, self.aggregators) = Self.makeAggregators(settings.detection)
@@ -182,9 +184,18 @@ struct BatchProcessor {
                                     counter, buckets: count, resuming: !batch.progress.countersAttempted.insert(index).inserted)
                             }
                         case .rolling: try await rolling.count(counter, on: client)
+                        case .sliding: preconditionFailure("sliding rules read fixed counters (DetectionRule.counter)")
                         }
                 }
                 batch.progress.counts[index] = counts
+            }
+            for (index, counter) in batch.counters.enumerated()
+            where counter.readsPreviousWindow(batch.detection) && !batch.progress.previousRead.contains(index) {
+                if let counts = batch.progress.counts[index], !counts.isEmpty {
+                    batch.progress.counts[index] = try await previousWindows.read(
+                        counts, windowSeconds: counter.counter.windowSeconds, layout: batch.detection.counters)
+                }
+                batch.progress.previousRead.insert(index)
             }
             batch.progress.countersWritten = true
             recordRuleFigures(batch)
@@ -238,6 +249,7 @@ struct BatchProcessor {
                 let near = rule.nearLimitCount(ratio: detection.nearLimitRatio)
                 var totals = figures[rule.name] ?? WorkerStatistics.RuleTotals()
                 for count in counts {
+                    let count = count.reading(for: rule, now: batch.now)
                     if rule.crossed(before: count.before, after: count.after) { totals.crossings += 1 }
                     if count.before < near && count.after >= near && count.after < rule.threshold { totals.nearLimit += 1 }
                 }

@@ -4,7 +4,7 @@
 /// entry of the batch once more, and a user with one request would be blocked after a dozen retries. So each
 /// step is recorded as done the moment Redis confirms it, and a retry resumes at the first step not done.
 /// A step whose confirmation was lost on the way is safe to repeat on the server's side: fixed-window counters
-/// carry an applied-marker (``FixedWindowCounter``), rolling members are named by the batch, and the ban
+/// and rolling logs carry an applied-marker (``FixedWindowCounter``, ``RollingWindowCounter``), and the ban
 /// script's `SADD` adds a unit once.
 struct BatchWriteProgress {
     /// Counts before and after the batch per counter (by index in ``PreparedBatch/counters``), each once its
@@ -13,6 +13,8 @@ struct BatchWriteProgress {
     /// Counters (by index) whose write was sent at least once: a write that failed may have run all the same, so
     /// the next attempt of a counter that needs to know (``BucketTransactionCounter``) reads its markers first.
     var countersAttempted: Set<Int> = []
+    /// The counters whose units' previous-window counts have been read into ``counts`` (for sliding rules).
+    var previousRead: Set<Int> = []
     /// Whether every counter is written.
     var countersWritten = false
     /// Units over a rule's threshold still to be offered to the blocklist (or announced, for a rule in dry run);

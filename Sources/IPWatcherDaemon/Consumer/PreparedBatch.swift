@@ -50,4 +50,9 @@ struct CounterBatch {
     var tag: String
     /// The worker's clock when the batch was prepared.
     var now: Int64
+
+    /// Whether a sliding rule reads this counter, so its units' counts of the window before are needed too.
+    func readsPreviousWindow(_ detection: DetectionSettings) -> Bool {
+        rules.contains { detection.rules[$0].mode == .sliding }
+    }
 }

@@ -135,4 +135,27 @@ public struct WindowCount: Sendable, Hashable {
     public let before: Int
     /// The count after the batch.
     public let after: Int
+    /// The unit's count in the window before ``group``'s, read when a sliding rule reads this counter; 0 otherwise.
+    public var previous: Int = 0
+
+    init(group: UnitCount, before: Int, after: Int, previous: Int = 0) {
+        self.group = group
+        self.before = before
+        self.after = after
+        self.previous = previous
+    }
+
+    /// The count as `rule` reads it: as counted for fixed and rolling rules; for a sliding rule, with the
+    /// previous window's weighted share added to both sides (``SlidingWindowEstimate``), weighed at the unit's
+    /// latest event of the batch — its own time, so a backlog is judged as it happened — or at `now` when that
+    /// is unknown.
+    func reading(for rule: DetectionRule, now: Int64) -> WindowCount {
+        guard rule.mode == .sliding, previous > 0 else { return self }
+        let weighted = SlidingWindowEstimate.weightedPrevious(
+            previous, window: rule.fixedWindow, index: group.windowIndex,
+            now: group.latestTime > 0 ? group.latestTime : now)
+        return WindowCount(
+            group: group, before: before.addingReportingOverflow(weighted).partialValue,
+            after: after.addingReportingOverflow(weighted).partialValue, previous: previous)
+    }
 }

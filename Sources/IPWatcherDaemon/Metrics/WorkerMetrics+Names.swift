@@ -52,7 +52,7 @@ extension WorkerMetrics {
         Name.threshold: "Requests per window that make a bot, of the first rule in force (see ipwatcher_rule_threshold).",
         Name.window: "Window length in seconds of the first rule in force (see ipwatcher_rule_window_seconds).",
         Name.dryRun: "1 while every rule is in dry run: nothing is blocked.",
-        Name.mode: "1 for the first rule's mode (fixed or rolling), 0 for the other.",
+        Name.mode: "1 for the first rule's mode (fixed, sliding or rolling), 0 for the others.",
         Name.ruleCrossings: "Units whose count crossed the rule's threshold, by rule (dry-run rules included).",
         Name.ruleBlocks: "Units the rule blocked (a dry-run rule: announced), by rule.",
         Name.ruleNearLimit: "Units whose count reached the near-limit share of the rule's threshold, by rule.",

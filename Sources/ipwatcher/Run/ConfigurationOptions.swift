@@ -11,7 +11,7 @@ struct ConfigurationOptions: ParsableArguments {
     @Option(help: "Queue list key (queue.key).")
     var queue: String?
 
-    @Option(help: "fixed or rolling (detection.mode).")
+    @Option(help: "fixed, sliding or rolling (detection.mode).")
     var mode: String?
 
     @Option(help: "Requests per window that make a bot (detection.threshold).")
