@@ -101,6 +101,47 @@ struct BlocklistExplainTests {
         }
     }
 
+    @Test("a sliding rule is explained with its estimate: the previous window weighted by its overlap, plus the current",
+        arguments: [CounterLayout.keys, .buckets(count: 8)])
+    func explainsSlidingEstimate(counters: CounterLayout) async throws {
+        var sliding = WorkerSettings.forTests
+        sliding.detection = DetectionSettings(
+            rules: [DetectionRule(name: "sliding", mode: .sliding, threshold: 10, windowSeconds: 60)], banSeconds: 3600)
+        sliding.detection.counters = counters
+        let settings = sliding
+        let unit = try #require(DetectionUnit.parse(name: "198.51.100.72"))
+        let window = FixedWindow(lengthSeconds: 60)
+        let index = window.index(of: nowMilliseconds())
+        // A quarter into the window: 10 × 45/60 = 7.5, 7 rounded down, beside the current 3.
+        let now = window.start(of: index) + 15_000
+        try await withRedisServer { server in
+            try await withConnection(server.url) { redis in
+                for (windowIndex, count) in [(index - 1, 10), (index, 3)] {
+                    switch counters {
+                    case .keys:
+                        _ = try await redis.send(
+                            "SET", KeySchema().fixedCounterKey(unitName: unit.name, windowSeconds: 60, windowIndex: windowIndex),
+                            count
+                        ).throwingServerError()
+                    case .buckets(let buckets):
+                        _ = try await redis.send(
+                            "HSET",
+                            KeySchema().bucketKey(
+                                windowSeconds: 60, windowIndex: windowIndex,
+                                bucket: CounterLayout.bucket(ofName: unit.name, count: buckets)),
+                            unit.name, count
+                        ).throwingServerError()
+                    }
+                }
+                let explained = try await UnitExplanation.gather(
+                    for: nil, unit: unit, settings: settings, on: redis, now: now)
+                let rule = try #require(explained.rules.first)
+                #expect(rule.count == 10 && rule.isOver)
+                #expect(rule.resetsAt == window.end(of: index + 1), "the current count weighs until the next window ends")
+            }
+        }
+    }
+
     @Test("a ban added by hand is explained as such; garbage is refused with status 2")
     func manualBanAndGarbage() async throws {
         try await withRedisServer { server in
