@@ -36,7 +36,8 @@ final class WorkerProcess {
     }
 
     /// Writes `configuration` to `<directory>/<name>.yaml` (mode 600: it holds the Redis URL) and starts
-    /// `ipwatcher run --config` on it, with `IPWATCHER_…` and systemd variables removed from its environment.
+    /// `ipwatcher run --config` on it, with `IPWATCHER_…` and systemd variables removed from its environment and
+    /// `MALLOC_ARENA_MAX=1` added unless set, as the systemd unit runs it.
     init(run: String, name: String, configuration: String, directory: String) throws {
         self.run = run
         let configPath = directory + "/\(name).yaml"
@@ -56,6 +57,9 @@ final class WorkerProcess {
         environment["NOTIFY_SOCKET"] = notify.path
         // The benchmark may run beside a real daemon, which owns the default metrics port.
         environment["IPWATCHER_METRICS_LISTEN"] = ""
+        // One malloc arena, as deploy/ipwatcher.service runs the daemon, unless the caller chose otherwise: the
+        // memory figures are the deployed worker's.
+        environment["MALLOC_ARENA_MAX"] = environment["MALLOC_ARENA_MAX"] ?? "1"
         process.environment = environment
         process.standardInput = FileHandle.nullDevice
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
