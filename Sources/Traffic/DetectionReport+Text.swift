@@ -23,9 +23,13 @@ extension DetectionReport {
         }
         if straddlingBursts > 0 {
             let meaning =
-                mode == "fixed"
-                ? "fixed windows split each burst below the threshold; rolling windows see it whole"
-                : "rolling windows see each burst whole; fixed windows would split it"
+                switch mode {
+                case "fixed": "fixed windows split each burst below the threshold; rolling windows see it whole"
+                case "sliding":
+                    "the sliding estimate weighs the half before the boundary by how much of its window is left;"
+                        + " bursts whose second half comes late in the window stay below"
+                default: "rolling windows see each burst whole; fixed windows would split it"
+                }
             lines.append(
                 "  straddling bursts      \(NumberText.grouped(straddlingBurstsBlocked)) of \(NumberText.grouped(straddlingBursts)) blocked"
                     + " (\(NumberText.grouped(straddlingBurstsExpected)) expected): \(meaning)")

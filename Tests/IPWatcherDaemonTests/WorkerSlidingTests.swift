@@ -5,7 +5,7 @@ import RedisClient
 import Testing
 
 /// Sliding rules: fixed counters read as an estimate of the rolling count, shared with fixed rules.
-@Suite("Worker: sliding rules", .needsRedisServer, .timeLimit(.minutes(3)))
+@Suite("Worker: sliding rules", .needsRedisServer, .timeLimit(.minutes(5)))
 struct WorkerSlidingTests {
     static let address = "198.51.100.98"
 
@@ -60,6 +60,36 @@ struct WorkerSlidingTests {
                 #expect(stored == 10, "window \(window)")
             }
             #expect(try await run.redis.allKeys(matching: "ipwatcher:rolling:*").isEmpty)
+        }
+    }
+
+    @Test("a burst whose later half is popped first still blocks once its earlier half arrives, late")
+    func laterHalfFirst() async throws {
+        // Judged within 30 s of the boundary, the late half weighs at least 5 beside the 10 after it. Start in the
+        // first 20 s of a minute (waiting if need be), so that a worker slowed by a loaded machine is still in time.
+        var now = nowMilliseconds()
+        if now % 60_000 > 20_000 {
+            try await Task.sleep(for: .milliseconds(60_000 - now % 60_000 + 100))
+            now = nowMilliseconds()
+        }
+        let b = now / 60_000 * 60_000
+        try await withWorker(Self.settings(counters: .keys)) { run in
+            let subscriber = try await ChannelSubscriber(port: try #require(run.server.port), channel: "ipwatcher:events")
+            // Pushed apart, so they are two batches: the half in the window from b, then the half before it.
+            try await run.redis.push((0..<10).map { "\(Self.address) \(b + Int64($0))" })
+            try await run.waitUntilHandled(10)
+            #expect(try await !run.redis.isMember(Self.address, of: "blocklist"), "10 alone are under 15")
+            try await run.redis.push((1...10).map { "\(Self.address) \(b - Int64($0))" })
+            let totals = try await run.waitUntilHandled(20)
+            #expect(totals.counted == 20 && totals.stale == 0, "\(totals)")
+
+            // The late half weighs in the window after its own, which holds 10, at the worker's clock.
+            let message = try #require(try await subscriber.nextMessage(within: .seconds(5)), "missing block event")
+            let event = try PublishedEvent(json: message)
+            let at = try #require(event.at)
+            #expect(at < b + 30_000, "judged too late for the test's arithmetic: \(at - b) ms after the boundary")
+            #expect(event.rule == "sliding" && event.count == 10 + Int(10 * (b + 60_000 - at) / 60_000))
+            #expect(try await run.redis.isMember(Self.address, of: "blocklist"))
         }
     }
 

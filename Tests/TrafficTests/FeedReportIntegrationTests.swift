@@ -90,6 +90,27 @@ struct FeedReportIntegrationTests {
         }
     }
 
+    /// A sliding worker blocks exactly the units its estimate puts over, as the ground truth computes it, when it
+    /// pops in the order producers push (`queue.pop: right`) and the window is long beside a burst's spread (a
+    /// minute against 2 s): each unit's requests then reach it in time order, and the estimate is highest at a
+    /// unit's latest request, where the worker weighs it. The default left pop can hand a burst's later half out
+    /// first; the worker then judges the late half at its own clock, a little less than the ground truth does.
+    @Test("mixed with event times: a sliding worker popping in order blocks exactly the units its estimate puts over")
+    func timedStraddlingBurstsSliding() async throws {
+        let rule = DetectionRule(mode: .sliding, threshold: 15, windowSeconds: 60)
+        var settings = WorkerSettings()
+        settings.detection.singleRule = rule
+        settings.popSide = .right
+        try await withInProcessWorker(settings) { endpoint in
+            let configuration = FeedConfiguration(scenario: .mixed, rule: rule, seed: 5, limit: .count(3000), withTime: true)
+            let outcome = try await feedAndCheck(configuration, endpoint: endpoint)
+            let report = try #require(outcome.report)
+            #expect(report.straddlingBursts > 0)
+            #expect(report.straddlingBurstsExpected > 0, "\(report.text(verbose: true))")
+            #expect(report.straddlingBurstsBlocked == report.straddlingBurstsExpected)
+        }
+    }
+
     @Test("a paced feed: bots are blocked soon after their threshold, not after their whole burst")
     func pacedRequestsBeforeBlock() async throws {
         let rule = DetectionRule(mode: .fixed, threshold: 15, windowSeconds: 60)

@@ -99,7 +99,7 @@ extension WorkerBenchReport {
         for drain in drains {
             rows.append([
                 "Redis used_memory per tracked unit, \(Self.label(drain))", "\(Int(drain.usedMemoryPerUnit.rounded())) B",
-                drain.counters == "buckets" ? "≤ 40 B" : "",
+                drain.counters == "buckets" ? "≤ 40 B" : drain.mode == "rolling" ? "≤ 200 B" : "",
                 "\(NumberText.grouped(drain.trackedUnits)) units, \(Self.megabytes(drain.usedMemoryGrowth, decimals: 1))",
             ])
         }

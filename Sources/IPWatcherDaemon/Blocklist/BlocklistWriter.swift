@@ -42,7 +42,11 @@ struct BlocklistWriter {
                     guard count.after >= rule.threshold else { continue }
                     let unit = count.group.unit
                     if let held = strongest[unit] {
-                        if crossing.outlasts(held) { strongest[unit] = crossing }
+                        // The longest ban; between equal bans the highest count (a unit counted in two windows
+                        // of one batch, as late requests are), so the event tells the worst the rule saw.
+                        if crossing.outlasts(held) || (!held.outlasts(crossing) && crossing.count.after > held.count.after) {
+                            strongest[unit] = crossing
+                        }
                     } else {
                         strongest[unit] = crossing
                         order.append(unit)

@@ -110,7 +110,7 @@ struct BatchProcessor {
                 counter: entry.counter, rules: entry.rules,
                 rollingCap: entry.rules.reduce(1) { max($0, detection.rules[$1].rollingCap) },
                 groups: aggregator.groups, tag: index == 0 ? batch.tag : "\(batch.tag).\(index)", now: now)
-            if entry.counter.mode == .fixed, case .buckets(let count) = detection.counters {
+            if entry.counter.mode != .rolling, case .buckets(let count) = detection.counters {
                 counter.buckets = bucketExpiries.slots(
                     for: counter.groups, windowSeconds: entry.counter.windowSeconds, buckets: count)
             }
@@ -176,7 +176,9 @@ struct BatchProcessor {
                 if !counter.groups.isEmpty {
                     counts =
                         switch counter.counter.mode {
-                        case .fixed:
+                        // A sliding rule's counter is the fixed one (DetectionRule.counter); one built as sliding by
+                        // hand counts the same way.
+                        case .fixed, .sliding:
                             switch batch.detection.counters {
                             case .keys: try await fixed.count(counter, on: client)
                             case .buckets(let count):
@@ -184,7 +186,6 @@ struct BatchProcessor {
                                     counter, buckets: count, resuming: !batch.progress.countersAttempted.insert(index).inserted)
                             }
                         case .rolling: try await rolling.count(counter, on: client)
-                        case .sliding: preconditionFailure("sliding rules read fixed counters (DetectionRule.counter)")
                         }
                 }
                 batch.progress.counts[index] = counts
@@ -193,7 +194,8 @@ struct BatchProcessor {
             where counter.readsPreviousWindow(batch.detection) && !batch.progress.previousRead.contains(index) {
                 if let counts = batch.progress.counts[index], !counts.isEmpty {
                     batch.progress.counts[index] = try await previousWindows.read(
-                        counts, windowSeconds: counter.counter.windowSeconds, layout: batch.detection.counters)
+                        counts, windowSeconds: counter.counter.windowSeconds, layout: batch.detection.counters,
+                        now: batch.now)
                 }
                 batch.progress.previousRead.insert(index)
             }

@@ -137,25 +137,43 @@ public struct WindowCount: Sendable, Hashable {
     public let after: Int
     /// The unit's count in the window before ``group``'s, read when a sliding rule reads this counter; 0 otherwise.
     public var previous: Int = 0
+    /// The unit's count in the window after ``group``'s, read when a sliding rule reads this counter and that
+    /// window had begun when the batch was prepared (the batch's requests for this window came late); 0 otherwise.
+    public var next: Int = 0
 
-    init(group: UnitCount, before: Int, after: Int, previous: Int = 0) {
+    init(group: UnitCount, before: Int, after: Int, previous: Int = 0, next: Int = 0) {
         self.group = group
         self.before = before
         self.after = after
         self.previous = previous
+        self.next = next
     }
 
-    /// The count as `rule` reads it: as counted for fixed and rolling rules; for a sliding rule, with the
-    /// previous window's weighted share added to both sides (``SlidingWindowEstimate``), weighed at the unit's
-    /// latest event of the batch — its own time, so a backlog is judged as it happened — or at `now` when that
-    /// is unknown.
+    /// The count as `rule` reads it: as counted for fixed and rolling rules; for a sliding rule, the sliding
+    /// estimate (``SlidingWindowEstimate``).
+    ///
+    /// The estimate in the unit's own window weighs the window before at the unit's latest request of the batch —
+    /// its own time, so a backlog is judged as it happened — or at `now` when that is unknown. When the batch's
+    /// requests came late, into a window that had ended, they also weigh in the window after it, which already
+    /// holds ``next``: judged at `now`, its estimate is the count when it is the larger. A queue popped from the
+    /// end producers push to hands the worker a burst's later half before its earlier half; this is how the
+    /// earlier half still counts.
     func reading(for rule: DetectionRule, now: Int64) -> WindowCount {
-        guard rule.mode == .sliding, previous > 0 else { return self }
-        let weighted = SlidingWindowEstimate.weightedPrevious(
-            previous, window: rule.fixedWindow, index: group.windowIndex,
-            now: group.latestTime > 0 ? group.latestTime : now)
-        return WindowCount(
-            group: group, before: before.addingReportingOverflow(weighted).partialValue,
-            after: after.addingReportingOverflow(weighted).partialValue, previous: previous)
+        guard rule.mode == .sliding, previous > 0 || next > 0 else { return self }
+        let window = rule.fixedWindow
+        let index = group.windowIndex
+        let at = group.latestTime > 0 ? group.latestTime : now
+        let weighted = SlidingWindowEstimate.weightedPrevious(previous, window: window, index: index, now: at)
+        var before = before.addingReportingOverflow(weighted).partialValue
+        var after = after.addingReportingOverflow(weighted).partialValue
+        if next > 0 {
+            before = max(
+                before,
+                SlidingWindowEstimate.count(current: next, previous: self.before, window: window, index: index + 1, now: now))
+            after = max(
+                after,
+                SlidingWindowEstimate.count(current: next, previous: self.after, window: window, index: index + 1, now: now))
+        }
+        return WindowCount(group: group, before: before, after: after, previous: previous, next: next)
     }
 }
