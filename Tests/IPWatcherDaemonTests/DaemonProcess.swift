@@ -41,12 +41,13 @@ extension ChildProcess {
     /// otherwise, so daemons started side by side never contend for the default port.
     convenience init(
         _ arguments: [String], in scratch: ScratchDirectory, extraEnvironment: [String: String] = [:],
-        sourceLocation: SourceLocation = #_sourceLocation
+        standardErrorIsJournal: Bool = false, sourceLocation: SourceLocation = #_sourceLocation
     ) throws {
         try self.init(
             executable: try IPWatcherExecutable.require(sourceLocation: sourceLocation), arguments: arguments,
             in: scratch,
-            extraEnvironment: ["IPWATCHER_METRICS_LISTEN": "127.0.0.1:0"].merging(extraEnvironment) { _, new in new })
+            extraEnvironment: ["IPWATCHER_METRICS_LISTEN": "127.0.0.1:0"].merging(extraEnvironment) { _, new in new },
+            standardErrorIsJournal: standardErrorIsJournal)
     }
 }
 
@@ -76,11 +77,12 @@ func runIPWatcher(
 /// nothing else: the scratch directory belongs to the caller.
 func withDaemon<Result>(
     _ arguments: [String], in scratch: ScratchDirectory, extraEnvironment: [String: String] = [:],
-    sourceLocation: SourceLocation = #_sourceLocation,
+    standardErrorIsJournal: Bool = false, sourceLocation: SourceLocation = #_sourceLocation,
     _ body: (DaemonProcess) async throws -> Result
 ) async throws -> Result {
     let process = try DaemonProcess(
-        arguments, in: scratch, extraEnvironment: extraEnvironment, sourceLocation: sourceLocation)
+        arguments, in: scratch, extraEnvironment: extraEnvironment, standardErrorIsJournal: standardErrorIsJournal,
+        sourceLocation: sourceLocation)
     do {
         let result = try await body(process)
         await process.killAndReap()
@@ -93,7 +95,7 @@ func withDaemon<Result>(
     }
 }
 
-/// Like ``withDaemon(_:in:extraEnvironment:sourceLocation:_:)``, with a ``NotifySocketListener`` in the scratch
+/// Like ``withDaemon(_:in:extraEnvironment:standardErrorIsJournal:sourceLocation:_:)``, with a ``NotifySocketListener`` in the scratch
 /// directory as the process's `NOTIFY_SOCKET`, handed to `body` beside the process.
 func withNotifyingDaemon<Result>(
     _ arguments: [String], in scratch: ScratchDirectory, extraEnvironment: [String: String] = [:],

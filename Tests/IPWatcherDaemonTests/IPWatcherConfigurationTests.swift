@@ -235,6 +235,7 @@ struct IPWatcherConfigurationTests {
         ("metrics.listen", "[::1]:9100", [:]),
         ("metrics.max_connections", "8", [:]),
         ("log.level", "trace", [:]),
+        ("log.format", "json", [:]),
     ]
 
     @Test("every key is read from its environment variable and from an override")
@@ -377,6 +378,7 @@ struct IPWatcherConfigurationTests {
         configuration.blocklist.key = "123"
         configuration.blocklist.eventsChannel = nil
         configuration.log.level = .critical
+        configuration.log.format = .json
         try await withTemporaryDirectory { directory in
             for original in [IPWatcherConfiguration.defaults, configuration] {
                 let rendered = original.renderedYAML()
@@ -397,6 +399,6 @@ struct IPWatcherConfigurationTests {
         #expect(rendered.contains("  key_prefix: \"ipwatcher:\"\n"))
         #expect(rendered.contains("  events_channel: ipwatcher:events\n"))
         #expect(rendered.contains("# Redis password: none."))
-        #expect(rendered.hasSuffix("log:\n  level: info\n"))
+        #expect(rendered.hasSuffix("log:\n  level: info\n  format: text\n"))
     }
 }

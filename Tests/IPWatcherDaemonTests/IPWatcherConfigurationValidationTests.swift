@@ -69,6 +69,7 @@ struct IPWatcherConfigurationValidationTests {
         ("redis.client_name", "ip watcher", #"redis.client_name: "ip watcher" must not contain spaces or control characters"#),
         ("redis.tls.verify", "maybe", #"redis.tls.verify: "maybe" is not one of full, no-hostname, none"#),
         ("log.level", "loud", #"log.level: "loud" is not one of trace, debug, info, notice, warning, error, critical"#),
+        ("log.format", "logfmt", #"log.format: "logfmt" is not one of text, json"#),
         (
             "redis.url", "http://127.0.0.1",
             #"redis.url: "http://127.0.0.1" is not a valid Redis URL: unknown scheme "http"; use redis, rediss or unix"#

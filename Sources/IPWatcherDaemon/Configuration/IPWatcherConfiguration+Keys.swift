@@ -129,6 +129,7 @@ extension IPWatcherConfiguration {
         KeySpec("metrics.listen"),
         KeySpec("metrics.max_connections"),
         KeySpec("log.level"),
+        KeySpec("log.format"),
     ]
 
     /// The keys by name.

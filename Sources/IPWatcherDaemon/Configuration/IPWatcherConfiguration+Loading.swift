@@ -224,7 +224,9 @@ extension IPWatcherConfiguration {
 
     /// The `log` section.
     private static func readLog(_ values: ConfigurationValueReader) throws(ConfigurationError) -> Log {
-        Log(level: try values.choice("log.level", default: Log().level))
+        Log(
+            level: try values.choice("log.level", default: Log().level),
+            format: try values.choice("log.format", default: Log().format))
     }
 
     /// The password that replaces the URL's: `IPWATCHER_REDIS_PASSWORD` if set and non-empty, else the contents

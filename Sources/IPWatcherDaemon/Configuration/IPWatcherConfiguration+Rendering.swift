@@ -98,6 +98,7 @@ extension IPWatcherConfiguration {
         case "blocklist.ranges.min_units": return String(blocklist.ranges.minUnits)
         case "blocklist.ranges.key": return YAMLScalar.render(blocklist.rangesKey)
         case "log.level": return log.level.rawValue
+        case "log.format": return log.format.rawValue
         case "metrics.listen": return YAMLScalar.quoted(metrics.listen?.description ?? "")
         case "metrics.max_connections": return String(metrics.maxConnections)
         default: return "\"\""  // Unreachable while the schema and this switch agree; a test checks they do.

@@ -39,6 +39,12 @@ public struct JSONObjectWriter: Sendable {
         text += value ? "true" : "false"
     }
 
+    /// Adds `"name":<json>`, where `json` is a value already encoded (a number, an array, an object).
+    public mutating func addEncoded(_ name: String, _ json: String) {
+        key(name)
+        text += json
+    }
+
     /// The finished object; the writer can still be added to, and its next `json` includes the new fields.
     public var json: String { text + "}" }
 

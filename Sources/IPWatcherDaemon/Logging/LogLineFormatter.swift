@@ -19,8 +19,23 @@ public enum LogLineFormatter {
         timestampMilliseconds: Int64, level: Logger.Level, label: String, message: String, metadata: Logger.Metadata
     ) -> String {
         var line = timestamp(timestampMilliseconds)
-        line.reserveCapacity(96 + message.utf8.count)
-        line += " \(level.rawValue) "
+        line += " "
+        appendUntimed(level: level, label: label, message: message, metadata: metadata, to: &line)
+        return line
+    }
+
+    /// ``line(timestampMilliseconds:level:label:message:metadata:)`` without the timestamp: `notice ipwatcher: …`.
+    static func untimedLine(level: Logger.Level, label: String, message: String, metadata: Logger.Metadata) -> String {
+        var line = ""
+        appendUntimed(level: level, label: label, message: message, metadata: metadata, to: &line)
+        return line
+    }
+
+    private static func appendUntimed(
+        level: Logger.Level, label: String, message: String, metadata: Logger.Metadata, to line: inout String
+    ) {
+        line.reserveCapacity(line.utf8.count + 72 + message.utf8.count)
+        line += "\(level.rawValue) "
         appendEscaped(label, to: &line, escapingQuotes: false)
         line += ": "
         appendEscaped(message, to: &line, escapingQuotes: false)
@@ -31,7 +46,6 @@ public enum LogLineFormatter {
             appendEscaped(value.description, to: &line, escapingQuotes: true)
             line += "\""
         }
-        return line
     }
 
     /// `text` with backslashes, control characters, U+2028/U+2029 (and double quotes when `escapingQuotes`)

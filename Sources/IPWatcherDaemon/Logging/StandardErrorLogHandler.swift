@@ -7,7 +7,8 @@ import Darwin
 import Logging
 import Synchronization
 
-/// A swift-log handler that writes each event to standard error as one ``LogLineFormatter`` line.
+/// A swift-log handler that writes each event to standard error as one ``LogLineFormatter`` line, in its
+/// ``LogLineStyle`` (text or JSON, with syslog priorities when stderr is the journal).
 ///
 /// Each line goes out in a single `write(2)` under a process-wide lock, so lines from concurrent loggers never
 /// interleave and a line is never split by another.
@@ -22,6 +23,7 @@ public struct StandardErrorLogHandler: LogHandler {
     private static let writeLock = Mutex<Void>(())
 
     private let label: String
+    private let style: LogLineStyle
     /// The least severe level written.
     public var logLevel: Logger.Level
     /// Metadata attached to every event of this handler.
@@ -29,9 +31,13 @@ public struct StandardErrorLogHandler: LogHandler {
     /// Metadata computed per event, merged below ``metadata`` and the event's own.
     public var metadataProvider: Logger.MetadataProvider?
 
-    /// A handler for the logger named `label`, writing events at `level` or more severe.
-    public init(label: String, level: Logger.Level = .info, metadataProvider: Logger.MetadataProvider? = nil) {
+    /// A handler for the logger named `label`, writing events at `level` or more severe in `style`.
+    public init(
+        label: String, level: Logger.Level = .info, style: LogLineStyle = LogLineStyle(),
+        metadataProvider: Logger.MetadataProvider? = nil
+    ) {
         self.label = label
+        self.style = style
         self.logLevel = level
         self.metadataProvider = metadataProvider
     }
@@ -49,7 +55,7 @@ public struct StandardErrorLogHandler: LogHandler {
         if let own = event.metadata { merged.merge(own) { _, event in event } }
         if let error = event.error, merged["error"] == nil { merged["error"] = "\(error)" }
         let line = LogLineFormatter.line(
-            timestampMilliseconds: WallClock().nowMilliseconds(), level: event.level, label: label,
+            style: style, timestampMilliseconds: WallClock().nowMilliseconds(), level: event.level, label: label,
             message: event.message.description, metadata: merged)
         Self.write(line + "\n")
     }

@@ -9,7 +9,7 @@ import Glibc
 
 /// One child process with its stdout and stderr captured in files of a ``ScratchDirectory``.
 ///
-/// Its environment is the test process's without any `IPWATCHER_…` or systemd variable, plus `extraEnvironment`:
+/// Its environment is the test process's without any `IPWATCHER_…` or systemd variable (`JOURNAL_STREAM` too), plus `extraEnvironment`:
 /// the test process's own environment is never changed, and a developer's exported settings never leak into a
 /// test's daemon. A process still running when the value goes away is killed.
 public final class ChildProcess {
@@ -24,8 +24,12 @@ public final class ChildProcess {
     private let stderrPath: String
 
     /// Starts `executable` with `arguments`; its output goes to files in `scratch`.
+    ///
+    /// With `standardErrorIsJournal`, `JOURNAL_STREAM` names the stderr file's device and inode, as systemd sets
+    /// it for a service whose stderr is the journal.
     public init(
-        executable: String, arguments: [String], in scratch: ScratchDirectory, extraEnvironment: [String: String] = [:]
+        executable: String, arguments: [String], in scratch: ScratchDirectory, extraEnvironment: [String: String] = [:],
+        standardErrorIsJournal: Bool = false
     ) throws {
         self.arguments = arguments
         self.scratch = scratch
@@ -38,7 +42,15 @@ public final class ChildProcess {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment.filter { key, _ in
-            !key.hasPrefix("IPWATCHER_") && !["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"].contains(key)
+            !key.hasPrefix("IPWATCHER_")
+                && !["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "JOURNAL_STREAM"].contains(key)
+        }
+        if standardErrorIsJournal {
+            var status = stat()
+            guard stat(stderrPath, &status) == 0 else {
+                throw WaitTimedOut(description: "cannot stat \(stderrPath)")
+            }
+            environment["JOURNAL_STREAM"] = "\(status.st_dev):\(status.st_ino)"
         }
         environment.merge(extraEnvironment) { _, new in new }
         process.environment = environment

@@ -26,6 +26,9 @@ struct ConfigurationOptions: ParsableArguments {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (log.level).")
     var logLevel: String?
 
+    @Option(name: .customLong("log-format"), help: "text or json: one JSON object per line (log.format).")
+    var logFormat: String?
+
     /// The configuration file given with `--config`.
     var config: String? {
         get { connection.config }
@@ -55,6 +58,7 @@ struct ConfigurationOptions: ParsableArguments {
         result["detection.window"] = window
         if dryRun { result["detection.dry_run"] = "true" }
         result["log.level"] = logLevel
+        result["log.format"] = logFormat
         return result
     }
 

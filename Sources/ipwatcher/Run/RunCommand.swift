@@ -20,7 +20,7 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try await options.load()
-        LoggingSetup.bootstrap(level: configuration.log.level)
+        LoggingSetup.bootstrap(level: configuration.log.level, format: configuration.log.format)
         let logger = Logger(label: "ipwatcher")
         for warning in configuration.warnings(filePath: options.filePath) {
             logger.warning("\(warning)")
