@@ -21,6 +21,20 @@ public enum SlidingWindowEstimate {
         return Int(window.lengthMilliseconds.dividingFullWidth(product).quotient)
     }
 
+    /// A sliding rule's reading of a unit with `current` requests in window `index`, `previous` in the window
+    /// before and `next` in the window after: the worker's and the replay's one definition.
+    ///
+    /// The estimate in the unit's own window weighs the window before at `latest`, the unit's latest request
+    /// there. When `next` is above 0 the requests came late, into a window that had ended; they also weigh in the
+    /// window after, judged at `now`, and the reading is the larger of the two estimates.
+    public static func reading(
+        current: Int, previous: Int, next: Int, window: FixedWindow, index: Int64, latest: Int64, now: Int64
+    ) -> Int {
+        let own = count(current: current, previous: previous, window: window, index: index, now: latest)
+        guard next > 0 else { return own }
+        return max(own, count(current: next, previous: current, window: window, index: index + 1, now: now))
+    }
+
     /// The estimated count at `now` of a unit with `current` requests in window `index` and `previous` in the
     /// window before it.
     public static func count(current: Int, previous: Int, window: FixedWindow, index: Int64, now: Int64) -> Int {

@@ -161,19 +161,12 @@ public struct WindowCount: Sendable, Hashable {
     func reading(for rule: DetectionRule, now: Int64) -> WindowCount {
         guard rule.mode == .sliding, previous > 0 || next > 0 else { return self }
         let window = rule.fixedWindow
-        let index = group.windowIndex
-        let at = group.latestTime > 0 ? group.latestTime : now
-        let weighted = SlidingWindowEstimate.weightedPrevious(previous, window: window, index: index, now: at)
-        var before = before.addingReportingOverflow(weighted).partialValue
-        var after = after.addingReportingOverflow(weighted).partialValue
-        if next > 0 {
-            before = max(
-                before,
-                SlidingWindowEstimate.count(current: next, previous: self.before, window: window, index: index + 1, now: now))
-            after = max(
-                after,
-                SlidingWindowEstimate.count(current: next, previous: self.after, window: window, index: index + 1, now: now))
+        let latest = group.latestTime > 0 ? group.latestTime : now
+        func estimate(_ current: Int) -> Int {
+            SlidingWindowEstimate.reading(
+                current: current, previous: previous, next: next, window: window, index: group.windowIndex,
+                latest: latest, now: now)
         }
-        return WindowCount(group: group, before: before, after: after, previous: previous, next: next)
+        return WindowCount(group: group, before: estimate(before), after: estimate(after), previous: previous, next: next)
     }
 }

@@ -57,7 +57,7 @@ public enum LogLineFormatter {
     }
 
     /// ISO 8601 in UTC with milliseconds, as journald and log shippers read it.
-    static func timestamp(_ milliseconds: Int64) -> String {
+    public static func timestamp(_ milliseconds: Int64) -> String {
         var seconds = time_t(milliseconds.dividedRoundingDown(by: 1000))
         var parts = tm()
         gmtime_r(&seconds, &parts)
