@@ -54,13 +54,16 @@ let package = Package(
             dependencies: []
         ),
         // What the test targets share: redis-server and cluster fixtures with one CI rule, deadlines and pollers,
-        // the load gate and its traits, test certificates, free ports. Used by test targets only; not a product.
+        // the load gate and its traits, test certificates, free ports, the queries of the shipped alerts and
+        // dashboard. Used by test targets only; not a product.
         .target(
             name: "IPWatcherTestSupport",
             dependencies: [
                 "LocalRedis", "RESP", "RedisClient", "Detection", "IPWatcherWeb",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                // Reads deploy/prometheus's rules and their unit tests for the monitoring tests.
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         // Detection core: addresses, canonical units, queue entries, windows, rules, key names. Pure Swift.

@@ -18,11 +18,7 @@ struct DaemonMetricsTests {
         try await withRedisServer { server in
             try await withScratchDirectory { scratch in
                 try await DaemonMetricsTests.withMetricsDaemon(server, in: scratch) { daemon, port in
-                    try await withConnection(server.url) { redis in
-                        try await redis.push(hits("192.0.2.50", 20) + ["nonsense"])
-                        try await waitUntil("192.0.2.50 is blocked") { try await redis.isMember("192.0.2.50", of: "blocklist") }
-                    }
-                    // Blocked means written; the rejected entry was counted in the same batch.
+                    try await DaemonMetricsTests.blockAndReject("192.0.2.50", at: server)
                     let response = try await HTTPTestClient.send("/metrics", port: port)
                     #expect(response.headers["content-type"] == "text/plain; version=0.0.4; charset=utf-8")
                     let samples = PrometheusSamples(response.body)
@@ -33,6 +29,27 @@ struct DaemonMetricsTests {
 
                     try await daemon.stopExpectingSuccess()
                     #expect(daemon.standardError.contains("metrics server closed"))
+                }
+            }
+        }
+    }
+
+    @Test("ipwatcher_build_info names the version and commit ipwatcher --version prints")
+    func buildInfoMatchesVersion() async throws {
+        try await withRedisServer { server in
+            try await withScratchDirectory { scratch in
+                // `0.1.0 (commit 4bd0f10)` or `0.1.0 (unknown commit)`.
+                let printed = try await runIPWatcher(["--version"], in: scratch).stdout
+                let words = printed.split(whereSeparator: { $0 == " " || $0 == "(" || $0 == ")" || $0.isNewline })
+                let version = try #require(words.first.map(String.init), "\(printed)")
+                let commit = words.count == 3 && words[1] == "commit" ? String(words[2]) : "unknown"
+                try await DaemonMetricsTests.withMetricsDaemon(server, in: scratch) { _, port in
+                    let samples = PrometheusSamples(try await HTTPTestClient.send("/metrics", port: port).body)
+                    let series = samples.values.keys.filter { $0.hasPrefix("ipwatcher_build_info") }
+                    #expect(series == [#"ipwatcher_build_info{version="\#(version)",commit="\#(commit)"}"#], "\(printed)")
+                    #expect(series.first.flatMap { samples[$0] } == 1)
+                    #expect(version.hasPrefix("0."), "\(printed)")
+                    #expect(commit == "unknown" || (commit.count == 7 && commit.allSatisfy(\.isHexDigit)), "\(printed)")
                 }
             }
         }
@@ -102,6 +119,15 @@ struct DaemonMetricsTests {
             return try await body(daemon, port)
         }
     }
+    /// Pushes 20 hits from `address` (over the default threshold) and one entry that is not an address, and waits
+    /// until `address` is blocked. Blocked means written, and the rejected entry was counted in the same batch.
+    static func blockAndReject(_ address: String, at server: LocalRedisServer) async throws {
+        try await withConnection(server.url) { redis in
+            try await redis.push(hits(address, 20) + ["nonsense"])
+            try await waitUntil("\(address) is blocked") { try await redis.isMember(address, of: "blocklist") }
+        }
+    }
+
     /// The port from the daemon's `metrics on http://127.0.0.1:PORT/metrics` log line.
     static func loggedPort(of daemon: DaemonProcess) async throws -> Int {
         var port: Int?

@@ -69,6 +69,7 @@ struct WorkerMetricsTests {
             "ipwatcher_detection_mode": "gauge", "ipwatcher_rule_crossings_total": "counter",
             "ipwatcher_rule_blocks_total": "counter", "ipwatcher_rule_near_limit_total": "counter",
             "ipwatcher_rule_threshold": "gauge", "ipwatcher_rule_window_seconds": "gauge", "ipwatcher_rule_dry_run": "gauge",
+            "ipwatcher_build_info": "gauge",
         ]
         #expect(samples.types == families)
         #expect(samples.helped == Set(families.keys))
@@ -76,6 +77,16 @@ struct WorkerMetricsTests {
         for reason in EntryRejection.allCases {
             #expect(samples[#"ipwatcher_entries_rejected_total{reason="\#(reason.rawValue)"}"#] == 0, "\(reason)")
         }
+    }
+
+    @Test("build info is one series at 1 whose labels are the version and commit given, else unknown")
+    func buildInfo() {
+        let given = WorkerMetrics(queueKeys: ["ips"], build: BuildInfo(version: "1.2.3", commit: "4bd0f10"))
+        let samples = PrometheusSamples(given.exposition())
+        #expect(samples.values.keys.filter { $0.hasPrefix("ipwatcher_build_info") } == [#"ipwatcher_build_info{version="1.2.3",commit="4bd0f10"}"#], "\(samples)")
+        #expect(samples[#"ipwatcher_build_info{version="1.2.3",commit="4bd0f10"}"#] == 1)
+        let unknown = PrometheusSamples(WorkerMetrics(queueKeys: ["ips"]).exposition())
+        #expect(unknown[#"ipwatcher_build_info{version="unknown",commit="unknown"}"#] == 1, "\(unknown)")
     }
 
     @Test("batch histograms: sizes up to 100000 and durations from 0.1 ms to 10 s land in their buckets")

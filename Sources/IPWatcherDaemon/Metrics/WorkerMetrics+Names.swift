@@ -28,6 +28,7 @@ extension WorkerMetrics {
         static let ruleThreshold = "ipwatcher_rule_threshold"
         static let ruleWindow = "ipwatcher_rule_window_seconds"
         static let ruleDryRun = "ipwatcher_rule_dry_run"
+        static let buildInfo = "ipwatcher_build_info"
     }
 
     /// The `# HELP` text of each metric; README's *Metrics* section says the same at more length.
@@ -59,5 +60,6 @@ extension WorkerMetrics {
         Name.ruleThreshold: "Requests per window that make a bot, by rule in force.",
         Name.ruleWindow: "Window length in seconds, by rule in force.",
         Name.ruleDryRun: "1 while the rule is in dry run, by rule in force.",
+        Name.buildInfo: "Always 1; its labels say the release (version) and commit the worker was built from.",
     ]
 }

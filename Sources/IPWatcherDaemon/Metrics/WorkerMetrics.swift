@@ -66,6 +66,8 @@ public final class WorkerMetrics: Sendable {
     private let window: Gauge
     private let dryRun: Gauge
     private let mode: [DetectionRule.Mode: Gauge]
+    /// `ipwatcher_build_info{version,commit}`: set to 1 once, at creation.
+    private let buildInfo: Gauge
     /// What the counters were last brought up to, so each update adds only the growth since.
     private let applied = Mutex(Applied())
     /// Makes the per-rule instruments as rule names appear (a reload may add rules).
@@ -97,8 +99,9 @@ public final class WorkerMetrics: Sendable {
         .milliseconds(250), .milliseconds(500), .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10),
     ]
 
-    /// Creates the instruments, all at zero; `queueKeys` are the lists whose length is reported.
-    public init(queueKeys: [String]) {
+    /// Creates the instruments, all at zero but `ipwatcher_build_info`, which reads 1 with `build`'s labels;
+    /// `queueKeys` are the lists whose length is reported.
+    public init(queueKeys: [String], build: BuildInfo = .unknown) {
         var factory = PrometheusMetricsFactory(registry: registry)
         factory.valueHistogramBuckets[Name.batchSize] = Self.batchSizeBuckets
         factory.durationHistogramBuckets[Name.batchDuration] = Self.batchDurationBuckets
@@ -138,6 +141,8 @@ public final class WorkerMetrics: Sendable {
         dryRun = gauge(Name.dryRun)
         mode = Dictionary(
             uniqueKeysWithValues: DetectionRule.Mode.allCases.map { ($0, gauge(Name.mode, [("mode", $0.rawValue)])) })
+        buildInfo = gauge(Name.buildInfo, [("version", build.version), ("commit", build.commit)])
+        buildInfo.record(1)
         self.factory = factory
     }
 

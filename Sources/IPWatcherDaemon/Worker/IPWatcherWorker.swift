@@ -34,11 +34,12 @@ public struct IPWatcherWorker: Sendable {
     /// Creates a worker.
     ///
     /// `reload` reads the configuration again on `SIGHUP`; nil ignores the signal. `shutdownSignals` start a
-    /// graceful shutdown; pass none when the caller manages shutdown through task cancellation.
+    /// graceful shutdown; pass none when the caller manages shutdown through task cancellation. `build` is what
+    /// `ipwatcher_build_info` reports.
     public init(
         endpoint: RedisEndpoint, clusterSeeds: [RedisEndpoint]? = nil, settings: WorkerSettings, redisConfiguration: RedisConnectionConfiguration,
         logger: Logger, notifier: SystemdNotifier = SystemdNotifier(), workerTag: String,
-        shutdownSignals: [UnixSignal] = [.sigterm, .sigint],
+        shutdownSignals: [UnixSignal] = [.sigterm, .sigint], build: BuildInfo = .unknown,
         reload: (@Sendable () async throws -> DetectionSettings)? = nil
     ) {
         self.endpoint = endpoint
@@ -48,7 +49,7 @@ public struct IPWatcherWorker: Sendable {
         if let clusterSeeds, !clusterSeeds.isEmpty { settings.clusterKeys = true }
         self.settings = settings
         self.live = LiveDetectionSettings(settings.detection)
-        let metrics = settings.metricsListen.map { _ in WorkerMetrics(queueKeys: settings.shards.keys) }
+        let metrics = settings.metricsListen.map { _ in WorkerMetrics(queueKeys: settings.shards.keys, build: build) }
         self.metrics = metrics
         self.statistics = WorkerStatistics(metrics: metrics)
         self.redisConfiguration = redisConfiguration

@@ -45,7 +45,7 @@ struct RunCommand: AsyncParsableCommand {
         let worker = IPWatcherWorker(
             endpoint: endpoint, clusterSeeds: clusterSeeds, settings: configuration.workerSettings,
             redisConfiguration: configuration.redisConnectionConfiguration, logger: logger,
-            workerTag: WorkerIdentity.tag
+            workerTag: WorkerIdentity.tag, build: BuildInfo(version: Version.number, commit: Version.commit)
         ) {
             try await options.load().workerSettings.detection
         }
