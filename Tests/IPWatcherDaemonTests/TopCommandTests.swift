@@ -1,3 +1,4 @@
+import Detection
 import Foundation
 import IPWatcherTestSupport
 import Testing
@@ -43,6 +44,41 @@ struct TopCommandTests {
 
             let blocks = try #require(lines.firstIndex { $0.hasPrefix("latest blocks") }, "\(output)")
             #expect(lines[blocks + 2].hasSuffix("198.51.100.21  hourly"), "\(output)")
+        }
+    }
+
+    @Test("counters in bucket hashes and a sliding rule: the units are found in the hashes, counted as the worker weighs them")
+    func bucketsAndSliding() async throws {
+        let configuration = """
+            queue:
+              block_timeout: 0.1
+            detection:
+              counters: buckets
+              buckets: 64
+              mode: sliding
+              threshold: 50
+              window: 86400
+            """
+        try await withTopWorker(configuration: configuration) { fixture in
+            try await fixture.redis.push(hits("198.51.100.50", 7) + hits("2001:db8:5::1", 3))
+            let window = nowMilliseconds() / 86_400_000
+            /// The unit's count in today's bucket hash.
+            func count(_ unit: String) async throws -> String? {
+                let key = KeySchema().bucketKey(
+                    windowSeconds: 86400, windowIndex: window, bucket: CounterLayout.bucket(ofName: unit, count: 64))
+                return try await fixture.redis.send("HGET", key, unit).string
+            }
+            try await waitUntil("both units are counted") {
+                let first = try await count("198.51.100.50")
+                let second = try await count("2001:db8:5::/64")
+                return first == "7" && second == "3"
+            }
+            let output = try await Self.top(fixture.topArguments + ["--once"], in: fixture)
+            let lines = output.split(separator: "\n").map(String.init)
+            let rule = try #require(lines.firstIndex { $0.hasPrefix("rule default") }, "\(output)")
+            #expect(lines[rule] == "rule default: 50 per 86400 s, sliding: 2 units counting", "\(output)")
+            #expect(lines[rule + 2] == "  198.51.100.50            7       50   14%", "\(output)")
+            #expect(lines[rule + 3] == "  2001:db8:5::/64          3       50    6%", "\(output)")
         }
     }
 

@@ -45,17 +45,18 @@ struct TopWorkerFixture {
     }
 }
 
-/// Starts a private redis-server and the worker with ``TopWorkerFixture/configuration`` (metrics on a free port),
+/// Starts a private redis-server and the worker with `configuration` (metrics on a free port),
 /// waits until it serves metrics, and runs `body`; stops everything afterwards. Waits out the last two minutes of
 /// a UTC day first, so the daily rule's counts do not vanish under the test.
 func withTopWorker<Result: Sendable>(
+    configuration: String = TopWorkerFixture.configuration,
     _ body: @escaping @Sendable (TopWorkerFixture) async throws -> Result
 ) async throws -> Result {
     let untilMidnight = 86_400_000 - nowMilliseconds() % 86_400_000
     if untilMidnight < 120_000 { try await Task.sleep(for: .milliseconds(untilMidnight + 100)) }
     return try await withRedisServer { server in
         try await withScratchDirectory { scratch in
-            let config = try scratch.write(TopWorkerFixture.configuration, to: "ipwatcher.yaml")
+            let config = try scratch.write(configuration, to: "ipwatcher.yaml")
             return try await withDaemon(["run", "--config", config, "--redis-url", server.url], in: scratch) { daemon in
                 let port = try await DaemonMetricsTests.loggedPort(of: daemon)
                 return try await withConnection(server.url) { redis in
