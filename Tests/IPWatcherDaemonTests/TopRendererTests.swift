@@ -67,6 +67,14 @@ struct TopRendererTests {
         #expect(lines.contains("  00:00:00 (2h)    192.0.2.1    hand"))
     }
 
+    @Test("a count set by hand far past the threshold shows a percent instead of trapping")
+    func hugeCount() {
+        var snapshot = Self.busy
+        snapshot.rules[0].nearest = [.init(unit: "198.51.100.9", count: .max)]
+        let lines = TopRenderer().lines(snapshot)
+        #expect(lines.contains { $0.hasPrefix("  198.51.100.9") && $0.hasSuffix("1000000000000000%") }, "\(lines)")
+    }
+
     @Test("every line is cut to the width with an ellipsis")
     func cutToWidth() {
         let lines = TopRenderer(width: 30).lines(Self.busy, hint: "q quits")

@@ -82,7 +82,8 @@ public struct RuleCountReader: Sendable {
         case .rolling:
             let rollingKeys = names.map { keys.rollingKey(unitName: $0, windowSeconds: rule.windowSeconds) }
             let events = try await Self.rollingEvents(
-                keys: rollingKeys, types: replies.map { $0.string ?? "" }, from: now - window.lengthMilliseconds, on: client)
+                keys: rollingKeys, types: replies.map { $0.string ?? "" }, from: now - window.lengthMilliseconds,
+                on: client)
             counts = events.map { ($0.count, $0.oldest.map { $0 + window.lengthMilliseconds }) }
         }
         return counts.map { count, resetsAt in
@@ -98,7 +99,8 @@ public struct RuleCountReader: Sendable {
     ) {
         switch detection.counters {
         case .keys:
-            encoder.encode("GET", keys.fixedCounterKey(unitName: name, windowSeconds: rule.windowSeconds, windowIndex: index))
+            encoder.encode(
+                "GET", keys.fixedCounterKey(unitName: name, windowSeconds: rule.windowSeconds, windowIndex: index))
         case .buckets(let count):
             let bucket = CounterLayout.bucket(ofName: name, count: count)
             encoder.encode(

@@ -105,7 +105,8 @@ public struct TopCollector: Sendable {
     /// The rates from the scrapes kept, or why there are none.
     private func fillRates(into snapshot: inout TopSnapshot, scraped: Bool) {
         guard let scraper else {
-            snapshot.entriesPerSecond = TopSnapshot.Figure(nil, source: "no metrics endpoint (metrics.listen off)")
+            snapshot.entriesPerSecond = TopSnapshot.Figure(
+                nil, source: "no metrics endpoint (metrics.listen or --metrics off)")
             snapshot.blocksPerMinute = snapshot.entriesPerSecond
             return
         }
@@ -122,10 +123,12 @@ public struct TopCollector: Sendable {
         }
         let previous = readings[readings.count - 2]
         snapshot.entriesPerSecond = TopSnapshot.Figure(
-            latest.entriesPerSecond(since: previous), source: "\(source), over the last \(Self.span(latest.at - previous.at))")
+            latest.entriesPerSecond(since: previous),
+            source: "\(source), over the last \(Self.span(latest.at - previous.at))")
         let oldest = readings[0]
         snapshot.blocksPerMinute = TopSnapshot.Figure(
-            latest.blocksPerMinute(since: oldest), source: "\(source), over the last \(Self.span(latest.at - oldest.at))")
+            latest.blocksPerMinute(since: oldest),
+            source: "\(source), over the last \(Self.span(latest.at - oldest.at))")
     }
 
     /// `1.0 s`, `59.8 s`.

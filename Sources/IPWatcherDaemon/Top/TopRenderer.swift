@@ -104,7 +104,8 @@ public struct TopRenderer: Sendable {
         let heading = "  " + Self.padded("unit", unitWidth) + "  " + Self.padded("count", 9, right: true)
             + Self.padded("of", 9, right: true) + Self.padded("%", 6, right: true)
         let rows = view.nearest.map { unit in
-            let percent = rule.threshold > 0 ? unit.count.multipliedReportingOverflow(by: 100).partialValue / rule.threshold : 0
+            // Clamped: a counter set by hand may hold any number, and Int(_:) traps past Int.max.
+            let percent = rule.threshold > 0 ? Int(min(Double(unit.count) * 100 / Double(rule.threshold), 1e15)) : 0
             return "  " + Self.padded(unit.unit, unitWidth) + "  " + Self.padded(Self.grouped(unit.count), 9, right: true)
                 + Self.padded(Self.grouped(rule.threshold), 9, right: true) + Self.padded("\(percent)%", 6, right: true)
         }

@@ -25,7 +25,8 @@ struct TopCommand: AsyncParsableCommand {
     @Option(help: "Seconds between redraws, 0.2 to 3600.")
     var interval: Double = 1
 
-    @Option(help: "The worker's metrics endpoint, host:port or http://host:port/metrics; \"off\" reads none (default: metrics.listen).")
+    @Option(
+        help: "The worker's metrics endpoint, host:port or http://host:port/metrics; \"off\" reads none (default: metrics.listen).")
     var metrics: String?
 
     @Option(help: "Units listed per rule, 1 to 1000.")
