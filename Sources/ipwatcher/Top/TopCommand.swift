@@ -96,7 +96,7 @@ struct TopCommand: AsyncParsableCommand {
         do {
             connection = try await connect()
         } catch {
-            throw Self.failure("cannot reach Redis: \(error)")
+            throw Self.failure("\(error)")
         }
         do {
             let snapshot = try await collector.collect(on: connection, now: WallClock().nowMilliseconds())
