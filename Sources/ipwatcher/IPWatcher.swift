@@ -8,7 +8,7 @@ struct IPWatcher: AsyncParsableCommand {
         commandName: "ipwatcher",
         abstract: "Counts client addresses from a Redis queue and blocklists the ones that flood.",
         version: Version.text,
-        subcommands: [RunCommand.self, CheckConfigCommand.self, BlocklistCommand.self, RedisCommand.self, BenchCommand.self, FeedCommand.self, DemoCommand.self, ReplayCommand.self]
+        subcommands: [RunCommand.self, CheckConfigCommand.self, BlocklistCommand.self, TopCommand.self, RedisCommand.self, BenchCommand.self, FeedCommand.self, DemoCommand.self, ReplayCommand.self]
     )
 
     /// Parses a copy of the arguments taken before any password in them is blanked from the process's command

@@ -1,5 +1,4 @@
 import Foundation
-import IPWatcherTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -10,12 +9,13 @@ import Musl
 import Darwin
 #endif
 
-/// The system tools these tests drive, looked up on `PATH`; a missing one fails the test under CI
-/// (``TestEnvironment/isCI``), since CI installs it (`scripts/setup`), and skips it with a warning elsewhere.
-enum ExternalTools {
+/// The system tools tests drive (systemd-analyze, shellcheck, tmux, …), looked up on `PATH`; a missing one fails
+/// the test under CI (``TestEnvironment/isCI``), since CI installs it (`scripts/setup`), and skips it with a
+/// warning elsewhere.
+public enum ExternalTools {
     /// The full path of `name` found on `PATH` (plus the sbin directories, where some distributions put tools),
     /// or nil.
-    static func path(_ name: String) -> String? {
+    public static func path(_ name: String) -> String? {
         let searchPath = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
         let directories = searchPath.split(separator: ":").map(String.init) + ["/usr/sbin", "/sbin", "/usr/local/sbin"]
         for directory in directories where !directory.isEmpty {
@@ -27,8 +27,8 @@ enum ExternalTools {
 
     /// The path of `name`, failing the test (and so ending it) when it is missing; the trait ``requires(_:package:)``
     /// has already skipped the test when that is allowed.
-    static func require(_ name: String, package: String, sourceLocation: SourceLocation = #_sourceLocation) throws
-        -> String
+    public static func require(_ name: String, package: String, sourceLocation: SourceLocation = #_sourceLocation)
+        throws -> String
     {
         try #require(
             path(name), "\(name) is not installed; CI installs it with the \(package) package (scripts/setup)",
@@ -36,31 +36,18 @@ enum ExternalTools {
     }
 
     /// Whether this process runs as root.
-    static var runningAsRoot: Bool { geteuid() == 0 }
-
+    public static var runningAsRoot: Bool { geteuid() == 0 }
 }
 
 extension Trait where Self == ConditionTrait {
     /// Runs the test when `tool` is installed; otherwise skips it with a loud warning, except under CI, where the
     /// test runs and fails (see ``ExternalTools/require(_:package:sourceLocation:)``).
-    static func requires(_ tool: String, package: String) -> Self {
+    public static func requires(_ tool: String, package: String) -> Self {
         .enabled("\(tool) (Debian package \(package)) is not installed") {
             if ExternalTools.path(tool) != nil || TestEnvironment.isCI { return true }
             TestEnvironment.warn(
-                "\(tool) is not installed, so a deployment test is SKIPPED. Install the \(package) package "
+                "\(tool) is not installed, so a test is SKIPPED. Install the \(package) package "
                     + "(scripts/setup does) to run it; under CI this is a failure.")
-            return false
-        }
-    }
-
-    /// Runs the test when the `ipwatcher` executable was built beside the tests; otherwise skips it with a loud
-    /// warning, except under CI, where the test runs and fails.
-    static var requiresBuiltExecutable: Self {
-        .enabled("the ipwatcher executable was not built") {
-            if RepositoryLayout.builtExecutable() != nil || TestEnvironment.isCI { return true }
-            TestEnvironment.warn(
-                "no built ipwatcher executable beside the tests, so a deployment test is SKIPPED. "
-                    + "Run `swift build --product ipwatcher` first; under CI this is a failure.")
             return false
         }
     }
