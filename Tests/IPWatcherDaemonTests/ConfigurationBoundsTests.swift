@@ -65,7 +65,7 @@ struct ConfigurationBoundsTests {
             "detection.allowlist", "detection.dry_run", "detection.key_prefix", "detection.counters", "blocklist.key",
             // Rules carry their numbers inside text; near_limit is a fraction. Both have tests of their own.
             "detection.rules", "detection.near_limit", "blocklist.escalation.factor", "blocklist.escalation.jitter",
-            "blocklist.events_channel", "blocklist.ranges.key", "log.level", "metrics.listen", "redis.scripts",
+            "blocklist.events_channel", "blocklist.ranges.key", "log.level", "log.format", "metrics.listen", "redis.scripts",
         ]
         let numeric = Set(IPWatcherConfiguration.keyNames).subtracting(nonNumeric)
         #expect(numeric == Set(Self.numericKeys.map(\.name)))

@@ -34,9 +34,11 @@ struct ReplayCommandTests {
             let config = try scratch.write(
                 "queue:\n  pop: \(pop)\ndetection:\n  mode: \(mode)\n  threshold: 15\n  window: 60\n", to: "ipwatcher.yaml")
             let settings = try await WorkerSettings.forTests(configurationFile: config)
-            let events = traffic(rule: settings.detection.rules[0], seed: 11)
-            let log = try scratch.write(events.map(\.entry).joined(separator: "\n") + "\n", to: "traffic.log")
-            let live = try await withWorker(settings) { run in
+            let rule = settings.detection.rules[0]
+            // The traffic is made inside the worker's body: the load gate may hold the worker back for minutes
+            // before it, and times taken earlier would then be stale to the worker.
+            let (live, events) = try await withWorker(settings) { run in
+                let events = traffic(rule: rule, seed: 11)
                 for start in stride(from: 0, to: events.count, by: 500) {
                     try await run.redis.push(events[start..<min(start + 500, events.count)].map(\.entry))
                 }
@@ -47,8 +49,9 @@ struct ReplayCommandTests {
                     let details = try await run.redis.send("HGET", settings.banInfoKey, unit).string ?? ""
                     pairs.insert("\(unit) \(BanInfoRule.name(in: details))")
                 }
-                return pairs
+                return (pairs, events)
             }
+            let log = try scratch.write(events.map(\.entry).joined(separator: "\n") + "\n", to: "traffic.log")
             let (replayed, object) = try await replay(["--config", config, log], in: scratch)
             #expect(live.count > 10, "the traffic must make blocks for the comparison to mean anything")
             #expect(replayed == live, "only replayed: \(replayed.subtracting(live)); only live: \(live.subtracting(replayed))")
