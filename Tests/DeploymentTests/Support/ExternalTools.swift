@@ -53,6 +53,16 @@ extension Trait where Self == ConditionTrait {
         }
     }
 
+    /// Runs the test as root only (dpkg installs nothing otherwise, even into a directory of the test's); elsewhere
+    /// skips it with a loud warning, except under CI (which runs as root), where the test runs and fails.
+    static var requiresRoot: Self {
+        .enabled("not running as root") {
+            if ExternalTools.runningAsRoot || TestEnvironment.isCI { return true }
+            TestEnvironment.warn("not running as root, so a deployment test that installs a package is SKIPPED.")
+            return false
+        }
+    }
+
     /// Runs the test when the `ipwatcher` executable was built beside the tests; otherwise skips it with a loud
     /// warning, except under CI, where the test runs and fails.
     static var requiresBuiltExecutable: Self {
