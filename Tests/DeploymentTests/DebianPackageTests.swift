@@ -42,7 +42,8 @@ struct DebianPackageTests {
         return result.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    @Test(.requiresPackageBuild) func controlFieldsCarryTheVersionTheArchitectureDebiansLibrariesAndTheConffile() async throws {
+    @Test(.requiresPackageBuild)
+    func controlFieldsCarryTheVersionTheArchitectureDebiansLibrariesAndTheConffile() async throws {
         let package = try await DebianPackageBuild.shared.package()
         let version = try Self.upstreamVersion() + "-1"
         let architecture = try Subprocess.run("/usr/bin/dpkg", ["--print-architecture"]).standardOutput
@@ -81,7 +82,9 @@ struct DebianPackageTests {
     /// unit says (systemd-analyze verify finds them there); removal keeps only the configuration and the unit's
     /// enablement state, and purge leaves the root's files as they were before (the user stays, as Debian keeps
     /// system users).
-    @Test(.requiresPackageBuild, .requiresRoot, .requires("systemd-analyze", package: "systemd"), .requires("useradd", package: "passwd"))
+    @Test(
+        .requiresPackageBuild, .requiresRoot, .requires("systemd-analyze", package: "systemd"),
+        .requires("useradd", package: "passwd"))
     func installPutsFilesUserAndUnitWhereTheUnitSaysAndPurgeLeavesNothing() async throws {
         let package = try await DebianPackageBuild.shared.package()
         let dpkg = try ExternalTools.require("dpkg", package: "dpkg")
@@ -98,7 +101,8 @@ struct DebianPackageTests {
             #expect(actual == mode, "\(path) has mode \(String(actual, radix: 8)), expected \(String(mode, radix: 8))")
             #expect((attributes[.ownerAccountID] as? NSNumber)?.intValue == 0, "\(path) is not root's")
         }
-        #expect(try Data(contentsOf: root.file(Self.configPath)) == Data(contentsOf: RepositoryLayout.sampleConfiguration))
+        #expect(
+            try Data(contentsOf: root.file(Self.configPath)) == Data(contentsOf: RepositoryLayout.sampleConfiguration))
         #expect(try root.text("/var/lib/dpkg/status").contains("Conffiles:\n \(Self.configPath) "))
 
         let user = try #require(
@@ -121,7 +125,8 @@ struct DebianPackageTests {
         // would be "Command /usr/bin/ipwatcher is not executable".
         let analyze = try ExternalTools.require("systemd-analyze", package: "systemd")
         let verify = try Subprocess.run(
-            analyze, ["verify", "--root=\(root.url.path)", "ipwatcher.service"], environment: Subprocess.cleanEnvironment())
+            analyze, ["verify", "--root=\(root.url.path)", "ipwatcher.service"],
+            environment: Subprocess.cleanEnvironment())
         #expect(verify.succeeded && verify.combinedOutput.isEmpty, "systemd-analyze verify:\n\(verify.combinedOutput)")
 
         let remove = try root.dpkg(dpkg, ["--remove", "ipwatcher"])
@@ -138,7 +143,9 @@ struct DebianPackageTests {
         let purge = try root.dpkg(dpkg, ["--purge", "ipwatcher"])
         try #require(purge.succeeded, "dpkg --purge:\n\(purge.combinedOutput)")
         let after = try root.paths()
-        #expect(after == before, "purge left \(after.subtracting(before).sorted()), removed \(before.subtracting(after).sorted())")
+        #expect(
+            after == before,
+            "purge left \(after.subtracting(before).sorted()), removed \(before.subtracting(after).sorted())")
         #expect(!(try root.text("/var/lib/dpkg/status").contains("Package: ipwatcher")))
         #expect(try root.text("/etc/passwd").contains("\nipwatcher:"), "the system user is kept on purge")
     }

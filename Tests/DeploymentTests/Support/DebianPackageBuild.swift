@@ -22,7 +22,8 @@ actor DebianPackageBuild {
     }
 
     /// Where the package is built.
-    static let outputDirectory = RepositoryLayout.root.appending(path: ".build/deploy-tests", directoryHint: .isDirectory)
+    static let outputDirectory = RepositoryLayout.root.appending(
+        path: ".build/deploy-tests", directoryHint: .isDirectory)
 
     private static func build() throws -> URL {
         let binary = try RepositoryLayout.requireBuiltExecutable()
@@ -53,14 +54,17 @@ extension Trait where Self == ConditionTrait {
     /// it with a loud warning, except under CI, where the test runs and fails.
     static var requiresPackageBuild: Self {
         .enabled("scripts/package-deb cannot run here") {
-            let tools = [("dpkg-deb", "dpkg"), ("dpkg-shlibdeps", "dpkg-dev"), ("patchelf", "patchelf"), ("strip", "binutils")]
+            let tools = [
+                ("dpkg-deb", "dpkg"), ("dpkg-shlibdeps", "dpkg-dev"), ("patchelf", "patchelf"), ("strip", "binutils"),
+            ]
             let missing = tools.filter { ExternalTools.path($0.0) == nil }.map { "\($0.0) (Debian package \($0.1))" }
             let built = RepositoryLayout.builtExecutable() != nil
             if (missing.isEmpty && built) || TestEnvironment.isCI { return true }
             TestEnvironment.warn(
                 "a Debian package test is SKIPPED: "
                     + (built ? "" : "no built ipwatcher executable (swift build --product ipwatcher); ")
-                    + (missing.isEmpty ? "" : "missing \(missing.joined(separator: ", ")) (scripts/setup installs them)")
+                    + (missing.isEmpty
+                        ? "" : "missing \(missing.joined(separator: ", ")) (scripts/setup installs them)")
                     + "; under CI this is a failure.")
             return false
         }
