@@ -51,4 +51,14 @@ extension Trait where Self == ConditionTrait {
             return false
         }
     }
+
+    /// Runs the test as root only (dpkg installs nothing otherwise, even into a directory of the test's); elsewhere
+    /// skips it with a loud warning, except under CI (which runs as root), where the test runs and fails.
+    public static var requiresRoot: Self {
+        .enabled("not running as root") {
+            if ExternalTools.runningAsRoot || TestEnvironment.isCI { return true }
+            TestEnvironment.warn("not running as root, so a deployment test that installs a package is SKIPPED.")
+            return false
+        }
+    }
 }

@@ -31,6 +31,12 @@ enum RepositoryLayout {
     /// `deploy/uninstall.sh`.
     static let uninstallScript = deploy.appending(path: "uninstall.sh")
 
+    /// `scripts/package-deb`, which builds the Debian package.
+    static let packageScript = root.appending(path: "scripts/package-deb")
+
+    /// `deploy/debian/`: the package's maintainer scripts, control template, changelog and copyright.
+    static let debianDirectory = root.appending(path: "deploy/debian", directoryHint: .isDirectory)
+
     /// `config/ipwatcher.yaml`, the sample configuration the installer ships.
     static let sampleConfiguration = root.appending(path: "config/ipwatcher.yaml")
 
