@@ -4,7 +4,7 @@ import LocalRedis
 import Testing
 
 /// `ipwatcher run` against a Redis that refuses its credentials exits 78 at once instead of retrying forever.
-@Suite("ipwatcher run: refused credentials", .needsRedisServer, .timeLimit(.minutes(3)), .measuresTime)
+@Suite("ipwatcher run: refused credentials", .needsRedisServer, .timeLimit(.minutes(10)), .measuresTime)
 struct DaemonAuthenticationExitTests {
     static var passwordOptions: LocalRedisServerOptions {
         var options = LocalRedisServerOptions()

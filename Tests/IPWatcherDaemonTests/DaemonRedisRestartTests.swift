@@ -13,7 +13,7 @@ import Glibc
 /// seconds of Redis answering again, and loses nothing (the traffic and checks of ``DaemonCrashRecoveryTests``).
 ///
 /// A suite of its own because it asserts how soon the worker resumes: `.measuresTime` keeps loading tests away.
-@Suite("ipwatcher run: Redis restarts", .needsRedisServer, .timeLimit(.minutes(3)), .measuresTime)
+@Suite("ipwatcher run: Redis restarts", .needsRedisServer, .timeLimit(.minutes(10)), .measuresTime)
 struct DaemonRedisRestartTests {
     @Test("Redis killed and restarted mid-stream: the worker says so in STATUS=, resumes, and loses nothing")
     func redisRestartLosesNothing() async throws {

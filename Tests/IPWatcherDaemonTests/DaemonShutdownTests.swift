@@ -9,7 +9,7 @@ import Glibc
 #endif
 
 /// `ipwatcher run` stops on SIGTERM: `STOPPING=1` at once, exit status 0 within 2 s.
-@Suite("ipwatcher run: shutdown on SIGTERM", .needsRedisServer, .timeLimit(.minutes(3)), .measuresTime)
+@Suite("ipwatcher run: shutdown on SIGTERM", .needsRedisServer, .timeLimit(.minutes(10)), .measuresTime)
 struct DaemonShutdownTests {
     /// The shipped defaults (among them a blocking pop of 1 s), with the daemon's log on stderr.
     static let configuration = """

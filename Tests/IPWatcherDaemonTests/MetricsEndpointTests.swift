@@ -7,7 +7,7 @@ import RedisClient
 import Testing
 
 /// `/metrics` and `/healthz` of an in-process worker against a private redis-server, scraped over HTTP.
-@Suite("Metrics: the endpoint of a running worker", .needsRedisServer, .timeLimit(.minutes(3)), .measuresTime)
+@Suite("Metrics: the endpoint of a running worker", .needsRedisServer, .timeLimit(.minutes(10)), .measuresTime)
 struct MetricsEndpointTests {
     /// Test settings with metrics on any free loopback port.
     static var settings: WorkerSettings {

@@ -6,7 +6,7 @@ import Testing
 /// The limits of the metrics server, in process with small settings so each takes a few seconds:
 /// a silent or trickling request is cut at the request deadline, an idle keep-alive at the idle one, an
 /// oversized request is refused, and at the connection cap the oldest waiting connection makes room.
-@Suite("Metrics: connection limits of the endpoint", .timeLimit(.minutes(3)), .measuresTime)
+@Suite("Metrics: connection limits of the endpoint", .timeLimit(.minutes(10)), .measuresTime)
 struct MetricsServerLimitsTests {
     /// Limits short enough to watch: 1 s per request, 2.5 s idle, 1 KiB, 4 connections, 20 ms grace. Not
     /// shorter: in a full test run the client's event loops can lag by hundreds of milliseconds, and a client

@@ -6,7 +6,7 @@ import Testing
 
 /// Bans last `ban_seconds` (expiry kept in `ipwatcher:bans`) and are lifted within a second after they end;
 /// `ban_seconds: 0` bans for good.
-@Suite("Worker: ban expiry", .needsRedisServer, .timeLimit(.minutes(3)), .measuresTime)
+@Suite("Worker: ban expiry", .needsRedisServer, .timeLimit(.minutes(10)), .measuresTime)
 struct WorkerBanExpiryTests {
     @Test("a two-second ban is lifted from the set and the expiry index within a second after it ends")
     func shortBanIsLifted() async throws {

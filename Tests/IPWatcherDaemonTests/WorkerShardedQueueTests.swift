@@ -8,7 +8,7 @@ import Testing
 @testable import IPWatcherDaemon
 
 /// A sharded queue on one redis-server, with either delivery: every shard is drained, counts are exact.
-@Suite("Worker: a sharded queue on one server", .needsRedisServer, .timeLimit(.minutes(3)), .measuresTime)
+@Suite("Worker: a sharded queue on one server", .needsRedisServer, .timeLimit(.minutes(10)), .measuresTime)
 struct WorkerShardedQueueTests {
     static let shards = QueueShards(baseKey: "ips", count: 4)
 

@@ -8,7 +8,7 @@ import Testing
 
 /// The web tier's recorder against a real redis-server: what lands in the queue, per shard, and what happens
 /// while Redis is away.
-@Suite("AddressRecorder against a real redis-server", .needsRedisServer, .timeLimit(.minutes(3)), .measuresTime)
+@Suite("AddressRecorder against a real redis-server", .needsRedisServer, .timeLimit(.minutes(10)), .measuresTime)
 struct AddressRecorderTests {
     /// Runs `body` with a recorder pushing to `server` through a running router, and a connection to read back.
     static func withRecorder(

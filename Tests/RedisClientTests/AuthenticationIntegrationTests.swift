@@ -5,7 +5,7 @@ import RESP
 import RedisClient
 import Testing
 
-@Suite("Authentication against a real redis-server", .serialized, .needsRedisServer, .timeLimit(.minutes(3)), .measuresTime)
+@Suite("Authentication against a real redis-server", .serialized, .needsRedisServer, .timeLimit(.minutes(10)), .measuresTime)
 struct AuthenticationIntegrationTests {
     static let password = "s3cret"
 

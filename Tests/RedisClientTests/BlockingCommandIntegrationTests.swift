@@ -3,7 +3,7 @@ import RESP
 import RedisClient
 import Testing
 
-@Suite("Blocking commands against a real redis-server", .serialized, .needsRedisServer, .timeLimit(.minutes(3)), .measuresTime)
+@Suite("Blocking commands against a real redis-server", .serialized, .needsRedisServer, .timeLimit(.minutes(10)), .measuresTime)
 struct BlockingCommandIntegrationTests {
     @Test("BLPOP on an empty list returns null after its block time, not an error and not a hang")
     func blpopOnEmptyListReturnsNullAfterBlockTime() async throws {

@@ -4,7 +4,7 @@ import RESP
 import RedisClient
 import Testing
 
-@Suite("Server failures and reconnects", .serialized, .needsRedisServer, .timeLimit(.minutes(3)), .measuresTime)
+@Suite("Server failures and reconnects", .serialized, .needsRedisServer, .timeLimit(.minutes(10)), .measuresTime)
 struct ConnectionFailureIntegrationTests {
     @Test("RedisServerClient reconnects after the server is killed and restarted, passing through backingOff")
     func clientReconnectsAfterRestart() async throws {

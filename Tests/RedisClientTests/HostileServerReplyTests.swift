@@ -8,7 +8,7 @@ import Testing
 /// fails with a protocol violation, the client closes that connection, and a reconnecting ``RedisServerClient`` carries on
 /// on a new connection. The parser's limits themselves are pinned byte by byte in RESPTests/ParserLimitsTests and
 /// the handler's reaction in RedisChannelHandlerTests; this runs the whole client over real sockets.
-@Suite("Hostile replies from a fake server", .timeLimit(.minutes(3)), .measuresTime)
+@Suite("Hostile replies from a fake server", .timeLimit(.minutes(10)), .measuresTime)
 struct HostileServerReplyTests {
     /// One reply no real Redis sends, and the parser error it must cause.
     struct HostileReply: Sendable, CustomTestStringConvertible {

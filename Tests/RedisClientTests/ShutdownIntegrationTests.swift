@@ -24,7 +24,7 @@ final class FirstWriteSignal: ChannelOutboundHandler {
     }
 }
 
-@Suite("Shutdown of clients and connections", .serialized, .needsRedisServer, .timeLimit(.minutes(3)), .measuresTime)
+@Suite("Shutdown of clients and connections", .serialized, .needsRedisServer, .timeLimit(.minutes(10)), .measuresTime)
 struct ShutdownIntegrationTests {
     @Test("withClient returns the body's result; afterwards the client is shut down and sends fail with shutdown")
     func withClientEndsInShutdownState() async throws {

@@ -5,7 +5,7 @@ import RESP
 import RedisClient
 import Testing
 
-@Suite("TLS against a real redis-server", .serialized, .needsRedisServer, .timeLimit(.minutes(3)), .measuresTime)
+@Suite("TLS against a real redis-server", .serialized, .needsRedisServer, .timeLimit(.minutes(10)), .measuresTime)
 struct TLSIntegrationTests {
     /// Generates a throwaway CA in a fresh temporary directory, starts a server with a TLS port using it, runs
     /// `body`, and removes the directory afterwards.

@@ -6,7 +6,7 @@ import Synchronization
 import Testing
 import Traffic
 
-@Suite("feed: sends exactly what it says", .needsRedisServer, .timeLimit(.minutes(3)), .measuresTime)
+@Suite("feed: sends exactly what it says", .needsRedisServer, .timeLimit(.minutes(10)), .measuresTime)
 struct FeedIntegrationTests {
     static let rule = DetectionRule(mode: .fixed, threshold: 15, windowSeconds: 60)
 

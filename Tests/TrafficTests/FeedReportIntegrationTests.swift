@@ -9,7 +9,7 @@ import SystemdNotify
 import Testing
 import Traffic
 
-@Suite("feed --report against the real worker, in-process", .needsRedisServer, .timeLimit(.minutes(3)), .measuresTime)
+@Suite("feed --report against the real worker, in-process", .needsRedisServer, .timeLimit(.minutes(10)), .measuresTime)
 struct FeedReportIntegrationTests {
     /// Runs an in-process worker with `rule` on a private redis-server while `body` runs, then cancels it.
     func withWorker<Result: Sendable>(

@@ -10,7 +10,7 @@ import Testing
 ///
 /// Timing tests (`.measuresTime`): they never run beside suites that start servers, so the bounds hold on a
 /// shared machine.
-@Suite("The example app, the worker and Redis end to end", .needsRedisServer, .measuresTime, .timeLimit(.minutes(3)))
+@Suite("The example app, the worker and Redis end to end", .needsRedisServer, .measuresTime, .timeLimit(.minutes(10)))
 struct WebExampleEndToEndTests {
     /// The worker's rule: a client is blocked at its tenth request in a minute, for ten minutes. Loopback is not
     /// allowlisted, since the app's peer in these tests is 127.0.0.1.
