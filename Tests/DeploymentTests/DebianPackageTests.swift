@@ -42,7 +42,9 @@ struct DebianPackageTests {
         return result.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    @Test(.requiresPackageBuild)
+    @Test(
+        "the control fields carry the version, the architecture, Debian's libraries and the conffile",
+        .requiresPackageBuild)
     func controlFieldsCarryTheVersionTheArchitectureDebiansLibrariesAndTheConffile() async throws {
         let package = try await DebianPackageBuild.shared.package()
         let version = try Self.upstreamVersion() + "-1"
@@ -66,7 +68,7 @@ struct DebianPackageTests {
 
     /// lintian's errors fail the test; its warnings are printed (README's *Installing the Debian package* says why
     /// each remains).
-    @Test(.requiresPackageBuild, .requires("lintian", package: "lintian"))
+    @Test("lintian reports no errors", .requiresPackageBuild, .requires("lintian", package: "lintian"))
     func lintianReportsNoErrors() async throws {
         let package = try await DebianPackageBuild.shared.package()
         let lintian = try ExternalTools.require("lintian", package: "lintian")
@@ -83,6 +85,7 @@ struct DebianPackageTests {
     /// enablement state, and purge leaves the root's files as they were before (the user stays, as Debian keeps
     /// system users).
     @Test(
+        "install puts files, user and unit where the unit says; remove keeps the configuration; purge leaves nothing",
         .requiresPackageBuild, .requiresRoot, .requires("systemd-analyze", package: "systemd"),
         .requires("useradd", package: "passwd"))
     func installPutsFilesUserAndUnitWhereTheUnitSaysAndPurgeLeavesNothing() async throws {
@@ -150,7 +153,7 @@ struct DebianPackageTests {
         #expect(try root.text("/etc/passwd").contains("\nipwatcher:"), "the system user is kept on purge")
     }
 
-    @Test(.requires("shellcheck", package: "shellcheck"))
+    @Test("package-deb and the maintainer scripts pass shellcheck", .requires("shellcheck", package: "shellcheck"))
     func scriptAndMaintainerScriptsPassShellcheck() throws {
         let shellcheck = try ExternalTools.require("shellcheck", package: "shellcheck")
         let maintainerScripts = ["postinst", "prerm", "postrm"].map {
@@ -160,7 +163,8 @@ struct DebianPackageTests {
         #expect(result.succeeded, "\(result.combinedOutput)")
     }
 
-    @Test func unknownOptionIsRefused() throws {
+    @Test("package-deb refuses an unknown option")
+    func unknownOptionIsRefused() throws {
         let result = try Subprocess.run(
             "/bin/bash", [RepositoryLayout.packageScript.path, "--frobnicate"],
             environment: Subprocess.cleanEnvironment())

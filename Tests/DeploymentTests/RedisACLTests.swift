@@ -69,7 +69,7 @@ struct RedisACLTests {
 
     @Test(
         .requires("redis-server", package: "redis-server"), .requires("redis-cli", package: "redis-tools"),
-        .requiresBuiltExecutable, .timeLimit(.minutes(3)), arguments: Scenario.all)
+        .requiresBuiltExecutable, .timeLimit(.minutes(10)), arguments: Scenario.all)
     func workerBlocksAndUnblocksAsTheACLUserWithoutPermissionErrors(_ scenario: Scenario) async throws {
         let redisCLI = try ExternalTools.require("redis-cli", package: "redis-tools")
         let executable = try RepositoryLayout.requireBuiltExecutable()
@@ -236,7 +236,7 @@ struct RedisACLTests {
             if: ExternalTools.runningAsRoot && ExternalTools.path("setpriv") != nil,
             "needs root and setpriv to drop privileges as the unit does"),
         .requires("redis-server", package: "redis-server"), .requires("redis-cli", package: "redis-tools"),
-        .requiresBuiltExecutable, .timeLimit(.minutes(3)))
+        .requiresBuiltExecutable, .timeLimit(.minutes(10)))
     func workerReachesRedisOverTCPWithoutAnyPrivilege() async throws {
         let setpriv = try #require(ExternalTools.path("setpriv"))
         let built = try RepositoryLayout.requireBuiltExecutable()

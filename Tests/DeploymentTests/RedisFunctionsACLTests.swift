@@ -61,7 +61,7 @@ struct RedisFunctionsACLTests {
 
     @Test(
         .requires("redis-server", package: "redis-server"), .requires("redis-cli", package: "redis-tools"),
-        .requiresBuiltExecutable, .timeLimit(.minutes(3)),
+        .requiresBuiltExecutable, .timeLimit(.minutes(10)),
         arguments: [("fixed", "keys"), ("rolling", "keys"), ("fixed", "buckets")])
     func workerBlocksAndUnblocksWithFunctionsAndNoPermissionError(mode: String, counters: String) async throws {
         let executable = try RepositoryLayout.requireBuiltExecutable()
@@ -113,7 +113,7 @@ struct RedisFunctionsACLTests {
 
     @Test(
         .requires("redis-server", package: "redis-server"), .requires("redis-cli", package: "redis-tools"),
-        .requiresBuiltExecutable, .timeLimit(.minutes(3)))
+        .requiresBuiltExecutable, .timeLimit(.minutes(10)))
     func workerWithoutItsFunctionsExitsWithOneLineNamingInstallFunctions() async throws {
         let executable = try RepositoryLayout.requireBuiltExecutable()
         let (redis, password) = try await PrivateRedisServer.start(workerUserRules: { try Self.functionsUserRules(password: $0) })

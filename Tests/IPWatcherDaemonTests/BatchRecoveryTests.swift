@@ -7,7 +7,7 @@ import Testing
 
 /// ``BatchRecovery`` driven directly, without the consumer loop: what it counts, what it releases and which
 /// worker's batches it may take, against a real redis-server.
-@Suite("Batch recovery and lease takeover", .needsRedisServer, .timeLimit(.minutes(3)))
+@Suite("Batch recovery and lease takeover", .needsRedisServer, .timeLimit(.minutes(10)))
 struct BatchRecoveryTests {
     static let keys = KeySchema()
 

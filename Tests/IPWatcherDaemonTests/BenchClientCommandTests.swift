@@ -4,7 +4,7 @@ import Testing
 
 /// `ipwatcher bench client`, the built executable, with settings small enough for a test: it starts its own
 /// redis-server, measures the client beside redis-benchmark and reports both; the numbers are not judged.
-@Suite("ipwatcher bench client", .needsRedisServer, .timeLimit(.minutes(3)), .loadsMachine)
+@Suite("ipwatcher bench client", .needsRedisServer, .timeLimit(.minutes(10)), .loadsMachine)
 struct BenchClientCommandTests {
     @Test("bench client --json reports positive rates for the client and redis-benchmark and their ratios")
     func smallRunReports() async throws {

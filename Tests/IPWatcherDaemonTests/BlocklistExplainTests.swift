@@ -6,7 +6,7 @@ import Testing
 
 /// `ipwatcher blocklist explain`: for a blocked, a near-limit and an allowlisted address, what each rule counted
 /// and why the ban is there, read from the keys a real worker wrote.
-@Suite("ipwatcher blocklist explain", .needsRedisServer, .timeLimit(.minutes(3)))
+@Suite("ipwatcher blocklist explain", .needsRedisServer, .timeLimit(.minutes(10)))
 struct BlocklistExplainTests {
     static let configuration = """
         detection:

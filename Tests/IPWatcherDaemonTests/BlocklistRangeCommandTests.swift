@@ -5,7 +5,7 @@ import IPWatcherTestSupport
 import Testing
 
 /// `ipwatcher blocklist check|list|add|remove|explain` with range bans on, against the keys a real worker wrote.
-@Suite("ipwatcher blocklist with range bans", .needsRedisServer, .timeLimit(.minutes(3)))
+@Suite("ipwatcher blocklist with range bans", .needsRedisServer, .timeLimit(.minutes(10)))
 struct BlocklistRangeCommandTests {
     static let configuration = """
         detection:

@@ -11,7 +11,7 @@ import Testing
 /// is undone, so that the retry after the cause is gone counts every unit exactly once.
 ///
 /// The time limit includes the wait at the load gate behind the timing tests, which took over two minutes in CI.
-@Suite("Counters in buckets: MULTI/EXEC blocks", .needsRedisServer, .timeLimit(.minutes(5)))
+@Suite("Counters in buckets: MULTI/EXEC blocks", .needsRedisServer, .timeLimit(.minutes(10)))
 struct BucketTransactionCounterTests {
     static let keys = KeySchema()
     /// Hashes per window: few, so hashes hold several units and chunks share them.

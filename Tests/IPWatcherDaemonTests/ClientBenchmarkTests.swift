@@ -5,7 +5,7 @@ import RedisClient
 import Testing
 
 /// `ipwatcher bench client`'s measurements in-process, small: they send exactly the work they report.
-@Suite("Client benchmark, in-process", .needsRedisServer, .timeLimit(.minutes(3)))
+@Suite("Client benchmark, in-process", .needsRedisServer, .timeLimit(.minutes(10)))
 struct ClientBenchmarkTests {
     @Test("the INCR run sends exactly requests INCRs over its connections, and both rates are reported")
     func sendsTheWorkItReports() async throws {

@@ -4,7 +4,7 @@ import Testing
 
 /// `ipwatcher run` refuses an invalid configuration with status 78 and one line naming the key;
 /// `ipwatcher check-config` shows the configuration without secrets.
-@Suite("ipwatcher: invalid configuration and check-config", .timeLimit(.minutes(3)))
+@Suite("ipwatcher: invalid configuration and check-config", .timeLimit(.minutes(10)))
 struct DaemonConfigurationExitTests {
     /// Nothing listens on port 1, and an invalid configuration must be refused before any connect anyway.
     static let unusedURL = "redis://127.0.0.1:1"

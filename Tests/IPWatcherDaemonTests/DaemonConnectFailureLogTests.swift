@@ -4,7 +4,7 @@ import Testing
 
 /// `ipwatcher run` with nothing listening at its Redis URL: the log says why in plain words, once per connection,
 /// not once per attempt and not as NIO's nested error values.
-@Suite("ipwatcher run: connect failures in plain words", .timeLimit(.minutes(3)))
+@Suite("ipwatcher run: connect failures in plain words", .timeLimit(.minutes(10)))
 struct DaemonConnectFailureLogTests {
     @Test("against a closed port, stderr has one 'connection refused' line per connection over several seconds")
     func oneLinePerConnection() async throws {

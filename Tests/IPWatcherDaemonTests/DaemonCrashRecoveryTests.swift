@@ -12,7 +12,7 @@ import Glibc
 
 /// The real `ipwatcher run` binary, crashed with SIGKILL mid-stream, and Redis crashed under it: with
 /// at-least-once delivery no entry is lost, and none is counted more than twice.
-@Suite("ipwatcher run: crashes lose nothing", .needsRedisServer, .timeLimit(.minutes(3)), .loadsMachine)
+@Suite("ipwatcher run: crashes lose nothing", .needsRedisServer, .timeLimit(.minutes(10)), .loadsMachine)
 struct DaemonCrashRecoveryTests {
     static let addresses = 1_000
     static let hitsPerAddress = 100

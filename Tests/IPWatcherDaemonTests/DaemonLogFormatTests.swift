@@ -5,7 +5,7 @@ import Testing
 /// `ipwatcher run`'s stderr in each style: syslog priorities when `JOURNAL_STREAM` names its stderr, JSON with
 /// `log.format: json`, timestamped text otherwise. The worker points at a closed port, so it logs at once and at two
 /// levels (`notice` for the metrics address, `warning` for the failed connects) without a Redis.
-@Suite("ipwatcher run: log lines for journald and for shippers", .timeLimit(.minutes(3)))
+@Suite("ipwatcher run: log lines for journald and for shippers", .timeLimit(.minutes(10)))
 struct DaemonLogFormatTests {
     /// Runs the worker against a closed port until both connections logged a failed connect, then returns its
     /// stderr lines.

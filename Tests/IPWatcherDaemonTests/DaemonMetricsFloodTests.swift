@@ -7,7 +7,7 @@ import Testing
 
 /// The real `ipwatcher run` under a flood of connections to its metrics endpoint, at the product's limits:
 /// `/healthz` keeps answering fast, memory and descriptors stay bounded, and the queue keeps draining.
-@Suite("ipwatcher run: metrics endpoint under a connection flood", .needsRedisServer, .timeLimit(.minutes(3)), .loadsMachine)
+@Suite("ipwatcher run: metrics endpoint under a connection flood", .needsRedisServer, .timeLimit(.minutes(10)), .loadsMachine)
 struct DaemonMetricsFloodTests {
     /// Connections of each kind the flood opens.
     static let floodSize = 2_000

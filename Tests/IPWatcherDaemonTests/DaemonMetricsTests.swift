@@ -11,7 +11,7 @@ import Glibc
 
 /// The real `ipwatcher run` binary serves metrics: it logs where, a scrape shows what it did, and a taken or
 /// invalid `metrics.listen` ends it with one line naming the key.
-@Suite("ipwatcher run: metrics endpoint", .needsRedisServer, .timeLimit(.minutes(3)))
+@Suite("ipwatcher run: metrics endpoint", .needsRedisServer, .timeLimit(.minutes(10)))
 struct DaemonMetricsTests {
     @Test("the daemon logs its metrics address and a scrape shows its work")
     func daemonServesMetrics() async throws {

@@ -13,7 +13,7 @@ import Glibc
 /// configuration takes one: it works with the right password, and the password never shows in stdout, stderr,
 /// the systemd status, or the process's command line. (A wrong password in `--redis-url` exiting 78 is pinned by
 /// DaemonAuthenticationExitTests; the URL forms in `check-config` by DaemonConfigurationExitTests.)
-@Suite("ipwatcher: the Redis password stays secret", .needsRedisServer, .timeLimit(.minutes(3)))
+@Suite("ipwatcher: the Redis password stays secret", .needsRedisServer, .timeLimit(.minutes(10)))
 struct DaemonPasswordSecrecyTests {
     /// Where the daemon gets the password from.
     enum PasswordSource: String, Sendable, CaseIterable, CustomTestStringConvertible {

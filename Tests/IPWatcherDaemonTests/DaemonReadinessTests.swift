@@ -10,7 +10,7 @@ import Glibc
 #endif
 
 /// `ipwatcher run` under a stand-in systemd notify socket: `READY=1` only once Redis answered.
-@Suite("ipwatcher run: readiness (sd_notify)", .needsRedisServer, .timeLimit(.minutes(3)))
+@Suite("ipwatcher run: readiness (sd_notify)", .needsRedisServer, .timeLimit(.minutes(10)))
 struct DaemonReadinessTests {
     @Test("READY=1 arrives once Redis answered on the worker's connection")
     func readyAfterRedisAnswered() async throws {

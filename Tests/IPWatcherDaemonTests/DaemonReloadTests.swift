@@ -10,7 +10,7 @@ import Glibc
 #endif
 
 /// `ipwatcher run` reloads its file on SIGHUP: new detection settings, same Redis connections.
-@Suite("ipwatcher run: reload on SIGHUP", .needsRedisServer, .timeLimit(.minutes(3)))
+@Suite("ipwatcher run: reload on SIGHUP", .needsRedisServer, .timeLimit(.minutes(10)))
 struct DaemonReloadTests {
     static func configuration(threshold: Int) -> String {
         """

@@ -6,7 +6,7 @@ import Synchronization
 import Testing
 
 /// The demo's run in-process against a private redis-server: what `ipwatcher demo` prints comes from here.
-@Suite("Demo run, in-process", .needsRedisServer, .timeLimit(.minutes(3)))
+@Suite("Demo run, in-process", .needsRedisServer, .timeLimit(.minutes(10)))
 struct DemoRunTests {
     @Test("a short mixed feed is drained by the worker, each block is announced once, and the report counts them")
     func shortFeedIsCaughtAndReported() async throws {

@@ -6,7 +6,7 @@ import Testing
 
 /// `ipwatcher feed`, the built executable, against a private redis-server: it pushes exactly what it reports, and
 /// the same seed pushes the same traffic.
-@Suite("ipwatcher feed", .needsRedisServer, .timeLimit(.minutes(3)))
+@Suite("ipwatcher feed", .needsRedisServer, .timeLimit(.minutes(10)))
 struct FeedCommandTests {
     /// Runs `ipwatcher feed --count 3000` against `server` into `queue` with `seed`; returns its JSON summary's
     /// `feed` object.

@@ -8,7 +8,7 @@ import Testing
 
 /// Text that someone else controls (blocklist members added by hand, queue entries from producers) reaches JSON
 /// events, `--json` output, the `list` table and log lines; none of it can add fields, records or lines.
-@Suite("Hostile text in events, JSON output and log lines", .needsRedisServer, .timeLimit(.minutes(3)))
+@Suite("Hostile text in events, JSON output and log lines", .needsRedisServer, .timeLimit(.minutes(10)))
 struct HostileTextOutputTests {
     /// Members and values with quotes, JSON and log syntax, line breaks and control characters.
     static let hostile: [String] = [

@@ -5,7 +5,7 @@ import Testing
 
 /// The shipped alert rules and Grafana dashboard (deploy/prometheus, deploy/grafana) query only what a running
 /// `ipwatcher run` exports: every `ipwatcher_…` sample name and every label they match or group by.
-@Suite("deploy/: alerts and dashboard name only exported series", .needsRedisServer, .timeLimit(.minutes(3)))
+@Suite("deploy/: alerts and dashboard name only exported series", .needsRedisServer, .timeLimit(.minutes(10)))
 struct MonitoringSeriesTests {
     @Test("every series and label the alert rules and the dashboard query is in a running worker's scrape")
     func everyQueriedSeriesIsExported() async throws {

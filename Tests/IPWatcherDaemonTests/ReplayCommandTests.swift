@@ -6,7 +6,7 @@ import Testing
 import Traffic
 
 /// `ipwatcher replay` against the live worker: the same traffic, the same configuration, the same blocks.
-@Suite("ipwatcher replay: the worker's detection offline", .needsRedisServer, .timeLimit(.minutes(3)))
+@Suite("ipwatcher replay: the worker's detection offline", .needsRedisServer, .timeLimit(.minutes(10)))
 struct ReplayCommandTests {
     /// `mixed` traffic with event times spread over the last four seconds, as the feed generates it.
     private func traffic(rule: DetectionRule, seed: UInt64, count: Int = 3000) -> [TrafficEvent] {

@@ -9,7 +9,7 @@ import Testing
 
 /// The rolling counter's script against a real redis-server, without the worker loop around it: what the packed
 /// log holds, how it trims and caps, and the sorted sets it still keeps.
-@Suite("Rolling counter: packed logs, trimmed, capped, and sorted sets kept", .needsRedisServer, .timeLimit(.minutes(3)))
+@Suite("Rolling counter: packed logs, trimmed, capped, and sorted sets kept", .needsRedisServer, .timeLimit(.minutes(10)))
 struct RollingWindowCounterTests {
     static let windowSeconds = 3600
 

@@ -5,7 +5,7 @@ import Testing
 
 /// `ipwatcher top --once` against a real worker and its Redis: the units nearest each rule's threshold with their
 /// counts, the blocked unit among the latest blocks, the queue's length, and where each rate comes from.
-@Suite("ipwatcher top --once", .needsRedisServer, .timeLimit(.minutes(3)))
+@Suite("ipwatcher top --once", .needsRedisServer, .timeLimit(.minutes(10)))
 struct TopCommandTests {
     /// Runs `ipwatcher arguments…` and returns its output, requiring exit status 0.
     static func top(_ arguments: [String], in fixture: TopWorkerFixture) async throws -> String {

@@ -4,7 +4,7 @@ import Testing
 
 /// The live `ipwatcher top` in a real terminal (tmux, 120 × 40): it draws on the alternate screen with the cursor
 /// hidden, redraws as the counts change, and on `q` or Ctrl-C exits 0 with the terminal as it was.
-@Suite("ipwatcher top in a terminal", .needsRedisServer, .requires("tmux", package: "tmux"), .timeLimit(.minutes(3)))
+@Suite("ipwatcher top in a terminal", .needsRedisServer, .requires("tmux", package: "tmux"), .timeLimit(.minutes(10)))
 struct TopTerminalTests {
     /// The shell command tmux runs: `ipwatcher top …`, then a line with its exit status, then a wait (so the pane
     /// stays to be read).

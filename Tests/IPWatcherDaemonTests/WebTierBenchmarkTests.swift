@@ -6,7 +6,7 @@ import Testing
 
 /// `ipwatcher bench web`'s measurements in-process, small: the mirror loads every unit, the recorder's entries
 /// all reached the queue (the benchmark checks `LLEN` itself), and the benchmark leaves no key behind.
-@Suite("Web-tier benchmark, in-process", .needsRedisServer, .timeLimit(.minutes(3)))
+@Suite("Web-tier benchmark, in-process", .needsRedisServer, .timeLimit(.minutes(10)))
 struct WebTierBenchmarkTests {
     @Test("every measurement runs, the mirror holds every unit, and the bench:web keys are gone afterwards")
     func measuresAndCleansUp() async throws {

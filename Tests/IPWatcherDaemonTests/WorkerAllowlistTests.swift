@@ -5,7 +5,7 @@ import RedisClient
 import Testing
 
 /// Allowlisted networks (loopback by default) are never counted or blocked.
-@Suite("Worker: allowlist", .needsRedisServer, .timeLimit(.minutes(3)))
+@Suite("Worker: allowlist", .needsRedisServer, .timeLimit(.minutes(10)))
 struct WorkerAllowlistTests {
     @Test("loopback is allowlisted by default: 50 hits of 127.0.0.1 are neither counted nor blocked",
         arguments: DetectionRule.Mode.allCases)

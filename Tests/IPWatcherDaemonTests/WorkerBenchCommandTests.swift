@@ -8,7 +8,7 @@ import Testing
 /// its JSON parses; the numbers themselves (a debug build, a shared machine) are not judged. The run is made
 /// smaller still than `--short` (20,000 entries, a 1 s latency run), since other suites with timing checks
 /// share the machine with it.
-@Suite("ipwatcher bench", .needsRedisServer, .serialized, .timeLimit(.minutes(5)), .loadsMachine)
+@Suite("ipwatcher bench", .needsRedisServer, .serialized, .timeLimit(.minutes(10)), .loadsMachine)
 struct WorkerBenchCommandTests {
     /// The parts of the JSON report this test reads.
     struct Report: Decodable {

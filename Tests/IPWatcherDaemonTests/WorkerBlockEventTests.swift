@@ -5,7 +5,7 @@ import RedisClient
 import Testing
 
 /// Each new block is announced once, as JSON on `ipwatcher:events`.
-@Suite("Worker: block events", .needsRedisServer, .timeLimit(.minutes(3)))
+@Suite("Worker: block events", .needsRedisServer, .timeLimit(.minutes(10)))
 struct WorkerBlockEventTests {
     @Test("a new block is published once with unit, count, window, mode and expires_at",
         arguments: DetectionRule.Mode.allCases)

@@ -18,7 +18,7 @@ import Traffic
 ///
 /// Every entry carries its time and the windows are an hour long, so one window holds them all however the worker
 /// batches them, and no window ends between the push and the checks.
-@Suite("Worker: fixed-window counters in bucket hashes", .needsRedisServer, .timeLimit(.minutes(5)))
+@Suite("Worker: fixed-window counters in bucket hashes", .needsRedisServer, .timeLimit(.minutes(10)))
 struct WorkerBucketCountersTests {
     static let window = FixedWindow(lengthSeconds: 3600)
     static let keys = KeySchema()
@@ -300,7 +300,7 @@ struct WorkerBucketCountersTests {
 /// clock: calls of more than one chunk, a refusal in one of them, repeated calls, and the expiry of hashes that
 /// vanish mid-window. Both ways of counting are checked: the Lua script (``BucketedWindowCounter``, what a cluster
 /// runs) and the `MULTI`/`EXEC` blocks a single server gets (``BucketTransactionCounter``).
-@Suite("Counters in buckets: chunks, refusals, repeats and expiries", .needsRedisServer, .timeLimit(.minutes(5)))
+@Suite("Counters in buckets: chunks, refusals, repeats and expiries", .needsRedisServer, .timeLimit(.minutes(10)))
 struct BucketedWindowCounterTests {
     static let window = FixedWindow(lengthSeconds: 3600)
     static let keys = KeySchema()

@@ -12,7 +12,7 @@ import Traffic
 /// Workers against a real local Redis Cluster with a sharded queue: exact totals with several workers, and the
 /// workers carrying on through a slot migration (MOVED) and a failover.
 @Suite(
-    "Workers: Redis Cluster and a sharded queue", .needsRedisServer, .needsRedisCluster, .timeLimit(.minutes(3)),
+    "Workers: Redis Cluster and a sharded queue", .needsRedisServer, .needsRedisCluster, .timeLimit(.minutes(10)),
     .loadsMachine)
 struct WorkerClusterTests {
     static let shards = 6

@@ -7,7 +7,7 @@ import IPWatcherTestSupport
 
 /// At-least-once delivery: each batch lives in a processing hash of the worker's own until its counts are
 /// written; a start counts what an earlier run left there. At-most-once pops plainly and keeps nothing.
-@Suite("Worker: delivery (processing hash)", .needsRedisServer, .timeLimit(.minutes(3)))
+@Suite("Worker: delivery (processing hash)", .needsRedisServer, .timeLimit(.minutes(10)))
 struct WorkerDeliveryTests {
     static let workerID = "test-worker"
     static let keys = KeySchema()

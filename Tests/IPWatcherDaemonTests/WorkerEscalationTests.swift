@@ -8,7 +8,7 @@ import Testing
 /// Escalating bans against a real redis-server: the n-th ban lasts base × factor^(n−1) up to the cap, the
 /// offence count lives in Redis, the spread stays within its bounds, and the ban's details are recorded and
 /// removed with it.
-@Suite("Worker: escalating bans", .needsRedisServer, .timeLimit(.minutes(3)))
+@Suite("Worker: escalating bans", .needsRedisServer, .timeLimit(.minutes(10)))
 struct WorkerEscalationTests {
     static func settings(banSeconds: Int, escalation: BanEscalation) -> WorkerSettings {
         var settings = WorkerSettings.forTests

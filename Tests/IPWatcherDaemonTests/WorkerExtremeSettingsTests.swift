@@ -5,7 +5,7 @@ import RedisClient
 import Testing
 
 /// The worker runs with the largest settings configuration accepts, and with larger ones set in code, without a trap.
-@Suite("Worker: extreme settings", .needsRedisServer, .timeLimit(.minutes(3)))
+@Suite("Worker: extreme settings", .needsRedisServer, .timeLimit(.minutes(10)))
 struct WorkerExtremeSettingsTests {
     @Test("a ban of the longest length blocks and records an exact expiry; longer ones are held to it",
         arguments: [BanExpiry.maximumSeconds, Int.max])

@@ -7,7 +7,7 @@ import IPWatcherTestSupport
 
 /// `redis.scripts: functions`: every script the worker runs — the batch move and read-back, the counters, the
 /// ban and its expiry, the lease scripts — goes by `FCALL` to ``IPWatcherFunctions/library``; none by `EVALSHA`.
-@Suite("Worker: scripts as Redis Functions", .needsRedisServer, .timeLimit(.minutes(3)))
+@Suite("Worker: scripts as Redis Functions", .needsRedisServer, .timeLimit(.minutes(10)))
 struct WorkerFunctionsTests {
     static let workerID = "functions-worker"
 

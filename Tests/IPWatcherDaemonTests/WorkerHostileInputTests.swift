@@ -10,7 +10,7 @@ import Testing
 /// 100,000 random byte strings of any length up to 64 KiB, mixed with valid addresses: the worker keeps running,
 /// counts every valid entry against the right unit, refuses every random one for the right reason, and touches no
 /// key outside its namespace.
-@Suite("Worker: hostile queue input", .needsRedisServer, .timeLimit(.minutes(3)), .loadsMachine)
+@Suite("Worker: hostile queue input", .needsRedisServer, .timeLimit(.minutes(10)), .loadsMachine)
 struct WorkerHostileInputTests {
     static let randomCount = 100_000
     static let validCount = 20_000

@@ -6,7 +6,7 @@ import Testing
 
 /// Every key the worker writes, other than the queue and the blocklist, lies under `ipwatcher:`; counters expire
 /// and rolling sets stay small however hard a unit floods.
-@Suite("Worker: key namespace and key sizes", .needsRedisServer, .timeLimit(.minutes(3)))
+@Suite("Worker: key namespace and key sizes", .needsRedisServer, .timeLimit(.minutes(10)))
 struct WorkerKeyNamespaceTests {
     static let queueKey = "frontend:ips"
     static let blocklistKey = "frontend:blocklist"

@@ -9,7 +9,7 @@ import Testing
 
 /// Leases: a worker that stays silent for a lease has the batches it left counted and released by another.
 @Suite(
-    "Worker: leases and taking over a silent worker's batches", .needsRedisServer, .timeLimit(.minutes(3)),
+    "Worker: leases and taking over a silent worker's batches", .needsRedisServer, .timeLimit(.minutes(10)),
     .measuresTime)
 struct WorkerLeaseTests {
     /// Settings with a one-second lease, so tests see a takeover within about a second.

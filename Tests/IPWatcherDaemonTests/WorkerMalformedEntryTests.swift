@@ -6,7 +6,7 @@ import Testing
 
 /// Bad queue entries are refused one by one, counted per reason and optionally kept in a capped dead-letter list,
 /// without holding up the valid entries of the same batch.
-@Suite("Worker: malformed queue entries", .needsRedisServer, .timeLimit(.minutes(3)))
+@Suite("Worker: malformed queue entries", .needsRedisServer, .timeLimit(.minutes(10)))
 struct WorkerMalformedEntryTests {
     /// Refused entries and the reason each must be counted under; `now` is the worker's clock, near enough.
     static func badEntries(now: Int64) -> [(entry: String, reason: EntryRejection)] {

@@ -11,7 +11,7 @@ import IPWatcherTestSupport
 /// counted, the long ones refused as too long (a 257-byte copy in the dead-letter list), and the daemon's peak
 /// resident memory where it was. Before the scripts cut them, those entries reached the worker whole: its peak grew
 /// by about 500 MiB.
-@Suite("Worker: entries of megabytes", .needsRedisServer, .timeLimit(.minutes(3)), .loadsMachine)
+@Suite("Worker: entries of megabytes", .needsRedisServer, .timeLimit(.minutes(10)), .loadsMachine)
 struct WorkerOversizedEntryTests {
     static let longCount = 8
     static let longBytes = 16 << 20
@@ -138,7 +138,7 @@ struct WorkerOversizedEntryTests {
     }
 
     @Test("the move, read and pop scripts return an entry over 256 bytes as its first 257 and shorter ones whole",
-        .timeLimit(.minutes(3)))
+        .timeLimit(.minutes(10)))
     func scriptsCutOnlyLongEntries() async throws {
         let cut = PopArguments.cutLength
         let exact = String(repeating: "e", count: QueueEntryParser.maximumLength)

@@ -8,7 +8,7 @@ import Testing
 /// Range bans against a real redis-server: enough units of one range banned at once ban the range, announced
 /// with `"range":true` and lifted when it ends; bans that no longer overlap do not count, nor does a range that
 /// holds an allowlisted address.
-@Suite("Worker: range bans", .needsRedisServer, .timeLimit(.minutes(3)))
+@Suite("Worker: range bans", .needsRedisServer, .timeLimit(.minutes(10)))
 struct WorkerRangeBanTests {
     static func settings(
         banSeconds: Int, minUnits: Int = 3, escalation: BanEscalation = BanEscalation(),

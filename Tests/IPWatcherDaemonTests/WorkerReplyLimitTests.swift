@@ -13,7 +13,7 @@ import Testing
 /// `redis.max_bulk_bytes` closes the connection from its header, and a script reply with more elements than the
 /// script can return is refused before a single element is acted on. Heavy: the 64 MiB fake reply keeps a core
 /// busy for seconds.
-@Suite("Worker: replies larger than asked", .timeLimit(.minutes(3)), .loadsMachine)
+@Suite("Worker: replies larger than asked", .timeLimit(.minutes(10)), .loadsMachine)
 struct WorkerReplyLimitTests {
     /// The connection configuration `ipwatcher run` uses with the default configuration.
     static let daemonConfiguration = IPWatcherConfiguration(

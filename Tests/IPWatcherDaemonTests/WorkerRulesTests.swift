@@ -6,7 +6,7 @@ import Testing
 
 /// Several rules at once, against a real redis-server: each counts in its own window, the first crossed blocks with
 /// its own ban, a dry-run rule only announces, rules that agree on mode and window share one counter.
-@Suite("Worker: several rules", .needsRedisServer, .timeLimit(.minutes(3)))
+@Suite("Worker: several rules", .needsRedisServer, .timeLimit(.minutes(10)))
 struct WorkerRulesTests {
     /// Settings with `rules`; bans last an hour unless a rule says otherwise.
     static func settings(_ rules: [DetectionRule]) -> WorkerSettings {

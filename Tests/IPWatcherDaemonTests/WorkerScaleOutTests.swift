@@ -10,7 +10,7 @@ import Traffic
 
 /// Several workers on one queue of one Redis: every entry is counted exactly once, and each block is
 /// published once, by whichever worker's ban script added the unit to the set first.
-@Suite("Workers: several on one queue", .needsRedisServer, .timeLimit(.minutes(3)), .loadsMachine)
+@Suite("Workers: several on one queue", .needsRedisServer, .timeLimit(.minutes(10)), .loadsMachine)
 struct WorkerScaleOutTests {
     static let addresses = 2_000
     static let hitsPerAddress = 30

@@ -5,7 +5,7 @@ import RedisClient
 import Testing
 
 /// Sliding rules: fixed counters read as an estimate of the rolling count, shared with fixed rules.
-@Suite("Worker: sliding rules", .needsRedisServer, .timeLimit(.minutes(5)))
+@Suite("Worker: sliding rules", .needsRedisServer, .timeLimit(.minutes(10)))
 struct WorkerSlidingTests {
     static let address = "198.51.100.98"
 

@@ -5,7 +5,7 @@ import RedisClient
 import Testing
 
 /// The core rule: a unit with `threshold` requests in a window is written to the blocklist set, one fewer is not.
-@Suite("Worker: threshold", .needsRedisServer, .timeLimit(.minutes(3)))
+@Suite("Worker: threshold", .needsRedisServer, .timeLimit(.minutes(10)))
 struct WorkerThresholdTests {
     @Test("15 hits of one address in a window block it; 14 hits of another do not", arguments: DetectionRule.Mode.allCases)
     func fifteenHitsBlockFourteenDoNot(mode: DetectionRule.Mode) async throws {

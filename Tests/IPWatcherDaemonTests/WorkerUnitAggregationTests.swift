@@ -5,7 +5,7 @@ import RedisClient
 import Testing
 
 /// Canonical units: IPv6 is counted per /64, IPv4-mapped IPv6 as IPv4.
-@Suite("Worker: canonical units", .needsRedisServer, .timeLimit(.minutes(3)))
+@Suite("Worker: canonical units", .needsRedisServer, .timeLimit(.minutes(10)))
 struct WorkerUnitAggregationTests {
     @Test("15 different IPv6 addresses inside one /64 add up and block the /64", arguments: DetectionRule.Mode.allCases)
     func rotatingIPv6AddressesAddUp(mode: DetectionRule.Mode) async throws {

@@ -6,7 +6,7 @@ import Testing
 
 /// A burst that straddles a fixed-window boundary: the rolling window sees all of it, the sliding estimate nearly
 /// all, fixed windows see it split.
-@Suite("Worker: burst straddling a fixed-window boundary", .needsRedisServer, .timeLimit(.minutes(3)))
+@Suite("Worker: burst straddling a fixed-window boundary", .needsRedisServer, .timeLimit(.minutes(10)))
 struct WorkerWindowStraddleTests {
     static let window: Int64 = 60_000
     static let address = "198.51.100.99"

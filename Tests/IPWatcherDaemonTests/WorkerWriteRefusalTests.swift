@@ -12,7 +12,7 @@ import Traffic
 /// reason (a blocklist key of the wrong type), when connections are cut in the middle of writes, and when a
 /// counter call is repeated after its reply was lost. Refusals hold the batch, say so in `/healthz` and the
 /// metrics, and the worker resumes by itself once the cause is gone.
-@Suite("Worker: batch writes are idempotent, refusals hold the batch", .needsRedisServer, .timeLimit(.minutes(3)))
+@Suite("Worker: batch writes are idempotent, refusals hold the batch", .needsRedisServer, .timeLimit(.minutes(10)))
 struct WorkerWriteRefusalTests {
     /// Fifty users with one request each and one bot with 20, as one batch.
     static let users = (1...50).map { "198.51.100.\($0)" }
@@ -98,7 +98,7 @@ struct WorkerWriteRefusalTests {
 
 /// A counter call repeated with the same batch adds nothing, and a counter Redis refuses undoes its call, against
 /// a real redis-server and without the worker loop around them.
-@Suite("Counters: one call per chunk, all or nothing, once", .needsRedisServer, .timeLimit(.minutes(3)))
+@Suite("Counters: one call per chunk, all or nothing, once", .needsRedisServer, .timeLimit(.minutes(10)))
 struct WindowCounterIdempotenceTests {
     static func batch(_ entries: [String], mode: DetectionRule.Mode, processor: inout BatchProcessor) -> PreparedBatch {
         var detection = DetectionSettings()

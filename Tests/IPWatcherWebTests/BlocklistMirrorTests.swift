@@ -9,7 +9,7 @@ import Testing
 
 /// The web tier's copy of the blocklist against a real redis-server: the first load, events, reconciliation and
 /// a Redis restart.
-@Suite("BlocklistMirror against a real redis-server", .needsRedisServer, .timeLimit(.minutes(3)))
+@Suite("BlocklistMirror against a real redis-server", .needsRedisServer, .timeLimit(.minutes(10)))
 struct BlocklistMirrorTests {
     /// Runs `body` with a running mirror of `server` (reconciling every `reconcile`) and a connection to it.
     static func withMirror(

@@ -10,7 +10,7 @@ import Testing
 
 /// The guard middleware calls per request, against a real redis-server: who is counted, who is refused, what
 /// is excluded, and that a graceful shutdown sends what the recorder still holds.
-@Suite("WebTierGuard against a real redis-server", .needsRedisServer, .timeLimit(.minutes(3)))
+@Suite("WebTierGuard against a real redis-server", .needsRedisServer, .timeLimit(.minutes(10)))
 struct WebTierGuardTests {
     static func configuration(_ server: LocalRedisServer) throws -> WebTierConfiguration {
         var configuration = WebTierConfiguration(endpoint: try RedisEndpoint(url: server.url))

@@ -5,7 +5,7 @@ import RESP
 import RedisClient
 import Testing
 
-@Suite("Basic commands against a real redis-server", .serialized, .needsRedisServer, .timeLimit(.minutes(3)))
+@Suite("Basic commands against a real redis-server", .serialized, .needsRedisServer, .timeLimit(.minutes(10)))
 struct BasicCommandIntegrationTests {
     @Test("PING answers PONG over TCP in RESP3")
     func pingAnswersPong() async throws {

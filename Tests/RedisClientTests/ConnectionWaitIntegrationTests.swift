@@ -5,7 +5,7 @@ import Testing
 
 /// How long a command waits for a connection: a fresh client's first connect may take the connect timeout, so a
 /// command sent meanwhile waits that long, not only the (shorter) command timeout.
-@Suite("Waiting for the first connection", .needsRedisServer, .timeLimit(.minutes(3)))
+@Suite("Waiting for the first connection", .needsRedisServer, .timeLimit(.minutes(10)))
 struct ConnectionWaitIntegrationTests {
     static func configuration(command: Duration, connect: Duration) -> RedisConnectionConfiguration {
         var configuration = RedisConnectionConfiguration()

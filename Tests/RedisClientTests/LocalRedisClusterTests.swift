@@ -11,7 +11,7 @@ import Testing
 /// Several redis-servers plus redis-cli on a 2-core machine load it, hence `.loadsMachine`; the tests run one
 /// after the other so the measured startup and failover times are not inflated by each other.
 @Suite(
-    "Local Redis Cluster fixture", .serialized, .needsRedisCluster, .loadsMachine, .timeLimit(.minutes(3)))
+    "Local Redis Cluster fixture", .serialized, .needsRedisCluster, .loadsMachine, .timeLimit(.minutes(10)))
 struct LocalRedisClusterTests {
     @Test("A 3-master cluster starts, every node is ok, slots 0-16383 are served by 3 masters, a key routed by its slot reads back, and stop() leaves nothing")
     func threeMasterClusterServesAllSlotsAndCleansUp() async throws {

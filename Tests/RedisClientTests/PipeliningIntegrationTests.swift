@@ -3,7 +3,7 @@ import RESP
 import RedisClient
 import Testing
 
-@Suite("Pipelining against a real redis-server", .serialized, .needsRedisServer, .timeLimit(.minutes(3)))
+@Suite("Pipelining against a real redis-server", .serialized, .needsRedisServer, .timeLimit(.minutes(10)))
 struct PipeliningIntegrationTests {
     @Test("10,000 INCRs in one pipeline return 10,000 replies 1…10000 in order")
     func tenThousandIncrementsReplyInOrder() async throws {

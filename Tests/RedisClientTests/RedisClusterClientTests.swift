@@ -10,7 +10,7 @@ import Testing
 /// ``RedisClusterClient`` against a real local Redis Cluster: routing, pipelines, hash tags, `MOVED` and `ASK`
 /// during a slot migration, and a failover.
 @Suite(
-    "Redis Cluster client", .serialized, .needsRedisCluster, .loadsMachine, .timeLimit(.minutes(3)))
+    "Redis Cluster client", .serialized, .needsRedisCluster, .loadsMachine, .timeLimit(.minutes(10)))
 struct RedisClusterClientTests {
     @Test("1,000 SETs then GETs by key reach every master and read back; each master holds the keys of its slots")
     func thousandKeysRoundTrip() async throws {

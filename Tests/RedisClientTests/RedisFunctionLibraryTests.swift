@@ -29,7 +29,7 @@ struct RedisFunctionLibraryTests {
 
     @Test(
         "install-functions loads once however often it runs; scripts then go by FCALL, and a flushed library is reported",
-        .needsRedisServer, .timeLimit(.minutes(3)))
+        .needsRedisServer, .timeLimit(.minutes(10)))
     func scriptsRunAsFunctions() async throws {
         let increment = RedisScript(Self.incrementBy)
         let library = RedisFunctionLibrary(prefix: "test", functions: [.init("increment", increment)])
@@ -69,7 +69,7 @@ struct RedisFunctionLibraryTests {
 /// install-functions and FCALL through a ``RedisRouter`` on a real 3-master cluster.
 @Suite(
     "Scripts as Redis Functions on a Redis Cluster", .serialized, .needsRedisCluster, .loadsMachine,
-    .timeLimit(.minutes(3)))
+    .timeLimit(.minutes(10)))
 struct RedisFunctionLibraryClusterTests {
     @Test("The library is loaded on every master, calls on keys of every master go by FCALL, and a master without it is reported")
     func installsOnEveryMaster() async throws {

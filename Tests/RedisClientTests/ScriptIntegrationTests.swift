@@ -3,7 +3,7 @@ import RESP
 import RedisClient
 import Testing
 
-@Suite("Lua scripts against a real redis-server", .serialized, .needsRedisServer, .timeLimit(.minutes(3)))
+@Suite("Lua scripts against a real redis-server", .serialized, .needsRedisServer, .timeLimit(.minutes(10)))
 struct ScriptIntegrationTests {
     static let incrementBy = "return redis.call('INCRBY', KEYS[1], ARGV[1])"
 

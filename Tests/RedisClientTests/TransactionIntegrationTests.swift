@@ -3,7 +3,7 @@ import RESP
 import RedisClient
 import Testing
 
-@Suite("Transactions and WATCH against a real redis-server", .serialized, .needsRedisServer, .timeLimit(.minutes(3)))
+@Suite("Transactions and WATCH against a real redis-server", .serialized, .needsRedisServer, .timeLimit(.minutes(10)))
 struct TransactionIntegrationTests {
     /// The tutorial's `buyitem` failed because the item has no stock left.
     struct OutOfStock: Error {}

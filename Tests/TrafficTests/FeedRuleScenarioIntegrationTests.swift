@@ -7,7 +7,7 @@ import Traffic
 
 /// `feed --report` with the scenarios for several rules, range bans and escalation, against the real worker
 /// (in-process) configured as the ground truth assumes.
-@Suite("feed --report: crawlers, subnet farms and repeat offenders", .needsRedisServer, .timeLimit(.minutes(3)))
+@Suite("feed --report: crawlers, subnet farms and repeat offenders", .needsRedisServer, .timeLimit(.minutes(10)))
 struct FeedRuleScenarioIntegrationTests {
     /// Worker settings running `setup`.
     static func settings(_ setup: DetectionSetup) -> WorkerSettings {

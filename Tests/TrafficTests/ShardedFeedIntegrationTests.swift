@@ -13,7 +13,7 @@ import Traffic
 /// cluster.
 @Suite(
     "feed and blocklist: sharded queues and a Redis Cluster", .needsRedisCluster, .loadsMachine,
-    .timeLimit(.minutes(3)))
+    .timeLimit(.minutes(10)))
 struct ShardedFeedIntegrationTests {
     static let rule = DetectionRule(mode: .fixed, threshold: 15, windowSeconds: 60)
 

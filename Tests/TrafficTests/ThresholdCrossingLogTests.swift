@@ -4,7 +4,7 @@ import RedisClient
 import Testing
 import Traffic
 
-@Suite("feed: the send time of each unit's threshold-crossing request", .needsRedisServer, .timeLimit(.minutes(3)))
+@Suite("feed: the send time of each unit's threshold-crossing request", .needsRedisServer, .timeLimit(.minutes(10)))
 struct ThresholdCrossingLogTests {
     static let rule = DetectionRule(mode: .fixed, threshold: 15, windowSeconds: 60)
 

@@ -28,9 +28,10 @@ extension Trait where Self == TestLoadGateTrait {
     /// The suite's tests assert how long something took: they never run beside a `.loadsMachine` test, nor beside
     /// a test whose fixture starts a redis-server or a cluster.
     ///
-    /// A test waits at the gate inside its own time limit, for as long as the load phase before it lasts: the
-    /// connection-flood test alone took 188 s in a CI run on a busy machine, which a 3-minute limit did not cover.
-    /// Timing suites therefore take `.timeLimit(.minutes(10))`, which still catches a hang.
+    /// A test waits at the gate inside its own time limit, for as long as the phase of the other kind before it
+    /// lasts: the connection-flood test alone took 188 s in a CI run on a busy machine, and load suites waited
+    /// behind timing phases as long, which 3-minute limits did not cover. Gated suites therefore take
+    /// `.timeLimit(.minutes(10))`, which still catches a hang.
     public static var measuresTime: Self { TestLoadGateTrait(heavy: false) }
     /// The suite's tests load the machine heavily: they never run beside a `.measuresTime` test.
     public static var loadsMachine: Self { TestLoadGateTrait(heavy: true) }

@@ -11,7 +11,7 @@ import Testing
 
 /// The middleware in an app of the test's own, over real HTTP against a real redis-server: the refusal it is
 /// configured with, and the decision handlers read.
-@Suite("IPWatcherMiddleware in a Hummingbird app", .needsRedisServer, .timeLimit(.minutes(3)))
+@Suite("IPWatcherMiddleware in a Hummingbird app", .needsRedisServer, .timeLimit(.minutes(10)))
 struct IPWatcherMiddlewareTests {
     /// Runs `body` with an app on a free port whose `GET /whoami` answers the client the middleware decided on.
     static func withApp(

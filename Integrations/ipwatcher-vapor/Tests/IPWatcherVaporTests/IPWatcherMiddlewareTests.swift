@@ -10,7 +10,7 @@ import Testing
 import Vapor
 
 /// The middleware in a Vapor app run by `execute(running:)`, over real HTTP against a real redis-server.
-@Suite("IPWatcherMiddleware in a Vapor app", .needsRedisServer, .timeLimit(.minutes(3)))
+@Suite("IPWatcherMiddleware in a Vapor app", .needsRedisServer, .timeLimit(.minutes(10)))
 struct IPWatcherMiddlewareTests {
     /// Runs `body` with an app serving on a free port, behind the middleware, whose `GET /whoami` answers the
     /// client the middleware decided on; `body` returns before the app stops, and the app's run has ended when
