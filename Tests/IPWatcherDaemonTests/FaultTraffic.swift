@@ -53,11 +53,11 @@ extension WorkerRun {
         #expect(announced == Dictionary(uniqueKeysWithValues: FaultTraffic.bots.map { ($0, 1) }),
             "block events per unit", sourceLocation: sourceLocation)
     }
+}
 
-    /// Waits until `/healthz` on `port` answers `status` (polled every 100 ms); throws when it does not within `limit`.
-    func waitUntilHealth(_ status: Int, port: Int, within limit: Duration) async throws {
-        try await waitUntil("/healthz answers \(status)", within: limit, every: .milliseconds(100)) {
-            try await HTTPTestClient.send("/healthz", port: port).status == status
-        }
+/// Waits until `/healthz` on `port` answers `status` (polled every 100 ms); throws when it does not within `limit`.
+func waitUntilHealth(_ status: Int, port: Int, within limit: Duration) async throws {
+    try await waitUntil("/healthz answers \(status)", within: limit, every: .milliseconds(100)) {
+        try await HTTPTestClient.send("/healthz", port: port).status == status
     }
 }

@@ -57,7 +57,7 @@ struct WorkerBadNetworkTests {
             proxy.partition()
             let partitionedAt = clock.now
             try await run.redis.push(Array(entries[75...]))
-            try await run.waitUntilHealth(503, port: port, within: .seconds(10))
+            try await waitUntilHealth(503, port: port, within: .seconds(10))
             let unhealthyAfter = clock.now - partitionedAt
             try await Task.sleep(until: partitionedAt.advanced(by: .seconds(10)))
             #expect(run.totals.handled == 75, "entries were counted through the partition: \(run.totals)")
@@ -66,7 +66,7 @@ struct WorkerBadNetworkTests {
 
             try await run.waitUntilHandled(FaultTraffic.count, within: .seconds(60))
             let countedAfter = clock.now - healedAt
-            try await run.waitUntilHealth(200, port: port, within: .seconds(30))
+            try await waitUntilHealth(200, port: port, within: .seconds(30))
             let healthyAfter = clock.now - healedAt
             try await run.expectEveryEntryCountedOnceAndEachBotBlockedOnce(events: subscriber)
             print("bad network: partition 10 s: /healthz 503 after \(unhealthyAfter); after healing, all counted in "
@@ -95,7 +95,7 @@ struct WorkerBadNetworkTests {
             let clearedAt = clock.now
             try await run.waitUntilHandled(FaultTraffic.count, within: .seconds(60))
             let countedAfter = clock.now - clearedAt
-            try await run.waitUntilHealth(200, port: port, within: .seconds(30))
+            try await waitUntilHealth(200, port: port, within: .seconds(30))
             try await run.expectEveryEntryCountedOnceAndEachBotBlockedOnce(events: subscriber)
             let counters = proxy.counters
             print("bad network: \(kind) after 300 bytes: \(counters.resets + counters.cuts) connections broken, "
@@ -121,7 +121,7 @@ struct WorkerBadNetworkTests {
             let stoppedAt = clock.now
             let unhealthyAfter: Duration
             do {
-                try await run.waitUntilHealth(503, port: port, within: .seconds(15))
+                try await waitUntilHealth(503, port: port, within: .seconds(15))
                 unhealthyAfter = clock.now - stoppedAt
                 #expect(kill(pid, SIGCONT) == 0)
             } catch {
@@ -131,7 +131,7 @@ struct WorkerBadNetworkTests {
             let continuedAt = clock.now
             try await run.waitUntilHandled(FaultTraffic.count, within: .seconds(60))
             let countedAfter = clock.now - continuedAt
-            try await run.waitUntilHealth(200, port: port, within: .seconds(30))
+            try await waitUntilHealth(200, port: port, within: .seconds(30))
             try await run.expectEveryEntryCountedOnceAndEachBotBlockedOnce(events: subscriber)
             print("bad network: SIGSTOP: /healthz 503 after \(unhealthyAfter); after SIGCONT all counted in \(countedAfter)")
         }
