@@ -49,26 +49,37 @@ struct FaultProxyTests {
         }
     }
 
-    @Test("a partition holds a command on the open connection, and healing delivers it on that connection")
+    @Test("a partition holds commands, also of a client that left meanwhile, and healing delivers them")
     func partitionHoldsThenHeals() async throws {
         try await withRedisConnection { server, direct in
             try await withFaultProxy(upstreamPort: try #require(server.port)) { proxy in
                 let configuration = RedisConnectionConfiguration(commandTimeout: .seconds(30))
                 try await withConnection(proxy.redisURL, configuration: configuration) { connection in
+                    let leaving = try ProbeSocket(port: proxy.port)
+                    try await waitUntil("both connections are through") { proxy.counters.upstreamConnectionsOpen == 2 }
                     proxy.partition()
                     try await withThrowingTaskGroup(of: String?.self) { group in
                         group.addTask { try await connection.send("SET", "held", "yes").string }
+                        // A client that sends and leaves during the partition: its command is held, not dropped.
+                        try leaving.send("*3\r\n$3\r\nSET\r\n$4\r\nleft\r\n$3\r\nyes\r\n")
+                        leaving.close()
                         let arrived = try await eventually(within: .milliseconds(700)) {
-                            try await direct.send("EXISTS", "held").int == 1
+                            try await direct.send("EXISTS", "held", "left").int != 0
                         }
                         #expect(!arrived, "a write went through the partition")
                         proxy.heal()
                         #expect(try await group.next() == "OK")
                     }
                     #expect(try await direct.send("GET", "held").string == "yes")
+                    try await waitUntil("the departed client's command arrives after the heal") {
+                        try await direct.send("GET", "left").string == "yes"
+                    }
+                    try await waitUntil("its upstream connection is closed then") {
+                        proxy.counters.upstreamConnectionsOpen == 1
+                    }
                     #expect(try await connection.send("PING").string == "PONG")
                 }
-                #expect(proxy.counters.connectionsAccepted == 1, "the connection had to be replaced")
+                #expect(proxy.counters.connectionsAccepted == 2, "the connection had to be replaced")
             }
         }
     }

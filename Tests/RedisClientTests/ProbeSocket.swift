@@ -16,13 +16,21 @@ final class ProbeSocket {
     enum Ending: Equatable { case closed, reset, stillOpen }
 
     private let descriptor: Int32
+    private var closed = false
 
     /// Connects to 127.0.0.1:`port`.
     init(port: Int) throws {
         descriptor = try LoopbackClientSocket.connect(port: port)
     }
 
-    deinit { close(descriptor) }
+    deinit { close() }
+
+    /// Closes the connection (an orderly FIN); the deinitialiser does it otherwise.
+    func close() {
+        guard !closed else { return }
+        closed = true
+        systemClose(descriptor)
+    }
 
     /// Sends `text` whole.
     func send(_ text: String) throws {
@@ -52,6 +60,11 @@ final class ProbeSocket {
         }
         return (received, .stillOpen)
     }
+}
+
+/// The C library's `close`, which the method of the same name hides.
+private func systemClose(_ descriptor: Int32) {
+    _ = close(descriptor)
 }
 
 /// The C library's `send`, which the method of the same name hides.

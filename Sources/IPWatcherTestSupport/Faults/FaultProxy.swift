@@ -175,9 +175,9 @@ public final class FaultProxy: Sendable {
                 outgoing: up, incoming: down,
                 onActive: { [self] in connectUpstream(for: inbound, id: id, pipes: pipes) },
                 onClose: { [self] in
-                    state.withLock { state in
-                        if state.connections.removeValue(forKey: id) != nil { state.counters.connectionsOpen -= 1 }
-                    }
+                    // The entry stays until the upstream side closes too: what the client sent before it went may
+                    // still be held by a partition, and the heal must find it.
+                    state.withLock { $0.counters.connectionsOpen -= 1 }
                 }))
     }
 
@@ -189,7 +189,15 @@ public final class FaultProxy: Sendable {
             .channelInitializer { outbound in
                 outbound.eventLoop.makeCompletedFuture {
                     try outbound.pipeline.syncOperations.addHandler(
-                        FaultRelayHandler(outgoing: pipes.value.down, incoming: pipes.value.up))
+                        FaultRelayHandler(
+                            outgoing: pipes.value.down, incoming: pipes.value.up,
+                            onActive: { [self] in state.withLock { $0.counters.upstreamConnectionsOpen += 1 } },
+                            onClose: { [self] in
+                                state.withLock { state in
+                                    state.counters.upstreamConnectionsOpen -= 1
+                                    state.connections[id] = nil
+                                }
+                            }))
                 }
             }
             .connect(host: upstream.host, port: upstream.port)
@@ -198,16 +206,14 @@ public final class FaultProxy: Sendable {
                 case .success(let outbound):
                     pipes.value.up.target = outbound
                     pipes.value.down.source = outbound
-                    let open = state.withLock { state in
-                        state.connections[id]?.channels.append(outbound)
-                        return state.connections[id] != nil
-                    }
-                    guard open, inbound.isActive else {
+                    state.withLock { $0.connections[id]?.channels.append(outbound) }
+                    guard inbound.isActive else {
                         outbound.close(promise: nil)
                         return
                     }
                     inbound.setOption(.autoRead, value: true).whenSuccess { inbound.read() }
                 case .failure:
+                    state.withLock { $0.connections[id] = nil }
                     inbound.close(promise: nil)
                 }
             }

@@ -8,6 +8,9 @@ public struct FaultProxyCounters: Sendable, Hashable {
     public var connectionsAccepted = 0
     /// Client connections not yet closed.
     public var connectionsOpen = 0
+    /// Connections to the upstream not yet closed; one outlives its client's while a partition holds what the
+    /// client sent before it closed.
+    public var upstreamConnectionsOpen = 0
     /// Client connections reset by the reset toxic.
     public var resets = 0
     /// Client connections closed by the cut toxic.
