@@ -43,6 +43,26 @@ struct WorkerBadNetworkTests {
         }
     }
 
+    @Test("a bandwidth cap of 5 kB/s each way: every entry counted once, each bot announced once, healthy after")
+    func bandwidthCap() async throws {
+        try await withWorker(Self.settings, throughFaultProxy: true, deadline: .seconds(120)) { run in
+            let proxy = try #require(run.proxy)
+            let port = try await run.healthyMetricsPort()
+            let subscriber = try await ChannelSubscriber(port: try #require(run.server.port), channel: "ipwatcher:events")
+            proxy.bandwidth(bytesPerSecond: 5_000)
+            let clock = ContinuousClock()
+            let start = clock.now
+            try await run.redis.push(FaultTraffic.entries())
+            try await run.waitUntilHandled(FaultTraffic.count, within: .seconds(60))
+            let elapsed = clock.now - start
+            try await waitUntilHealth(200, port: port, within: .seconds(10))
+            try await run.expectEveryEntryCountedOnceAndEachBotBlockedOnce(events: subscriber)
+            let counters = proxy.counters
+            #expect(counters.connectionsOpen == counters.connectionsAccepted, "the cap cost a connection: \(counters)")
+            print("bad network: bandwidth 5 kB/s, batch 10: \(FaultTraffic.count) entries handled in \(elapsed)")
+        }
+    }
+
     @Test("a 10 s partition: nothing is counted meanwhile, /healthz says 503, then every entry is counted once")
     func partition() async throws {
         try await withWorker(Self.settings, throughFaultProxy: true, deadline: .seconds(120)) { run in
