@@ -23,12 +23,22 @@ struct WorkerBadNetworkTests {
         return settings
     }
 
-    @Test("latency 50 ms ± 10 ms each way: every entry counted once, each bot announced once, healthy throughout")
-    func latency() async throws {
-        try await withWorker(Self.settings, throughFaultProxy: true, deadline: .seconds(120)) { run in
+    /// Runs `body` with a worker behind a fault proxy (no toxics yet), its healthy `/healthz` port, and a
+    /// subscriber to the events channel that listened before any traffic.
+    static func withWorkerBehindProxy(
+        _ body: @escaping @Sendable (WorkerRun, FaultProxy, Int, ChannelSubscriber) async throws -> Void
+    ) async throws {
+        try await withWorker(settings, throughFaultProxy: true, deadline: .seconds(120)) { run in
             let proxy = try #require(run.proxy)
             let port = try await run.healthyMetricsPort()
             let subscriber = try await ChannelSubscriber(port: try #require(run.server.port), channel: "ipwatcher:events")
+            try await body(run, proxy, port, subscriber)
+        }
+    }
+
+    @Test("latency 50 ms ± 10 ms each way: every entry counted once, each bot announced once, healthy throughout")
+    func latency() async throws {
+        try await Self.withWorkerBehindProxy { run, proxy, port, subscriber in
             proxy.latency(mean: .milliseconds(50), jitter: .milliseconds(10))
             let clock = ContinuousClock()
             let start = clock.now
@@ -45,10 +55,7 @@ struct WorkerBadNetworkTests {
 
     @Test("a bandwidth cap of 5 kB/s each way: every entry counted once, each bot announced once, healthy after")
     func bandwidthCap() async throws {
-        try await withWorker(Self.settings, throughFaultProxy: true, deadline: .seconds(120)) { run in
-            let proxy = try #require(run.proxy)
-            let port = try await run.healthyMetricsPort()
-            let subscriber = try await ChannelSubscriber(port: try #require(run.server.port), channel: "ipwatcher:events")
+        try await Self.withWorkerBehindProxy { run, proxy, port, subscriber in
             proxy.bandwidth(bytesPerSecond: 5_000)
             let clock = ContinuousClock()
             let start = clock.now
@@ -65,10 +72,7 @@ struct WorkerBadNetworkTests {
 
     @Test("a 10 s partition: nothing is counted meanwhile, /healthz says 503, then every entry is counted once")
     func partition() async throws {
-        try await withWorker(Self.settings, throughFaultProxy: true, deadline: .seconds(120)) { run in
-            let proxy = try #require(run.proxy)
-            let port = try await run.healthyMetricsPort()
-            let subscriber = try await ChannelSubscriber(port: try #require(run.server.port), channel: "ipwatcher:events")
+        try await Self.withWorkerBehindProxy { run, proxy, port, subscriber in
             let entries = FaultTraffic.entries()
             try await run.redis.push(Array(entries[..<75]))
             try await run.waitUntilHandled(75)
@@ -97,10 +101,7 @@ struct WorkerBadNetworkTests {
     @Test("replies reset (RST) or cut (FIN) mid-stream: the worker reconnects and every entry is counted once",
         arguments: [FaultKind.reset, .cut])
     func brokenReplies(kind: FaultKind) async throws {
-        try await withWorker(Self.settings, throughFaultProxy: true, deadline: .seconds(120)) { run in
-            let proxy = try #require(run.proxy)
-            let port = try await run.healthyMetricsPort()
-            let subscriber = try await ChannelSubscriber(port: try #require(run.server.port), channel: "ipwatcher:events")
+        try await Self.withWorkerBehindProxy { run, proxy, port, subscriber in
             switch kind {
             case .reset: proxy.resetMidReply(afterBytes: 300)
             case .cut: proxy.cutReply(afterBytes: 300)
@@ -125,10 +126,7 @@ struct WorkerBadNetworkTests {
 
     @Test("a redis-server stopped with SIGSTOP: /healthz says 503, and after SIGCONT every entry is counted once")
     func stoppedServer() async throws {
-        try await withWorker(Self.settings, throughFaultProxy: true, deadline: .seconds(120)) { run in
-            let proxy = try #require(run.proxy)
-            let port = try await run.healthyMetricsPort()
-            let subscriber = try await ChannelSubscriber(port: try #require(run.server.port), channel: "ipwatcher:events")
+        try await Self.withWorkerBehindProxy { run, proxy, port, subscriber in
             // 20 ms each way keeps the worker busy for a while, so the stop comes in the middle of the stream.
             proxy.latency(mean: .milliseconds(20))
             try await run.redis.push(FaultTraffic.entries())
