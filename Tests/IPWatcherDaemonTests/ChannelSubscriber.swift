@@ -1,4 +1,5 @@
 import Foundation
+import IPWatcherTestSupport
 import NIOCore
 import RESP
 
@@ -24,26 +25,8 @@ final class ChannelSubscriber {
     /// Connects to 127.0.0.1:`port`, subscribes to `channel` and returns once Redis confirmed the subscription.
     init(port: Int, channel: String, within limit: Duration = .seconds(5)) async throws {
         self.channel = channel
-        #if canImport(Glibc)
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        #else
-        let descriptor = socket(AF_INET, SOCK_STREAM, 0)
-        #endif
-        guard descriptor >= 0 else { throw SubscriberError("socket: \(String(cString: strerror(errno)))") }
+        let descriptor = try LoopbackClientSocket.connect(port: port)
         self.descriptor = descriptor
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
-            }
-        }
-        guard connected else { throw SubscriberError("connect to port \(port): \(String(cString: strerror(errno)))") }
-        guard fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) | O_NONBLOCK) == 0 else {
-            throw SubscriberError("fcntl: \(String(cString: strerror(errno)))")
-        }
         let command = Array("*2\r\n$9\r\nSUBSCRIBE\r\n$\(channel.utf8.count)\r\n\(channel)\r\n".utf8)
         let written = command.withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
         guard written == command.count else { throw SubscriberError("cannot send SUBSCRIBE") }

@@ -16,6 +16,9 @@ struct WorkerRun: Sendable {
     let worker: IPWatcherWorker
     let server: LocalRedisServer
     let redis: RedisConnection
+    /// The fault proxy the worker reaches Redis through, when the test asked for one; the test's own connection
+    /// (``redis``) goes to the server directly.
+    var proxy: FaultProxy? = nil
 
     /// The worker's running totals right now.
     var totals: WorkerStatistics.Snapshot { worker.statistics.snapshot }
@@ -123,18 +126,20 @@ let workerTestLogger: Logger = {
 /// The worker runs in a child task of a task group, without shutdown signals; the body's end cancels the group.
 /// A worker that stops on its own before that is recorded as an issue, since nothing in these tests should stop it.
 /// `redisConfiguration` replaces the connection configuration tests use by default (no reply limits beyond the
-/// client's own), e.g. with the one `ipwatcher run` derives from its configuration.
+/// client's own), e.g. with the one `ipwatcher run` derives from its configuration. With `throughFaultProxy` the
+/// worker connects through a ``FaultProxy`` in front of the server (``WorkerRun/proxy``), stopped after the worker.
 func withWorker<Result: Sendable>(
     _ settings: WorkerSettings = .forTests,
     redisConfiguration: RedisConnectionConfiguration? = nil,
     serverOptions: LocalRedisServerOptions = LocalRedisServerOptions(),
+    throughFaultProxy: Bool = false,
     deadline: Duration = .seconds(30),
     sourceLocation: SourceLocation = #_sourceLocation,
     beforeStart: @escaping @Sendable (RedisConnection) async throws -> Void = { _ in },
     _ body: @escaping @Sendable (WorkerRun) async throws -> Result
 ) async throws -> Result {
-    try await withRedisServer(serverOptions, deadline: deadline, sourceLocation: sourceLocation) { server in
-        let endpoint = try RedisEndpoint(url: server.url)
+    @Sendable func runWorker(server: LocalRedisServer, proxy: FaultProxy?) async throws -> Result {
+        let endpoint = try RedisEndpoint(url: proxy?.redisURL ?? server.url)
         let worker = IPWatcherWorker(
             endpoint: endpoint, settings: settings,
             redisConfiguration: redisConfiguration
@@ -159,7 +164,7 @@ func withWorker<Result: Sendable>(
                         }
                     }
                 }
-                let run = WorkerRun(worker: worker, server: server, redis: redis)
+                let run = WorkerRun(worker: worker, server: server, redis: redis, proxy: proxy)
                 do {
                     let result = try await body(run)
                     stopping.store(true, ordering: .relaxed)
@@ -173,6 +178,20 @@ func withWorker<Result: Sendable>(
                     throw error
                 }
             }
+        }
+    }
+    return try await withRedisServer(serverOptions, deadline: deadline, sourceLocation: sourceLocation) { server in
+        guard throughFaultProxy else {
+            return try await runWorker(server: server, proxy: nil)
+        }
+        let proxy = try await FaultProxy.start(upstreamPort: try #require(server.port))
+        do {
+            let result = try await runWorker(server: server, proxy: proxy)
+            await proxy.stop()
+            return result
+        } catch {
+            await proxy.stop()
+            throw error
         }
     }
 }

@@ -11,9 +11,11 @@ import Testing
 /// a Redis restart.
 @Suite("BlocklistMirror against a real redis-server", .needsRedisServer, .timeLimit(.minutes(10)))
 struct BlocklistMirrorTests {
-    /// Runs `body` with a running mirror of `server` (reconciling every `reconcile`) and a connection to it.
+    /// Runs `body` with a running mirror of `server` (reconciling every `reconcile`; through `proxy` if given) and a
+    /// connection of the test's own to the server.
     static func withMirror(
-        _ server: LocalRedisServer, reconcile: Duration = .seconds(30), ranges: BlocklistMirror.Ranges? = nil,
+        _ server: LocalRedisServer, through proxy: FaultProxy? = nil, reconcile: Duration = .seconds(30),
+        ranges: BlocklistMirror.Ranges? = nil,
         _ body: @escaping @Sendable (BlocklistMirror, RedisConnection) async throws -> Void
     ) async throws {
         var settings = BlocklistMirror.Settings()
@@ -21,7 +23,7 @@ struct BlocklistMirrorTests {
         settings.ranges = ranges
         settings.connection = RedisConnectionConfiguration(connectTimeout: .milliseconds(500), commandTimeout: .seconds(1))
         settings.connection.backoff = RedisBackoff(initial: .milliseconds(50), maximum: .milliseconds(200))
-        let mirror = BlocklistMirror(endpoint: try RedisEndpoint(url: server.url), settings: settings)
+        let mirror = BlocklistMirror(endpoint: try RedisEndpoint(url: proxy?.redisURL ?? server.url), settings: settings)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await mirror.run() }
             defer { group.cancelAll() }
@@ -137,6 +139,38 @@ struct BlocklistMirrorTests {
                     try !mirror.isStale && mirror.isBlocked(Self.address("192.0.2.2"))
                 }
                 #expect(mirror.isBlocked(try Self.address("192.0.2.1")))
+            }
+        }
+    }
+
+    @Test("a 10 s partition: the mirror keeps answering from its copy, says it is stale, and resyncs after the heal")
+    func partitionThenResync() async throws {
+        try await withRedisServer(deadline: .seconds(60)) { server in
+            try await withFaultProxy(upstreamPort: try #require(server.port)) { proxy in
+                try await Self.withMirror(server, through: proxy, reconcile: .milliseconds(300)) { mirror, redis in
+                    _ = try await redis.send("SADD", "blocklist", "192.0.2.1")
+                    try await waitUntil("the mirror has the unit") { mirror.isBlocked(try Self.address("192.0.2.1")) }
+
+                    let clock = ContinuousClock()
+                    proxy.partition()
+                    let partitionedAt = clock.now
+                    // Added with no event: only a load after the partition can find it.
+                    _ = try await redis.send("SADD", "blocklist", "192.0.2.2")
+                    try await waitUntil("the mirror says it is stale", within: .seconds(10)) { mirror.isStale }
+                    let staleAfter = clock.now - partitionedAt
+                    #expect(mirror.isBlocked(try Self.address("192.0.2.1")), "the mirror forgot a unit it had")
+                    #expect(!mirror.isBlocked(try Self.address("192.0.2.2")), "a unit came through the partition")
+                    try await Task.sleep(until: partitionedAt.advanced(by: .seconds(10)))
+                    #expect(mirror.isBlocked(try Self.address("192.0.2.1")))
+                    proxy.heal()
+                    let healedAt = clock.now
+
+                    try await waitUntil("the mirror is fresh again with the unit it missed", within: .seconds(20)) {
+                        try !mirror.isStale && mirror.isBlocked(Self.address("192.0.2.2"))
+                    }
+                    print("blocklist mirror, partition 10 s: stale after \(staleAfter), resynced \(clock.now - healedAt) "
+                        + "after the heal")
+                }
             }
         }
     }
