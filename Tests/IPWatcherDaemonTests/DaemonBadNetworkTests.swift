@@ -8,7 +8,7 @@ import Testing
 /// The real `ipwatcher run` binary behind a 10 s partition (a ``FaultProxy`` between it and Redis): it tells
 /// systemd and `/healthz` the truth — no watchdog pings and 503 while nothing moves — and afterwards recovers
 /// by itself and has counted every entry once.
-@Suite("ipwatcher run: a partition", .needsRedisServer, .timeLimit(.minutes(3)))
+@Suite("ipwatcher run: a partition", .needsRedisServer, .timeLimit(.minutes(10)))
 struct DaemonBadNetworkTests {
     static let configuration = """
         queue:

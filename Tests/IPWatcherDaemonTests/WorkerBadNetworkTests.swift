@@ -11,7 +11,7 @@ import Glibc
 /// The worker behind a bad network (a ``FaultProxy`` between it and Redis) or a Redis that stops answering: it
 /// loses no entry, counts none twice, announces each block once, stays alive, says so on `/healthz`, and recovers
 /// by itself.
-@Suite("Worker: a bad network", .needsRedisServer, .timeLimit(.minutes(5)))
+@Suite("Worker: a bad network", .needsRedisServer, .timeLimit(.minutes(10)))
 struct WorkerBadNetworkTests {
     /// Batches of 10, so the 150 entries take many round trips; a one-hour window, so no run straddles a window;
     /// metrics on a free port for `/healthz`.

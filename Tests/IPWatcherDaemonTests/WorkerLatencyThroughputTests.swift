@@ -5,7 +5,7 @@ import Testing
 /// How many entries per second the worker gets through with 50 ms ± 10 ms of latency each way to Redis, by batch
 /// size. It reports the rate (for the README's *A bad network*) and asserts only that every entry was counted:
 /// a shared machine's speed is no property of the code.
-@Suite("Worker: throughput under latency", .needsRedisServer, .timeLimit(.minutes(5)), .measuresTime)
+@Suite("Worker: throughput under latency", .needsRedisServer, .timeLimit(.minutes(10)), .measuresTime)
 struct WorkerLatencyThroughputTests {
     @Test("with 50 ms ± 10 ms each way, 20 batches are counted; the rate is reported", arguments: [10, 100, 1_000])
     func throughputUnderLatency(batch: Int) async throws {

@@ -5,7 +5,7 @@ import Testing
 
 /// The fault proxy the worker's bad-network tests stand between it and Redis: each toxic does what it says, on
 /// connections that are already open, and only while it is on.
-@Suite("Fault proxy", .needsRedisServer, .timeLimit(.minutes(3)))
+@Suite("Fault proxy", .needsRedisServer, .timeLimit(.minutes(10)))
 struct FaultProxyTests {
     @Test("without toxics, commands pass through and the counters see both directions and the connection")
     func forwardsWithoutToxics() async throws {

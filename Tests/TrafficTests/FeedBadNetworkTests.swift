@@ -6,7 +6,7 @@ import Traffic
 
 /// `ipwatcher feed` through a ``FaultProxy`` that breaks its connection mid-feed: it reconnects, sends again what
 /// had no reply, and ends with every request in the queue (duplicates at most as many as it sent again).
-@Suite("feed: a bad network", .needsRedisServer, .timeLimit(.minutes(3)))
+@Suite("feed: a bad network", .needsRedisServer, .timeLimit(.minutes(10)))
 struct FeedBadNetworkTests {
     /// How the proxy breaks the feed's connection.
     enum Fault: String, Sendable, CaseIterable { case reset, partition }
