@@ -48,6 +48,10 @@ extension IPWatcherConfiguration {
             throw ConfigurationError.invalid(
                 "redis.url", Self.redactedURL(redis.url), "is a unix socket, but a Redis Cluster is reached over TCP")
         }
+        if usesCluster, endpoints.contains(where: { if case .sentinel = $0.address { true } else { false } }) {
+            throw ConfigurationError.invalid(
+                "redis.cluster", "true", "cannot go with a redis+sentinel:// URL: Sentinel watches one master, not a Redis Cluster")
+        }
         for index in endpoints.indices { endpoints[index] = try merged(endpoints[index]) }
         return endpoints
     }

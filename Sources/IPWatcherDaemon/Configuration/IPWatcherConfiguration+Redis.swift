@@ -15,7 +15,8 @@ extension IPWatcherConfiguration {
             case functions
         }
 
-        /// `redis://`, `rediss://` or `unix://` URL, in the form ``RedisClient/RedisEndpoint/init(url:)`` accepts;
+        /// `redis://`, `rediss://`, `unix://` or `redis+sentinel://` URL, in the form
+        /// ``RedisClient/RedisEndpoint/init(url:)`` accepts;
         /// it may contain a password, so show it only through ``IPWatcherConfiguration/redactedURL``.
         public var url: String
         /// File whose contents (trailing line break removed) are the password; nil for none.

@@ -6,7 +6,29 @@ import RedisClient
 extension BlocklistMirror {
     /// Keeps the copy current until the task is cancelled: connect, subscribe, load, follow the events, reload
     /// every ``Settings/reconcileInterval``; after a lost connection, again from the start with backoff.
+    ///
+    /// Behind sentinels, a ``RedisSentinelWatcher`` runs beside it and closes the connection when the sentinels
+    /// name another master, so the mirror reloads from the new one.
     public func run() async {
+        guard let watcher = RedisSentinelWatcher(endpoint: endpoint, configuration: settings.connection, logger: logger)
+        else {
+            return await followConnections()
+        }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await watcher.run { [self] master in
+                    state.withLock { $0.connection }?.closeUnlessConnected(to: master, logger: logger)
+                }
+            }
+            group.addTask { await self.followConnections() }
+            // Both run until cancelled.
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// Connects again and again, with backoff, until the task is cancelled.
+    private func followConnections() async {
         var failures = 0
         while !Task.isCancelled {
             do {
@@ -37,6 +59,8 @@ extension BlocklistMirror {
         let connection = try await RedisConnection.connect(
             to: endpoint, configuration: settings.connection, logger: logger,
             onPush: { [self] push in receive(push) })
+        state.withLock { $0.connection = connection }
+        defer { state.withLock { $0.connection = nil } }
         do {
             try await connection.subscribe([settings.eventsChannel]) { state.withLock { $0.subscribed } }
             try await load(on: connection)

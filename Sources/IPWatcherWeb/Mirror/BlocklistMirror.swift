@@ -125,6 +125,8 @@ public final class BlocklistMirror: Sendable {
         var held: [Change]? = []
         /// Whether Redis confirmed this connection's subscription.
         var subscribed = false
+        /// The connection in use, for a ``RedisSentinelWatcher`` to close when the master moves.
+        var connection: RedisConnection?
     }
 
     /// The settings in use.

@@ -71,8 +71,29 @@ public final class RedisServerClient: RedisCommandExecutor {
     ///
     /// Throws only when a connect attempt fails with one of
     /// ``RedisConnectionConfiguration/fatalConnectErrorCodes``; every other failure is retried, and logged as
-    /// ``ConnectionFailureReporter`` decides.
+    /// ``ConnectionFailureReporter`` decides. Behind sentinels a ``RedisSentinelWatcher`` runs beside the
+    /// connection and closes it when the sentinels name another master, so the next connect finds the new one.
     public func run() async throws {
+        guard let watcher = RedisSentinelWatcher(
+            endpoint: endpoint, configuration: configuration, eventLoopGroup: eventLoopGroup, logger: logger)
+        else {
+            return try await keepConnected()
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await watcher.run { [self] master in
+                    shared.withLock { $0.connection }?.closeUnlessConnected(to: master, logger: logger)
+                }
+            }
+            group.addTask { try await self.keepConnected() }
+            // keepConnected ends first: when cancelled, or with a fatal error; the watcher only when cancelled.
+            defer { group.cancelAll() }
+            try await group.next()
+        }
+    }
+
+    /// Connects, waits for the connection to drop, backs off and reconnects, until cancelled.
+    private func keepConnected() async throws {
         var attempt = 0
         // An outage is logged when it starts, changes and ends, and every 30 s between: not at every attempt.
         var failures = ConnectionFailureReporter()
@@ -184,7 +205,10 @@ public final class RedisServerClient: RedisCommandExecutor {
             return shared.waiters.removeAll()
         }
         setState(.ready)
-        logger.info("connected to Redis", metadata: ["protocol": "RESP\(connection.protocolVersion)"])
+        var metadata: Logger.Metadata = ["protocol": "RESP\(connection.protocolVersion)"]
+        // Behind sentinels the endpoint names them; which server is master now is the connection's.
+        if case .sentinel = endpoint.address { metadata["master"] = "\(connection.endpoint)" }
+        logger.info("connected to Redis", metadata: metadata)
         for promise in waiters { promise.succeed(connection) }
     }
 

@@ -9,6 +9,9 @@ extension RedisConnection {
     /// Opens a connection and completes the handshake: TLS if asked, then `HELLO 3` with `AUTH` and
     /// `SETNAME` (or `AUTH`/`CLIENT SETNAME` on servers without `HELLO`), then `SELECT` for a non-zero database.
     ///
+    /// A ``RedisEndpoint/Address/sentinel(_:)`` endpoint first asks its sentinels where the master is, and the
+    /// connection goes there; see ``connectToMaster(_:of:configuration:eventLoopGroup:logger:onPush:)``.
+    ///
     /// Throws ``RedisError/connectFailed(endpoint:cause:)`` when the server is unreachable,
     /// ``RedisError/server(_:)`` with `WRONGPASS` or `NOAUTH` when the credentials are refused, and
     /// ``RedisError/timeout(command:seconds:)`` when the whole handshake takes longer than the connect timeout.
@@ -19,6 +22,11 @@ extension RedisConnection {
         logger: Logger = Logger(label: "ipwatcher.redis"),
         onPush: (@Sendable (RESPToken) -> Void)? = nil
     ) async throws -> RedisConnection {
+        if case .sentinel(let master) = endpoint.address {
+            return try await connectToMaster(
+                master, of: endpoint, configuration: configuration, eventLoopGroup: eventLoopGroup, logger: logger,
+                onPush: onPush)
+        }
         let sslContext = try endpoint.tls.map { (options) throws(RedisError) in try makeSSLContext(options) }
         let serverName = endpoint.tls.flatMap { options in options.serverName ?? endpoint.sniHostName }
         var logger = logger
@@ -50,6 +58,9 @@ extension RedisConnection {
                 channel = try await bootstrap.connect(host: host, port: port).get()
             case .unix(let path):
                 channel = try await bootstrap.connect(unixDomainSocketPath: path).get()
+            case .sentinel:
+                // Unreachable: resolved to the master's address above.
+                throw RedisConnectFailure.other("a sentinel endpoint has no address of its own")
             }
         } catch {
             throw RedisError.connectFailed(endpoint: "\(endpoint)", cause: RedisConnectFailure(error))

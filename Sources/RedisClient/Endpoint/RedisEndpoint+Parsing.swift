@@ -2,7 +2,7 @@ extension RedisEndpoint {
     /// The port Redis listens on unless told otherwise.
     public static let defaultPort = 6379
 
-    /// Parses a `redis://`, `rediss://` or `unix://` URL.
+    /// Parses a `redis://`, `rediss://`, `unix://`, `redis+sentinel://` or `rediss+sentinel://` URL.
     ///
     /// Errors name the part of the URL that is wrong and never repeat the password.
     public init(url: String) throws(RedisError) {
@@ -31,7 +31,9 @@ extension RedisEndpoint {
         guard let question = rest.firstIndex(of: "?") else { return prefix + rest }
         let options = rest[rest.index(after: question)...].split(separator: "&", omittingEmptySubsequences: false).map {
             option -> String in
-            option.hasPrefix("password=") ? "password=***" : String(option)
+            if option.hasPrefix("password=") { return "password=***" }
+            if option.hasPrefix("sentinel_password=") { return "sentinel_password=***" }
+            return String(option)
         }
         return prefix + rest[...question] + options.joined(separator: "&")
     }
@@ -51,7 +53,7 @@ struct RedisEndpointURLParser {
 
     mutating func parse() throws(RedisError) -> RedisEndpoint {
         guard let schemeEnd = url.firstRange(of: "://") else {
-            throw failure("expected redis://host:port, rediss://host:port or unix:///path")
+            throw failure("expected redis://host:port, rediss://host:port, unix:///path or redis+sentinel://host:port/name")
         }
         let scheme = url[..<schemeEnd.lowerBound].lowercased()
         var rest = Substring(url[schemeEnd.upperBound...])
@@ -67,8 +69,10 @@ struct RedisEndpointURLParser {
             return try parseUnix(rest, query: query)
         case "redis", "rediss":
             return try parseTCP(rest, query: query, tls: scheme == "rediss")
+        case "redis+sentinel", "rediss+sentinel":
+            return try parseSentinel(rest, query: query, tls: scheme == "rediss+sentinel")
         default:
-            throw failure("unknown scheme \"\(scheme)\"; use redis, rediss or unix")
+            throw failure("unknown scheme \"\(scheme)\"; use redis, rediss, unix or redis+sentinel")
         }
     }
 
@@ -134,6 +138,35 @@ struct RedisEndpointURLParser {
             (username, password) = try parseUserInfo(authority[..<at])
             authority = authority[authority.index(after: at)...]
         }
+        let (host, port) = try parseHostAndPort(authority, defaultPort: RedisEndpoint.defaultPort)
+        var database = 0
+        if !path.isEmpty { database = try parseDatabase(path, source: "database path") }
+        if let text = query["db"] { database = try parseDatabase(Substring(text), source: "db") }
+
+        let tlsOptions = tls ? try parseTLSOptions(query) : nil
+        return RedisEndpoint(
+            address: .tcp(host: host, port: port), username: username, password: password,
+            database: database, tls: tlsOptions)
+    }
+
+    /// The TLS options of a `rediss://` or `rediss+sentinel://` URL's query.
+    func parseTLSOptions(_ query: [String: String]) throws(RedisError) -> RedisTLSOptions {
+        var options = RedisTLSOptions(
+            caFile: query["ca"], certificateFile: query["cert"], keyFile: query["key"], serverName: query["sni"])
+        if let verify = query["verify"] {
+            guard let mode = RedisTLSOptions.Verification(rawValue: verify) else {
+                throw failure("verify must be full, no-hostname or none, not \"\(verify)\"")
+            }
+            options.verification = mode
+        }
+        guard (options.certificateFile == nil) == (options.keyFile == nil) else {
+            throw failure("cert and key must be given together")
+        }
+        return options
+    }
+
+    /// `host`, `host:port`, `[v6]` or `[v6]:port`.
+    func parseHostAndPort(_ authority: Substring, defaultPort: Int) throws(RedisError) -> (host: String, port: Int) {
         var host: Substring
         var portText: Substring?
         if authority.hasPrefix("[") {
@@ -152,35 +185,54 @@ struct RedisEndpointURLParser {
             host = authority
         }
         guard !host.isEmpty else { throw failure("the host is missing") }
-        var port = RedisEndpoint.defaultPort
+        var port = defaultPort
         if let portText {
             guard let value = Int(portText), (1...65535).contains(value) else {
                 throw failure("port \"\(portText)\" is not a number from 1 to 65535")
             }
             port = value
         }
-        var database = 0
-        if !path.isEmpty { database = try parseDatabase(path, source: "database path") }
-        if let text = query["db"] { database = try parseDatabase(Substring(text), source: "db") }
+        return (String(host), port)
+    }
 
-        var tlsOptions: RedisTLSOptions?
-        if tls {
-            var options = RedisTLSOptions(
-                caFile: query["ca"], certificateFile: query["cert"], keyFile: query["key"], serverName: query["sni"])
-            if let verify = query["verify"] {
-                guard let mode = RedisTLSOptions.Verification(rawValue: verify) else {
-                    throw failure("verify must be full, no-hostname or none, not \"\(verify)\"")
-                }
-                options.verification = mode
-            }
-            guard (options.certificateFile == nil) == (options.keyFile == nil) else {
-                throw failure("cert and key must be given together")
-            }
-            tlsOptions = options
+    /// `[user[:password]@]host[:port],host[:port]…/<master name>` after `redis+sentinel://`; the sentinels' port
+    /// defaults to 26379 and their login comes from the `sentinel_user` and `sentinel_password` options.
+    func parseSentinel(_ rest: Substring, query: [String: String], tls: Bool) throws(RedisError) -> RedisEndpoint {
+        var hostsAndName = rest
+        var username: String?
+        var password: String?
+        if let at = rest.lastIndex(of: "@") {
+            (username, password) = try parseUserInfo(rest[..<at])
+            hostsAndName = rest[rest.index(after: at)...]
         }
+        guard let slash = hostsAndName.firstIndex(of: "/") else {
+            throw failure("the master name is missing: redis+sentinel://host:port,host:port/<master name>")
+        }
+        let nameText = hostsAndName[hostsAndName.index(after: slash)...]
+        guard let name = percentDecoded(nameText), !name.isEmpty, !name.contains("/") else {
+            throw failure("the master name after the hosts is missing or not valid: redis+sentinel://host:port/<master name>")
+        }
+        let hosts = hostsAndName[..<slash].split(separator: ",", omittingEmptySubsequences: false)
+        guard !(hosts.count == 1 && hosts[0].isEmpty) else { throw failure("no sentinel hosts are given") }
+        var sentinels: [RedisSentinelMaster.Sentinel] = []
+        for (number, host) in hosts.enumerated() {
+            guard !host.isEmpty else { throw failure("sentinel \(number + 1) of the list is empty") }
+            do {
+                let (address, port) = try parseHostAndPort(host, defaultPort: RedisSentinelMaster.defaultPort)
+                sentinels.append(.init(host: address, port: port))
+            } catch {
+                if case .invalidEndpoint(_, let reason) = error, hosts.count > 1 {
+                    throw failure("sentinel \(number + 1) (\(host)): \(reason)")
+                }
+                throw error
+            }
+        }
+        let database = try query["db"].map { (text) throws(RedisError) in try parseDatabase(Substring(text), source: "db") } ?? 0
+        let master = RedisSentinelMaster(
+            name: name, sentinels: sentinels, username: query["sentinel_user"], password: query["sentinel_password"])
         return RedisEndpoint(
-            address: .tcp(host: String(host), port: port), username: username, password: password,
-            database: database, tls: tlsOptions)
+            address: .sentinel(master), username: username, password: password, database: database,
+            tls: tls ? try parseTLSOptions(query) : nil)
     }
 
     func percentDecoded(_ text: Substring) -> String? {

@@ -1,14 +1,18 @@
 /// Where a Redis server is and how to log in to it, parsed from a URL.
 ///
 /// Accepted forms: `redis://[user[:password]@]host[:port][/db]`, `rediss://…` for TLS (query options `ca`,
-/// `cert`, `key`, `sni`, `verify=full|no-hostname|none`), and `unix:///path/to.sock[?db=N]` (user and password
-/// as in the other forms, or as `user=`/`password=` query options). IPv6 hosts go in brackets:
-/// `redis://[::1]:6379`. User and password are percent-decoded, so `%40` stands for `@`.
+/// `cert`, `key`, `sni`, `verify=full|no-hostname|none`), `unix:///path/to.sock[?db=N]` (user and password
+/// as in the other forms, or as `user=`/`password=` query options), and a master behind Redis Sentinel:
+/// `redis+sentinel://[user[:password]@]host[:port],host[:port]/<master name>[?db=N]` (`rediss+sentinel://` with
+/// TLS to the sentinels and the master; the sentinels' own login as `sentinel_user=`/`sentinel_password=`). IPv6
+/// hosts go in brackets: `redis://[::1]:6379`. User and password are percent-decoded, so `%40` stands for `@`.
 public struct RedisEndpoint: Sendable, Hashable, CustomStringConvertible {
     /// Where the server listens.
     public enum Address: Sendable, Hashable {
         case tcp(host: String, port: Int)
         case unix(path: String)
+        /// Whichever server the sentinels name as this master when a connection is made.
+        case sentinel(RedisSentinelMaster)
     }
 
     /// Where the server listens.
@@ -62,6 +66,14 @@ public struct RedisEndpoint: Sendable, Hashable, CustomStringConvertible {
             return "\(scheme)://\(credentials)\(shownHost):\(port)" + (database == 0 ? "" : "/\(database)")
         case .unix(let path):
             return "unix://\(credentials)\(path)" + (database == 0 ? "" : "?db=\(database)")
+        case .sentinel(let master):
+            let scheme = tls == nil ? "redis+sentinel" : "rediss+sentinel"
+            var options: [String] = []
+            if database != 0 { options.append("db=\(database)") }
+            if let user = master.username { options.append("sentinel_user=\(Self.percentEncodedUserName(user))") }
+            if master.password != nil { options.append("sentinel_password=***") }
+            return "\(scheme)://\(credentials)\(master.sentinels.map(\.description).joined(separator: ","))/"
+                + Self.percentEncodedUserName(master.name) + (options.isEmpty ? "" : "?" + options.joined(separator: "&"))
         }
     }
 }

@@ -72,7 +72,8 @@ struct FeedCommand: AsyncParsableCommand {
     @Option(
         name: .customLong("redis-url"),
         help: """
-            Redis URL: redis://, rediss://, unix://, or redis+cluster://host:port,host:port for a Redis Cluster \
+            Redis URL: redis://, rediss://, unix://, redis+sentinel://host:port,host:port/<master name> behind \
+            Sentinel, or redis+cluster://host:port,host:port for a Redis Cluster \
             (default: $IPWATCHER_REDIS_URL, else redis://127.0.0.1:6379).
             """)
     var redisURL: String?
@@ -154,8 +155,12 @@ struct FeedCommand: AsyncParsableCommand {
             throw ValidationError("--redis-url: \(error)")
         }
         guard let seeds, let first = seeds.first else { throw ValidationError("--redis-url: no cluster hosts") }
-        if case .unix = first.address {
+        switch first.address {
+        case .tcp: break
+        case .unix:
             throw ValidationError("--redis-url: a Redis Cluster is reached over TCP: give redis://host:port, not unix://")
+        case .sentinel:
+            throw ValidationError("--cluster cannot go with a redis+sentinel:// URL: Sentinel watches one master, not a cluster")
         }
         return (first, seeds)
     }

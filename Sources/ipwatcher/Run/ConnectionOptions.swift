@@ -10,7 +10,7 @@ struct ConnectionOptions: ParsableArguments {
     @Option(help: "Configuration file (default: /etc/ipwatcher/ipwatcher.yaml when it exists).")
     var config: String?
 
-    @Option(name: .customLong("redis-url"), help: "Redis URL: redis://, rediss://, unix://, or redis+cluster://host:port,host:port for a cluster (redis.url).")
+    @Option(name: .customLong("redis-url"), help: "Redis URL: redis://, rediss://, unix://, redis+sentinel://host:port,host:port/<master name> behind Sentinel, or redis+cluster://host:port,host:port for a cluster (redis.url).")
     var redisURL: String?
 
     @Option(help: "Blocklist set key (blocklist.key).")
