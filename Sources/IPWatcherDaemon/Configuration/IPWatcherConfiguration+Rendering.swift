@@ -24,6 +24,10 @@ extension IPWatcherConfiguration {
             }
             lines.append("# Redis Cluster, seeds: \(addresses.joined(separator: ", ")).")
         }
+        if let endpoint = try? endpoint, case .sentinel(let master) = endpoint.address {
+            let sentinels = master.sentinels.map(\.description).joined(separator: ", ")
+            lines.append("# Redis Sentinel: master \"\(master.name)\", asked of \(sentinels).")
+        }
         if queue.shards > 1 {
             lines.append("# Queue shards: \(queue.key):{0} … \(queue.key):{\(queue.shards - 1)}.")
         }
