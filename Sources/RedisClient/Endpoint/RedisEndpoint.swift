@@ -72,7 +72,7 @@ public struct RedisEndpoint: Sendable, Hashable, CustomStringConvertible {
             if database != 0 { options.append("db=\(database)") }
             if let user = master.username { options.append("sentinel_user=\(Self.percentEncodedUserName(user))") }
             if master.password != nil { options.append("sentinel_password=***") }
-            return "\(scheme)://\(credentials)\(master.sentinels.map(\.description).joined(separator: ","))/"
+            return "\(scheme)://\(credentials)\(master.sentinels.map { $0.description }.joined(separator: ","))/"
                 + Self.percentEncodedUserName(master.name) + (options.isEmpty ? "" : "?" + options.joined(separator: "&"))
         }
     }
