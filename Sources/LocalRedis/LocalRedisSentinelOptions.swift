@@ -19,8 +19,11 @@ public struct LocalRedisSentinelOptions: Sendable, Hashable {
     /// How long an instance may fail to answer before a sentinel considers it down (`down-after-milliseconds`,
     /// rounded down to whole milliseconds).
     ///
-    /// Sentinels ping every second, or every `downAfter` when that is shorter. 1 s makes a killed master count as
-    /// down about a second after the kill.
+    /// A killed master counts as down `downAfter` after the kill. 2 s, not less: when a sentinel switches to a new
+    /// master it reuses its link to the old one, which it reconnects at most once a second, and counts the time
+    /// from the switch against `downAfter` until the new master's first PONG. With 1 s that PONG sometimes came
+    /// too late, and the sentinels declared the healthy new master down and failed it over too (once in about ten
+    /// failovers on the loaded 2-core machine); 2 s leaves the reconnect a second of slack.
     public var downAfter: Duration
     /// Sentinel's `failover-timeout`, rounded down to whole milliseconds.
     ///
@@ -28,9 +31,10 @@ public struct LocalRedisSentinelOptions: Sendable, Hashable {
     /// and the same master is not failed over again before twice its time has passed since the last attempt; a
     /// replica that does not turn master in that time ends the attempt; replicas not yet moved to the new master by
     /// then are moved anyway; and a replica left pointing at another master is corrected only after it. The default
-    /// (3 minutes) would turn one unlucky split vote into a 6-minute wait, so 5 s here: on loopback a whole failover
-    /// takes 2–3 s, its longest single step (seeing the promotion in the replica's `INFO`, polled once a second)
-    /// about a second, so 5 s leaves room for a busy machine while a failed election is retried after 10 s.
+    /// (3 minutes) would turn one unlucky split vote into a 6-minute wait, so 5 s here: on loopback the steps after
+    /// the master counts as down take about 1.2 s in all, the longest (seeing the promotion in the replica's
+    /// `INFO`, read once a second) about 0.9 s, so 5 s leaves room for a busy machine while a failed election is
+    /// retried after 10 s.
     public var failoverTimeout: Duration
     /// How many replicas are moved to a new master at the same time after a failover (`parallel-syncs`).
     public var parallelSyncs: Int
@@ -48,7 +52,7 @@ public struct LocalRedisSentinelOptions: Sendable, Hashable {
         sentinels: Int = 3,
         quorum: Int = 2,
         masterName: String = "ipwatcher",
-        downAfter: Duration = .milliseconds(1000),
+        downAfter: Duration = .milliseconds(2000),
         failoverTimeout: Duration = .milliseconds(5000),
         parallelSyncs: Int = 1,
         password: String? = nil,

@@ -35,7 +35,7 @@ struct LocalRedisSentinelGroupTests {
                 #expect(master["num-slaves"] == "2", "\(sentinel.address): \(master)")
                 #expect(master["num-other-sentinels"] == "2", "\(sentinel.address): \(master)")
                 #expect(master["quorum"] == "2", "\(sentinel.address): \(master)")
-                #expect(master["down-after-milliseconds"] == "1000", "\(sentinel.address): \(master)")
+                #expect(master["down-after-milliseconds"] == "2000", "\(sentinel.address): \(master)")
                 #expect(master["failover-timeout"] == "5000", "\(sentinel.address): \(master)")
                 let named = try await masterAddress(named: group.masterName, by: sentinel, in: group)
                 #expect(named == masterPort, "\(sentinel.address) names 127.0.0.1:\(named.map(String.init) ?? "nothing")")
@@ -246,20 +246,26 @@ private func failOver(_ group: LocalRedisSentinelGroup, events: SentinelEventWat
     #expect(!oldMaster.isRunning)
     let promotion = try await events.waitForSwitch(from: oldPort, timeout: .seconds(60))
     let toSwitch = promotion.switchedAt - killedAt
-    // Failover is paced by down-after (1 s), the sentinels' once-a-second pings, asks and INFO, and a random
-    // delay of up to 1 s before an election: 2-4 s here. The bound only catches a failover that never ends; a
-    // split vote alone retries after 2 × failover-timeout (10 s).
+    // Failover is paced by down-after (2 s), the sentinels' once-a-second pings, asks and INFO, and a random
+    // delay of up to 1 s before an election: about 3.3 s here. The bound only catches a failover that never ends;
+    // a split vote alone retries after 2 × failover-timeout (10 s).
     #expect(toSwitch < .seconds(60))
     #expect(promotion.newPort != oldPort)
     #expect(group.servers.dropFirst().contains { $0 === promotion.newMaster }, "the new master is not a replica of the group")
 
     try await group.waitUntilHealthy(timeout: .seconds(30))
+    // Exactly one failover: none of the healthy new master (see LocalRedisSentinelOptions.downAfter).
+    let switches = events.events(on: "+switch-master")
+    #expect(
+        switches.allSatisfy { $0.words.count == 5 && $0.words[2] == String(oldPort) },
+        "more than one failover:\n\(events.timeline(since: killedAt))")
     let promotedAt = try #require(promotion.promotedAt, "no +promoted-slave for 127.0.0.1:\(promotion.newPort)")
     print("""
         LocalRedisSentinelGroup: master 127.0.0.1:\(oldPort) killed; 127.0.0.1:\(promotion.newPort) promoted after \
         \(SentinelEventWatcher.milliseconds(promotedAt - killedAt)) ms, first +switch-master (from sentinel \
         127.0.0.1:\(promotion.announcedBy)) after \(SentinelEventWatcher.milliseconds(toSwitch)) ms (down-after \
-        1000 ms); group healthy again after \(SentinelEventWatcher.milliseconds(clock.now - killedAt)) ms. Events:
+        \(SentinelEventWatcher.milliseconds(group.options.downAfter)) ms); group healthy again after \
+        \(SentinelEventWatcher.milliseconds(clock.now - killedAt)) ms. Events:
         \(events.timeline(since: killedAt))
         """)
     #expect(try group.currentMaster() === promotion.newMaster)
