@@ -29,30 +29,15 @@ extension LocalRedisCluster {
         timeout: Duration,
         context: String?
     ) async throws(LocalRedisClusterError) {
-        let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: timeout)
-        while true {
-            guard let problem = healthProblem(servers: servers, masterCount: masterCount) else { return }
-            var reason: String?
-            if clock.now >= deadline {
-                reason = "not healthy within \(timeout)"
-            } else {
-                do {
-                    try await Task.sleep(for: healthPollInterval)
-                } catch {
-                    reason = "the wait was cancelled"
-                }
-            }
-            if let reason {
-                var message = "\(reason); last unmet condition: \(problem)"
-                if let view = clusterNodesView(servers: servers) {
-                    message += "\n\(view)"
-                }
-                if let context {
-                    message += "\n\(context)"
-                }
-                throw .notHealthy(message)
-            }
+        let failure = await HealthPolling.failure(
+            timeout: timeout,
+            interval: healthPollInterval,
+            problem: { healthProblem(servers: servers, masterCount: masterCount) },
+            view: { clusterNodesView(servers: servers) },
+            context: context
+        )
+        if let failure {
+            throw .notHealthy(failure)
         }
     }
 
@@ -67,11 +52,11 @@ extension LocalRedisCluster {
             guard case .text(let info) = probe.send(["CLUSTER", "INFO"]) else {
                 return "\(name) does not answer CLUSTER INFO"
             }
-            let state = field("cluster_state", in: info) ?? "?"
+            let state = RedisCommandProbe.infoField("cluster_state", in: info) ?? "?"
             guard state == "ok" else { return "\(name) reports cluster_state:\(state)" }
-            let assigned = field("cluster_slots_assigned", in: info) ?? "?"
+            let assigned = RedisCommandProbe.infoField("cluster_slots_assigned", in: info) ?? "?"
             guard assigned == String(slotCount) else { return "\(name) reports cluster_slots_assigned:\(assigned)" }
-            let known = field("cluster_known_nodes", in: info) ?? "?"
+            let known = RedisCommandProbe.infoField("cluster_known_nodes", in: info) ?? "?"
             guard known == String(servers.count) else {
                 return "\(name) reports cluster_known_nodes:\(known), expected \(servers.count)"
             }
@@ -98,7 +83,7 @@ extension LocalRedisCluster {
                 guard case .text(let replication) = probe.send(["INFO", "replication"]) else {
                     return "\(name) does not answer INFO replication"
                 }
-                let link = field("master_link_status", in: replication) ?? "?"
+                let link = RedisCommandProbe.infoField("master_link_status", in: replication) ?? "?"
                 guard link == "up" else { return "replica \(name) reports master_link_status:\(link)" }
             } else if me.slotCount == 0 {
                 return "\(name) is a master without slots, not yet a replica"

@@ -89,35 +89,13 @@ extension LocalRedisCluster {
         count: Int,
         options: LocalRedisServerOptions
     ) async throws(LocalRedisClusterError) -> [LocalRedisServer] {
-        let results = await withTaskGroup(of: (Int, Result<LocalRedisServer, LocalRedisError>).self) { group in
-            for index in 0..<count {
-                group.addTask {
-                    do throws(LocalRedisError) {
-                        return (index, .success(try await LocalRedisServer.start(options, reservingClusterBusPorts: true)))
-                    } catch {
-                        return (index, .failure(error))
-                    }
-                }
-            }
-            var results: [(Int, Result<LocalRedisServer, LocalRedisError>)] = []
-            for await result in group {
-                results.append(result)
-            }
-            return results.sorted { $0.0 < $1.0 }.map(\.1)
+        do {
+            return try await ConcurrentLifecycle.start(count: count) { _ async throws(LocalRedisError) in
+                try await LocalRedisServer.start(options, reservingClusterBusPorts: true)
+            } stop: { await $0.stop() }
+        } catch {
+            throw .nodeFailed(error)
         }
-        var servers: [LocalRedisServer] = []
-        var firstFailure: LocalRedisError?
-        for result in results {
-            switch result {
-            case .success(let server): servers.append(server)
-            case .failure(let error): firstFailure = firstFailure ?? error
-            }
-        }
-        if let firstFailure {
-            await stop(servers)
-            throw .nodeFailed(firstFailure)
-        }
-        return servers
     }
 
     /// Reads each node's own line of `CLUSTER NODES` to learn its ID, role, master and slots.

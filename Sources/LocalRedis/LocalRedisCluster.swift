@@ -129,7 +129,7 @@ public final class LocalRedisCluster: Sendable {
         guard case .text(let info) = RedisCommandProbe(port: node.port).send(["INFO", "replication"]) else {
             return nil
         }
-        switch Self.field("role", in: info) {
+        switch RedisCommandProbe.infoField("role", in: info) {
         case "master": return .master
         case "slave": return .replica
         default: return nil
@@ -143,11 +143,7 @@ public final class LocalRedisCluster: Sendable {
 
     /// Stops `servers` concurrently and waits for all of them.
     static func stop(_ servers: [LocalRedisServer]) async {
-        await withTaskGroup(of: Void.self) { group in
-            for server in servers {
-                group.addTask { await server.stop() }
-            }
-        }
+        await ConcurrentLifecycle.stop(servers) { await $0.stop() }
     }
 
     /// Runs redis-cli and turns every unsuccessful ending into ``LocalRedisClusterError/redisCLIFailed(command:reason:output:)``.
@@ -169,14 +165,5 @@ public final class LocalRedisCluster: Sendable {
         case .finished(_, let output, _, _):
             return output
         }
-    }
-
-    /// The value of `name:value` in an `INFO` or `CLUSTER INFO` reply, or nil.
-    static func field(_ name: String, in reply: String) -> String? {
-        let prefix = name + ":"
-        for line in reply.split(whereSeparator: \.isNewline) where line.hasPrefix(prefix) {
-            return line.dropFirst(prefix.count).trimmingCharacters(in: .whitespaces)
-        }
-        return nil
     }
 }

@@ -39,6 +39,9 @@ extension LocalRedisServer {
         if let password = options.password {
             lines.append("requirepass \(quoted(password))")
         }
+        if let masterPassword = options.masterPassword {
+            lines.append("masterauth \(quoted(masterPassword))")
+        }
         if let tls = options.tls, let tlsPort = endpoints.tlsPort {
             lines.append("tls-port \(tlsPort)")
             lines.append("tls-cert-file \(quoted(tls.certificateFile))")

@@ -25,7 +25,7 @@ extension LocalRedisServer {
     private static let readinessTimeout: Duration = .seconds(10)
     private static let pollInterval: Duration = .milliseconds(20)
     /// `sun_path` holds 104 bytes on macOS and 108 on Linux, terminator included.
-    private static let maximumSocketPathLength = 103
+    static let maximumSocketPathLength = 103
 
     /// Starts a private redis-server and returns once it accepts connections.
     ///
@@ -96,13 +96,7 @@ extension LocalRedisServer {
     ) async throws(LocalRedisError) -> LaunchAttempt {
         let configurationPath = configurationPath(in: directory)
         let text = configuration(options: options, directory: directory, endpoints: endpoints)
-        do {
-            try Data(text.utf8).write(to: URL(fileURLWithPath: configurationPath), options: .atomic)
-            // Holds the password, so only the owner may read it (the directory is private too).
-            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: configurationPath)
-        } catch {
-            throw .launchFailed("cannot write \(configurationPath): \(error)")
-        }
+        try writePrivateFile(text, to: configurationPath)
 
         let log = RedisLogFile(path: logPath(in: directory))
         let logOffset = log.size()
@@ -131,6 +125,23 @@ extension LocalRedisServer {
             throw .launchFailed("no listener is enabled")
         }
 
+        return try await awaitReadiness(
+            of: child, probe: probe, answerIsOurs: answerIsOurs, log: log, logOffset: logOffset)
+    }
+
+    /// Polls `probe` until the freshly launched `child` answers it, or until it exits or 10 s pass.
+    ///
+    /// `answerIsOurs` says whether an answer can only come from `child` (a unix socket in its own directory);
+    /// otherwise the log must also say it accepts connections. An exit caused by a taken port is
+    /// ``LaunchAttempt/addressInUse(_:)``, for the caller to retry with new ports; every other failure, a timeout
+    /// and cancellation kill the child and throw, with the log's tail. Shared by servers and sentinels.
+    static func awaitReadiness(
+        of child: RedisChildProcess,
+        probe: RedisPingProbe,
+        answerIsOurs: Bool,
+        log: RedisLogFile,
+        logOffset: UInt64
+    ) async throws(LocalRedisError) -> LaunchAttempt {
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: readinessTimeout)
         while true {
@@ -157,6 +168,16 @@ extension LocalRedisServer {
         }
     }
 
+    /// Writes a config file readable only by its owner, since it may hold passwords (the directory is private too).
+    static func writePrivateFile(_ text: String, to path: String) throws(LocalRedisError) {
+        do {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
+        } catch {
+            throw .launchFailed("cannot write \(path): \(error)")
+        }
+    }
+
     /// Rejects options that cannot work before anything is created.
     private static func validate(_ options: LocalRedisServerOptions) throws(LocalRedisError) {
         if !options.tcp, !options.unixSocket, options.tls == nil {
@@ -167,10 +188,10 @@ extension LocalRedisServer {
         }
     }
 
-    /// Creates a fresh directory only the current user can enter, named `ipwatcher-redis-XXXXXX`.
-    private static func makeTemporaryDirectory() throws(LocalRedisError) -> String {
+    /// Creates a fresh directory only the current user can enter, named `<prefix>XXXXXX`.
+    static func makeTemporaryDirectory(prefix: String = "ipwatcher-redis-") throws(LocalRedisError) -> String {
         let base = FileManager.default.temporaryDirectory.path
-        let template = (base as NSString).appendingPathComponent("ipwatcher-redis-XXXXXX")
+        let template = (base as NSString).appendingPathComponent(prefix + "XXXXXX")
         var bytes = Array(template.utf8CString)
         let created = bytes.withUnsafeMutableBufferPointer { buffer -> Bool in
             guard let baseAddress = buffer.baseAddress else { return false }

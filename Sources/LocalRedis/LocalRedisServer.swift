@@ -1,11 +1,5 @@
 import Foundation
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// A redis-server child process in its own temporary directory.
 ///
 /// Tests, the benchmark command and the demo command need a Redis that nobody else touches: a shared or
@@ -29,8 +23,7 @@ public final class LocalRedisServer: Sendable {
     public let socketPath: String?
 
     let executable: String
-    private let gate = LifecycleGate()
-    private let child: Locked<RedisChildProcess?>
+    private let process: ChildProcessSlot
 
     init(
         options: LocalRedisServerOptions,
@@ -45,13 +38,12 @@ public final class LocalRedisServer: Sendable {
         self.port = endpoints.port
         self.tlsPort = endpoints.tlsPort
         self.socketPath = endpoints.socketPath
-        self.child = Locked(child)
+        self.process = ChildProcessSlot(child)
     }
 
     deinit {
         // Best effort: a test that failed before stop() must not leave a server or files behind.
-        // Foundation's Process reaps the child, so no zombie remains.
-        child.withLock { $0 }?.send(SIGKILL)
+        process.killNow()
         removeFiles()
     }
 
@@ -77,13 +69,12 @@ public final class LocalRedisServer: Sendable {
 
     /// Process identifier of the current (or, after ``kill()`` or ``stop()``, the last) redis-server process.
     public var pid: Int32 {
-        child.withLock { $0?.pid } ?? 0
+        process.pid
     }
 
     /// Whether the server process is alive; false after ``stop()``, ``kill()`` or an unexpected exit.
     public var isRunning: Bool {
-        guard let current = child.withLock({ $0 }) else { return false }
-        return !current.hasExited
+        process.isRunning
     }
 
     /// Shuts the server down and deletes its directory; safe to call repeatedly.
@@ -91,21 +82,12 @@ public final class LocalRedisServer: Sendable {
     /// Sends SIGTERM, waits up to 5 s, then SIGKILL, and always waits for the process to be reaped.
     /// Not cancellable: cleanup runs to completion even in a cancelled task.
     public func stop() async {
-        await gate.withGate {
-            if let current = child.withLock({ $0 }) {
-                await current.terminateAndWait()
-            }
-            removeFiles()
-        }
+        await process.stop(afterwards: removeFiles)
     }
 
     /// Kills the server with SIGKILL and waits for it to be reaped, simulating a crash; files are kept for ``restart()``.
     public func kill() async {
-        await gate.withGate {
-            if let current = child.withLock({ $0 }) {
-                await current.killAndWait()
-            }
-        }
+        await process.kill()
     }
 
     /// Starts the server again with the same options, ports and directory, so append-only data survives.
@@ -113,10 +95,7 @@ public final class LocalRedisServer: Sendable {
     /// A running server is shut down first as in ``stop()`` but its files are kept. After ``stop()`` the directory
     /// is recreated empty. Fails with ``LocalRedisError/launchFailed(_:)`` if another process took one of the ports meanwhile.
     public func restart() async throws(LocalRedisError) {
-        try await gate.withGate { () async throws(LocalRedisError) in
-            if let current = child.withLock({ $0 }), !current.hasExited {
-                await current.terminateAndWait()
-            }
+        try await process.restart { () async throws(LocalRedisError) -> RedisChildProcess in
             try Self.ensureDirectory(directory)
             let endpoints = Endpoints(port: port, tlsPort: tlsPort, socketPath: socketPath)
             let attempt = try await Self.launch(
@@ -127,7 +106,7 @@ public final class LocalRedisServer: Sendable {
             )
             switch attempt {
             case .ready(let started):
-                child.withLock { $0 = started }
+                return started
             case .addressInUse(let tail):
                 throw .launchFailed("a port of this server was taken by another process meanwhile; restart reuses the same ports.\n\(tail)")
             }

@@ -9,6 +9,12 @@ public struct LocalRedisServerOptions: Sendable, Hashable {
     public var unixSocket: Bool = true
     /// Password of the default user (`requirepass`); written to the config file, never to the command line.
     public var password: String? = nil
+    /// Password this server gives its master when it replicates (`masterauth`); written to the config file, never
+    /// to the command line.
+    ///
+    /// Needed on every node of a replicated setup whose master has a ``password``: a Sentinel failover may turn any
+    /// node, the old master included, into a replica.
+    public var masterPassword: String? = nil
     /// Raw ACL rules, each written as a `user <rule>` line of the config file, e.g. `"worker on >secret ~ips -@all +blpop"`.
     ///
     /// They are applied after ``password``, so a rule for `default` replaces it. A rule must not contain a line break.

@@ -1,15 +1,17 @@
+import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
 
-/// Sends one command to a local redis-server over a raw blocking socket and reads a one-line or bulk reply.
+/// Sends one command to a local redis-server (or sentinel) over a raw blocking socket and reads its reply.
 ///
-/// The cluster fixture polls every node's `CLUSTER INFO`, `CLUSTER NODES` and `INFO replication` many times a
-/// second; spawning redis-cli for each would cost more than the failover being measured, and using the client
-/// library would make the fixture depend on the code it tests. Aggregate replies (arrays, maps) are not
-/// understood, so only use commands that answer with a simple string, error, integer or bulk string.
+/// The cluster and sentinel fixtures poll every node's `CLUSTER INFO`, `INFO replication` and `SENTINEL MASTER`
+/// many times a second; spawning redis-cli for each would cost more than the failover being measured, and using
+/// the client library would make the fixtures depend on the code they test. RESP2 only (no `HELLO`), so maps
+/// arrive as flat arrays of names and values.
 struct RedisCommandProbe: Sendable {
     /// What the server answered.
     enum Reply: Sendable, Equatable {
@@ -17,44 +19,85 @@ struct RedisCommandProbe: Sendable {
         case text(String)
         /// An error reply without its leading `-`.
         case error(String)
+        /// An array, its elements in order; a null array is empty.
+        case array([Reply])
+
+        /// The elements of an array reply, nil for any other reply.
+        var elements: [Reply]? {
+            guard case .array(let elements) = self else { return nil }
+            return elements
+        }
+
+        /// The text of a string or integer reply, nil for any other reply.
+        var text: String? {
+            guard case .text(let text) = self else { return nil }
+            return text
+        }
+
+        /// A flat array of alternating names and values (`SENTINEL MASTER` in RESP2) as a dictionary, or nil
+        /// when the reply is not such an array.
+        var fields: [String: String]? {
+            guard let elements, elements.count.isMultiple(of: 2) else { return nil }
+            var fields: [String: String] = [:]
+            for index in stride(from: 0, to: elements.count, by: 2) {
+                guard let name = elements[index].text, let value = elements[index + 1].text else { return nil }
+                fields[name] = value
+            }
+            return fields
+        }
     }
+
+    /// Deepest nesting of arrays read; `SENTINEL REPLICAS` needs two levels.
+    private static let maximumDepth = 4
 
     /// The loopback TCP port of the server.
     let port: Int
+    /// When set, `AUTH <password>` is sent before the command, in the same write.
+    var password: String? = nil
 
     /// Sends `arguments` as one command and returns the reply, or nil when the server cannot be reached, the
-    /// connection breaks, the reply is an aggregate, or nothing arrives within the socket's 1 s timeout.
+    /// connection breaks, arrays nest deeper than 4 levels, or nothing arrives within the socket's 1 s timeout.
     ///
-    /// Blocks the calling thread for at most about a second per read; on loopback a live server answers in well
-    /// under a millisecond, and a dead one refuses the connection at once.
+    /// With a ``password``, a refused `AUTH` is returned as its error reply instead of the command's reply. Blocks
+    /// the calling thread for at most about a second per read; on loopback a live server answers in well under a
+    /// millisecond, and a dead one refuses the connection at once.
     func send(_ arguments: [String]) -> Reply? {
         guard let descriptor = RedisPingProbe(endpoint: .tcp(port: port), sendsPing: false).connectSocket() else {
             return nil
         }
         defer { close(descriptor) }
 
+        var request = password.map { Self.encode(["AUTH", $0]) } ?? ""
+        request += Self.encode(arguments)
+        guard writeAll(Array(request.utf8), to: descriptor) else { return nil }
+
+        var reader = Reader(descriptor: descriptor)
+        if password != nil {
+            switch reader.reply(depth: 0) {
+            case .text?: break
+            case let refusal?: return refusal
+            case nil: return nil
+            }
+        }
+        return reader.reply(depth: 0)
+    }
+
+    /// The value of `name:value` in an `INFO` or `CLUSTER INFO` reply, or nil.
+    static func infoField(_ name: String, in reply: String) -> String? {
+        let prefix = name + ":"
+        for line in reply.split(whereSeparator: \.isNewline) where line.hasPrefix(prefix) {
+            return line.dropFirst(prefix.count).trimmingCharacters(in: .whitespaces)
+        }
+        return nil
+    }
+
+    /// One command as a RESP array of bulk strings.
+    private static func encode(_ arguments: [String]) -> String {
         var request = "*\(arguments.count)\r\n"
         for argument in arguments {
             request += "$\(argument.utf8.count)\r\n\(argument)\r\n"
         }
-        guard writeAll(Array(request.utf8), to: descriptor) else { return nil }
-
-        var reader = Reader(descriptor: descriptor)
-        guard let header = reader.line(), let kind = header.first else { return nil }
-        let rest = String(decoding: header.dropFirst(), as: UTF8.self)
-        switch kind {
-        case UInt8(ascii: "+"), UInt8(ascii: ":"):
-            return .text(rest)
-        case UInt8(ascii: "-"):
-            return .error(rest)
-        case UInt8(ascii: "$"):
-            guard let length = Int(rest) else { return nil }
-            if length < 0 { return .text("") }
-            guard let body = reader.bytes(length + 2) else { return nil }
-            return .text(String(decoding: body.dropLast(2), as: UTF8.self))
-        default:
-            return nil
-        }
+        return request
     }
 
     #if canImport(Glibc)
@@ -83,6 +126,33 @@ struct RedisCommandProbe: Sendable {
     private struct Reader {
         let descriptor: Int32
         var buffer: [UInt8] = []
+
+        /// The next whole reply; nil for a RESP3 type, a malformed header or arrays nested too deeply.
+        mutating func reply(depth: Int) -> Reply? {
+            guard let header = line(), let kind = header.first else { return nil }
+            let rest = String(decoding: header.dropFirst(), as: UTF8.self)
+            switch kind {
+            case UInt8(ascii: "+"), UInt8(ascii: ":"):
+                return .text(rest)
+            case UInt8(ascii: "-"):
+                return .error(rest)
+            case UInt8(ascii: "$"):
+                guard let length = Int(rest) else { return nil }
+                if length < 0 { return .text("") }
+                guard let body = bytes(length + 2) else { return nil }
+                return .text(String(decoding: body.dropLast(2), as: UTF8.self))
+            case UInt8(ascii: "*"):
+                guard let count = Int(rest), depth < RedisCommandProbe.maximumDepth else { return nil }
+                var elements: [Reply] = []
+                for _ in 0..<max(count, 0) {
+                    guard let element = reply(depth: depth + 1) else { return nil }
+                    elements.append(element)
+                }
+                return .array(elements)
+            default:
+                return nil
+            }
+        }
 
         /// The next line without its CRLF.
         mutating func line() -> [UInt8]? {

@@ -12,6 +12,10 @@ public enum RedisTools {
     /// Path of the redis-cli that LocalRedisCluster runs to form a cluster, or nil when there is none.
     public static let redisCLI: String? = LocalRedisServer.executablePath(named: "redis-cli")
 
+    /// The command that LocalRedisSentinel runs a sentinel with: redis-sentinel (Debian's redis-sentinel package),
+    /// or `redis-server --sentinel` without it; nil when there is neither.
+    public static let redisSentinel: [String]? = LocalRedisSentinel.launchCommand()
+
     /// True when the tests that need redis-server should run: it exists, or under CI, where its absence must fail
     /// in ``withRedisServer(_:deadline:sourceLocation:_:)`` rather than skip.
     ///
@@ -39,5 +43,18 @@ public enum RedisTools {
             "redis-cli not on PATH: install redis-tools (scripts/setup does).\n"
                 + "The local Redis Cluster tests are SKIPPED. Set CI=1 to make them fail instead.")
         return false
+    }()
+
+    /// True when the tests that need a local Sentinel group should run: as ``serverTestsRun``, since without
+    /// redis-sentinel redis-server runs the sentinels itself. Under CI without either,
+    /// ``withRedisSentinel(_:deadline:_:)`` fails naming the packages to install.
+    ///
+    /// Says which command runs the sentinels, so a test log shows whether the fallback was used.
+    public static let sentinelTestsRun: Bool = {
+        guard serverTestsRun else { return false }
+        if let redisSentinel {
+            FileHandle.standardError.write(Data("Redis Sentinel tests: using \(redisSentinel.joined(separator: " "))\n".utf8))
+        }
+        return true
     }()
 }

@@ -20,4 +20,12 @@ extension Trait where Self == ConditionTrait {
             if: RedisTools.clusterTestsRun,
             "needs redis-server and redis-cli on PATH; skipped locally when missing, fails under CI")
     }
+
+    /// Runs the suite only where a local Sentinel group can be started (redis-server, and redis-sentinel or
+    /// redis-server's `--sentinel`), or under CI; like ``needsRedisServer``.
+    public static var needsRedisSentinel: Self {
+        .enabled(
+            if: RedisTools.sentinelTestsRun,
+            "needs redis-server (and redis-sentinel, or redis-server --sentinel) on PATH; skipped locally when missing, fails under CI")
+    }
 }
