@@ -72,7 +72,7 @@ struct IPWatcherConfigurationValidationTests {
         ("log.format", "logfmt", #"log.format: "logfmt" is not one of text, json"#),
         (
             "redis.url", "http://127.0.0.1",
-            #"redis.url: "http://127.0.0.1" is not a valid Redis URL: unknown scheme "http"; use redis, rediss or unix"#
+            #"redis.url: "http://127.0.0.1" is not a valid Redis URL: unknown scheme "http"; use redis, rediss, unix or redis+sentinel"#
         ),
         (
             "redis.password_file", "/nonexistent/password",

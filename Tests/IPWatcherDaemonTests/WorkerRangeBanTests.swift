@@ -36,7 +36,9 @@ struct WorkerRangeBanTests {
     @Test("three units of one /24 banned at once ban the /24 until its own ban ends; escalation counts the range's offences")
     func rangeBannedAndLifted() async throws {
         let escalation = BanEscalation(factor: 2, maxSeconds: 60, memorySeconds: 60)
-        try await withWorker(Self.settings(banSeconds: 1, escalation: escalation)) { run in
+        // 3 s bans: the two units' bans must still run when the third unit's batch is counted, and with 1 s a loaded
+        // machine took longer than that between the two (a full run once saw no range event).
+        try await withWorker(Self.settings(banSeconds: 3, escalation: escalation), deadline: .seconds(60)) { run in
             let subscriber = try await ChannelSubscriber(port: try #require(run.server.port), channel: "ipwatcher:events")
             let stamp = nowMilliseconds()
             var lengths: [Int64] = []
@@ -57,14 +59,16 @@ struct WorkerRangeBanTests {
                 #expect(score.map(Int64.init) == expiresAt)
                 let details = try #require(try await run.redis.send("HGET", "ipwatcher:bans:info", "203.0.113.0/24").string)
                 #expect(details.contains("\"units\":3") && details.contains("\"offence\":\(offence)"), "\(details)")
-                let unblock = try await Self.nextRangeEvent(subscriber)
+                let unblock = try await Self.nextRangeEvent(subscriber, within: .seconds(15))
                 #expect(unblock.event == "unblock" && unblock.unit == "203.0.113.0/24")
                 #expect(try await !run.redis.isMember("203.0.113.0/24", of: "blocklist:ranges"))
                 #expect(try await run.redis.send("HEXISTS", "ipwatcher:bans:info", "203.0.113.0/24").int == 0)
-                try await waitUntil("every unit's ban ends") { try await run.redis.send("SCARD", "blocklist").int == 0 }
+                try await waitUntil("every unit's ban ends", within: .seconds(15)) {
+                    try await run.redis.send("SCARD", "blocklist").int == 0
+                }
             }
-            // The range's second ban doubles like a unit's: base 1 s, then 2 s.
-            #expect(lengths == [1000, 2000])
+            // The range's second ban doubles like a unit's: base 3 s, then 6 s.
+            #expect(lengths == [3000, 6000])
             #expect(try await run.redis.send("GET", "ipwatcher:offences:203.0.113.0/24").string == "2")
         }
     }
