@@ -26,9 +26,11 @@ FUZZ_SECONDS ?= 60
 fuzz:
 	scripts/fuzz $(FUZZ_SECONDS)
 
-# The hot path's allocation count is only meaningful in an optimised build.
+# The hot path's allocation count is only meaningful in an optimised build. The tests are a package of their own
+# (AllocationCheck/), so the release build holds only the libraries they call, not every test target; they
+# @testable-import the worker's and the web tier's modules, hence -enable-testing on every module.
 alloc-check:
-	swift test -c release -Xswiftc -enable-testing --filter HotPathAllocationTests
+	swift test -c release -Xswiftc -enable-testing --package-path AllocationCheck --scratch-path AllocationCheck/.build
 
 demo: setup release
 	.build/release/ipwatcher demo
@@ -51,4 +53,4 @@ web-example:
 	cd Integrations/ipwatcher-hummingbird && swift run -c release ipwatcher-web-example
 
 clean:
-	rm -rf .build Integrations/ipwatcher-hummingbird/.build Integrations/ipwatcher-vapor/.build
+	rm -rf .build AllocationCheck/.build Integrations/ipwatcher-hummingbird/.build Integrations/ipwatcher-vapor/.build

@@ -15,6 +15,9 @@ let package = Package(
         // The test fixtures (a private redis-server, child processes, an HTTP client), for the integration
         // packages' tests under Integrations/; not for apps.
         .library(name: "IPWatcherTestSupport", targets: ["IPWatcherTestSupport"]),
+        // The worker's library, for the allocation check under AllocationCheck/, which counts the hot path's
+        // allocations in a release build of only what it needs; not for apps.
+        .library(name: "IPWatcherDaemon", targets: ["IPWatcherDaemon"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -208,14 +211,12 @@ let package = Package(
             ]
         ),
         .testTarget(name: "SystemdNotifyTests", dependencies: ["SystemdNotify"]),
-        // Counts the calling thread's heap allocations; linked only into the tests (allocation-count tests).
-        .target(name: "CMallocCounter"),
         // Checks deploy/ with systemd's own tools.
         .testTarget(name: "DeploymentTests", dependencies: ["LocalRedis", "IPWatcherTestSupport"]),
         .testTarget(
             name: "IPWatcherDaemonTests",
             dependencies: [
-                "CMallocCounter", "Benchmark", "Demo",
+                "Benchmark", "Demo",
                 "IPWatcherDaemon", "Detection", "RESP", "RedisClient", "LocalRedis", "SystemdNotify",
                 "IPWatcherTestSupport", "Traffic", "IPWatcherWeb",
                 .product(name: "Logging", package: "swift-log"),

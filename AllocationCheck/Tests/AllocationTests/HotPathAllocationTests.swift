@@ -13,8 +13,9 @@ import Testing
 /// (CMallocCounter), so tests running in parallel do not disturb the count.
 ///
 /// Only an optimised build says anything about the shipped binary (a debug build boxes closures and keeps
-/// generics unspecialised, which allocates per call), so the count is checked in release builds:
-/// `make alloc-check`, i.e. `swift test -c release -Xswiftc -enable-testing --filter HotPathAllocationTests`.
+/// generics unspecialised, which allocates per call), so the count is checked in release builds: `make alloc-check`,
+/// i.e. `swift test -c release -Xswiftc -enable-testing --package-path AllocationCheck` (`-enable-testing` for
+/// the `@testable import`s, which reach into the worker's and the web tier's internals).
 @Suite struct HotPathAllocationTests {
     #if DEBUG
     static let isOptimized = false

@@ -3,8 +3,8 @@ import IPWatcherDaemon
 import Testing
 
 /// A block event costs the worker one string, not one allocation per field: JSONObjectWriter appends to a buffer
-/// reserved up front. Counted like HotPathAllocationTests, and checked only in an optimised build:
-/// `swift test -c release -Xswiftc -enable-testing --filter JSONObjectWriterAllocationTests`.
+/// reserved up front. Counted like HotPathAllocationTests, and checked only in an optimised build, by
+/// `make alloc-check`.
 @Suite struct JSONObjectWriterAllocationTests {
     #if DEBUG
     static let isOptimized = false
