@@ -174,4 +174,47 @@ struct BlocklistMirrorTests {
             }
         }
     }
+
+    /// How the proxy mistreats the mirror's connection in ``badNetworkKeepsTheCopyCurrent(fault:)``.
+    enum Fault: String, Sendable, CaseIterable { case latency, reset, cut }
+
+    @Test("latency 50 ± 10 ms, or its connections reset or cut mid-reply: the mirror keeps answering and ends current",
+        arguments: Fault.allCases)
+    func badNetworkKeepsTheCopyCurrent(fault: Fault) async throws {
+        try await withRedisServer(deadline: .seconds(60)) { server in
+            try await withFaultProxy(upstreamPort: try #require(server.port)) { proxy in
+                try await Self.withMirror(server, through: proxy, reconcile: .milliseconds(300)) { mirror, redis in
+                    _ = try await redis.send("SADD", "blocklist", "192.0.2.1")
+                    try await waitUntil("the mirror has the unit") { mirror.isBlocked(try Self.address("192.0.2.1")) }
+                    // Enough members that a reload's SSCAN replies outgrow the bytes a broken connection lets through.
+                    _ = try await redis.send("SADD", "blocklist", (0..<500).map { "198.18.\($0 / 250).\($0 % 250)" })
+                    let accepted = proxy.counters.connectionsAccepted
+                    switch fault {
+                    case .latency: proxy.latency(mean: .milliseconds(50), jitter: .milliseconds(10))
+                    case .reset: proxy.resetMidReply(afterBytes: 200)
+                    case .cut: proxy.cutReply(afterBytes: 200)
+                    }
+                    // Added with no event: only a reload through the fault can find it.
+                    _ = try await redis.send("SADD", "blocklist", "192.0.2.2")
+                    let clock = ContinuousClock()
+                    let faultAt = clock.now
+                    while clock.now < faultAt.advanced(by: .seconds(3)) {
+                        #expect(mirror.isBlocked(try Self.address("192.0.2.1")), "the mirror forgot a unit it had")
+                        try await Task.sleep(for: .milliseconds(50))
+                    }
+                    if fault != .latency {
+                        #expect(proxy.counters.connectionsAccepted > accepted + 1, "the fault broke no connection")
+                    }
+                    proxy.clear()
+                    let clearedAt = clock.now
+                    try await waitUntil("the mirror is fresh with the unit added without an event", within: .seconds(20)) {
+                        try !mirror.isStale && mirror.isBlocked(Self.address("192.0.2.2"))
+                    }
+                    #expect(mirror.status.units == 502)
+                    print("blocklist mirror, \(fault.rawValue): \(proxy.counters.connectionsAccepted - accepted) connections "
+                        + "during it; current \(clock.now - clearedAt) after it ended")
+                }
+            }
+        }
+    }
 }
