@@ -87,8 +87,10 @@ struct DaemonMetricsFloodTests {
                     #expect(flood.latency(percentile: 50) < .seconds(1), "\(summary)")
                     #expect(flood.peakRSS - idleRSS < 10_240, "\(summary)")
                     // Capped at 4 × metrics.max_connections during a burst (see MetricsConnectionRegistry), plus
-                    // the probe's and connections closed but not yet released by their event loops.
-                    #expect(flood.peakDescriptors - idleDescriptors < 4 * 64 + 64, "\(summary)")
+                    // the probe's and connections closed but not yet released by their event loops. How many of
+                    // those are pending depends on the load: a CI run saw 66, so they get 128. Without the cap the
+                    // flood's 4,000 connections would each hold one.
+                    #expect(flood.peakDescriptors - idleDescriptors < 4 * 64 + 128, "\(summary)")
                     for connection in held { await connection.close() }
                     try await floodLoop.shutdownGracefully()
                 }
